@@ -1,0 +1,32 @@
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { UserError } from '../../lib/errors.js';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/**
+ * `util.parseArgs` in strict mode, with its errors turned into a UserError that names the
+ * command and points at its `--help`.
+ */
+export function parseCommandArgs<O extends Options>(
+  command: string,
+  argv: readonly string[],
+  options: O,
+  maxPositionals: number,
+) {
+  try {
+    const parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+    if (parsed.positionals.length > maxPositionals) {
+      const extra = parsed.positionals.slice(maxPositionals).join(' ');
+      throw new UserError(
+        `agent-perimeter ${command}: unexpected argument "${extra}". See \`agent-perimeter ${command} --help\`.`,
+      );
+    }
+    return parsed;
+  } catch (error) {
+    if (error instanceof UserError) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    throw new UserError(
+      `agent-perimeter ${command}: ${message} See \`agent-perimeter ${command} --help\`.`,
+    );
+  }
+}

@@ -1,0 +1,15 @@
+import { agentEnvCommand } from './agent-env.js';
+import { checkPolicyCommand } from './check-policy.js';
+import type { Command } from './command.js';
+import { renderProxyCommand } from './render-proxy.js';
+import { schemaCommand } from './schema.js';
+import { validateEnvoyCommand } from './validate-envoy.js';
+
+/** Every subcommand, in the order `--help` lists them. */
+export const commands: readonly Command[] = [
+  checkPolicyCommand,
+  renderProxyCommand,
+  validateEnvoyCommand,
+  agentEnvCommand,
+  schemaCommand,
+];

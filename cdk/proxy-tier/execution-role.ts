@@ -1,0 +1,103 @@
+import { Aws, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { acknowledge } from '../nag.js';
+import type { EcrRepositoryRef } from './image.js';
+
+/** ARN(s) IAM must name to allow reading a secret. */
+export function secretArnForPolicies(secret: secretsmanager.ISecret): string {
+  // A secret known only by name has a partial ARN; Secrets Manager appends "-" and 6 random
+  // characters, so the policy matches exactly that suffix and not "<name>-other".
+  return secret.secretFullArn ?? `${secret.secretArn}-??????`;
+}
+
+export interface ExecutionPolicyInputs {
+  readonly logGroup: logs.ILogGroup;
+  readonly secrets: readonly secretsmanager.ISecret[];
+  readonly ecrRepository?: EcrRepositoryRef;
+}
+
+/**
+ * The only permissions the ECS agent needs to start an Envoy task: write its log stream, read
+ * the injected secrets (and decrypt them when they use a customer-managed key), and pull the
+ * image when it lives in private ECR. A customer-managed policy, not CDK's inline grants, so
+ * the whole permission set is one reviewable document.
+ */
+export function executionPolicyStatements(
+  scope: Construct,
+  inputs: ExecutionPolicyInputs,
+): iam.PolicyStatement[] {
+  const stack = Stack.of(scope);
+  const statements = [
+    new iam.PolicyStatement({
+      sid: 'WriteEnvoyLog',
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [inputs.logGroup.logGroupArn],
+    }),
+  ];
+  if (inputs.secrets.length > 0) {
+    statements.push(
+      new iam.PolicyStatement({
+        sid: 'ReadInjectedSecrets',
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: inputs.secrets.map(secretArnForPolicies),
+      }),
+    );
+  }
+  const keys = [
+    ...new Set(inputs.secrets.flatMap((s) => (s.encryptionKey ? [s.encryptionKey.keyArn] : []))),
+  ];
+  if (keys.length > 0) {
+    statements.push(
+      new iam.PolicyStatement({
+        sid: 'DecryptInjectedSecrets',
+        actions: ['kms:Decrypt'],
+        resources: keys,
+        conditions: {
+          StringEquals: { 'kms:ViaService': `secretsmanager.${Aws.REGION}.${Aws.URL_SUFFIX}` },
+        },
+      }),
+    );
+  }
+  const repo = inputs.ecrRepository;
+  if (repo !== undefined) {
+    statements.push(
+      new iam.PolicyStatement({
+        sid: 'EcrLogin',
+        actions: ['ecr:GetAuthorizationToken'],
+        resources: ['*'],
+      }),
+      new iam.PolicyStatement({
+        sid: 'PullEnvoyImage',
+        actions: [
+          'ecr:BatchCheckLayerAvailability',
+          'ecr:GetDownloadUrlForLayer',
+          'ecr:BatchGetImage',
+        ],
+        resources: [
+          stack.formatArn({
+            service: 'ecr',
+            account: repo.account,
+            region: repo.region,
+            resource: 'repository',
+            resourceName: repo.repositoryName,
+          }),
+        ],
+      }),
+    );
+  }
+  return statements;
+}
+
+/** Acknowledges the one wildcard ECR login forces, on the CfnManagedPolicy that holds it. */
+export function acknowledgeEcrLogin(policy: iam.ManagedPolicy): void {
+  const reason =
+    'ecr:GetAuthorizationToken has no resource-level permissions, so IAM requires Resource "*"; it only issues a registry login token. Image pulls are limited to the one repository in proxy.image by the PullEnvoyImage statement.';
+  acknowledge(
+    policy.node.defaultChild as iam.CfnManagedPolicy,
+    'AwsSolutions-IAM5[Resource::*]',
+    reason,
+  );
+}

@@ -1,0 +1,326 @@
+import { Annotations, Duration, RemovalPolicy, Tags } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { agentEnvironment } from '../../lib/agent-env.js';
+import type { JsonObject } from '../../lib/json.js';
+import { type Policy, policyInjectListeners } from '../../lib/policy/index.js';
+import { ENVOY_ENTRYPOINT, ENVOY_USER, envoyCommand } from './envoy-command.js';
+import { ProxyTierError } from './errors.js';
+import { acknowledgeEcrLogin, executionPolicyStatements } from './execution-role.js';
+import { fargateTaskSize } from './fargate-size.js';
+import { ecrRepositoryOf } from './image.js';
+import { createLoadBalancer } from './load-balancer.js';
+import { type ProxyTierPorts, proxyTierPorts } from './ports.js';
+import { logRetention } from './retention.js';
+
+export interface ProxyTierProps {
+  /** The validated policy: image, ports, size, replicas, credentials and log retention. */
+  readonly policy: Policy;
+  readonly vpc: ec2.IVpc;
+  /** Subnets for the Envoy tasks and the internal NLB: private, with a NAT route out. */
+  readonly subnets: ec2.SubnetSelection;
+  /**
+   * Security group of the Envoy tasks. The network construct owns its rules; the proxy tier
+   * adds none. It must admit `loadBalancerSecurityGroup` on `ports.container` and allow
+   * egress to the allowlisted ports (and DNS).
+   */
+  readonly securityGroup: ec2.ISecurityGroup;
+  /**
+   * Security group of the internal NLB. It must admit the agents on `ports.agentFacing` and
+   * allow egress to `securityGroup` on `ports.container` (health checks obey egress rules).
+   */
+  readonly loadBalancerSecurityGroup: ec2.ISecurityGroup;
+  /** KMS key for the Envoy log group; its key policy must let CloudWatch Logs use it. */
+  readonly logKey: kms.IKey;
+  /**
+   * The Envoy bootstrap rendered from `policy` (`renderCheckedProxyConfig` in `proxy/`).
+   * It is passed in rather than rendered here so `cdk/` does not depend on the renderer.
+   */
+  readonly envoyConfig: JsonObject;
+  /**
+   * Cluster to run the service in; it should have Container Insights on.
+   * @default - a new cluster in `vpc` with Container Insights
+   */
+  readonly cluster?: ecs.ICluster;
+  /**
+   * The secret behind each inject `secret` name in the policy, keyed by that name. Pass
+   * secrets with their full ARN or their customer-managed KMS key so the execution role can be
+   * scoped to them exactly. Must cover every inject secret and nothing else.
+   * @default - each secret looked up by name with `Secret.fromSecretNameV2`
+   */
+  readonly secrets?: Readonly<Record<string, secretsmanager.ISecret>>;
+  /**
+   * How long a task stopped by a deploy or scale-in keeps serving open connections (model
+   * responses stream for minutes, CONNECT tunnels last up to the policy's
+   * `max_tunnel_duration_s`) before the NLB resets them. Longer drains only slow deploys.
+   * @default ProxyTier.DEFAULT_DRAIN_TIME (2 minutes)
+   */
+  readonly drainTime?: Duration;
+  /**
+   * Protect the NLB from deletion. Off by default because it makes `cdk destroy` fail; turn
+   * it on in production if your change process wants it.
+   * @default false
+   */
+  readonly deletionProtection?: boolean;
+  /**
+   * CPU utilisation the service scales out above and in below.
+   * @default ProxyTier.DEFAULT_CPU_TARGET_PERCENT (50)
+   */
+  readonly cpuTargetPercent?: number;
+}
+
+/**
+ * The Envoy proxy tier on ECS Fargate: the only way out of the perimeter. Agents reach it
+ * through an internal NLB (`address`); it allowlists destinations, injects credentials read
+ * from Secrets Manager, and logs every request as JSON to a KMS-encrypted log group.
+ */
+export class ProxyTier extends Construct {
+  /** @see ProxyTierProps.drainTime */
+  static readonly DEFAULT_DRAIN_TIME = Duration.minutes(2);
+  /** @see ProxyTierProps.cpuTargetPercent */
+  static readonly DEFAULT_CPU_TARGET_PERCENT = 50;
+  /** Name of the Envoy container in the task definition. */
+  static readonly CONTAINER_NAME = 'envoy';
+
+  readonly cluster: ecs.ICluster;
+  readonly taskDefinition: ecs.FargateTaskDefinition;
+  readonly container: ecs.ContainerDefinition;
+  readonly service: ecs.FargateService;
+  readonly loadBalancer: elbv2.NetworkLoadBalancer;
+  /** One TCP listener per agent-facing port, keyed by port. */
+  readonly listeners: Readonly<Record<number, elbv2.NetworkListener>>;
+  /** One IP target group per agent-facing port, keyed by port. */
+  readonly targetGroups: Readonly<Record<number, elbv2.NetworkTargetGroup>>;
+  readonly logGroup: logs.LogGroup;
+  /** The secret behind each inject secret name; only the execution role may read them. */
+  readonly secrets: Readonly<Record<string, secretsmanager.ISecret>>;
+  /** Used by ECS to start tasks: log writes, the inject secrets, private-ECR pulls. */
+  readonly executionRole: iam.Role;
+  /** The execution role's only permissions. */
+  readonly executionPolicy: iam.ManagedPolicy;
+  /** The role Envoy runs as. It has no permissions: Envoy calls no AWS API. */
+  readonly taskRole: iam.Role;
+  /** Task-count scaling between the policy's replicas, with a CPU target-tracking policy. */
+  readonly scaling: ecs.ScalableTaskCount;
+  /** DNS name of the internal NLB (a token): the proxy host agents use. */
+  readonly address: string;
+  /** What an agent needs to go through this proxy: HTTP(S)_PROXY, base URLs, NO_PROXY. */
+  readonly agentEnvironment: Readonly<Record<string, string>>;
+  readonly ports: ProxyTierPorts;
+
+  constructor(scope: Construct, id: string, props: ProxyTierProps) {
+    super(scope, id);
+    const { policy } = props;
+    const proxy = policy.proxy;
+
+    // Every input check runs before any cloud resource is defined.
+    if (proxy.credentials_from !== 'env') {
+      throw new ProxyTierError(
+        `proxy.credentials_from "${proxy.credentials_from}" is not supported on AWS Fargate yet: ECS hands Secrets Manager values to containers as environment variables only. Fix: set proxy.credentials_from to "env" (the value is still fetched by ECS at task start and never appears in the task definition).`,
+      );
+    }
+    if (proxy.replicas.min > proxy.replicas.max) {
+      throw new ProxyTierError(
+        `proxy.replicas.min (${proxy.replicas.min}) is greater than proxy.replicas.max (${proxy.replicas.max}). Fix: make min <= max.`,
+      );
+    }
+    const cpuTarget = props.cpuTargetPercent ?? ProxyTier.DEFAULT_CPU_TARGET_PERCENT;
+    if (!(cpuTarget >= 10 && cpuTarget <= 90)) {
+      throw new ProxyTierError(
+        `cpuTargetPercent ${cpuTarget} is outside 10-90. Fix: pick a utilisation that leaves headroom for bursts, e.g. ${ProxyTier.DEFAULT_CPU_TARGET_PERCENT}.`,
+      );
+    }
+    const size = fargateTaskSize(proxy.cpu, proxy.memory_mib);
+    const retention = logRetention(policy.logging.retention_days);
+    this.ports = proxyTierPorts(policy);
+    const listeners = policyInjectListeners(policy);
+    const secretNames = [...new Set(listeners.map((l) => l.secret))];
+    this.secrets = resolveSecrets(this, secretNames, props.secrets);
+    const command = envoyCommand(props.envoyConfig, {
+      concurrency: proxy.cpu,
+    });
+    if (proxy.replicas.min < 2) {
+      Annotations.of(this).addWarningV2(
+        'agent-perimeter:proxy-single-replica',
+        `proxy.replicas.min is ${proxy.replicas.min}: one Envoy task is one AZ and every deploy or task failure cuts agents off. Set it to 2 or more for production.`,
+      );
+    }
+
+    Tags.of(this).add('agent-perimeter:policy', policy.name);
+    Tags.of(this).add('agent-perimeter:tier', 'proxy');
+
+    this.cluster =
+      props.cluster ??
+      new ecs.Cluster(this, 'Cluster', {
+        vpc: props.vpc,
+        containerInsightsV2: ecs.ContainerInsights.ENABLED,
+      });
+
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      encryptionKey: props.logKey,
+      retention,
+      // The audit trail outlives the stack (C21); delete it deliberately, not by `cdk destroy`.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.taskRole = new iam.Role(this, 'TaskRole', {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: `Envoy proxy of ${policy.name}: deliberately no permissions, Envoy calls no AWS API.`,
+    });
+    this.executionRole = new iam.Role(this, 'ExecutionRole', {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: `Starts the Envoy proxy of ${policy.name}: writes its log, reads its ${secretNames.length} injected secret(s).`,
+    });
+    const ecrRepository = ecrRepositoryOf(proxy.image);
+    this.executionPolicy = new iam.ManagedPolicy(this, 'ExecutionPolicy', {
+      description: `Everything ECS needs to start the Envoy proxy of ${policy.name}, nothing else.`,
+      roles: [this.executionRole],
+      statements: executionPolicyStatements(this, {
+        logGroup: this.logGroup,
+        secrets: secretNames.map((name) => this.secrets[name] as secretsmanager.ISecret),
+        ...(ecrRepository ? { ecrRepository } : {}),
+      }),
+    });
+    if (ecrRepository) acknowledgeEcrLogin(this.executionPolicy);
+
+    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
+      cpu: size.cpu,
+      memoryLimitMiB: size.memoryMiB,
+      runtimePlatform: {
+        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+        cpuArchitecture: ecs.CpuArchitecture.X86_64,
+      },
+      taskRole: this.taskRole,
+      // CDK's own grants (log writes, secret reads) would land in an inline policy on top of
+      // `executionPolicy`, which already holds exactly those permissions.
+      executionRole: this.executionRole.withoutPolicyUpdates(),
+    });
+
+    const linuxParameters = new ecs.LinuxParameters(this, 'LinuxParameters', {
+      initProcessEnabled: true,
+    });
+    linuxParameters.dropCapabilities(ecs.Capability.ALL);
+
+    const maxConnections = proxy.limits.max_connections;
+    // Each tunnel holds two descriptors (agent side and upstream side), plus headroom.
+    const nofile = Math.min(1_048_576, Math.max(65_535, maxConnections * 2 + 4096));
+
+    this.container = this.taskDefinition.addContainer('Envoy', {
+      containerName: ProxyTier.CONTAINER_NAME,
+      image: ecs.ContainerImage.fromRegistry(proxy.image),
+      entryPoint: [...ENVOY_ENTRYPOINT],
+      command,
+      user: ENVOY_USER,
+      readonlyRootFilesystem: true,
+      privileged: false,
+      linuxParameters,
+      essential: true,
+      ulimits: [{ name: ecs.UlimitName.NOFILE, softLimit: nofile, hardLimit: nofile }],
+      portMappings: this.ports.container.map((containerPort) => ({
+        containerPort,
+        protocol: ecs.Protocol.TCP,
+      })),
+      secrets: Object.fromEntries(
+        listeners.map((l) => [
+          l.credentialVariable,
+          ecs.Secret.fromSecretsManager(this.secrets[l.secret] as secretsmanager.ISecret),
+        ]),
+      ),
+      logging: ecs.LogDrivers.awsLogs({
+        logGroup: this.logGroup,
+        streamPrefix: 'envoy',
+        // The access log is the audit trail: back-pressure rather than drop lines.
+        mode: ecs.AwsLogDriverMode.BLOCKING,
+      }),
+    });
+
+    this.service = new ecs.FargateService(this, 'Service', {
+      cluster: this.cluster,
+      taskDefinition: this.taskDefinition,
+      desiredCount: proxy.replicas.min,
+      vpcSubnets: props.subnets,
+      securityGroups: [props.securityGroup],
+      assignPublicIp: false,
+      platformVersion: ecs.FargatePlatformVersion.LATEST,
+      circuitBreaker: { enable: true, rollback: true },
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+      healthCheckGracePeriod: Duration.seconds(60),
+      enableExecuteCommand: false,
+      propagateTags: ecs.PropagatedTagSource.SERVICE,
+      availabilityZoneRebalancing: ecs.AvailabilityZoneRebalancing.ENABLED,
+    });
+    // Tasks must not start before their execution role can read the secrets.
+    this.service.node.addDependency(this.executionPolicy);
+
+    const lb = createLoadBalancer(this, {
+      vpc: props.vpc,
+      subnets: props.subnets,
+      securityGroup: props.loadBalancerSecurityGroup,
+      ports: this.ports,
+      idleTimeoutSeconds: proxy.limits.idle_timeout_s,
+      drainTime: props.drainTime ?? ProxyTier.DEFAULT_DRAIN_TIME,
+      deletionProtection: props.deletionProtection ?? false,
+    });
+    this.loadBalancer = lb.loadBalancer;
+    this.listeners = lb.listeners;
+    this.targetGroups = lb.targetGroups;
+    for (const [port, targetGroup] of Object.entries(this.targetGroups)) {
+      targetGroup.addTarget(
+        this.service.loadBalancerTarget({
+          containerName: ProxyTier.CONTAINER_NAME,
+          containerPort: Number(port),
+        }),
+      );
+    }
+
+    this.scaling = this.service.autoScaleTaskCount({
+      minCapacity: proxy.replicas.min,
+      maxCapacity: proxy.replicas.max,
+    });
+    this.scaling.scaleOnCpuUtilization('Cpu', {
+      targetUtilizationPercent: cpuTarget,
+      scaleOutCooldown: Duration.minutes(1),
+      // Scale-in drains a task's long-lived connections; do it slowly.
+      scaleInCooldown: Duration.minutes(5),
+    });
+
+    this.address = this.loadBalancer.loadBalancerDnsName;
+    this.agentEnvironment = agentEnvironment(policy, this.address);
+  }
+}
+
+function resolveSecrets(
+  scope: Construct,
+  names: readonly string[],
+  given: Readonly<Record<string, secretsmanager.ISecret>> | undefined,
+): Record<string, secretsmanager.ISecret> {
+  if (given !== undefined) {
+    const missing = names.filter((n) => given[n] === undefined);
+    const extra = Object.keys(given).filter((n) => !names.includes(n));
+    if (missing.length > 0 || extra.length > 0) {
+      const problems = [
+        missing.length > 0 ? `missing ${missing.map((n) => `"${n}"`).join(', ')}` : '',
+        extra.length > 0
+          ? `not used by any inject entry: ${extra.map((n) => `"${n}"`).join(', ')}`
+          : '',
+      ].filter((p) => p !== '');
+      throw new ProxyTierError(
+        `the secrets prop must map exactly the policy's inject secret names (${names.map((n) => `"${n}"`).join(', ') || 'none'}); ${problems.join('; ')}. Fix: pass one ISecret per inject secret name and nothing else, so the execution role can read only those.`,
+      );
+    }
+    return Object.fromEntries(names.map((n) => [n, given[n] as secretsmanager.ISecret]));
+  }
+  return Object.fromEntries(
+    names.map((name) => [
+      name,
+      secretsmanager.Secret.fromSecretNameV2(scope, `Secret-${name}`, name),
+    ]),
+  );
+}

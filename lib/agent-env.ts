@@ -1,0 +1,37 @@
+import { type Policy, policyInjectListeners } from './policy/index.js';
+
+/**
+ * Placeholder for SDKs that refuse to start without a key. It is not a secret: the proxy
+ * overwrites the header with the real key, so the agent never holds one.
+ */
+export const PLACEHOLDER_API_KEY = 'injected-by-agent-perimeter-proxy';
+
+/**
+ * The environment an agent needs to reach the world through the proxy at `proxyHost`
+ * (a DNS name or IP the agent can reach). Cloud stacks pass their load balancer's address.
+ *
+ * Both spellings of the proxy variables are set: curl reads only lowercase `http_proxy`,
+ * many other tools only the uppercase ones. Programs that ignore them still cannot get out;
+ * the network only lets them reach the proxy.
+ */
+export function agentEnvironment(policy: Policy, proxyHost: string): Record<string, string> {
+  const proxyUrl = `http://${proxyHost}:${policy.proxy.port}`;
+  const noProxy = ['localhost', '127.0.0.1', '::1', proxyHost].join(',');
+  const env: Record<string, string> = {
+    HTTPS_PROXY: proxyUrl,
+    HTTP_PROXY: proxyUrl,
+    https_proxy: proxyUrl,
+    http_proxy: proxyUrl,
+    NO_PROXY: noProxy,
+    no_proxy: noProxy,
+    // Node's fetch() ignores the variables above unless this is set (Node 24+).
+    NODE_USE_ENV_PROXY: '1',
+  };
+  for (const listener of policyInjectListeners(policy)) {
+    env[listener.env] = `http://${proxyHost}:${listener.port}`;
+    if (listener.host === 'api.anthropic.com' && listener.header === 'x-api-key') {
+      env.ANTHROPIC_API_KEY = PLACEHOLDER_API_KEY;
+    }
+  }
+  return env;
+}

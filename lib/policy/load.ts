@@ -1,0 +1,178 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isMap, LineCounter, type Node, parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { formatProblems, type Problem, UserError } from '../errors.js';
+import { defaultMessage, formatPath, showValue, suggest } from './issues.js';
+import { AgentSchema, EgressSchema, type Policy, PolicySchema, ProxySchema } from './schema.js';
+import { semanticProblems } from './semantics.js';
+
+/** The embedded default policy at the repository root. */
+export const DEFAULT_POLICY_FILE = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'agent-perimeter.yaml',
+);
+
+/** A policy that failed validation; carries every problem found. */
+export class PolicyError extends UserError {
+  constructor(
+    readonly problems: readonly Problem[],
+    readonly source: string,
+  ) {
+    const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+    super(`${source}: invalid policy (${count}):\n${formatProblems(problems, source)}`, 2);
+  }
+}
+
+type Path = readonly PropertyKey[];
+
+function knownKeys(path: Path): readonly string[] {
+  // Walk the schema's shape along `path` to list the fields allowed there.
+  let schema: z.core.$ZodType = PolicySchema;
+  for (const key of path) {
+    let def = schema._zod.def as { type: string; innerType?: z.core.$ZodType };
+    while (def.innerType !== undefined) {
+      schema = def.innerType;
+      def = schema._zod.def as typeof def;
+    }
+    if (def.type === 'array') schema = (def as unknown as { element: z.core.$ZodType }).element;
+    else if (def.type === 'object') {
+      const shape = (def as unknown as { shape: Record<string, z.core.$ZodType> }).shape;
+      const next = shape[String(key)];
+      if (next === undefined) return [];
+      schema = next;
+    } else return [];
+    if (typeof key === 'number' && def.type !== 'array') return [];
+  }
+  let def = schema._zod.def as { type: string; innerType?: z.core.$ZodType };
+  while (def.innerType !== undefined) def = def.innerType._zod.def as typeof def;
+  return def.type === 'object'
+    ? Object.keys((def as unknown as { shape: Record<string, unknown> }).shape)
+    : [];
+}
+
+function toProblems(issues: readonly z.core.$ZodIssue[], lineOf: (p: Path) => number | undefined) {
+  const problems: Problem[] = [];
+  for (const issue of issues) {
+    if (issue.code === 'unrecognized_keys') {
+      const known = knownKeys(issue.path);
+      for (const key of issue.keys) {
+        const path = [...issue.path, key];
+        const guess = suggest(key, known);
+        const hint =
+          guess !== undefined ? `Did you mean "${guess}"?` : `Known fields: ${known.join(', ')}.`;
+        problems.push({
+          path: formatPath(path),
+          message: `unknown field. ${hint}`,
+          line: lineOf(path),
+        });
+      }
+      continue;
+    }
+    const input = (issue as { input?: unknown }).input;
+    const message =
+      input === undefined && issue.code === 'invalid_type'
+        ? `is required (${issue.message.replace(/\.$/, '')}).`
+        : `${showValue(input)} ${issue.message}`;
+    problems.push({ path: formatPath(issue.path), message, line: lineOf(issue.path) });
+  }
+  return problems;
+}
+
+function each<T>(raw: unknown, schema: z.ZodType<T>): (T | undefined)[] {
+  if (!Array.isArray(raw)) return [];
+  return raw.map((item) => {
+    const r = schema.safeParse(item);
+    return r.success ? r.data : undefined;
+  });
+}
+
+/**
+ * Parses and validates policy text. Returns the policy with defaults filled in, or throws a
+ * PolicyError listing every problem (path, value, fix, line).
+ */
+export function parsePolicy(text: string, source = '<policy>'): Policy {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const problems = doc.errors.map((e) => ({
+      path: '',
+      message: `YAML syntax error: ${(e.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')}.`,
+      line: e.linePos?.[0].line,
+    }));
+    throw new PolicyError(problems, source);
+  }
+  const raw: unknown = doc.toJS();
+  if (raw === null || raw === undefined) {
+    throw new PolicyError(
+      [{ path: '', message: 'is empty. Fix: start from agent-perimeter.yaml in the repository.' }],
+      source,
+    );
+  }
+  if (typeof raw !== 'object' || Array.isArray(raw) || !isMap(doc.contents)) {
+    throw new PolicyError(
+      [
+        {
+          path: '',
+          message: `is ${showValue(raw)}, not a policy. Fix: the file must be a YAML mapping with \`name\` and \`egress\`.`,
+          line: 1,
+        },
+      ],
+      source,
+    );
+  }
+
+  const lineOf = (path: Path): number | undefined => {
+    for (let n = path.length; n >= 0; n--) {
+      const node = doc.getIn(path.slice(0, n), true) as Node | undefined;
+      if (node?.range) return lines.linePos(node.range[0]).line;
+    }
+    return undefined;
+  };
+
+  const result = PolicySchema.safeParse(raw, {
+    reportInput: true,
+    error: (issue) => defaultMessage(issue),
+  });
+  const fields = raw as Record<string, unknown>;
+  const hosts = Array.isArray(fields.egress)
+    ? fields.egress.map((e: unknown) => (e as { host?: unknown } | null)?.host)
+    : [];
+  const semantic = semanticProblems(
+    result.success
+      ? { ...result.data, hosts }
+      : {
+          hosts,
+          egress: each(fields.egress, EgressSchema),
+          agents: each(fields.agents, AgentSchema),
+          proxy: ProxySchema.safeParse(fields.proxy ?? {}).data,
+        },
+  ).map((p) => ({ ...p, line: lineOf(p.path.split(/\.|(?=\[)/).flatMap(pathKey)) }));
+  const problems = [
+    ...(result.success ? [] : toProblems(result.error.issues, lineOf)),
+    ...semantic,
+  ].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  if (problems.length > 0 || !result.success) throw new PolicyError(problems, source);
+  return result.data;
+}
+
+function pathKey(part: string): PropertyKey[] {
+  const index = /^\[(\d+)\]$/.exec(part);
+  return [index ? Number(index[1]) : part];
+}
+
+/** Reads and validates a policy file (default: the embedded `agent-perimeter.yaml`). */
+export function loadPolicy(file: string = DEFAULT_POLICY_FILE): Policy {
+  if (!existsSync(file)) {
+    throw new UserError(
+      `${file}: no such policy file. Fix: pass an existing file, or omit it to use the embedded default.`,
+    );
+  }
+  return parsePolicy(readFileSync(file, 'utf8'), file);
+}
+
+/** Where the JSON Schema for editors lives, relative to the repository root. */
+export const SCHEMA_FILE = join('schema', 'agent-perimeter.schema.json');

@@ -1,0 +1,268 @@
+import { z } from 'zod';
+import { ENVOY_IMAGE } from '../versions.js';
+import { hostProblem } from './hosts.js';
+import { looksLikeSecret } from './secrets.js';
+
+/*
+ * The policy file's one schema. It validates the file, gives the TypeScript types, and is
+ * emitted as JSON Schema (schema/agent-perimeter.schema.json) for editors. Messages name the
+ * problem and the fix; the loader prefixes the path and the offending value.
+ */
+
+/** CloudWatch Logs accepts only these retention periods; GCP log buckets accept any of them. */
+export const RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+  3653,
+] as const;
+
+/** vCPU sizes both Fargate and Cloud Run can run. */
+export const CPU_SIZES = [0.25, 0.5, 1, 2, 4, 8, 16] as const;
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
+const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
+const SECRET_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/;
+/** Headers the proxy itself owns; injecting them would break or bypass the proxy. */
+const RESERVED_HEADERS = new Set([
+  'host',
+  'connection',
+  'content-length',
+  'transfer-encoding',
+  'upgrade',
+  'te',
+  'proxy-authorization',
+  'proxy-connection',
+]);
+
+const custom = (check: (value: string) => string | undefined) =>
+  z.string().superRefine((value, ctx) => {
+    const problem = check(value);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+const port = (what: string) =>
+  z
+    .number({ error: `must be a port number (1-65535) for ${what}.` })
+    .int({ error: `must be a whole port number (1-65535) for ${what}.` })
+    .min(1, { error: `is not a port. Fix: use 1-65535 for ${what}.` })
+    .max(65535, { error: `is not a port. Fix: use 1-65535 for ${what}.` });
+
+const Host = custom(hostProblem).meta({
+  description:
+    'Exact DNS name, or "*.example.com" to allow exactly one label under a domain. No IPs, schemes, paths or ports.',
+  pattern: '^(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$',
+});
+
+const SecretName = custom((name) => {
+  const what = looksLikeSecret(name);
+  if (what !== undefined) {
+    return `looks like ${what}, not the name of a secret. Never put credentials in the policy: store the value in your cloud secret store (AWS Secrets Manager / GCP Secret Manager) and write its name here.`;
+  }
+  if (!SECRET_NAME.test(name)) {
+    return 'is not a valid secret name. Fix: 1-255 characters of letters, digits, "-" and "_", starting with a letter or digit (names that work in both AWS and GCP).';
+  }
+  return undefined;
+}).meta({ description: 'Name of a secret in the cloud secret store, never the value itself.' });
+
+const HeaderName = custom((name) => {
+  if (!HEADER_NAME.test(name.toLowerCase())) {
+    return 'is not a valid HTTP header name. Fix: use letters, digits and "-" only, e.g. "x-api-key" or "authorization".';
+  }
+  if (RESERVED_HEADERS.has(name.toLowerCase())) {
+    return 'is a header the proxy manages itself. Fix: inject the credential into an application header such as "authorization" or "x-api-key".';
+  }
+  return undefined;
+})
+  .transform((name) => name.toLowerCase())
+  .meta({ description: 'Header the proxy sets (overwriting any value the agent sent).' });
+
+const EnvName = z.string().regex(ENV_NAME, {
+  error:
+    'is not an environment variable name. Fix: use A-Z, 0-9 and "_", e.g. "ANTHROPIC_BASE_URL".',
+});
+
+export const InjectSchema = z
+  .strictObject({
+    header: HeaderName,
+    secret: SecretName,
+    port: port('the plain-HTTP listener the agent uses as its base URL').optional().meta({
+      description: 'Proxy listener port for this base URL. @default proxy.inject_base_port + index',
+    }),
+    env: EnvName.optional().meta({
+      description:
+        'Agent environment variable that receives http://<proxy>:<port>. @default ANTHROPIC_BASE_URL for api.anthropic.com, else <HOST>_BASE_URL',
+    }),
+  })
+  .meta({
+    description: 'The proxy adds this credential to requests sent to the base-URL listener.',
+  });
+
+export const EgressSchema = z.strictObject({
+  host: Host,
+  ports: z
+    .array(port('this host'), { error: 'must be a list of ports, e.g. [443].' })
+    .min(1, { error: 'is empty. Fix: list at least one port, or omit `ports` for [443].' })
+    .max(16, { error: 'lists more than 16 ports. Fix: split the entry or narrow the ports.' })
+    .default([443])
+    .meta({ description: 'Ports the agent may CONNECT to. @default [443]' }),
+  inject: InjectSchema.optional(),
+  description: z
+    .string()
+    .max(200)
+    .optional()
+    .meta({ description: 'Why the agent needs this host (rendered into docs).' }),
+});
+
+const ScratchSchema = z.strictObject({
+  path: z.string().regex(/^\/[A-Za-z0-9._/-]*$/, {
+    error: 'must be an absolute path such as "/tmp".',
+  }),
+  size_mib: z
+    .number()
+    .int()
+    .min(1, { error: 'must be at least 1 MiB.' })
+    .max(200 * 1024, { error: 'must be at most 204800 MiB (200 GiB, the Fargate limit).' }),
+});
+
+export const AgentSchema = z.strictObject({
+  name: z.string().regex(/^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$/, {
+    error: 'must be a DNS label (a-z, 0-9, "-", at most 32 characters), e.g. "claude-code".',
+  }),
+  image: z.string().min(1).meta({ description: 'Container image of the agent.' }),
+  command: z.array(z.string()).optional().meta({ description: '@default - the image entrypoint' }),
+  cpu: z
+    .union(
+      CPU_SIZES.map((n) => z.literal(n)),
+      {
+        error: `must be one of ${CPU_SIZES.join(', ')} vCPU.`,
+      },
+    )
+    .default(1)
+    .meta({ description: 'vCPUs. @default 1' }),
+  memory_mib: z
+    .number()
+    .int()
+    .min(512, { error: 'must be at least 512 MiB.' })
+    .max(122880, { error: 'must be at most 122880 MiB.' })
+    .default(2048)
+    .meta({ description: '@default 2048' }),
+  pids_limit: z.number().int().min(16).max(65536).default(512).meta({
+    description: 'Maximum processes (nproc ulimit / pids limit). @default 512',
+  }),
+  user: z
+    .string()
+    .regex(/^[1-9][0-9]*:[1-9][0-9]*$/, {
+      error: 'must be a non-root "uid:gid" such as "1000:1000" (root, uid 0, is not allowed).',
+    })
+    .default('1000:1000'),
+  environment: z
+    .record(EnvName, z.string())
+    .default({})
+    .meta({ description: 'Plain, non-secret environment variables for the agent.' }),
+  scratch: z
+    .array(ScratchSchema)
+    .max(8)
+    .default([
+      { path: '/tmp', size_mib: 1024 },
+      { path: '/home/agent', size_mib: 1024 },
+    ])
+    .meta({ description: 'Writable scratch volumes; everything else is read-only.' }),
+});
+
+const LimitsSchema = z.strictObject({
+  connect_timeout_s: z.number().positive().max(60).default(5),
+  idle_timeout_s: z.number().int().min(1).max(3600).default(300),
+  max_tunnel_duration_s: z.number().int().min(1).max(86400).default(3600),
+  max_request_headers_kb: z.number().int().min(1).max(8192).default(60),
+  max_connections: z.number().int().min(1).max(1_000_000).default(10000).meta({
+    description:
+      'Open downstream connections per proxy task (Envoy overload manager). @default 10000',
+  }),
+  requests_per_second: z.number().int().min(1).max(100000).optional().meta({
+    description: 'Token-bucket limit per proxy task. @default - unlimited',
+  }),
+});
+
+export const ProxySchema = z.strictObject({
+  image: z.string().min(1).default(ENVOY_IMAGE),
+  port: port('the HTTP_PROXY/HTTPS_PROXY listener').default(3128),
+  health_port: port('the load-balancer health check').default(8099),
+  inject_base_port: port('the first base-URL listener').default(8081),
+  admin: z
+    .enum(['disabled', 'loopback'], { error: 'must be "disabled" or "loopback".' })
+    .default('disabled'),
+  credentials_from: z
+    .enum(['env', 'file'], { error: 'must be "env" or "file".' })
+    .default('env')
+    .meta({
+      description:
+        'How Envoy reads injected credentials: environment variables, or files under /etc/agent-perimeter/secrets. @default env',
+    }),
+  replicas: z
+    .strictObject({
+      min: z.number().int().min(1).max(100).default(2),
+      max: z.number().int().min(1).max(100).default(6),
+    })
+    .default({ min: 2, max: 6 }),
+  cpu: z
+    .union(
+      CPU_SIZES.map((n) => z.literal(n)),
+      { error: `must be one of ${CPU_SIZES.join(', ')} vCPU.` },
+    )
+    .default(0.5),
+  memory_mib: z.number().int().min(512).max(122880).default(1024),
+  limits: LimitsSchema.default(LimitsSchema.parse({})),
+});
+
+export const LoggingSchema = z.strictObject({
+  retention_days: z
+    .union(
+      RETENTION_DAYS.map((n) => z.literal(n)),
+      {
+        error: `must be one of ${RETENTION_DAYS.join(', ')} (the periods CloudWatch Logs supports).`,
+      },
+    )
+    .default(365),
+});
+
+export const PolicySchema = z
+  .strictObject({
+    name: z.string().regex(/^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$/, {
+      error:
+        'must be a DNS label of at most 20 characters (a-z, 0-9, "-"), e.g. "demo"; it prefixes cloud resource names.',
+    }),
+    egress: z
+      .array(EgressSchema, { error: 'must be a list of { host, ports?, inject? } entries.' })
+      .min(1, { error: 'is empty, so agents could reach nothing. Fix: list the hosts they need.' }),
+    agents: z
+      .array(AgentSchema)
+      .min(1)
+      .default([
+        {
+          name: 'agent',
+          image: 'public.ecr.aws/docker/library/node:22-slim',
+          cpu: 1,
+          memory_mib: 2048,
+          pids_limit: 512,
+          user: '1000:1000',
+          environment: {},
+          scratch: [
+            { path: '/tmp', size_mib: 1024 },
+            { path: '/home/agent', size_mib: 1024 },
+          ],
+        },
+      ]),
+    proxy: ProxySchema.default(ProxySchema.parse({})),
+    logging: LoggingSchema.default(LoggingSchema.parse({})),
+  })
+  .meta({
+    title: 'agent-perimeter policy',
+    description: 'The single source of truth for what contained agents may reach.',
+  });
+
+/** The validated policy, with defaults filled in. */
+export type Policy = z.output<typeof PolicySchema>;
+/** What a policy file may contain (defaults optional). */
+export type PolicyInput = z.input<typeof PolicySchema>;
+export type EgressRule = Policy['egress'][number];
+export type InjectRule = NonNullable<EgressRule['inject']>;
+export type AgentProfile = Policy['agents'][number];

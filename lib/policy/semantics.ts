@@ -1,0 +1,133 @@
+import type { Problem } from '../errors.js';
+import { ADMIN_PORT } from '../proxy-contract.js';
+import { injectListeners } from './derived.js';
+import { isWildcard } from './hosts.js';
+import type { AgentProfile, EgressRule, Policy } from './schema.js';
+import { looksLikeSecret } from './secrets.js';
+
+/** Variables the blueprint sets for agents; a profile must not override them. */
+export const RESERVED_AGENT_ENV = new Set([
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'NO_PROXY',
+  'http_proxy',
+  'https_proxy',
+  'no_proxy',
+  'ALL_PROXY',
+  'NODE_USE_ENV_PROXY',
+]);
+
+/** What the cross-field checks see: entries that parsed on their own, at their original index. */
+export interface PartialPolicy {
+  /** Every entry's host as written, valid or not, so duplicates are found regardless. */
+  readonly hosts: readonly unknown[];
+  readonly egress: readonly (EgressRule | undefined)[];
+  readonly agents: readonly (AgentProfile | undefined)[];
+  readonly proxy: Policy['proxy'] | undefined;
+}
+
+/**
+ * Checks that span fields: duplicates, port collisions, and rules that need context. They run
+ * even when other fields are invalid, so the user sees every problem at once.
+ */
+export function semanticProblems(policy: PartialPolicy): Problem[] {
+  const problems: Problem[] = [];
+  const add = (path: string, message: string) => problems.push({ path, message });
+
+  const firstIndex = new Map<string, number>();
+  policy.hosts.forEach((host, i) => {
+    if (typeof host !== 'string') return;
+    const seen = firstIndex.get(host);
+    if (seen !== undefined) {
+      add(
+        `egress[${i}].host`,
+        `"${host}" is listed twice (also egress[${seen}]). Fix: merge the entries' ports into one.`,
+      );
+    } else firstIndex.set(host, i);
+  });
+  policy.egress.forEach((rule, i) => {
+    if (rule === undefined) return;
+    const ports = new Set<number>();
+    rule.ports.forEach((p, j) => {
+      if (ports.has(p))
+        add(`egress[${i}].ports[${j}]`, `${p} is listed twice. Fix: remove the copy.`);
+      ports.add(p);
+    });
+    if (rule.inject !== undefined && isWildcard(rule.host)) {
+      add(
+        `egress[${i}].inject`,
+        `cannot inject into a wildcard host ("${rule.host}"): the base-URL listener forwards to one host. Fix: add an entry for the exact host that needs the credential.`,
+      );
+    }
+  });
+
+  if (policy.proxy !== undefined) {
+    const { proxy } = policy;
+    if (proxy.replicas.min > proxy.replicas.max) {
+      add(
+        'proxy.replicas',
+        `min (${proxy.replicas.min}) is greater than max (${proxy.replicas.max}). Fix: make min <= max.`,
+      );
+    }
+    const used = new Map<number, string>([[proxy.port, 'proxy.port']]);
+    const claim = (port: number, path: string) => {
+      const owner = used.get(port);
+      if (owner !== undefined) {
+        add(path, `${port} is already used by ${owner}. Fix: pick a free port.`);
+      } else used.set(port, path);
+    };
+    claim(proxy.health_port, 'proxy.health_port');
+    if (proxy.admin === 'loopback') claim(ADMIN_PORT, `proxy.admin (127.0.0.1:${ADMIN_PORT})`);
+    const listeners = injectListeners(policy.egress, proxy.inject_base_port);
+    const envs = new Set<string>();
+    for (const listener of listeners) {
+      const i = policy.egress.findIndex((r) => r?.host === listener.host);
+      claim(listener.port, `egress[${i}].inject.port`);
+      if (envs.has(listener.env) || RESERVED_AGENT_ENV.has(listener.env)) {
+        add(
+          `egress[${i}].inject.env`,
+          `"${listener.env}" is already set for agents. Fix: give this entry its own \`env\` name.`,
+        );
+      }
+      envs.add(listener.env);
+    }
+  }
+
+  const names = new Map<string, number>();
+  policy.agents.forEach((agent, i) => {
+    if (agent === undefined) return;
+    const seen = names.get(agent.name);
+    if (seen !== undefined) {
+      add(
+        `agents[${i}].name`,
+        `"${agent.name}" is used twice (also agents[${seen}]). Fix: rename one profile.`,
+      );
+    } else names.set(agent.name, i);
+    for (const [key, value] of Object.entries(agent.environment)) {
+      if (RESERVED_AGENT_ENV.has(key)) {
+        add(
+          `agents[${i}].environment.${key}`,
+          'is set by agent-perimeter to route traffic through the proxy. Fix: remove it.',
+        );
+      }
+      const secret = looksLikeSecret(value);
+      if (secret !== undefined) {
+        add(
+          `agents[${i}].environment.${key}`,
+          `looks like ${secret}. Agents must never hold credentials: add an \`inject\` rule so the proxy adds it, and remove it here.`,
+        );
+      }
+    }
+    const paths = new Set<string>();
+    agent.scratch.forEach((s, j) => {
+      if (s.path === '/' || paths.has(s.path)) {
+        add(
+          `agents[${i}].scratch[${j}].path`,
+          `"${s.path}" ${s.path === '/' ? 'would make the whole root filesystem writable' : 'is listed twice'}. Fix: use distinct directories such as /tmp.`,
+        );
+      }
+      paths.add(s.path);
+    });
+  });
+  return problems;
+}

@@ -1,0 +1,44 @@
+import type { Policy } from '../../lib/policy/index.js';
+import { HEALTH_PATH } from '../../lib/proxy-contract.js';
+import { httpListener } from './http.js';
+import { type JsonObject, TYPE } from './types.js';
+
+export const HEALTH_LISTENER = 'health';
+
+/**
+ * Load-balancer health checks: `GET /healthz` answers 200 (503 while Envoy drains, so the
+ * balancer stops sending new tunnels before shutdown). Every other path is a 404.
+ */
+export function healthListener(policy: Policy): JsonObject {
+  return httpListener(HEALTH_LISTENER, policy.proxy.health_port, {
+    stat_prefix: HEALTH_LISTENER,
+    codec_type: 'AUTO',
+    route_config: {
+      name: HEALTH_LISTENER,
+      virtual_hosts: [
+        {
+          name: HEALTH_LISTENER,
+          domains: ['*'],
+          routes: [
+            {
+              name: 'not_found',
+              match: { prefix: '/' },
+              direct_response: { status: 404 },
+            },
+          ],
+        },
+      ],
+    },
+    http_filters: [
+      {
+        name: 'envoy.filters.http.health_check',
+        typed_config: {
+          '@type': TYPE.healthCheck,
+          pass_through_mode: false,
+          headers: [{ name: ':path', string_match: { exact: HEALTH_PATH } }],
+        },
+      },
+      { name: 'envoy.filters.http.router', typed_config: { '@type': TYPE.router } },
+    ],
+  });
+}

@@ -1,0 +1,535 @@
+// The offline CloudFormation validator adds seconds per synth and checks nothing we assert.
+process.env.CDK_VALIDATION = 'false';
+
+import type { CfnElement } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { IConstruct } from 'constructs';
+import { describe, expect, it } from 'vitest';
+import {
+  ecrRepositoryOf,
+  FARGATE_MEMORY_BY_CPU,
+  fargateTaskSize,
+  MAX_INLINE_CONFIG_BYTES,
+  ProxyTier,
+  ProxyTierError,
+  proxyTierPorts,
+} from '../cdk/proxy-tier/index.js';
+import type { Policy } from '../lib/policy/index.js';
+import { HEALTH_PATH, renderProxyConfig } from '../proxy/index.js';
+import {
+  buildProxyTier,
+  proxyScaffolding,
+  synthProxyTier,
+  unacknowledgedFindings,
+  unusedAcknowledgements,
+} from './helpers/cdk-proxy-stack.js';
+import { policyYaml, validPolicy } from './helpers/policy.js';
+
+const ANTHROPIC = `  - host: api.anthropic.com
+    inject:
+      header: x-api-key
+      secret: anthropic-api-key
+  - host: github.com`;
+
+/** The shipped defaults: 0.5 vCPU / 1024 MiB, replicas 2-6, ports 3128 / 8081 / 8099. */
+const BASE = validPolicy(policyYaml(ANTHROPIC));
+
+const ECR_IMAGE =
+  '123456789012.dkr.ecr.us-east-1.amazonaws.com/docker-hub/envoyproxy/envoy:v1.36.4';
+const BIGGER = validPolicy(
+  policyYaml(
+    `${ANTHROPIC}
+  - host: api.openai.com
+    inject:
+      header: authorization
+      secret: openai-api-key`,
+    `proxy:
+  image: ${ECR_IMAGE}
+  cpu: 1
+  memory_mib: 4096
+  replicas: { min: 3, max: 10 }
+  limits: { idle_timeout_s: 900 }
+logging:
+  retention_days: 90`,
+  ),
+);
+const OPENAI_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:openai-api-key-AbCdEf';
+
+// One synth per configuration, shared by every test below.
+const base = synthProxyTier(BASE);
+const bigger = (() => {
+  const scaffolding = proxyScaffolding();
+  const { stack } = scaffolding;
+  const secretKey = new kms.Key(stack, 'SecretKey', { enableKeyRotation: true });
+  const tier = buildProxyTier(scaffolding, BIGGER, {
+    deletionProtection: true,
+    secrets: {
+      'anthropic-api-key': secretsmanager.Secret.fromSecretNameV2(
+        stack,
+        'Anthropic',
+        'anthropic-api-key',
+      ),
+      'openai-api-key': secretsmanager.Secret.fromSecretAttributes(stack, 'OpenAi', {
+        secretCompleteArn: OPENAI_ARN,
+        encryptionKey: secretKey,
+      }),
+    },
+  });
+  return { ...scaffolding, tier, secretKey, template: Template.fromStack(stack) };
+})();
+
+function logicalId(construct: IConstruct): string {
+  const element = (construct.node.defaultChild ?? construct) as CfnElement;
+  return element.stack.getLogicalId(element);
+}
+
+/** The parts of a synthesized template the assertions read; values stay `unknown` elsewhere. */
+type Props = Record<string, unknown>;
+interface Resource {
+  readonly Type: string;
+  readonly Properties: Props;
+  readonly DependsOn?: string[];
+}
+type Resources = Record<string, Resource>;
+interface Statement {
+  readonly Sid?: string;
+  readonly Action: string | string[];
+  readonly Resource: unknown;
+}
+interface ContainerDefinition extends Props {
+  readonly Image: string;
+  readonly Command: string[];
+  readonly PortMappings: { ContainerPort: number; Protocol: string }[];
+}
+
+function resourcesOf(t: Template): Resources {
+  return t.toJSON().Resources as Resources;
+}
+
+function ofType(resources: Resources, type: string): [string, Resource][] {
+  return Object.entries(resources).filter(([, r]) => r.Type === type);
+}
+
+function envoyContainer(t: Template): ContainerDefinition {
+  const [[, taskDef] = []] = ofType(resourcesOf(t), 'AWS::ECS::TaskDefinition');
+  const containers = taskDef?.Properties.ContainerDefinitions as ContainerDefinition[];
+  expect(containers).toHaveLength(1);
+  return containers[0] as ContainerDefinition;
+}
+
+function statementsOf(t: Template, policy: IConstruct): Statement[] {
+  const document = resourcesOf(t)[logicalId(policy)]?.Properties.PolicyDocument as {
+    Statement: Statement[];
+  };
+  return document.Statement;
+}
+
+/** Fn::Join of a partition-token ARN, as CDK renders `Stack.formatArn`. */
+function secretNameArn(suffix: string) {
+  return {
+    'Fn::Join': [
+      '',
+      [
+        'arn:',
+        { Ref: 'AWS::Partition' },
+        ':secretsmanager:',
+        { Ref: 'AWS::Region' },
+        ':',
+        { Ref: 'AWS::AccountId' },
+        `:secret:${suffix}`,
+      ],
+    ],
+  };
+}
+
+describe('ProxyTier task definition', () => {
+  const container = envoyContainer(base.template);
+
+  it('runs on Fargate with the size from the policy', () => {
+    base.template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      RequiresCompatibilities: ['FARGATE'],
+      NetworkMode: 'awsvpc',
+      Cpu: '512',
+      Memory: '1024',
+    });
+  });
+
+  it('runs the pinned Envoy image hardened: read-only root, uid 101, no capabilities, init', () => {
+    expect(container.Image).toBe(BASE.proxy.image);
+    expect(container.EntryPoint).toEqual(['/usr/local/bin/envoy']);
+    expect(container.ReadonlyRootFilesystem).toBe(true);
+    expect(container.User).toBe('101:101');
+    expect(container.Privileged).not.toBe(true);
+    expect(container.LinuxParameters).toEqual({
+      Capabilities: { Drop: ['ALL'] },
+      InitProcessEnabled: true,
+    });
+    expect(container.Environment).toBeUndefined();
+  });
+
+  it('passes the rendered bootstrap inline with --config-yaml', () => {
+    const command = container.Command as string[];
+    const at = command.indexOf('--config-yaml');
+    expect(at).toBeGreaterThanOrEqual(0);
+    expect(JSON.parse(command[at + 1] as string)).toEqual(renderProxyConfig(BASE));
+    expect(command).toContain('--disable-hot-restart');
+    expect(command.slice(command.indexOf('--concurrency'))).toEqual(['--concurrency', '1']);
+  });
+
+  it('maps the forward-proxy, inject and health ports', () => {
+    expect(container.PortMappings).toEqual([
+      { ContainerPort: 3128, Protocol: 'tcp' },
+      { ContainerPort: 8081, Protocol: 'tcp' },
+      { ContainerPort: 8099, Protocol: 'tcp' },
+    ]);
+    expect(base.tier.ports).toEqual({
+      forwardProxy: 3128,
+      inject: [8081],
+      health: 8099,
+      agentFacing: [3128, 8081],
+      container: [3128, 8081, 8099],
+    });
+  });
+
+  it('hands Envoy the injected secret from Secrets Manager, by a partition-agnostic ARN', () => {
+    expect(container.Secrets).toEqual([
+      {
+        Name: 'AGENT_PERIMETER_SECRET_ANTHROPIC_API_KEY',
+        ValueFrom: secretNameArn('anthropic-api-key'),
+      },
+    ]);
+    expect(JSON.stringify(base.template.toJSON())).not.toContain('arn:aws:');
+  });
+
+  it('logs to the KMS-encrypted log group, blocking so no audit line is dropped', () => {
+    expect(container.LogConfiguration).toEqual({
+      LogDriver: 'awslogs',
+      Options: {
+        'awslogs-group': { Ref: logicalId(base.tier.logGroup) },
+        'awslogs-stream-prefix': 'envoy',
+        'awslogs-region': { Ref: 'AWS::Region' },
+        mode: 'blocking',
+      },
+    });
+    base.template.hasResource('AWS::Logs::LogGroup', {
+      Properties: {
+        KmsKeyId: { 'Fn::GetAtt': [logicalId(base.logKey), 'Arn'] },
+        RetentionInDays: 365,
+      },
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+  });
+});
+
+describe('ProxyTier IAM', () => {
+  const resources = resourcesOf(base.template);
+  const executionRole = logicalId(base.tier.executionRole);
+  const taskRole = logicalId(base.tier.taskRole);
+
+  it('gives the execution role exactly: its log stream and the one injected secret', () => {
+    const policies = ofType(resources, 'AWS::IAM::ManagedPolicy');
+    expect(policies.map(([, p]) => p.Properties.Roles)).toEqual([[{ Ref: executionRole }]]);
+    expect(statementsOf(base.template, base.tier.executionPolicy)).toEqual([
+      {
+        Sid: 'WriteEnvoyLog',
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: { 'Fn::GetAtt': [logicalId(base.tier.logGroup), 'Arn'] },
+      },
+      {
+        Sid: 'ReadInjectedSecrets',
+        Effect: 'Allow',
+        Action: 'secretsmanager:GetSecretValue',
+        // Exactly "<name>-" plus Secrets Manager's 6-character suffix: not "<name>-other".
+        Resource: secretNameArn('anthropic-api-key-??????'),
+      },
+    ]);
+  });
+
+  it('creates no inline policies, so CDK grants cannot widen the execution role', () => {
+    expect(ofType(resources, 'AWS::IAM::Policy')).toEqual([]);
+    expect(resources[executionRole]?.Properties.Policies).toBeUndefined();
+    expect(resources[executionRole]?.Properties.ManagedPolicyArns).toBeUndefined();
+  });
+
+  it('leaves the task role without any permission', () => {
+    const role = resources[taskRole]?.Properties ?? {};
+    expect(role.Policies).toBeUndefined();
+    expect(role.ManagedPolicyArns).toBeUndefined();
+    const attached = Object.values(resources).filter((r) =>
+      JSON.stringify(r.Properties?.Roles ?? []).includes(taskRole),
+    );
+    expect(attached).toEqual([]);
+    base.template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      TaskRoleArn: { 'Fn::GetAtt': [taskRole, 'Arn'] },
+      ExecutionRoleArn: { 'Fn::GetAtt': [executionRole, 'Arn'] },
+    });
+  });
+
+  it('starts tasks only after the execution policy is attached', () => {
+    expect(resources[logicalId(base.tier.service)]?.DependsOn).toContain(
+      logicalId(base.tier.executionPolicy),
+    );
+  });
+});
+
+describe('ProxyTier load balancer', () => {
+  const resources = resourcesOf(base.template);
+
+  it('is an internal NLB with the given security group, cross-zone on', () => {
+    base.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      Type: 'network',
+      Scheme: 'internal',
+      SecurityGroups: [{ 'Fn::GetAtt': [logicalId(base.loadBalancerSecurityGroup), 'GroupId'] }],
+      LoadBalancerAttributes: [
+        { Key: 'deletion_protection.enabled', Value: 'false' },
+        { Key: 'load_balancing.cross_zone.enabled', Value: 'true' },
+      ],
+    });
+  });
+
+  it('listens on the forward-proxy and inject ports only, over TCP', () => {
+    const listeners = ofType(resources, 'AWS::ElasticLoadBalancingV2::Listener').map(
+      ([, l]) => `${l.Properties.Protocol}:${l.Properties.Port}`,
+    );
+    expect(listeners.sort()).toEqual(['TCP:3128', 'TCP:8081']);
+  });
+
+  it('targets task IPs, health-checked over HTTP on the health port', () => {
+    const groups = ofType(resources, 'AWS::ElasticLoadBalancingV2::TargetGroup');
+    expect(groups.map(([, g]) => g.Properties.Port).sort()).toEqual([3128, 8081]);
+    for (const [, group] of groups) {
+      expect(group.Properties).toMatchObject({
+        TargetType: 'ip',
+        Protocol: 'TCP',
+        HealthCheckProtocol: 'HTTP',
+        HealthCheckPort: '8099',
+        HealthCheckPath: HEALTH_PATH,
+        HealthCheckIntervalSeconds: 10,
+      });
+      expect(group.Properties.TargetGroupAttributes).toEqual(
+        expect.arrayContaining([
+          { Key: 'preserve_client_ip.enabled', Value: 'true' },
+          { Key: 'deregistration_delay.timeout_seconds', Value: '120' },
+          { Key: 'deregistration_delay.connection_termination.enabled', Value: 'true' },
+        ]),
+      );
+    }
+  });
+
+  it('adds no security-group rules: the network construct owns them', () => {
+    expect(ofType(resources, 'AWS::EC2::SecurityGroupIngress')).toEqual([]);
+    expect(ofType(resources, 'AWS::EC2::SecurityGroupEgress')).toEqual([]);
+    for (const sg of [base.securityGroup, base.loadBalancerSecurityGroup]) {
+      expect(resources[logicalId(sg)]?.Properties.SecurityGroupIngress).toBeUndefined();
+    }
+  });
+
+  it('gives agents the NLB address in their proxy environment', () => {
+    const dns = { 'Fn::GetAtt': [logicalId(base.tier.loadBalancer), 'DNSName'] };
+    const env = base.stack.resolve(base.tier.agentEnvironment);
+    expect(env.HTTPS_PROXY).toEqual({ 'Fn::Join': ['', ['http://', dns, ':3128']] });
+    expect(env.ANTHROPIC_BASE_URL).toEqual({ 'Fn::Join': ['', ['http://', dns, ':8081']] });
+    expect(base.stack.resolve(base.tier.address)).toEqual(dns);
+  });
+});
+
+describe('ProxyTier service and scaling', () => {
+  it('runs replicas.min tasks privately, rolling back failed deploys, without ECS Exec', () => {
+    base.template.hasResourceProperties('AWS::ECS::Service', {
+      LaunchType: 'FARGATE',
+      PlatformVersion: 'LATEST',
+      DesiredCount: 2,
+      EnableExecuteCommand: false,
+      PropagateTags: 'SERVICE',
+      DeploymentConfiguration: Match.objectLike({
+        DeploymentCircuitBreaker: { Enable: true, Rollback: true },
+        MinimumHealthyPercent: 100,
+        MaximumPercent: 200,
+      }),
+      NetworkConfiguration: {
+        AwsvpcConfiguration: Match.objectLike({
+          AssignPublicIp: 'DISABLED',
+          SecurityGroups: [{ 'Fn::GetAtt': [logicalId(base.securityGroup), 'GroupId'] }],
+        }),
+      },
+      LoadBalancers: [
+        Match.objectLike({ ContainerName: 'envoy', ContainerPort: 3128 }),
+        Match.objectLike({ ContainerName: 'envoy', ContainerPort: 8081 }),
+      ],
+    });
+  });
+
+  it('runs in a new cluster with Container Insights', () => {
+    base.template.hasResourceProperties('AWS::ECS::Cluster', {
+      ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }],
+    });
+  });
+
+  it('scales between the policy replicas on CPU', () => {
+    base.template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+      MinCapacity: 2,
+      MaxCapacity: 6,
+      ScalableDimension: 'ecs:service:DesiredCount',
+    });
+    base.template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      PolicyType: 'TargetTrackingScaling',
+      TargetTrackingScalingPolicyConfiguration: Match.objectLike({
+        PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' },
+        TargetValue: 50,
+      }),
+    });
+  });
+});
+
+describe('ProxyTier with a different policy', () => {
+  const t = bigger.template;
+  const container = envoyContainer(t);
+  const resources = resourcesOf(t);
+
+  it('follows the policy: size, replicas, listeners, retention', () => {
+    t.hasResourceProperties('AWS::ECS::TaskDefinition', { Cpu: '1024', Memory: '4096' });
+    t.hasResourceProperties('AWS::ECS::Service', { DesiredCount: 3 });
+    t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+      MinCapacity: 3,
+      MaxCapacity: 10,
+    });
+    t.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+    const ports = ofType(resources, 'AWS::ElasticLoadBalancingV2::Listener').map(
+      ([, l]) => l.Properties.Port,
+    );
+    expect(ports.sort()).toEqual([3128, 8081, 8082]);
+    expect(container.PortMappings.map((p) => p.ContainerPort)).toEqual([3128, 8081, 8082, 8099]);
+    expect(container.Image).toBe(ECR_IMAGE);
+    expect(JSON.parse(container.Command[1] as string)).toEqual(renderProxyConfig(BIGGER));
+  });
+
+  it('injects both secrets and scopes the execution role to them and their key', () => {
+    expect(container.Secrets).toEqual([
+      {
+        Name: 'AGENT_PERIMETER_SECRET_ANTHROPIC_API_KEY',
+        ValueFrom: secretNameArn('anthropic-api-key'),
+      },
+      { Name: 'AGENT_PERIMETER_SECRET_OPENAI_API_KEY', ValueFrom: OPENAI_ARN },
+    ]);
+    const statements = statementsOf(t, bigger.tier.executionPolicy);
+    const bySid = Object.fromEntries(statements.map((s) => [s.Sid, s]));
+    expect(bySid.ReadInjectedSecrets.Resource).toEqual([
+      secretNameArn('anthropic-api-key-??????'),
+      OPENAI_ARN,
+    ]);
+    expect(bySid.DecryptInjectedSecrets).toMatchObject({
+      Action: 'kms:Decrypt',
+      Resource: { 'Fn::GetAtt': [logicalId(bigger.secretKey), 'Arn'] },
+    });
+  });
+
+  it('lets the execution role pull from the private ECR repository in proxy.image only', () => {
+    const statements = statementsOf(t, bigger.tier.executionPolicy);
+    const pull = statements.find((s) => s.Sid === 'PullEnvoyImage');
+    expect(pull?.Resource).toEqual({
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':ecr:us-east-1:123456789012:repository/docker-hub/envoyproxy/envoy',
+        ],
+      ],
+    });
+    expect(statements.find((s) => s.Sid === 'EcrLogin')?.Resource).toBe('*');
+  });
+
+  it('honours deletion protection and keeps the NLB idle timeout above Envoy\u2019s', () => {
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      LoadBalancerAttributes: Match.arrayWith([
+        { Key: 'deletion_protection.enabled', Value: 'true' },
+      ]),
+    });
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      ListenerAttributes: [{ Key: 'tcp.idle_timeout.seconds', Value: '930' }],
+    });
+  });
+});
+
+describe('ProxyTier rejects what it cannot deploy', () => {
+  const build =
+    (policy: Policy, props: Parameters<typeof buildProxyTier>[2] = {}) =>
+    () =>
+      buildProxyTier(proxyScaffolding(), policy, props);
+  const withProxy = (proxy: string) => validPolicy(policyYaml(ANTHROPIC, `proxy:\n${proxy}`));
+
+  it('an invalid Fargate cpu/memory pair, listing the valid memory sizes', () => {
+    const policy = withProxy('  cpu: 0.25\n  memory_mib: 4096');
+    expect(build(policy)).toThrow(ProxyTierError);
+    expect(build(policy)).toThrow(
+      'proxy.memory_mib 4096 does not fit proxy.cpu 0.25 vCPU on Fargate. Fix: set proxy.memory_mib to one of 512, 1024, 2048',
+    );
+  });
+
+  it('credentials from files, which Fargate cannot mount from Secrets Manager', () => {
+    expect(build(withProxy('  credentials_from: file'))).toThrow(
+      /credentials_from "file" is not supported on AWS Fargate yet.*Fix: set proxy.credentials_from to "env"/,
+    );
+  });
+
+  it('a privileged port, which Envoy cannot bind without capabilities', () => {
+    expect(build(withProxy('  port: 80'))).toThrow(/proxy.port 80 is a privileged port/);
+  });
+
+  it('a config too large for a task definition', () => {
+    const envoyConfig = { padding: 'x'.repeat(MAX_INLINE_CONFIG_BYTES) };
+    expect(build(BASE, { envoyConfig })).toThrow(/too large for inline config/);
+  });
+
+  it('secrets that do not match the inject entries exactly', () => {
+    const scaffolding = proxyScaffolding();
+    const other = secretsmanager.Secret.fromSecretNameV2(scaffolding.stack, 'Other', 'other');
+    expect(() => buildProxyTier(scaffolding, BASE, { secrets: { other } })).toThrow(
+      /missing "anthropic-api-key"; not used by any inject entry: "other"/,
+    );
+  });
+});
+
+describe('ProxyTier helpers', () => {
+  it('knows every Fargate size the policy schema allows', () => {
+    expect(fargateTaskSize(0.5, 1024)).toEqual({ cpu: 512, memoryMiB: 1024 });
+    expect(fargateTaskSize(16, 122880)).toEqual({ cpu: 16384, memoryMiB: 122880 });
+    expect(FARGATE_MEMORY_BY_CPU.get(8192)).toContain(61440);
+    expect(() => fargateTaskSize(8, 20000)).toThrow(/16384, 20480, 24576/);
+  });
+
+  it('recognises private ECR images, not other registries', () => {
+    expect(ecrRepositoryOf(`${ECR_IMAGE.split(':')[0]}@sha256:${'a'.repeat(64)}`)).toEqual({
+      account: '123456789012',
+      region: 'us-east-1',
+      repositoryName: 'docker-hub/envoyproxy/envoy',
+    });
+    expect(ecrRepositoryOf('envoyproxy/envoy:v1.36.4')).toBeUndefined();
+    expect(ecrRepositoryOf('public.ecr.aws/envoyproxy/envoy:v1.36.4')).toBeUndefined();
+  });
+
+  it('derives the ports from the policy alone', () => {
+    expect(proxyTierPorts(BIGGER).agentFacing).toEqual([3128, 8081, 8082]);
+    expect(ProxyTier.CONTAINER_NAME).toBe('envoy');
+  });
+});
+
+describe('ProxyTier compliance', () => {
+  it.each([
+    ['default policy', base.stack],
+    ['bigger policy with ECR image and given secrets', bigger.stack],
+  ])('has no unacknowledged cdk-nag findings in any pack (%s)', (_, stack) => {
+    expect(unacknowledgedFindings(stack)).toEqual([]);
+  });
+
+  it.each([
+    ['default policy', base.tier],
+    ['bigger policy', bigger.tier],
+  ])('acknowledges only findings that exist, where they are (%s)', (_, tier) => {
+    expect(unusedAcknowledgements(tier)).toEqual([]);
+  });
+});

@@ -1,0 +1,68 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/*
+ * The folder rules that keep the blueprint forkable: lib/ is provider-neutral, and cdk/,
+ * pulumi/ and proxy/ never import each other (bin/ wires them together).
+ */
+
+const CLOUD_SDKS = /^(aws-cdk-lib|constructs|cdk-nag|@pulumi\/)/;
+
+function sources(dir: string): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return entries.flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return sources(path);
+    return path.endsWith('.ts') ? [path] : [];
+  });
+}
+
+function imports(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  return [...text.matchAll(/^\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]/gm)].map(
+    (m) => m[1] ?? '',
+  );
+}
+
+function violations(folder: string, forbidden: (specifier: string) => boolean): string[] {
+  return sources(folder).flatMap((file) =>
+    imports(file)
+      .filter(forbidden)
+      .map((s) => `${file} imports ${s}`),
+  );
+}
+
+const crossesInto = (folders: string[]) => (s: string) =>
+  folders.some((f) => new RegExp(`^(\\.\\./)+${f}/`).test(s));
+
+describe('folder layering', () => {
+  it('lib/ imports no cloud SDK and none of cdk/, pulumi/, proxy/', () => {
+    expect(
+      violations('lib', (s) => CLOUD_SDKS.test(s) || crossesInto(['cdk', 'pulumi', 'proxy'])(s)),
+    ).toEqual([]);
+  });
+
+  it('proxy/ imports no cloud SDK and neither cdk/ nor pulumi/', () => {
+    expect(
+      violations('proxy', (s) => CLOUD_SDKS.test(s) || crossesInto(['cdk', 'pulumi'])(s)),
+    ).toEqual([]);
+  });
+
+  it('cdk/ imports neither proxy/ nor pulumi/', () => {
+    expect(violations('cdk', crossesInto(['proxy', 'pulumi']))).toEqual([]);
+  });
+
+  it('pulumi/ imports neither proxy/ nor cdk/', () => {
+    expect(violations('pulumi', crossesInto(['proxy', 'cdk']))).toEqual([]);
+  });
+
+  it('the check sees real imports', () => {
+    expect(imports('proxy/render/bootstrap.ts')).toContain('../../lib/policy/index.js');
+  });
+});

@@ -1,0 +1,244 @@
+import { describe, expect, it } from 'vitest';
+import { PolicyError, parsePolicy } from '../lib/policy/index.js';
+import { policyProblems, policyYaml } from './helpers/policy.js';
+
+const host = (h: string) => policyYaml(`  - host: ${JSON.stringify(h)}`);
+const entry = (yaml: string) => policyYaml(`  - host: api.anthropic.com\n${yaml}`);
+const inject = (header: string, secret: string) =>
+  entry(
+    `    inject:\n      header: ${JSON.stringify(header)}\n      secret: ${JSON.stringify(secret)}`,
+  );
+
+/** [what, policy text, path of the problem, words the message must contain] */
+const BAD: readonly [string, string, string, string][] = [
+  ['IPv4 literal', host('10.0.0.1'), 'egress[0].host', '"10.0.0.1" is an IP literal'],
+  ['metadata IP', host('169.254.169.254'), 'egress[0].host', 'IP literal'],
+  ['IPv6 literal', host('2001:db8::1'), 'egress[0].host', 'IPv6 literal'],
+  ['bracketed IPv6', host('[::1]'), 'egress[0].host', 'IPv6 literal'],
+  ['decimal IPv4', host('2130706433'), 'egress[0].host', 'IP literal'],
+  ['bare wildcard', host('*'), 'egress[0].host', 'open relay'],
+  ['scheme in host', host('https://api.example.com'), 'egress[0].host', 'URL scheme'],
+  ['path in host', host('api.example.com/v1'), 'egress[0].host', 'contains a path'],
+  ['port in host', host('api.example.com:8443'), 'egress[0].host', 'ports: [8443]'],
+  ['uppercase host', host('API.Example.com'), 'egress[0].host', 'write "api.example.com"'],
+  [
+    'underscore label',
+    host('my_host.example.com'),
+    'egress[0].host',
+    'invalid DNS label "my_host"',
+  ],
+  ['label ends with hyphen', host('bad-.example.com'), 'egress[0].host', 'invalid DNS label'],
+  ['label too long', host(`${'a'.repeat(64)}.example.com`), 'egress[0].host', '1-63 characters'],
+  ['inner wildcard', host('api.*.example.com'), 'egress[0].host', 'one leading "*." label'],
+  ['partial wildcard', host('*api.example.com'), 'egress[0].host', 'one leading "*." label'],
+  ['wildcard TLD', host('*.com'), 'egress[0].host', 'top-level domain'],
+  ['single label', host('intranet'), 'egress[0].host', 'single-label name'],
+  ['metadata name', host('metadata.google.internal'), 'egress[0].host', 'metadata service'],
+  ['trailing dot', host('api.example.com.'), 'egress[0].host', 'ends with a dot'],
+  ['empty host', host(''), 'egress[0].host', 'is empty'],
+  [
+    'duplicate hosts',
+    policyYaml('  - host: github.com\n  - host: registry.npmjs.org\n  - host: github.com'),
+    'egress[2].host',
+    'listed twice (also egress[0])',
+  ],
+  ['port zero', entry('    ports: [0]'), 'egress[0].ports[0]', '0 is not a port'],
+  ['port too big', entry('    ports: [443, 65536]'), 'egress[0].ports[1]', '65536 is not a port'],
+  ['port as text', entry('    ports: ["https"]'), 'egress[0].ports[0]', 'must be a port number'],
+  ['fractional port', entry('    ports: [443.5]'), 'egress[0].ports[0]', 'whole port number'],
+  ['duplicate port', entry('    ports: [443, 443]'), 'egress[0].ports[1]', 'listed twice'],
+  ['empty ports', entry('    ports: []'), 'egress[0].ports', 'is empty'],
+  [
+    'header with space',
+    inject('x api key', 'anthropic'),
+    'egress[0].inject.header',
+    'not a valid HTTP header name',
+  ],
+  [
+    'header with colon',
+    inject('x-api-key:', 'anthropic'),
+    'egress[0].inject.header',
+    'not a valid HTTP header name',
+  ],
+  [
+    'reserved header',
+    inject('host', 'anthropic'),
+    'egress[0].inject.header',
+    'proxy manages itself',
+  ],
+  [
+    'Anthropic key',
+    inject('x-api-key', 'sk-ant-api03-AbC123'),
+    'egress[0].inject.secret',
+    'looks like an Anthropic API key',
+  ],
+  [
+    'GitHub token',
+    inject('authorization', `ghp_${'a1B2'.repeat(9)}`),
+    'egress[0].inject.secret',
+    'GitHub token',
+  ],
+  [
+    'AWS key id',
+    inject('authorization', 'AKIAIOSFODNN7EXAMPLE'),
+    'egress[0].inject.secret',
+    'AWS access key ID',
+  ],
+  [
+    'high-entropy value',
+    inject('x-api-key', 'q8Zr2Lw9Xv4Tn7Bk3Ys6Hd1Mf5Jp0Cg'),
+    'egress[0].inject.secret',
+    'store the value in your cloud secret store',
+  ],
+  [
+    'secret name with spaces',
+    inject('x-api-key', 'my secret'),
+    'egress[0].inject.secret',
+    'not a valid secret name',
+  ],
+  [
+    'inject without secret',
+    entry('    inject:\n      header: x-api-key'),
+    'egress[0].inject.secret',
+    'is required',
+  ],
+  [
+    'inject on wildcard',
+    policyYaml('  - host: "*.example.com"\n    inject: { header: x-api-key, secret: k }'),
+    'egress[0].inject',
+    'cannot inject into a wildcard host',
+  ],
+  ['typo in entry', entry('    prots: [443]'), 'egress[0].prots', 'Did you mean "ports"?'],
+  [
+    'typo at top level',
+    policyYaml('  - host: github.com', 'egres: []'),
+    'egres',
+    'Did you mean "egress"?',
+  ],
+  [
+    'unknown section',
+    policyYaml('  - host: github.com', 'firewall: {}'),
+    'firewall',
+    'Known fields: name, egress',
+  ],
+  ['bad name', 'name: My_Demo\negress:\n  - host: github.com', 'name', 'must be a DNS label'],
+  ['missing name', 'egress:\n  - host: github.com', 'name', 'is required'],
+  ['missing egress', 'name: demo', 'egress', 'is required'],
+  ['empty egress', 'name: demo\negress: []', 'egress', 'agents could reach nothing'],
+  ['egress not a list', 'name: demo\negress: github.com', 'egress', 'must be a list'],
+  [
+    'bad retention',
+    policyYaml('  - host: github.com', 'logging: { retention_days: 42 }'),
+    'logging.retention_days',
+    'must be one of 1, 3, 5',
+  ],
+  [
+    'replicas min above max',
+    policyYaml('  - host: github.com', 'proxy: { replicas: { min: 5, max: 2 } }'),
+    'proxy.replicas',
+    'min (5) is greater than max (2)',
+  ],
+  [
+    'port collision',
+    policyYaml('  - host: github.com', 'proxy: { port: 8099 }'),
+    'proxy.health_port',
+    'already used by proxy.port',
+  ],
+  [
+    'agent key in environment',
+    policyYaml(
+      '  - host: github.com',
+      'agents:\n  - name: a\n    image: node:22\n    environment: { GITHUB_TOKEN: ghp_abcdefghijklmnopqrstuvwxyz0123456789 }',
+    ),
+    'agents[0].environment.GITHUB_TOKEN',
+    'Agents must never hold credentials',
+  ],
+  [
+    'agent runs as root',
+    policyYaml('  - host: github.com', 'agents:\n  - name: a\n    image: node:22\n    user: "0:0"'),
+    'agents[0].user',
+    'non-root',
+  ],
+  [
+    'agent overrides proxy variable',
+    policyYaml(
+      '  - host: github.com',
+      'agents:\n  - name: a\n    image: node:22\n    environment: { HTTPS_PROXY: "" }',
+    ),
+    'agents[0].environment.HTTPS_PROXY',
+    'set by agent-perimeter',
+  ],
+];
+
+describe('policy validation rejects bad input with a precise message', () => {
+  it('covers at least 25 distinct bad policies', () => {
+    expect(BAD.length).toBeGreaterThanOrEqual(25);
+  });
+
+  it.each(BAD)('%s', (_what, text, path, words) => {
+    const problems = policyProblems(text);
+    const match = problems.find((p) => p.path === path);
+    expect(match, `no problem at ${path}; got ${JSON.stringify(problems)}`).toBeDefined();
+    expect(match?.message).toContain(words);
+    expect(match?.line).toBeGreaterThan(0);
+  });
+});
+
+describe('documents that are not policies', () => {
+  it.each([
+    ['an empty file', '', 'is empty'],
+    ['only comments', '# nothing here\n', 'is empty'],
+    ['a scalar', 'hello world', 'not a policy'],
+    ['a list', '- host: github.com', 'not a policy'],
+  ])('rejects %s', (_what, text, words) => {
+    const [problem] = policyProblems(text);
+    expect(problem?.message).toContain(words);
+  });
+
+  it('reports YAML syntax errors with their line number', () => {
+    const problems = policyProblems('name: demo\negress:\n  - host: github.com: 443\n');
+    expect(problems[0]?.message).toMatch(/^YAML syntax error: Nested mappings are not allowed/);
+    expect(problems[0]?.line).toBe(3);
+  });
+
+  it('rejects duplicate keys as a YAML error', () => {
+    const problems = policyProblems('name: a\nname: b\negress:\n  - host: github.com');
+    expect(problems[0]?.message).toContain('Map keys must be unique');
+  });
+});
+
+describe('error reporting', () => {
+  it('reports every problem at once, each with its line, sorted by line', () => {
+    const text = [
+      'name: BAD',
+      'egress:',
+      '  - host: 10.0.0.1',
+      '  - host: github.com',
+      '    ports: [0]',
+      '  - host: github.com',
+      '    inject: { header: x-api-key, secret: sk-ant-abc }',
+    ].join('\n');
+    const problems = policyProblems(text);
+    expect(problems.map((p) => [p.line, p.path])).toEqual([
+      [1, 'name'],
+      [3, 'egress[0].host'],
+      [5, 'egress[1].ports[0]'],
+      [6, 'egress[2].host'],
+      [7, 'egress[2].inject.secret'],
+    ]);
+  });
+
+  it('formats a message with file, line, path, value and fix', () => {
+    try {
+      parsePolicy(policyYaml('  - host: 10.1.2.3'), 'bad.yaml');
+      expect.unreachable('the policy is invalid');
+    } catch (error) {
+      expect(error).toBeInstanceOf(PolicyError);
+      expect((error as PolicyError).exitCode).toBe(2);
+      expect((error as Error).message).toContain(
+        'bad.yaml:3: egress[0].host: "10.1.2.3" is an IP literal',
+      );
+      expect((error as Error).message).toContain("Fix: use the service's DNS name.");
+    }
+  });
+});
