@@ -3,10 +3,12 @@ import { checkPolicyCommand } from './check-policy.js';
 import type { Command } from './command.js';
 import { renderProxyCommand } from './render-proxy.js';
 import { schemaCommand } from './schema.js';
+import { synthCommand } from './synth.js';
 import { validateEnvoyCommand } from './validate-envoy.js';
 
 /** Every subcommand, in the order `--help` lists them. */
 export const commands: readonly Command[] = [
+  synthCommand,
   checkPolicyCommand,
   renderProxyCommand,
   validateEnvoyCommand,

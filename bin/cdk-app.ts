@@ -1,0 +1,52 @@
+import { resolve } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { addCompliancePacks } from '../cdk/nag.js';
+import { AgentPerimeterStack } from '../cdk/stack/index.js';
+import { loadPolicy, type Policy } from '../lib/policy/index.js';
+import { renderCheckedProxyConfig } from '../proxy/index.js';
+
+export interface CdkAppOptions {
+  /** Policy file; relative paths resolve against the working directory. */
+  readonly policyFile?: string;
+  /** Where to write the cloud assembly. @default 'cdk.out' (or the CLI's choice) */
+  readonly outdir?: string;
+  /** Extra CDK context. */
+  readonly context?: Record<string, unknown>;
+}
+
+export interface CdkApp {
+  readonly app: App;
+  readonly policy: Policy;
+  readonly policyFile: string;
+  readonly stack: AgentPerimeterStack;
+}
+
+/** The stack name for a policy: one deployment per policy name and account/region. */
+export function stackName(policy: Policy): string {
+  return `AgentPerimeter-${policy.name}`;
+}
+
+/**
+ * Builds the AWS app from a policy: renders and validates the Envoy config, composes the
+ * stack, and registers the compliance packs. The policy path comes from `options.policyFile`,
+ * else CDK context `policy`, else `agent-perimeter.yaml`.
+ */
+export function buildCdkApp(options: CdkAppOptions = {}): CdkApp {
+  const app = new App({
+    ...(options.outdir === undefined ? {} : { outdir: options.outdir }),
+    ...(options.context === undefined ? {} : { context: options.context }),
+  });
+  const fromContext = app.node.tryGetContext('policy') as string | undefined;
+  const policyFile = resolve(options.policyFile ?? fromContext ?? 'agent-perimeter.yaml');
+  const policy = loadPolicy(policyFile);
+  const stack = new AgentPerimeterStack(app, stackName(policy), {
+    policy,
+    envoyConfig: renderCheckedProxyConfig(policy),
+    env: {
+      account: process.env.CDK_DEFAULT_ACCOUNT,
+      region: process.env.CDK_DEFAULT_REGION,
+    },
+  });
+  addCompliancePacks(app);
+  return { app, policy, policyFile, stack };
+}

@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { acknowledgementsUnder } from '../../cdk/nag.js';
+import { writeFileAtomic } from '../../lib/write-file.js';
+import { renderCheckedProxyConfig } from '../../proxy/index.js';
+import { envoyYaml } from '../../proxy/yaml.js';
+import { buildCdkApp } from '../cdk-app.js';
+import { parseCommandArgs } from './args.js';
+import type { Command } from './command.js';
+
+const PACKS = ['AwsSolutions', 'NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'] as const;
+
+interface ValidationReport {
+  readonly pluginReports: readonly {
+    readonly summary: { readonly pluginName: string };
+    readonly violations: readonly { readonly ruleName: string; readonly severity: string }[];
+  }[];
+}
+
+export const synthCommand: Command = {
+  name: 'synth',
+  summary: 'Synthesize the AWS stack from the policy, check it, and summarize.',
+  usage: `Usage: agent-perimeter synth [--policy FILE] [--out DIR]
+
+Builds the AWS CDK app from the policy (default: the embedded agent-perimeter.yaml), renders
+and validates the Envoy config, synthesizes CloudFormation into DIR (default: cdk.out) with
+the cdk-nag packs (AwsSolutions, NIST 800-53 R5, HIPAA Security, PCI DSS 3.2.1) and CDK's
+CloudFormation validation, and prints a summary. Exit 1 when a check fails.`,
+  async run(argv, io) {
+    const { values } = parseCommandArgs(
+      'synth',
+      argv,
+      { policy: { type: 'string' }, out: { type: 'string', default: 'cdk.out' } },
+      0,
+    );
+    const outdir = resolve(values.out);
+    const started = performance.now();
+    const { app, policy, policyFile, stack } = buildCdkApp({
+      ...(values.policy === undefined ? {} : { policyFile: values.policy }),
+      outdir,
+      context: { '@aws-cdk/core:validationReportJson': true },
+    });
+    const show = (path: string) => relative(process.cwd(), path) || '.';
+    try {
+      app.synth();
+    } catch (error) {
+      io.err(`synth failed: ${error instanceof Error ? error.message : String(error)}`);
+      return 1;
+    }
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+
+    const templateFile = join(outdir, `${stack.stackName}.template.json`);
+    const template = JSON.parse(readFileSync(templateFile, 'utf8')) as {
+      Resources: Record<string, { Type: string }>;
+    };
+    const types = Object.values(template.Resources).map((r) => r.Type);
+    const envoyFile = join(outdir, `${stack.stackName}.envoy.yaml`);
+    writeFileAtomic(envoyFile, envoyYaml(renderCheckedProxyConfig(policy), show(policyFile)));
+
+    const report = JSON.parse(
+      readFileSync(join(outdir, 'policy-validation-report.json'), 'utf8'),
+    ) as ValidationReport;
+    const acks = acknowledgementsUnder(stack);
+    const nagFile = join(outdir, 'agent-perimeter-nag.json');
+    const packs = PACKS.map((pack) => {
+      const plugin = report.pluginReports.find((r) => r.summary.pluginName === pack);
+      return {
+        pack,
+        unacknowledged: plugin?.violations.length ?? 0,
+        acknowledged: acks.filter((a) => a.id.startsWith(`${pack}-`)).length,
+      };
+    });
+    writeFileAtomic(nagFile, `${JSON.stringify({ packs, acknowledgements: acks }, null, 2)}\n`);
+
+    const count = (prefix: string) => types.filter((t) => t.startsWith(prefix)).length;
+    io.out(
+      [
+        `agent-perimeter synth: policy "${policy.name}" (${show(policyFile)}) in ${seconds}s`,
+        `  stack      ${stack.stackName}: ${types.length} resources (EC2/VPC ${count('AWS::EC2::')}, ECS ${count('AWS::ECS::')}, load balancing ${count('AWS::ElasticLoadBalancingV2::')}, Route 53 Resolver ${count('AWS::Route53Resolver::')}, IAM ${count('AWS::IAM::')}, logs/KMS ${count('AWS::Logs::') + count('AWS::KMS::')})`,
+        `  egress     ${policy.egress.length} allowlisted host(s), ${policy.egress.filter((e) => e.inject).length} with credential injection`,
+        ...packs.map(
+          (p) =>
+            `  cdk-nag    ${p.pack.padEnd(15)} ${p.unacknowledged} unacknowledged, ${p.acknowledged} acknowledged`,
+        ),
+        process.env.CDK_VALIDATION === 'false'
+          ? '  cfn        CloudFormation validation skipped (CDK_VALIDATION=false)'
+          : "  cfn        CDK's CloudFormation validation passed",
+        `  outputs    ${show(templateFile)}`,
+        `             ${show(envoyFile)}`,
+        `             ${show(nagFile)} (acknowledgements with reasons)`,
+      ].join('\n'),
+    );
+    return 0;
+  },
+};

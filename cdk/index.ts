@@ -1,0 +1,4 @@
+export * from './nag.js';
+export * from './network/index.js';
+export * from './proxy-tier/index.js';
+export * from './stack/index.js';

@@ -1,0 +1,157 @@
+import { Lazy, Stack } from 'aws-cdk-lib';
+import {
+  type CfnSecurityGroup,
+  type IPeer,
+  type IVpc,
+  Peer,
+  Port,
+  SecurityGroup,
+} from 'aws-cdk-lib/aws-ec2';
+import type { Construct } from 'constructs';
+import { formatRange, type PortRange, portRanges } from './ports.js';
+import { Tier, tagTier } from './tags.js';
+
+/** Security groups hold 60 rules per direction unless the quota is raised. */
+export const SG_RULES_PER_DIRECTION = 60;
+
+export interface PerimeterSecurityGroupsInput {
+  readonly vpc: IVpc;
+  /** Ports of the proxy listeners agents use (on the load balancer and on the tasks). */
+  readonly proxyPorts: readonly number[];
+  /** Port of the proxy's health check listener (load balancer to tasks only). */
+  readonly healthPort: number;
+  /** Ports the proxy may open to the internet. */
+  readonly upstreamPorts: readonly number[];
+  /** Managed prefix list of S3 in this region, for ECR image layers via the gateway endpoint. */
+  readonly s3PrefixListId: string;
+  /** Whether a Secrets Manager endpoint (with its own security group) is created. */
+  readonly secretsEndpoint: boolean;
+}
+
+export interface PerimeterSecurityGroups {
+  readonly agent: SecurityGroup;
+  readonly loadBalancer: SecurityGroup;
+  readonly proxy: SecurityGroup;
+  readonly endpoint: SecurityGroup;
+  readonly secretsEndpoint: SecurityGroup | undefined;
+}
+
+/** CDK's rule that matches no traffic (ICMP type 252 code 86 to the broadcast address). */
+const MATCH_NO_TRAFFIC = {
+  cidrIp: '255.255.255.255/32',
+  description: 'Disallow all traffic',
+  ipProtocol: 'icmp',
+  fromPort: 252,
+  toPort: 86,
+};
+
+/**
+ * Keeps CDK's "match no traffic" egress rule inline while all real egress rules are separate
+ * resources (rules to other security groups and prefix lists). Without an inline rule,
+ * CloudFormation creates the group with EC2's default allow-all egress, and it only disappears
+ * once the first separate rule is created; with it, the group never allows all egress, not even
+ * during the first deployment. Inline rules added later replace it as usual.
+ */
+function neverAllowAllEgress(group: SecurityGroup): void {
+  const cfn = group.node.defaultChild as CfnSecurityGroup;
+  const inline = cfn.securityGroupEgress;
+  cfn.securityGroupEgress = Lazy.uncachedAny({
+    produce: () => {
+      const rules = Stack.of(group).resolve(inline) as unknown[] | undefined;
+      return rules !== undefined && rules.length > 0 ? rules : [MATCH_NO_TRAFFIC];
+    },
+  });
+}
+
+const tcp = (range: PortRange) =>
+  range.from === range.to ? Port.tcp(range.from) : Port.tcpRange(range.from, range.to);
+
+/**
+ * The perimeter's security groups. None allows all outbound; every rule is explicit and
+ * described. The only path out of the agent tier is the proxy load balancer; agents have no
+ * ingress and no rule towards each other. DNS to the VPC resolver is not filtered by security
+ * groups at all, which is why the DNS firewall exists.
+ */
+export function createSecurityGroups(
+  scope: Construct,
+  input: PerimeterSecurityGroupsInput,
+): PerimeterSecurityGroups {
+  const { vpc } = input;
+  const group = (id: string, description: string, tier: Tier) => {
+    const sg = new SecurityGroup(scope, id, {
+      vpc,
+      description,
+      allowAllOutbound: false,
+      allowAllIpv6Outbound: false,
+    });
+    tagTier(sg, tier);
+    neverAllowAllEgress(sg);
+    return sg;
+  };
+  const agent = group(
+    'AgentSecurityGroup',
+    'agent-perimeter agents: may reach only the proxy load balancer and the VPC endpoints',
+    Tier.AGENT,
+  );
+  const loadBalancer = group(
+    'LoadBalancerSecurityGroup',
+    'agent-perimeter proxy load balancer: from agents, to proxy tasks',
+    Tier.PROXY,
+  );
+  const proxy = group(
+    'ProxySecurityGroup',
+    'agent-perimeter proxy tasks: from the load balancer, to allowlisted ports on the internet',
+    Tier.PROXY,
+  );
+  const endpoint = group(
+    'EndpointSecurityGroup',
+    'agent-perimeter VPC interface endpoints (ECR, CloudWatch Logs): from agents and proxy',
+    Tier.ENDPOINT,
+  );
+  const secretsEndpoint = input.secretsEndpoint
+    ? group(
+        'SecretsEndpointSecurityGroup',
+        'agent-perimeter Secrets Manager endpoint: from the proxy only, never from agents',
+        Tier.ENDPOINT,
+      )
+    : undefined;
+
+  const https = Port.tcp(443);
+  const s3: IPeer = Peer.prefixList(input.s3PrefixListId);
+  const listeners = portRanges(input.proxyPorts);
+  const listenersAndHealth = portRanges([...input.proxyPorts, input.healthPort]);
+
+  // Agents -> load balancer (proxy listeners).
+  for (const range of listeners) {
+    const ports = formatRange(range);
+    agent.addEgressRule(loadBalancer, tcp(range), `to the proxy load balancer on ${ports}`);
+    loadBalancer.addIngressRule(agent, tcp(range), `from agents on proxy port ${ports}`);
+  }
+  // Agents -> interface endpoints; agents -> S3 (ECR image layers through the gateway endpoint).
+  agent.addEgressRule(endpoint, https, 'to the VPC interface endpoints (ECR, CloudWatch Logs)');
+  endpoint.addIngressRule(agent, https, 'from agents (image pulls, logs)');
+  agent.addEgressRule(s3, https, 'to S3 through the gateway endpoint (ECR image layers only)');
+
+  // Load balancer -> proxy tasks (listeners and health checks).
+  for (const range of listenersAndHealth) {
+    const ports = formatRange(range);
+    loadBalancer.addEgressRule(proxy, tcp(range), `to proxy tasks on ${ports}`);
+    proxy.addIngressRule(loadBalancer, tcp(range), `from the proxy load balancer on ${ports}`);
+  }
+  // Proxy -> internet on the allowlisted ports only (the proxy enforces the hosts).
+  for (const range of portRanges(input.upstreamPorts)) {
+    proxy.addEgressRule(
+      Peer.anyIpv4(),
+      tcp(range),
+      `to allowlisted upstreams on ${formatRange(range)} (hosts enforced by the proxy)`,
+    );
+  }
+  proxy.addEgressRule(endpoint, https, 'to the VPC interface endpoints (ECR, CloudWatch Logs)');
+  endpoint.addIngressRule(proxy, https, 'from proxy tasks (image pulls, logs)');
+  proxy.addEgressRule(s3, https, 'to S3 (ECR image layers)');
+  if (secretsEndpoint !== undefined) {
+    proxy.addEgressRule(secretsEndpoint, https, 'to the Secrets Manager endpoint (credentials)');
+    secretsEndpoint.addIngressRule(proxy, https, 'from proxy tasks (injected credentials)');
+  }
+  return { agent, loadBalancer, proxy, endpoint, secretsEndpoint };
+}

@@ -1,0 +1,764 @@
+// The CloudFormation schema validator adds seconds per stack; this file checks templates itself.
+process.env.CDK_VALIDATION = 'false';
+
+import { App, CfnElement, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { Peer, Port, type SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IConstruct } from 'constructs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { compliancePacks } from '../cdk/nag.js';
+import {
+  AgentNetwork,
+  DNS_ALLOW_PRIORITY,
+  DNS_BLOCK_PRIORITY,
+  dnsAllowlist,
+  planNaclEntries,
+  portRanges,
+  proxyPorts,
+  TIER_TAG_KEY,
+  upstreamPorts,
+} from '../cdk/network/index.js';
+import { loadPolicy, type Policy } from '../lib/policy/index.js';
+import {
+  type CfnResourceJson,
+  naclVerdict,
+  props,
+  refOf,
+  renderString,
+  resources,
+  resourcesOfType,
+  securityGroupRules,
+  tagValue,
+} from './helpers/cdk-network-template.js';
+import { policyYaml, validPolicy } from './helpers/policy.js';
+
+const policy = loadPolicy();
+/** The default policy plus a host on an extra port, and no injected credentials. */
+const variantPolicy = validPolicy(
+  policyYaml(
+    [
+      '  - host: registry.npmjs.org',
+      '  - host: api.example.org',
+      '    ports: [443, 8443]',
+      '  - host: "*.example.net"',
+    ].join('\n'),
+  ),
+);
+
+const FORBIDDEN_ROUTE_TARGETS = [
+  'GatewayId',
+  'NatGatewayId',
+  'TransitGatewayId',
+  'VpcPeeringConnectionId',
+  'EgressOnlyInternetGatewayId',
+  'InstanceId',
+  'NetworkInterfaceId',
+  'CarrierGatewayId',
+  'LocalGatewayId',
+  'CoreNetworkArn',
+  'VpcEndpointId',
+];
+
+interface Built {
+  readonly stack: Stack;
+  readonly network: AgentNetwork;
+  readonly template: Template;
+  readonly id: (construct: IConstruct | undefined) => string;
+  readonly sgNames: Record<string, string>;
+}
+
+function logicalId(stack: Stack, construct: IConstruct | undefined): string {
+  let current = construct;
+  while (current !== undefined && !CfnElement.isCfnElement(current))
+    current = current.node.defaultChild;
+  if (current === undefined)
+    throw new Error(`no CloudFormation element under ${construct?.node.path}`);
+  return stack.resolve((current as CfnElement).logicalId) as string;
+}
+
+function built(stack: Stack, network: AgentNetwork): Built {
+  const id = (construct: IConstruct | undefined) => logicalId(stack, construct);
+  const sgNames: Record<string, string> = {
+    [id(network.agentSecurityGroup)]: 'Agent',
+    [id(network.loadBalancerSecurityGroup)]: 'LoadBalancer',
+    [id(network.proxySecurityGroup)]: 'Proxy',
+    [id(network.endpointSecurityGroup)]: 'Endpoint',
+  };
+  if (network.secretsEndpointSecurityGroup !== undefined) {
+    sgNames[id(network.secretsEndpointSecurityGroup)] = 'SecretsEndpoint';
+  }
+  return { stack, network, template: Template.fromStack(stack), id, sgNames };
+}
+
+let main: Built;
+let variant: Built;
+let existing: Built;
+
+beforeAll(() => {
+  // One app, one synthesis: the default policy, a variant policy, and an existing VPC.
+  const app = new App();
+  const mainStack = new Stack(app, 'Main');
+  const mainNetwork = new AgentNetwork(mainStack, 'Network', { policy });
+  const variantStack = new Stack(app, 'Variant');
+  const variantNetwork = new AgentNetwork(variantStack, 'Network', {
+    policy: variantPolicy,
+    s3PrefixListId: 'pl-63a5400a',
+  });
+  const existingStack = new Stack(app, 'Existing');
+  const vpc = Vpc.fromVpcAttributes(existingStack, 'Imported', {
+    vpcId: 'vpc-0123456789abcdef0',
+    vpcCidrBlock: '10.1.0.0/16',
+    availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+    privateSubnetIds: ['subnet-proxy1', 'subnet-proxy2'],
+    privateSubnetIpv4CidrBlocks: ['10.1.0.0/24', '10.1.1.0/24'],
+    privateSubnetRouteTableIds: ['rtb-proxy1', 'rtb-proxy2'],
+    isolatedSubnetIds: ['subnet-agent1', 'subnet-agent2'],
+    isolatedSubnetIpv4CidrBlocks: ['10.1.8.0/21', '10.1.16.0/21'],
+    isolatedSubnetRouteTableIds: ['rtb-agent1', 'rtb-agent2'],
+  });
+  const existingNetwork = new AgentNetwork(existingStack, 'Network', {
+    policy,
+    vpc,
+    agentSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
+    proxySubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+    logRetention: RetentionDays.ONE_MONTH,
+  });
+  main = built(mainStack, mainNetwork);
+  variant = built(variantStack, variantNetwork);
+  existing = built(existingStack, existingNetwork);
+});
+
+describe('pure planning', () => {
+  it('derives the proxy ports and the upstream port union from the policy', () => {
+    expect(proxyPorts(policy)).toEqual([3128, 8081]);
+    expect(upstreamPorts(policy)).toEqual([443]);
+    expect(upstreamPorts(variantPolicy)).toEqual([443, 8443]);
+    expect(portRanges([8083, 443, 8081, 8082, 22])).toEqual([
+      { from: 22, to: 22 },
+      { from: 443, to: 443 },
+      { from: 8081, to: 8083 },
+    ]);
+  });
+
+  it('builds the DNS allowlist from the policy hosts, then AWS service names, then extras', () => {
+    const names = dnsAllowlist(policy, 'eu-west-1', 'amazonaws.com', ['proxy.internal.example']);
+    expect(names.slice(0, 5)).toEqual([
+      'api.anthropic.com',
+      'registry.npmjs.org',
+      'github.com',
+      'codeload.github.com',
+      '*.githubusercontent.com',
+    ]);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'api.ecr.eu-west-1.amazonaws.com',
+        '*.dkr.ecr.eu-west-1.amazonaws.com',
+        'prod-eu-west-1-starport-layer-bucket.s3.eu-west-1.amazonaws.com',
+        'logs.eu-west-1.amazonaws.com',
+        'secretsmanager.eu-west-1.amazonaws.com',
+        '*.elb.eu-west-1.amazonaws.com',
+      ]),
+    );
+    expect(names.at(-1)).toBe('proxy.internal.example');
+    expect(new Set(names).size).toBe(names.length);
+    expect(names).not.toContain('*');
+  });
+
+  it('changes the allowlist when the policy gains a host', () => {
+    const before = dnsAllowlist(policy, 'us-east-1', 'amazonaws.com');
+    const after = dnsAllowlist(variantPolicy, 'us-east-1', 'amazonaws.com');
+    expect(before).not.toContain('api.example.org');
+    expect(after).toContain('api.example.org');
+    expect(after).toContain('*.example.net');
+  });
+
+  it('plans request and return-traffic NACL rules, denying the rest of the VPC first', () => {
+    const plan = planNaclEntries({
+      connectsTo: [{ cidrs: ['10.0.1.0/24'], ports: [{ from: 3128, to: 3128 }] }],
+      acceptsFrom: [],
+      outsideVpc: [{ from: 443, to: 443 }],
+      vpcCidr: '10.0.0.0/16',
+    });
+    expect(plan.egress.map((e) => [e.ruleNumber, e.action, e.cidr, e.ports])).toEqual([
+      [100, 'allow', '10.0.1.0/24', { from: 3128, to: 3128 }],
+      [110, 'deny', '10.0.0.0/16', undefined],
+      [120, 'allow', '0.0.0.0/0', { from: 443, to: 443 }],
+    ]);
+    expect(plan.ingress.map((e) => [e.action, e.cidr, e.ports])).toEqual([
+      ['allow', '10.0.1.0/24', { from: 1024, to: 65535 }],
+      ['deny', '10.0.0.0/16', undefined],
+      ['allow', '0.0.0.0/0', { from: 1024, to: 65535 }],
+    ]);
+  });
+});
+
+describe('subnets and routes (C17)', () => {
+  const subnet = (b: Built, s: IConstruct) => resources(b.template)[b.id(s)];
+
+  it('spreads every tier over two Availability Zones', () => {
+    const { network } = main;
+    for (const subnets of [network.agentSubnets, network.proxySubnets, network.endpointSubnets]) {
+      expect(subnets).toHaveLength(2);
+    }
+    expect(resourcesOfType(main.template, 'AWS::EC2::NatGateway')).toHaveLength(2);
+  });
+
+  it('gives agent subnets no route out: only the S3 gateway endpoint is attached', () => {
+    const { network, template, id } = main;
+    const agentTables = network.agentSubnets.map((s) =>
+      logicalId(main.stack, s.node.findChild('RouteTable')),
+    );
+    const routes = resourcesOfType(template, 'AWS::EC2::Route').filter(([, r]) =>
+      agentTables.includes(refOf(props(r).RouteTableId) ?? ''),
+    );
+    expect(routes).toEqual([]);
+    for (const [, route] of resourcesOfType(template, 'AWS::EC2::Route')) {
+      if (!agentTables.includes(refOf(props(route).RouteTableId) ?? '')) continue;
+      for (const key of FORBIDDEN_ROUTE_TARGETS) expect(props(route)[key]).toBeUndefined();
+    }
+    const s3 = props(resources(template)[id(network.s3Endpoint)]);
+    expect((s3.RouteTableIds as unknown[]).map(refOf).sort()).toEqual([...agentTables].sort());
+    for (const type of [
+      'AWS::EC2::EgressOnlyInternetGateway',
+      'AWS::EC2::TransitGatewayAttachment',
+      'AWS::EC2::VPCPeeringConnection',
+      'AWS::EC2::VPCCidrBlock',
+    ]) {
+      expect(resourcesOfType(template, type)).toEqual([]);
+    }
+  });
+
+  it('assigns no public IPv4 or IPv6 addresses in agent (or any) subnets', () => {
+    for (const s of main.network.agentSubnets) {
+      expect(props(subnet(main, s)).MapPublicIpOnLaunch).toBe(false);
+      expect(props(subnet(main, s)).AssignIpv6AddressOnCreation).toBeUndefined();
+      expect(props(subnet(main, s)).Ipv6CidrBlock).toBeUndefined();
+    }
+    for (const [, s] of resourcesOfType(main.template, 'AWS::EC2::Subnet')) {
+      expect(props(s).MapPublicIpOnLaunch).toBe(false);
+    }
+  });
+
+  it('routes proxy subnets through a NAT gateway and nothing else', () => {
+    const tables = main.network.proxySubnets.map((s) =>
+      logicalId(main.stack, s.node.findChild('RouteTable')),
+    );
+    const routes = resourcesOfType(main.template, 'AWS::EC2::Route').filter(([, r]) =>
+      tables.includes(refOf(props(r).RouteTableId) ?? ''),
+    );
+    expect(routes).toHaveLength(2);
+    for (const [, route] of routes) {
+      expect(props(route).DestinationCidrBlock).toBe('0.0.0.0/0');
+      expect(props(route).NatGatewayId).toBeDefined();
+      expect(props(route).GatewayId).toBeUndefined();
+    }
+  });
+
+  it('tags every subnet and security group with its tier', () => {
+    const { network } = main;
+    const expectTier = (constructs: readonly IConstruct[], tier: string) => {
+      for (const c of constructs) expect(tagValue(subnet(main, c), TIER_TAG_KEY)).toBe(tier);
+    };
+    expectTier(network.agentSubnets, 'agent');
+    expectTier(network.proxySubnets, 'proxy');
+    expectTier(network.endpointSubnets, 'endpoint');
+    expectTier(network.publicSubnets, 'public');
+    expectTier([network.agentSecurityGroup], 'agent');
+    expectTier([network.loadBalancerSecurityGroup, network.proxySecurityGroup], 'proxy');
+    expectTier([network.endpointSecurityGroup], 'endpoint');
+    expectTier(
+      network.secretsEndpointSecurityGroup ? [network.secretsEndpointSecurityGroup] : [],
+      'endpoint',
+    );
+  });
+});
+
+describe('security groups (C18)', () => {
+  const rules = (b: Built, group: SecurityGroup | undefined) =>
+    securityGroupRules(b.template, b.id(group), b.sgNames);
+
+  it('lets agents reach only the load balancer on the proxy ports, the endpoints and S3', () => {
+    const agent = rules(main, main.network.agentSecurityGroup);
+    expect(agent.ingress).toEqual([]);
+    expect(agent.egress).toEqual([
+      'icmp 252-86 -> 255.255.255.255/32',
+      'tcp 3128 -> sg:LoadBalancer',
+      'tcp 443 -> pl',
+      'tcp 443 -> sg:Endpoint',
+      'tcp 8081 -> sg:LoadBalancer',
+    ]);
+    // The S3 rule targets the S3 managed prefix list looked up at deploy time.
+    const s3Rule = resourcesOfType(main.template, 'AWS::EC2::SecurityGroupEgress')
+      .map(([, r]) => props(r))
+      .find(
+        (p) =>
+          refOf(p.GroupId) === main.id(main.network.agentSecurityGroup) &&
+          p.DestinationPrefixListId,
+      );
+    expect(refOf(s3Rule?.DestinationPrefixListId)).toBe(
+      main.id(main.network.s3PrefixListLookup?.resource),
+    );
+  });
+
+  it('never lets a group fall back to EC2 default allow-all egress', () => {
+    // A group created without inline egress gets "all traffic to 0.0.0.0/0" until its first
+    // separate rule exists; each group keeps the rule that matches no traffic inline instead.
+    for (const [, sg] of resourcesOfType(main.template, 'AWS::EC2::SecurityGroup')) {
+      expect((props(sg).SecurityGroupEgress as unknown[] | undefined)?.length).toBeGreaterThan(0);
+    }
+    const agent = props(resources(main.template)[main.id(main.network.agentSecurityGroup)]);
+    expect(agent.SecurityGroupEgress).toEqual([
+      {
+        CidrIp: '255.255.255.255/32',
+        Description: 'Disallow all traffic',
+        FromPort: 252,
+        IpProtocol: 'icmp',
+        ToPort: 86,
+      },
+    ]);
+    expect(agent.SecurityGroupIngress).toBeUndefined();
+  });
+
+  it('has no allow-all rule and describes every rule', () => {
+    for (const [, r] of [
+      ...resourcesOfType(main.template, 'AWS::EC2::SecurityGroupIngress'),
+      ...resourcesOfType(main.template, 'AWS::EC2::SecurityGroupEgress'),
+    ]) {
+      expect(props(r).IpProtocol).not.toBe('-1');
+      expect(String(props(r).Description ?? '')).not.toBe('');
+    }
+    for (const [, sg] of resourcesOfType(main.template, 'AWS::EC2::SecurityGroup')) {
+      for (const rule of [
+        ...((props(sg).SecurityGroupEgress ?? []) as Record<string, unknown>[]),
+        ...((props(sg).SecurityGroupIngress ?? []) as Record<string, unknown>[]),
+      ]) {
+        expect(rule.IpProtocol).not.toBe('-1');
+      }
+    }
+  });
+
+  it('lets the load balancer take agent traffic and pass it to proxy tasks with health checks', () => {
+    expect(rules(main, main.network.loadBalancerSecurityGroup)).toEqual({
+      ingress: ['tcp 3128 <- sg:Agent', 'tcp 8081 <- sg:Agent'],
+      egress: [
+        'icmp 252-86 -> 255.255.255.255/32',
+        'tcp 3128 -> sg:Proxy',
+        'tcp 8081 -> sg:Proxy',
+        'tcp 8099 -> sg:Proxy',
+      ],
+    });
+  });
+
+  it('lets proxy tasks take only load-balancer traffic and reach only the policy ports', () => {
+    expect(rules(main, main.network.proxySecurityGroup)).toEqual({
+      ingress: [
+        'tcp 3128 <- sg:LoadBalancer',
+        'tcp 8081 <- sg:LoadBalancer',
+        'tcp 8099 <- sg:LoadBalancer',
+      ],
+      egress: [
+        'tcp 443 -> 0.0.0.0/0',
+        'tcp 443 -> pl',
+        'tcp 443 -> sg:Endpoint',
+        'tcp 443 -> sg:SecretsEndpoint',
+      ],
+    });
+  });
+
+  it('opens an extra upstream port on the proxy when the policy gains one', () => {
+    const proxy = rules(variant, variant.network.proxySecurityGroup);
+    expect(proxy.egress.filter((r) => r.endsWith('0.0.0.0/0'))).toEqual([
+      'tcp 443 -> 0.0.0.0/0',
+      'tcp 8443 -> 0.0.0.0/0',
+    ]);
+    // No injected credentials: no Secrets Manager endpoint and no path to one.
+    expect(variant.network.secretsManagerEndpoint).toBeUndefined();
+    expect(proxy.egress.some((r) => r.includes('SecretsEndpoint'))).toBe(false);
+    // The agent side follows the proxy's listeners: no credential injection, no 8081.
+    expect(rules(variant, variant.network.agentSecurityGroup).egress).toEqual([
+      'icmp 252-86 -> 255.255.255.255/32',
+      'tcp 3128 -> sg:LoadBalancer',
+      'tcp 443 -> pl',
+      'tcp 443 -> sg:Endpoint',
+    ]);
+  });
+
+  it('admits only agents and proxy tasks to the endpoints, and only the proxy to Secrets Manager', () => {
+    expect(rules(main, main.network.endpointSecurityGroup)).toEqual({
+      ingress: ['tcp 443 <- sg:Agent', 'tcp 443 <- sg:Proxy'],
+      // CDK's placeholder that matches no traffic: the group has no real egress.
+      egress: ['icmp 252-86 -> 255.255.255.255/32'],
+    });
+    expect(rules(main, main.network.secretsEndpointSecurityGroup)).toEqual({
+      ingress: ['tcp 443 <- sg:Proxy'],
+      egress: ['icmp 252-86 -> 255.255.255.255/32'],
+    });
+  });
+
+  it('fails synthesis when something else widens the agent security group', () => {
+    const stack = new Stack(new App(), 'Widened');
+    const network = new AgentNetwork(stack, 'Network', {
+      policy,
+      s3PrefixListId: 'pl-63a5400a',
+    });
+    expect(network.node.validate()).toEqual([]);
+    network.agentSecurityGroup.addEgressRule(Peer.anyIpv4(), Port.tcp(22), 'ssh out');
+    const [error] = network.node.validate();
+    expect(error).toMatch(/agent security group .* gained rules AgentNetwork did not create/);
+    expect(error).toContain('C18');
+  });
+});
+
+describe('network ACLs (C4)', () => {
+  const vpcCidr = AgentNetwork.DEFAULT_CIDR;
+  const firstIp = (cidr: string) => cidr.replace(/\.\d+\/\d+$/, '.10');
+
+  it('protects exactly the agent subnets, and the endpoint subnets with their own ACL', () => {
+    const associations = resourcesOfType(main.template, 'AWS::EC2::SubnetNetworkAclAssociation');
+    const subnetsOf = (acl: IConstruct | undefined) =>
+      associations
+        .filter(([, r]) => refOf(props(r).NetworkAclId) === main.id(acl))
+        .map(([, r]) => refOf(props(r).SubnetId))
+        .sort();
+    expect(subnetsOf(main.network.agentNetworkAcl)).toEqual(
+      main.network.agentSubnets.map((s) => main.id(s)).sort(),
+    );
+    expect(subnetsOf(main.network.endpointNetworkAcl)).toEqual(
+      main.network.endpointSubnets.map((s) => main.id(s)).sort(),
+    );
+    // Proxy and public subnets keep the VPC's default ACL.
+    const protectedSubnets = associations.map(([, r]) => refOf(props(r).SubnetId));
+    for (const s of [...main.network.proxySubnets, ...main.network.publicSubnets]) {
+      expect(protectedSubnets).not.toContain(main.id(s));
+    }
+  });
+
+  it('lets agent subnets send only to the proxy ports, the endpoints and S3 on 443', () => {
+    const acl = main.id(main.network.agentNetworkAcl);
+    const out = (ip: string, port: number, protocol: 'tcp' | 'udp' = 'tcp') =>
+      naclVerdict(main.template, acl, { egress: true, ip, port, protocol }, vpcCidr);
+    const { proxySubnets, endpointSubnets, agentSubnets, publicSubnets } = main.network;
+    for (const s of proxySubnets) {
+      expect(out(firstIp(s.ipv4CidrBlock), 3128)).toBe('allow');
+      expect(out(firstIp(s.ipv4CidrBlock), 8081)).toBe('allow');
+      expect(out(firstIp(s.ipv4CidrBlock), 8099)).toBe('deny'); // health port: not for agents
+      expect(out(firstIp(s.ipv4CidrBlock), 22)).toBe('deny');
+      expect(out(firstIp(s.ipv4CidrBlock), 443)).toBe('deny');
+    }
+    for (const s of endpointSubnets) {
+      expect(out(firstIp(s.ipv4CidrBlock), 443)).toBe('allow');
+      expect(out(firstIp(s.ipv4CidrBlock), 80)).toBe('deny');
+    }
+    for (const s of [...agentSubnets, ...publicSubnets]) {
+      expect(out(firstIp(s.ipv4CidrBlock), 443)).toBe('deny');
+      expect(out(firstIp(s.ipv4CidrBlock), 3128)).toBe('deny');
+    }
+    // Outside the VPC only 443 passes, and only S3's prefix is routed there.
+    expect(out('52.216.0.10', 443)).toBe('allow');
+    expect(out('52.216.0.10', 80)).toBe('deny');
+    expect(out('8.8.8.8', 53, 'udp')).toBe('deny');
+    expect(out('1.1.1.1', 443, 'udp')).toBe('deny'); // QUIC
+  });
+
+  it('admits into agent subnets only return traffic from the proxy and endpoint subnets', () => {
+    const acl = main.id(main.network.agentNetworkAcl);
+    const into = (ip: string, port: number) =>
+      naclVerdict(main.template, acl, { egress: false, ip, port, protocol: 'tcp' }, vpcCidr);
+    const { proxySubnets, endpointSubnets, agentSubnets, publicSubnets } = main.network;
+    for (const s of [...proxySubnets, ...endpointSubnets]) {
+      expect(into(firstIp(s.ipv4CidrBlock), 40000)).toBe('allow');
+      expect(into(firstIp(s.ipv4CidrBlock), 22)).toBe('deny');
+    }
+    for (const s of [...agentSubnets, ...publicSubnets]) {
+      expect(into(firstIp(s.ipv4CidrBlock), 40000)).toBe('deny');
+    }
+    expect(into('52.216.0.10', 40000)).toBe('allow'); // S3 answers
+  });
+
+  it('lets endpoint subnets take 443 from agents and proxy only, and answer only them', () => {
+    const acl = main.id(main.network.endpointNetworkAcl);
+    const verdict = (egress: boolean, ip: string, port: number) =>
+      naclVerdict(main.template, acl, { egress, ip, port, protocol: 'tcp' }, vpcCidr);
+    const { proxySubnets, agentSubnets, publicSubnets } = main.network;
+    for (const s of [...agentSubnets, ...proxySubnets]) {
+      expect(verdict(false, firstIp(s.ipv4CidrBlock), 443)).toBe('allow');
+      expect(verdict(false, firstIp(s.ipv4CidrBlock), 80)).toBe('deny');
+      expect(verdict(true, firstIp(s.ipv4CidrBlock), 40000)).toBe('allow');
+    }
+    for (const s of publicSubnets)
+      expect(verdict(false, firstIp(s.ipv4CidrBlock), 443)).toBe('deny');
+    expect(verdict(true, '8.8.8.8', 443)).toBe('deny');
+  });
+});
+
+describe('DNS firewall', () => {
+  const firewall = (b: Built) => resources(b.template)[b.id(b.network.dnsFirewall)];
+  const domainsOf = (b: Built, list: IConstruct) =>
+    (props(resources(b.template)[b.id(list)]).Domains as unknown[]).map(renderString);
+
+  it('allows exactly the policy hosts and the AWS service names of this region', () => {
+    expect(domainsOf(main, main.network.dnsFirewall.allowList)).toEqual(
+      dnsAllowlist(policy, '<AWS::Region>', '<AWS::URLSuffix>'),
+    );
+    expect(domainsOf(variant, variant.network.dnsFirewall.allowList)).toContain('api.example.org');
+    expect(domainsOf(main, main.network.dnsFirewall.allowList)).not.toContain('api.example.org');
+  });
+
+  it('allows before it blocks everything else with NXDOMAIN, trusting CNAME chains', () => {
+    const rules = props(firewall(main)).FirewallRules as Record<string, unknown>[];
+    const allow = rules.find((r) => r.Action === 'ALLOW');
+    const block = rules.find((r) => r.Action === 'BLOCK');
+    expect(rules).toHaveLength(2);
+    expect(allow?.Priority).toBe(DNS_ALLOW_PRIORITY);
+    expect(Number(allow?.Priority)).toBeLessThan(Number(block?.Priority));
+    expect(block?.Priority).toBe(DNS_BLOCK_PRIORITY);
+    expect(allow?.FirewallDomainRedirectionAction).toBe('TRUST_REDIRECTION_DOMAIN');
+    expect(refOf(allow?.FirewallDomainListId)).toBe(main.id(main.network.dnsFirewall.allowList));
+    expect(block?.BlockResponse).toBe('NXDOMAIN');
+    expect(refOf(block?.FirewallDomainListId)).toBe(main.id(main.network.dnsFirewall.blockList));
+    expect(domainsOf(main, main.network.dnsFirewall.blockList)).toEqual(['*']);
+  });
+
+  it('is associated with the VPC under mutation protection and fails closed', () => {
+    const vpcId = main.id(main.network.vpc);
+    const association = props(
+      resources(main.template)[main.id(main.network.dnsFirewall.association)],
+    );
+    expect(association.MutationProtection).toBe('ENABLED');
+    expect(refOf(association.VpcId)).toBe(vpcId);
+    expect(refOf(association.FirewallRuleGroupId)).toBe(main.id(main.network.dnsFirewall));
+    const config = props(resources(main.template)[main.id(main.network.dnsFirewall.config)]);
+    expect(config).toEqual({ FirewallFailOpen: 'DISABLED', ResourceId: { Ref: vpcId } });
+  });
+
+  it('works on an existing VPC too', () => {
+    const association = props(
+      resources(existing.template)[existing.id(existing.network.dnsFirewall.association)],
+    );
+    expect(association.VpcId).toBe('vpc-0123456789abcdef0');
+  });
+});
+
+describe('logs', () => {
+  const logGroup = (b: Built, group: IConstruct) => props(resources(b.template)[b.id(group)]);
+
+  it('logs every DNS query to a KMS-encrypted group with the policy retention', () => {
+    const all = resources(main.template);
+    const group = main.id(main.network.dnsQueryLogGroup);
+    expect(refOf(logGroup(main, main.network.dnsQueryLogGroup).KmsKeyId)).toBe(
+      main.id(main.network.logKey),
+    );
+    expect(logGroup(main, main.network.dnsQueryLogGroup).RetentionInDays).toBe(365);
+    const config = all[main.id(main.network.dnsQueryLogging)] as CfnResourceJson;
+    expect(renderString(props(config).DestinationArn)).toBe(
+      `arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:<${group}>`,
+    );
+    const association = props(all[main.id(main.network.dnsQueryLogging.association)]);
+    expect(refOf(association.ResourceId)).toBe(main.id(main.network.vpc));
+    // Resolver delivers through CloudWatch Logs' log delivery, which the group's policy admits.
+    const policyId = main.id(main.network.dnsQueryLogging.resourcePolicy);
+    expect(config.DependsOn).toContain(policyId);
+    const document = renderString(props(all[policyId]).PolicyDocument);
+    expect(document).toContain('delivery.logs.amazonaws.com');
+    expect(document).toContain(`log-group:<${group}>:log-stream:*`);
+    expect(document).toContain('aws:SourceAccount');
+  });
+
+  it('logs all VPC traffic, accepted and rejected, to a KMS-encrypted group', () => {
+    const flowLog = props(resources(main.template)[main.id(main.network.flowLog)]);
+    expect(flowLog.TrafficType).toBe('ALL');
+    expect(flowLog.ResourceType).toBe('VPC');
+    expect(refOf(flowLog.ResourceId)).toBe(main.id(main.network.vpc));
+    expect(refOf(flowLog.LogGroupName)).toBe(main.id(main.network.flowLogGroup));
+    for (const field of ['srcaddr', 'dstaddr', 'srcport', 'dstport', 'protocol', 'action']) {
+      expect(flowLog.LogFormat).toContain(`\${${field}}`);
+    }
+    expect(refOf(logGroup(main, main.network.flowLogGroup).KmsKeyId)).toBe(
+      main.id(main.network.logKey),
+    );
+    expect(logGroup(main, main.network.flowLogGroup).RetentionInDays).toBe(365);
+    expect(logGroup(existing, existing.network.flowLogGroup).RetentionInDays).toBe(30);
+  });
+
+  it('encrypts with a rotated key that CloudWatch Logs in this region may use', () => {
+    const key = props(resources(main.template)[main.id(main.network.logKey)]);
+    expect(key.EnableKeyRotation).toBe(true);
+    const statements = (key.KeyPolicy as { Statement: Record<string, unknown>[] }).Statement;
+    const logs = statements.find((s) => s.Sid === 'CloudWatchLogsInThisRegion');
+    const principal = (logs?.Principal ?? {}) as { Service?: unknown };
+    expect(renderString(principal.Service)).toBe('logs.<AWS::Region>.<AWS::URLSuffix>');
+    expect(JSON.stringify(key)).not.toContain('arn:aws:');
+  });
+});
+
+describe('VPC endpoints', () => {
+  const endpoint = (b: Built, e: IConstruct | undefined) => props(resources(b.template)[b.id(e)]);
+  const statements = (b: Built, e: IConstruct | undefined) =>
+    (endpoint(b, e).PolicyDocument as { Statement: Record<string, unknown>[] }).Statement;
+
+  it('scopes the S3 gateway endpoint to reading ECR image layers', () => {
+    const [statement, ...rest] = statements(main, main.network.s3Endpoint);
+    expect(rest).toEqual([]);
+    expect(statement?.Effect).toBe('Allow');
+    expect(statement?.Action).toBe('s3:GetObject');
+    expect(renderString(statement?.Resource)).toBe(
+      'arn:<AWS::Partition>:s3:::prod-<AWS::Region>-starport-layer-bucket/*',
+    );
+    expect(endpoint(main, main.network.s3Endpoint).VpcEndpointType).toBe('Gateway');
+  });
+
+  it('puts interface endpoints with private DNS in the endpoint subnets behind their groups', () => {
+    const { network } = main;
+    const subnets = network.endpointSubnets.map((s) => main.id(s)).sort();
+    for (const [e, group] of [
+      [network.ecrApiEndpoint, network.endpointSecurityGroup],
+      [network.ecrDockerEndpoint, network.endpointSecurityGroup],
+      [network.logsEndpoint, network.endpointSecurityGroup],
+      [network.secretsManagerEndpoint, network.secretsEndpointSecurityGroup],
+    ] as const) {
+      const p = endpoint(main, e);
+      expect(p.PrivateDnsEnabled).toBe(true);
+      expect((p.SubnetIds as unknown[]).map(refOf).sort()).toEqual(subnets);
+      expect((p.SecurityGroupIds as unknown[]).map(refOf)).toEqual([main.id(group)]);
+    }
+  });
+
+  it('limits interface endpoints to pulling images, writing logs and reading policy secrets', () => {
+    const actions = (e: IConstruct | undefined) =>
+      statements(main, e)
+        .flatMap((s) => [s.Action].flat())
+        .sort();
+    expect(actions(main.network.ecrApiEndpoint)).toEqual([
+      'ecr:BatchCheckLayerAvailability',
+      'ecr:BatchGetImage',
+      'ecr:BatchImportUpstreamImage',
+      'ecr:GetAuthorizationToken',
+      'ecr:GetDownloadUrlForLayer',
+    ]);
+    expect(actions(main.network.logsEndpoint)).toEqual([
+      'logs:CreateLogStream',
+      'logs:DescribeLogStreams',
+      'logs:PutLogEvents',
+    ]);
+    const [secrets] = statements(main, main.network.secretsManagerEndpoint);
+    expect(secrets?.Action).toBe('secretsmanager:GetSecretValue');
+    expect(renderString(secrets?.Resource)).toBe(
+      'arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:anthropic-api-key-??????',
+    );
+    for (const e of [
+      main.network.ecrApiEndpoint,
+      main.network.logsEndpoint,
+      main.network.secretsManagerEndpoint,
+    ]) {
+      for (const s of statements(main, e)) {
+        expect(s.Condition).toEqual({
+          StringEquals: { 'aws:PrincipalAccount': { Ref: 'AWS::AccountId' } },
+        });
+        // Only GetAuthorizationToken, which has no resource-level permissions, names "*".
+        if (s.Resource === '*') expect(s.Action).toBe('ecr:GetAuthorizationToken');
+      }
+    }
+  });
+});
+
+describe('existing VPC', () => {
+  it('builds the perimeter into the given subnets without creating a VPC', () => {
+    const { template, network } = existing;
+    expect(resourcesOfType(template, 'AWS::EC2::VPC')).toEqual([]);
+    expect(network.agentSubnets.map((s) => s.subnetId)).toEqual(['subnet-agent1', 'subnet-agent2']);
+    expect(network.proxySubnets.map((s) => s.subnetId)).toEqual(['subnet-proxy1', 'subnet-proxy2']);
+    // Endpoints default to the agent subnets, so the agent ACL also admits endpoint clients.
+    expect(network.endpointSubnets).toEqual(network.agentSubnets);
+    expect(network.endpointNetworkAcl).toBeUndefined();
+    const associations = resourcesOfType(template, 'AWS::EC2::SubnetNetworkAclAssociation').map(
+      ([, r]) => props(r).SubnetId,
+    );
+    expect(associations.sort()).toEqual(['subnet-agent1', 'subnet-agent2']);
+    const s3 = props(resources(template)[existing.id(network.s3Endpoint)]);
+    expect(s3.RouteTableIds).toEqual(['rtb-agent1', 'rtb-agent2']);
+    const acl = existing.id(network.agentNetworkAcl);
+    const verdict = (egress: boolean, ip: string, port: number) =>
+      naclVerdict(template, acl, { egress, ip, port, protocol: 'tcp' }, '10.1.0.0/16');
+    expect(verdict(true, '10.1.0.10', 3128)).toBe('allow');
+    expect(verdict(true, '10.1.16.10', 443)).toBe('allow'); // endpoint in the other agent subnet
+    expect(verdict(false, '10.1.0.10', 443)).toBe('allow'); // proxy to an endpoint here
+    expect(verdict(true, '10.1.0.10', 22)).toBe('deny');
+  });
+
+  it('refuses an existing VPC without subnet selections, naming the fix', () => {
+    const stack = new Stack(new App(), 'Missing');
+    const vpc = new Vpc(stack, 'Vpc', { maxAzs: 2 });
+    expect(() => new AgentNetwork(stack, 'Network', { policy, vpc })).toThrow(
+      /existing VPC .* without agentSubnets and proxySubnets\. Fix: pass agentSubnets/,
+    );
+  });
+
+  it('refuses agent subnets that have a route out', () => {
+    const stack = new Stack(new App(), 'Routed');
+    const vpc = new Vpc(stack, 'Vpc', { maxAzs: 2 });
+    expect(
+      () =>
+        new AgentNetwork(stack, 'Network', {
+          policy,
+          vpc,
+          agentSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+          proxySubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+        }),
+    ).toThrow(/agent subnets must be isolated .* Fix: select isolated subnets/);
+  });
+});
+
+describe('input checks', () => {
+  const attempt =
+    (props: Partial<ConstructorParameters<typeof AgentNetwork>[2]>, p: Policy = policy) =>
+    () =>
+      new AgentNetwork(new Stack(new App(), 'Check'), 'Network', { policy: p, ...props });
+
+  it('refuses fewer than two Availability Zones', () => {
+    expect(attempt({ maxAzs: 1 })).toThrow(
+      /maxAzs is 1, but the perimeter needs at least 2 Availability Zones.*Fix: set maxAzs to 2 or more/,
+    );
+  });
+
+  it('refuses a VPC range too small for the subnets', () => {
+    expect(attempt({ cidr: '10.0.0.0/20' })).toThrow(/cidr "10.0.0.0\/20" is too small/);
+  });
+
+  it('refuses bad extra DNS names and prefix list ids', () => {
+    expect(attempt({ extraDnsDomains: ['*'] })).toThrow(/extraDnsDomains entry "\*"/);
+    expect(attempt({ s3PrefixListId: 'sg-123' })).toThrow(
+      /s3PrefixListId "sg-123" is not a prefix list id/,
+    );
+  });
+
+  it('refuses new-VPC options next to an existing VPC', () => {
+    const stack = new Stack(new App(), 'Mixed');
+    const vpc = new Vpc(stack, 'Vpc', { maxAzs: 2 });
+    expect(
+      () =>
+        new AgentNetwork(stack, 'Network', {
+          policy,
+          vpc,
+          maxAzs: 3,
+          agentSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
+          proxySubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+        }),
+    ).toThrow(/maxAzs only apply to a new VPC/);
+  });
+});
+
+describe('compliance packs', () => {
+  it.each(compliancePacks().map((pack) => [pack.readPackName, pack] as const))(
+    '%s reports no unacknowledged findings',
+    (_name, pack) => {
+      const violations = pack
+        .validateScope(main.stack)
+        .violations.map(
+          (v) =>
+            `${v.severity} ${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`,
+        );
+      expect(violations).toEqual([]);
+    },
+  );
+});
