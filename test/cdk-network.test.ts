@@ -14,12 +14,15 @@ import {
   DNS_BLOCK_PRIORITY,
   dnsAllowlist,
   planNaclEntries,
+  TIER_TAG_KEY,
+} from '../cdk/network/index.js';
+import {
+  loadPolicy,
+  type Policy,
   portRanges,
   proxyPorts,
-  TIER_TAG_KEY,
   upstreamPorts,
-} from '../cdk/network/index.js';
-import { loadPolicy, type Policy } from '../lib/policy/index.js';
+} from '../lib/policy/index.js';
 import {
   type CfnResourceJson,
   naclVerdict,
@@ -131,7 +134,7 @@ beforeAll(() => {
 
 describe('pure planning', () => {
   it('derives the proxy ports and the upstream port union from the policy', () => {
-    expect(proxyPorts(policy)).toEqual([3128, 8081]);
+    expect(proxyPorts(policy).agentFacing).toEqual([3128, 8081]);
     expect(upstreamPorts(policy)).toEqual([443]);
     expect(upstreamPorts(variantPolicy)).toEqual([443, 8443]);
     expect(portRanges([8083, 443, 8081, 8082, 22])).toEqual([

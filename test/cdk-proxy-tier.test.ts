@@ -14,9 +14,8 @@ import {
   MAX_INLINE_CONFIG_BYTES,
   ProxyTier,
   ProxyTierError,
-  proxyTierPorts,
 } from '../cdk/proxy-tier/index.js';
-import type { Policy } from '../lib/policy/index.js';
+import { type Policy, proxyPorts } from '../lib/policy/index.js';
 import { HEALTH_PATH, renderProxyConfig } from '../proxy/index.js';
 import {
   buildProxyTier,
@@ -476,10 +475,6 @@ describe('ProxyTier rejects what it cannot deploy', () => {
     );
   });
 
-  it('a privileged port, which Envoy cannot bind without capabilities', () => {
-    expect(build(withProxy('  port: 80'))).toThrow(/proxy.port 80 is a privileged port/);
-  });
-
   it('a config too large for a task definition', () => {
     const envoyConfig = { padding: 'x'.repeat(MAX_INLINE_CONFIG_BYTES) };
     expect(build(BASE, { envoyConfig })).toThrow(/too large for inline config/);
@@ -513,7 +508,7 @@ describe('ProxyTier helpers', () => {
   });
 
   it('derives the ports from the policy alone', () => {
-    expect(proxyTierPorts(BIGGER).agentFacing).toEqual([3128, 8081, 8082]);
+    expect(proxyPorts(BIGGER).agentFacing).toEqual([3128, 8081, 8082]);
     expect(ProxyTier.CONTAINER_NAME).toBe('envoy');
   });
 });

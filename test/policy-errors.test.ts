@@ -154,6 +154,12 @@ const BAD: readonly [string, string, string, string][] = [
     'Agents must never hold credentials',
   ],
   [
+    'privileged proxy port',
+    policyYaml('  - host: github.com', 'proxy: { port: 80 }'),
+    'proxy.port',
+    '80 is a privileged port',
+  ],
+  [
     'agent runs as root',
     policyYaml('  - host: github.com', 'agents:\n  - name: a\n    image: node:22\n    user: "0:0"'),
     'agents[0].user',

@@ -29,7 +29,13 @@ import type {
   CfnFirewallRuleGroupAssociation,
 } from 'aws-cdk-lib/aws-route53resolver';
 import { Construct } from 'constructs';
-import { hostProblem, type Policy } from '../../lib/policy/index.js';
+import {
+  hostProblem,
+  type Policy,
+  portRanges,
+  proxyPorts,
+  upstreamPorts,
+} from '../../lib/policy/index.js';
 import { acknowledge } from '../nag.js';
 import { guardAgentSecurityGroup } from './containment-check.js';
 import { dnsAllowlist } from './dns-allowlist.js';
@@ -44,7 +50,6 @@ import {
 import { AgentNetworkError } from './errors.js';
 import { allowCloudWatchLogs, createLogKey, encryptedLogGroup, flowLogRole } from './logging.js';
 import { createNetworkAcl, NACL_RULES_PER_DIRECTION, planNaclEntries } from './nacl.js';
-import { portRanges, proxyPorts, upstreamPorts } from './ports.js';
 import { ManagedPrefixListLookup } from './s3-prefix-list.js';
 import { createSecurityGroups, SG_RULES_PER_DIRECTION } from './security-groups.js';
 import { Tier, tagTier } from './tags.js';
@@ -285,7 +290,7 @@ export class AgentNetwork extends Construct {
       throw new AgentNetworkError(this.node.path, message);
     };
     const { policy } = props;
-    this.proxyPorts = proxyPorts(policy);
+    this.proxyPorts = [...proxyPorts(policy).agentFacing];
     this.healthPort = policy.proxy.health_port;
     this.upstreamPorts = upstreamPorts(policy);
 

@@ -5,6 +5,5 @@ export * from './endpoint-policies.js';
 export * from './errors.js';
 export { cloudWatchLogsKeyStatement } from './logging.js';
 export * from './nacl.js';
-export * from './ports.js';
 export * from './s3-prefix-list.js';
 export * from './tags.js';

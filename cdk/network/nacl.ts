@@ -8,7 +8,7 @@ import {
   TrafficDirection,
 } from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
-import type { PortRange } from './ports.js';
+import type { PortRange } from '../../lib/policy/index.js';
 
 /** The range Linux (and AWS's guidance for NACLs) uses for the client side of a connection. */
 export const EPHEMERAL_PORTS: PortRange = { from: 1024, to: 65535 };

@@ -8,7 +8,7 @@ import {
   SecurityGroup,
 } from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
-import { formatRange, type PortRange, portRanges } from './ports.js';
+import { formatRange, type PortRange, portRanges } from '../../lib/policy/index.js';
 import { Tier, tagTier } from './tags.js';
 
 /** Security groups hold 60 rules per direction unless the quota is raised. */

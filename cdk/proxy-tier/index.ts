@@ -9,6 +9,5 @@ export { ProxyTierError } from './errors.js';
 export { secretArnForPolicies } from './execution-role.js';
 export { FARGATE_MEMORY_BY_CPU, type FargateTaskSize, fargateTaskSize } from './fargate-size.js';
 export { type EcrRepositoryRef, ecrRepositoryOf } from './image.js';
-export { FIRST_UNPRIVILEGED_PORT, type ProxyTierPorts, proxyTierPorts } from './ports.js';
 export { ProxyTier, type ProxyTierProps } from './proxy-tier.js';
 export { logRetention } from './retention.js';

@@ -2,9 +2,9 @@ import { Duration } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type { Construct } from 'constructs';
+import type { ProxyPorts } from '../../lib/policy/index.js';
 import { HEALTH_PATH } from '../../lib/proxy-contract.js';
 import { acknowledge } from '../nag.js';
-import type { ProxyTierPorts } from './ports.js';
 
 /** NLB health-check cadence: a task is out of rotation ~20 s after Envoy stops answering. */
 export const HEALTH_CHECK_INTERVAL = Duration.seconds(10);
@@ -16,7 +16,7 @@ export interface LoadBalancerInputs {
   readonly vpc: ec2.IVpc;
   readonly subnets: ec2.SubnetSelection;
   readonly securityGroup: ec2.ISecurityGroup;
-  readonly ports: ProxyTierPorts;
+  readonly ports: ProxyPorts;
   readonly idleTimeoutSeconds: number;
   readonly drainTime: Duration;
   readonly deletionProtection: boolean;

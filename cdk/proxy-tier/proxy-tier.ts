@@ -9,14 +9,18 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { agentEnvironment } from '../../lib/agent-env.js';
 import type { JsonObject } from '../../lib/json.js';
-import { type Policy, policyInjectListeners } from '../../lib/policy/index.js';
+import {
+  type Policy,
+  type ProxyPorts,
+  policyInjectListeners,
+  proxyPorts,
+} from '../../lib/policy/index.js';
 import { ENVOY_ENTRYPOINT, ENVOY_USER, envoyCommand } from './envoy-command.js';
 import { ProxyTierError } from './errors.js';
 import { acknowledgeEcrLogin, executionPolicyStatements } from './execution-role.js';
 import { fargateTaskSize } from './fargate-size.js';
 import { ecrRepositoryOf } from './image.js';
 import { createLoadBalancer } from './load-balancer.js';
-import { type ProxyTierPorts, proxyTierPorts } from './ports.js';
 import { logRetention } from './retention.js';
 
 export interface ProxyTierProps {
@@ -112,7 +116,7 @@ export class ProxyTier extends Construct {
   readonly address: string;
   /** What an agent needs to go through this proxy: HTTP(S)_PROXY, base URLs, NO_PROXY. */
   readonly agentEnvironment: Readonly<Record<string, string>>;
-  readonly ports: ProxyTierPorts;
+  readonly ports: ProxyPorts;
 
   constructor(scope: Construct, id: string, props: ProxyTierProps) {
     super(scope, id);
@@ -138,7 +142,7 @@ export class ProxyTier extends Construct {
     }
     const size = fargateTaskSize(proxy.cpu, proxy.memory_mib);
     const retention = logRetention(policy.logging.retention_days);
-    this.ports = proxyTierPorts(policy);
+    this.ports = proxyPorts(policy);
     const listeners = policyInjectListeners(policy);
     const secretNames = [...new Set(listeners.map((l) => l.secret))];
     this.secrets = resolveSecrets(this, secretNames, props.secrets);

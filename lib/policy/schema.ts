@@ -121,13 +121,63 @@ const ScratchSchema = z.strictObject({
     .int()
     .min(1, { error: 'must be at least 1 MiB.' })
     .max(200 * 1024, { error: 'must be at most 204800 MiB (200 GiB, the Fargate limit).' }),
+  exec: z.boolean().optional().meta({
+    description:
+      'Allow running programs stored here (e.g. tools `npx` installs into the agent home). Locally this drops `noexec` from the tmpfs; Fargate cannot mount scratch `noexec` at all. @default false',
+  }),
 });
 
+/** Placeholders an `aws_access` resource ARN may use; the stack fills in its own values. */
+export const ARN_PLACEHOLDERS = ['${AWS::Partition}', '${AWS::Region}', '${AWS::AccountId}'];
+
+const IamAction = z
+  .string()
+  .regex(/^[a-z0-9-]+:[A-Za-z0-9]+$/, {
+    error:
+      'is not one exact IAM action. Fix: write "service:Action", e.g. "s3:GetObject"; wildcards ("*", "s3:Get*") are not allowed, list each action.',
+  })
+  .meta({ description: 'One exact IAM action, e.g. "s3:GetObject". No wildcards.' });
+
+const IamResource = custom((arn) => {
+  if (/[*?]/.test(arn)) {
+    return 'contains a wildcard. Fix: list each resource ARN exactly; agents get access to named resources only, never "*".';
+  }
+  if (!/^arn:[^:]+:[a-z0-9-]+:[^:]*:[^:]*:.+$/.test(arn)) {
+    return 'is not an ARN. Fix: write the full ARN, e.g. "arn:${AWS::Partition}:s3:::my-bucket/reports/latest.json".';
+  }
+  const unknown = (arn.match(/\$\{[^}]*\}/g) ?? []).filter((p) => !ARN_PLACEHOLDERS.includes(p));
+  if (unknown.length > 0) {
+    return `uses ${unknown.join(', ')}. Fix: the only placeholders are ${ARN_PLACEHOLDERS.join(', ')}.`;
+  }
+  return undefined;
+}).meta({
+  description:
+    'Exact ARN. ${AWS::Partition}, ${AWS::Region} and ${AWS::AccountId} are replaced with the stack\'s own. No wildcards.',
+});
+
+const AwsAccessSchema = z
+  .strictObject({
+    actions: z.array(IamAction).min(1, { error: 'is empty. Fix: list at least one action.' }),
+    resources: z
+      .array(IamResource)
+      .min(1, { error: 'is empty. Fix: list at least one resource ARN.' }),
+  })
+  .meta({ description: 'Exactly these actions on exactly these resources.' });
+
 export const AgentSchema = z.strictObject({
-  name: z.string().regex(/^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$/, {
-    error: 'must be a DNS label (a-z, 0-9, "-", at most 32 characters), e.g. "claude-code".',
+  name: z
+    .string()
+    .max(32, {
+      error: 'must be a DNS label (a-z, 0-9, "-", at most 32 characters), e.g. "claude-code".',
+    })
+    .regex(/^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/, {
+      error:
+        'must be a DNS label (a-z, 0-9, single "-" between letters or digits, at most 32 characters), e.g. "claude-code".',
+    }),
+  image: z.string().min(1).meta({
+    description:
+      'Container image of the agent. On AWS it must be in private ECR in the stack\'s account and region, or on public.ecr.aws (pulled through an ECR pull-through cache): the agent subnets have no internet.',
   }),
-  image: z.string().min(1).meta({ description: 'Container image of the agent.' }),
   command: z.array(z.string()).optional().meta({ description: '@default - the image entrypoint' }),
   cpu: z
     .union(
@@ -166,6 +216,45 @@ export const AgentSchema = z.strictObject({
       { path: '/home/agent', size_mib: 1024 },
     ])
     .meta({ description: 'Writable scratch volumes; everything else is read-only.' }),
+  ephemeral_storage_gib: z
+    .number()
+    .int()
+    .min(21, { error: 'must be 21-200 GiB (Fargate ephemeral storage).' })
+    .max(200, { error: 'must be 21-200 GiB (Fargate ephemeral storage).' })
+    .optional()
+    .meta({
+      description:
+        'Fargate task storage that holds the image and every scratch volume; it is the only bound on scratch use there. @default - 20 GiB, or the scratch total plus 10 GiB for the image when that is more',
+    }),
+  service: z
+    .strictObject({
+      desired_count: z
+        .number()
+        .int()
+        .min(1, { error: 'must be at least 1. Fix: remove `service` for run-on-demand only.' })
+        .max(100, { error: 'must be at most 100.' })
+        .default(1),
+    })
+    .optional()
+    .meta({
+      description:
+        'Also run this profile as a long-running ECS service with this many tasks. @default - on-demand runs only (ecs run-task)',
+    }),
+  aws_access: z
+    .array(AwsAccessSchema)
+    .max(10)
+    .optional()
+    .meta({
+      description:
+        'AWS permissions for the agent\'s task role. Credentials then live inside the agent boundary; prefer making the proxy call on the agent\'s behalf. @default - no task role at all',
+    }),
+  runtime: z
+    .enum(['runc', 'runsc'], { error: 'must be "runc" or "runsc" (gVisor).' })
+    .optional()
+    .meta({
+      description:
+        'OCI runtime for `agent-perimeter local`; "runsc" runs the agent under gVisor. Fargate always uses its own microVM isolation. @default - Docker\'s default runtime',
+    }),
 });
 
 const LimitsSchema = z.strictObject({

@@ -2,6 +2,7 @@ import type { Problem } from '../errors.js';
 import { ADMIN_PORT } from '../proxy-contract.js';
 import { injectListeners } from './derived.js';
 import { isWildcard } from './hosts.js';
+import { FIRST_UNPRIVILEGED_PORT } from './ports.js';
 import type { AgentProfile, EgressRule, Policy } from './schema.js';
 import { looksLikeSecret } from './secrets.js';
 
@@ -69,13 +70,20 @@ export function semanticProblems(policy: PartialPolicy): Problem[] {
         `min (${proxy.replicas.min}) is greater than max (${proxy.replicas.max}). Fix: make min <= max.`,
       );
     }
-    const used = new Map<number, string>([[proxy.port, 'proxy.port']]);
+    const used = new Map<number, string>();
     const claim = (port: number, path: string) => {
+      if (port < FIRST_UNPRIVILEGED_PORT) {
+        add(
+          path,
+          `${port} is a privileged port: Envoy runs as a non-root user with all Linux capabilities dropped and cannot bind it. Fix: use a port from ${FIRST_UNPRIVILEGED_PORT} to 65535 (agents reach the proxy through a load balancer listening on the same port).`,
+        );
+      }
       const owner = used.get(port);
       if (owner !== undefined) {
         add(path, `${port} is already used by ${owner}. Fix: pick a free port.`);
       } else used.set(port, path);
     };
+    claim(proxy.port, 'proxy.port');
     claim(proxy.health_port, 'proxy.health_port');
     if (proxy.admin === 'loopback') claim(ADMIN_PORT, `proxy.admin (127.0.0.1:${ADMIN_PORT})`);
     const listeners = injectListeners(policy.egress, proxy.inject_base_port);
@@ -93,6 +101,10 @@ export function semanticProblems(policy: PartialPolicy): Problem[] {
     }
   }
 
+  const listenerEnvs =
+    policy.proxy === undefined
+      ? new Set<string>()
+      : new Set(injectListeners(policy.egress, policy.proxy.inject_base_port).map((l) => l.env));
   const names = new Map<string, number>();
   policy.agents.forEach((agent, i) => {
     if (agent === undefined) return;
@@ -109,6 +121,11 @@ export function semanticProblems(policy: PartialPolicy): Problem[] {
           `agents[${i}].environment.${key}`,
           'is set by agent-perimeter to route traffic through the proxy. Fix: remove it.',
         );
+      } else if (listenerEnvs.has(key)) {
+        add(
+          `agents[${i}].environment.${key}`,
+          "is set by agent-perimeter to the proxy's credential-injecting base URL. Fix: remove it (change `egress[].inject.env` to rename it).",
+        );
       }
       const secret = looksLikeSecret(value);
       if (secret !== undefined) {
@@ -120,6 +137,12 @@ export function semanticProblems(policy: PartialPolicy): Problem[] {
     }
     const paths = new Set<string>();
     agent.scratch.forEach((s, j) => {
+      if (/^\/(proc|sys|dev)(\/|$)/.test(s.path)) {
+        add(
+          `agents[${i}].scratch[${j}].path`,
+          `"${s.path}" is a kernel filesystem the runtime manages. Fix: use a directory such as /tmp or /home/agent.`,
+        );
+      }
       if (s.path === '/' || paths.has(s.path)) {
         add(
           `agents[${i}].scratch[${j}].path`,

@@ -1,0 +1,94 @@
+import {
+  ALL_V4,
+  ALL_V6,
+  intersect as intersectRanges,
+  parseCidr,
+  type Ranges,
+  sameRanges,
+  subtract as subtractRanges,
+  toCidrs,
+  union as unionRanges,
+} from './addresses.js';
+
+/**
+ * A set of destinations: IPv4 and IPv6 ranges plus symbolic atoms for things whose addresses
+ * are not written down (a firewall group's members, a managed prefix list, a trusted value).
+ * Atoms are `group:<id>`, `prefix-list:<id>` or `trusted:<name>`.
+ */
+export interface Destinations {
+  readonly v4: Ranges;
+  readonly v6: Ranges;
+  /** Sorted, without duplicates. */
+  readonly atoms: readonly string[];
+}
+
+export const NOWHERE: Destinations = { v4: [], v6: [], atoms: [] };
+export const ANY_ADDRESS: Destinations = { v4: ALL_V4, v6: ALL_V6, atoms: [] };
+
+export function atom(kind: 'group' | 'prefix-list' | 'trusted', id: string): Destinations {
+  return { v4: [], v6: [], atoms: [`${kind}:${id}`] };
+}
+
+export function cidrDestinations(cidrs: readonly string[]): Destinations | undefined {
+  let v4: Ranges = [];
+  let v6: Ranges = [];
+  for (const text of cidrs) {
+    const cidr = parseCidr(text);
+    if (cidr === undefined) return undefined;
+    if (cidr.family === 'v4') v4 = unionRanges(v4, [[cidr.start, cidr.end]]);
+    else v6 = unionRanges(v6, [[cidr.start, cidr.end]]);
+  }
+  return { v4, v6, atoms: [] };
+}
+
+function mergeAtoms(a: readonly string[], b: readonly string[]): readonly string[] {
+  if (b.length === 0) return a;
+  if (a.length === 0) return b;
+  return [...new Set([...a, ...b])].sort();
+}
+
+export function isEmpty(d: Destinations): boolean {
+  return d.v4.length === 0 && d.v6.length === 0 && d.atoms.length === 0;
+}
+
+export function unionOf(a: Destinations, b: Destinations): Destinations {
+  return {
+    v4: unionRanges(a.v4, b.v4),
+    v6: unionRanges(a.v6, b.v6),
+    atoms: mergeAtoms(a.atoms, b.atoms),
+  };
+}
+
+export function intersectionOf(a: Destinations, b: Destinations): Destinations {
+  const atoms = b.atoms.length === 0 ? [] : a.atoms.filter((x) => b.atoms.includes(x));
+  return { v4: intersectRanges(a.v4, b.v4), v6: intersectRanges(a.v6, b.v6), atoms };
+}
+
+export function difference(a: Destinations, b: Destinations): Destinations {
+  const atoms = b.atoms.length === 0 ? a.atoms : a.atoms.filter((x) => !b.atoms.includes(x));
+  return { v4: subtractRanges(a.v4, b.v4), v6: subtractRanges(a.v6, b.v6), atoms };
+}
+
+export function sameDestinations(a: Destinations, b: Destinations): boolean {
+  return (
+    sameRanges(a.v4, b.v4) &&
+    sameRanges(a.v6, b.v6) &&
+    a.atoms.length === b.atoms.length &&
+    a.atoms.every((x, i) => x === b.atoms[i])
+  );
+}
+
+/** Human-readable list: CIDRs then atoms (named by `label`), at most `limit` items. */
+export function describeDestinations(
+  d: Destinations,
+  label: (atom: string) => string = (a) => a,
+  limit = 6,
+): string {
+  const items = [
+    ...(sameRanges(d.v4, ALL_V4) ? ['0.0.0.0/0'] : toCidrs(d.v4, 'v4')),
+    ...(sameRanges(d.v6, ALL_V6) ? ['::/0'] : toCidrs(d.v6, 'v6')),
+    ...d.atoms.map(label),
+  ];
+  if (items.length <= limit) return items.join(', ');
+  return `${items.slice(0, limit).join(', ')} and ${items.length - limit} more`;
+}

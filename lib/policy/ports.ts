@@ -1,0 +1,62 @@
+import { injectListeners } from './derived.js';
+import type { Policy } from './schema.js';
+
+/**
+ * Envoy runs as a non-root user with every Linux capability dropped, so it cannot bind ports
+ * below this one. The policy refuses proxy listener ports under it.
+ */
+export const FIRST_UNPRIVILEGED_PORT = 1024;
+
+/** The proxy's listener ports, derived from the policy; every platform uses the same ones. */
+export interface ProxyPorts {
+  /** The HTTP_PROXY / HTTPS_PROXY listener (`proxy.port`). */
+  readonly forwardProxy: number;
+  /** Base-URL listeners that inject credentials, in policy order. */
+  readonly inject: readonly number[];
+  /** Load-balancer health checks (`proxy.health_port`); agents never need it. */
+  readonly health: number;
+  /** What agents connect to: the forward-proxy port, then the inject ports. */
+  readonly agentFacing: readonly number[];
+  /** Every port Envoy listens on: `agentFacing` plus `health`. */
+  readonly container: readonly number[];
+}
+
+export function proxyPorts(policy: Policy): ProxyPorts {
+  const { port, health_port, inject_base_port } = policy.proxy;
+  const inject = [...new Set(injectListeners(policy.egress, inject_base_port).map((l) => l.port))];
+  const agentFacing = [port, ...inject.filter((p) => p !== port)];
+  return {
+    forwardProxy: port,
+    inject,
+    health: health_port,
+    agentFacing,
+    container: [...agentFacing, health_port],
+  };
+}
+
+/** Ports the proxy may open to the internet: the union of `egress[].ports`, sorted. */
+export function upstreamPorts(policy: Policy): number[] {
+  return [...new Set(policy.egress.flatMap((rule) => rule.ports))].sort((a, b) => a - b);
+}
+
+/** An inclusive port range. */
+export interface PortRange {
+  readonly from: number;
+  readonly to: number;
+}
+
+/** Collapses ports into the fewest inclusive ranges: [80, 443, 444, 445] -> 80, 443-445. */
+export function portRanges(ports: readonly number[]): PortRange[] {
+  const ranges: { from: number; to: number }[] = [];
+  for (const port of [...new Set(ports)].sort((a, b) => a - b)) {
+    const last = ranges.at(-1);
+    if (last !== undefined && port === last.to + 1) last.to = port;
+    else ranges.push({ from: port, to: port });
+  }
+  return ranges;
+}
+
+/** "443" or "8081-8083", for rule descriptions. */
+export function formatRange(range: PortRange): string {
+  return range.from === range.to ? `${range.from}` : `${range.from}-${range.to}`;
+}
