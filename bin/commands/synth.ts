@@ -1,10 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { acknowledgementsUnder } from '../../cdk/nag.js';
 import { writeFileAtomic } from '../../lib/write-file.js';
 import { renderCheckedProxyConfig } from '../../proxy/index.js';
 import { envoyYaml } from '../../proxy/yaml.js';
-import { buildCdkApp } from '../cdk-app.js';
 import { parseCommandArgs } from './args.js';
 import type { Command } from './command.js';
 
@@ -33,6 +31,11 @@ CloudFormation validation, and prints a summary. Exit 1 when a check fails.`,
       { policy: { type: 'string' }, out: { type: 'string', default: 'cdk.out' } },
       0,
     );
+    // aws-cdk-lib takes about a second to load: only this command pays for it.
+    const [{ buildCdkApp }, { acknowledgementsUnder }] = await Promise.all([
+      import('../cdk-app.js'),
+      import('../../cdk/nag.js'),
+    ]);
     const outdir = resolve(values.out);
     const started = performance.now();
     const { app, policy, policyFile, stack } = buildCdkApp({

@@ -62,6 +62,12 @@ export interface Network {
    * 'none' where the provider has no subnet ACL layer (GCP).
    */
   readonly defaultAcl: 'allow-all' | 'none';
+  /**
+   * What a firewall group allows out when no rule matches: AWS security groups deny (their
+   * default allow-all rule is written into the model as a rule); GCP has an implied allow.
+   * @default 'deny'
+   */
+  readonly implicitEgress?: 'allow' | 'deny';
   /** Custom DNS servers (DHCP options) that bypass the provider's filtered resolver. */
   readonly dnsServers?: readonly Finding[];
   readonly unresolved?: string;
