@@ -1,3 +1,5 @@
+export * from './agents/index.js';
+export * from './audit/index.js';
 export * from './nag.js';
 export * from './network/index.js';
 export * from './proxy-tier/index.js';

@@ -12,6 +12,9 @@ describe('the agent-perimeter binary', () => {
     const r = spawnCli('--help');
     expect(r.code).toBe(0);
     for (const command of [
+      'synth',
+      'plan-gcp',
+      'local',
       'check-policy',
       'render-proxy',
       'validate-envoy',

@@ -248,3 +248,109 @@ describe('error reporting', () => {
     }
   });
 });
+
+/** Agent-profile fields of the AWS workloads and `local`: [what, agent YAML, path, words]. */
+const AGENT_BAD: readonly [string, string, string, string][] = [
+  [
+    'wildcard IAM action',
+    '    aws_access:\n      - actions: ["s3:*"]\n        resources: ["arn:aws:s3:::b/k"]',
+    'agents[0].aws_access[0].actions[0]',
+    'wildcards ("*", "s3:Get*") are not allowed',
+  ],
+  [
+    'star IAM action',
+    '    aws_access:\n      - actions: ["*"]\n        resources: ["arn:aws:s3:::b/k"]',
+    'agents[0].aws_access[0].actions[0]',
+    'is not one exact IAM action',
+  ],
+  [
+    'wildcard IAM resource',
+    '    aws_access:\n      - actions: [s3:GetObject]\n        resources: ["arn:aws:s3:::b/*"]',
+    'agents[0].aws_access[0].resources[0]',
+    'contains a wildcard',
+  ],
+  [
+    'star IAM resource',
+    '    aws_access:\n      - actions: [s3:GetObject]\n        resources: ["*"]',
+    'agents[0].aws_access[0].resources[0]',
+    'never "*"',
+  ],
+  [
+    'IAM resource not an ARN',
+    '    aws_access:\n      - actions: [s3:GetObject]\n        resources: ["my-bucket"]',
+    'agents[0].aws_access[0].resources[0]',
+    'is not an ARN',
+  ],
+  [
+    'unknown ARN placeholder',
+    `    aws_access:\n      - actions: [s3:GetObject]\n        resources: ["arn:\${AWS::Partition}:s3:::\${Bucket}/k"]`,
+    'agents[0].aws_access[0].resources[0]',
+    `uses \${Bucket}`,
+  ],
+  [
+    'empty aws_access actions',
+    '    aws_access:\n      - actions: []\n        resources: ["arn:aws:s3:::b/k"]',
+    'agents[0].aws_access[0].actions',
+    'list at least one action',
+  ],
+  [
+    'service with no tasks',
+    '    service: { desired_count: 0 }',
+    'agents[0].service.desired_count',
+    'remove `service` for run-on-demand only',
+  ],
+  ['unknown runtime', '    runtime: kata', 'agents[0].runtime', 'must be "runc" or "runsc"'],
+  [
+    'ephemeral storage below Fargate minimum',
+    '    ephemeral_storage_gib: 10',
+    'agents[0].ephemeral_storage_gib',
+    'must be 21-200 GiB',
+  ],
+  [
+    'AWS credentials in the agent environment',
+    '    environment: { AWS_SECRET_ACCESS_KEY: placeholder }',
+    'agents[0].environment.AWS_SECRET_ACCESS_KEY',
+    'is a credential variable',
+  ],
+  [
+    'proxy credential variable in the agent environment',
+    '    environment: { AGENT_PERIMETER_SECRET_ANTHROPIC_API_KEY: x }',
+    'agents[0].environment.AGENT_PERIMETER_SECRET_ANTHROPIC_API_KEY',
+    'is a credential variable',
+  ],
+  [
+    'agent overrides the injecting base URL',
+    '    environment: { ANTHROPIC_BASE_URL: "https://api.anthropic.com" }',
+    'agents[0].environment.ANTHROPIC_BASE_URL',
+    "proxy's credential-injecting base URL",
+  ],
+  [
+    'scratch on a kernel filesystem',
+    '    scratch: [{ path: /proc/self, size_mib: 16 }]',
+    'agents[0].scratch[0].path',
+    'kernel filesystem',
+  ],
+  [
+    'scratch exec not a boolean',
+    '    scratch: [{ path: /tmp, size_mib: 16, exec: "yes" }]',
+    'agents[0].scratch[0].exec',
+    'must be true or false',
+  ],
+  ['agent name with a double dash', '', 'agents[0].name', 'single "-" between letters or digits'],
+];
+
+describe('agent profile validation rejects bad input with a precise message', () => {
+  const agentPolicy = (what: string, yaml: string) =>
+    policyYaml(
+      '  - host: api.anthropic.com\n    inject: { header: x-api-key, secret: anthropic-api-key }',
+      `agents:\n  - name: ${what === 'agent name with a double dash' ? 'a--b' : 'a'}\n    image: node:22\n${yaml}`,
+    );
+
+  it.each(AGENT_BAD)('%s', (what, yaml, path, words) => {
+    const problems = policyProblems(agentPolicy(what, yaml));
+    const match = problems.find((p) => p.path === path);
+    expect(match, `no problem at ${path}; got ${JSON.stringify(problems)}`).toBeDefined();
+    expect(match?.message).toContain(words);
+    expect(match?.line).toBeGreaterThan(0);
+  });
+});

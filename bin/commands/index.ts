@@ -1,6 +1,8 @@
 import { agentEnvCommand } from './agent-env.js';
 import { checkPolicyCommand } from './check-policy.js';
 import type { Command } from './command.js';
+import { localCommand } from './local.js';
+import { planGcpCommand } from './plan-gcp.js';
 import { renderProxyCommand } from './render-proxy.js';
 import { schemaCommand } from './schema.js';
 import { synthCommand } from './synth.js';
@@ -9,9 +11,11 @@ import { validateEnvoyCommand } from './validate-envoy.js';
 /** Every subcommand, in the order `--help` lists them. */
 export const commands: readonly Command[] = [
   synthCommand,
+  planGcpCommand,
   checkPolicyCommand,
   renderProxyCommand,
   validateEnvoyCommand,
   agentEnvCommand,
+  localCommand,
   schemaCommand,
 ];

@@ -23,7 +23,8 @@ export const synthCommand: Command = {
 Builds the AWS CDK app from the policy (default: the embedded agent-perimeter.yaml), renders
 and validates the Envoy config, synthesizes CloudFormation into DIR (default: cdk.out) with
 the cdk-nag packs (AwsSolutions, NIST 800-53 R5, HIPAA Security, PCI DSS 3.2.1) and CDK's
-CloudFormation validation, and prints a summary. Exit 1 when a check fails.`,
+CloudFormation validation, plans the GCP perimeter offline into DIR/gcp-plan.json (Pulumi
+mocks, no CLI or credentials), and prints a summary. Exit 1 when a check fails.`,
   async run(argv, io) {
     const { values } = parseCommandArgs(
       'synth',
@@ -75,6 +76,10 @@ CloudFormation validation, and prints a summary. Exit 1 when a check fails.`,
     });
     writeFileAtomic(nagFile, `${JSON.stringify({ packs, acknowledgements: acks }, null, 2)}\n`);
 
+    // The GCP perimeter from the same policy, planned offline (Pulumi mocks; no CLI or credentials).
+    const { writeGcpPlan } = await import('../gcp-plan.js');
+    const gcp = await writeGcpPlan({ policyFile, outFile: join(outdir, 'gcp-plan.json') });
+
     const count = (prefix: string) => types.filter((t) => t.startsWith(prefix)).length;
     io.out(
       [
@@ -88,6 +93,8 @@ CloudFormation validation, and prints a summary. Exit 1 when a check fails.`,
         process.env.CDK_VALIDATION === 'false'
           ? '  cfn        CloudFormation validation skipped (CDK_VALIDATION=false)'
           : "  cfn        CDK's CloudFormation validation passed",
+        `  gcp        ${gcp.headline}`,
+        ...gcp.plan.warnings.map((w) => `  gcp        warning: ${w}`),
         `  outputs    ${show(templateFile)}`,
         `             ${show(envoyFile)}`,
         `             ${show(nagFile)} (acknowledgements with reasons)`,

@@ -1,10 +1,14 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { CfnFlowLog } from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
 import { imageRegistryDomains } from '../../lib/image-registry.js';
 import type { JsonObject } from '../../lib/json.js';
 import type { Policy } from '../../lib/policy/index.js';
+import { AgentWorkloads, type AgentWorkloadsProps } from '../agents/index.js';
+import { AuditLogging, type AuditLoggingProps } from '../audit/index.js';
 import { AgentNetwork, type AgentNetworkProps } from '../network/index.js';
 import { ProxyTier } from '../proxy-tier/index.js';
+import { outputId } from './outputs.js';
 
 export interface AgentPerimeterStackProps extends StackProps {
   /** The validated policy (the single source of truth). */
@@ -19,16 +23,32 @@ export interface AgentPerimeterStackProps extends StackProps {
    * @default - a new VPC laid out by AgentNetwork
    */
   readonly network?: Omit<AgentNetworkProps, 'policy'>;
+  /**
+   * Options for the agent workloads, e.g. an existing cluster.
+   * @default - a new cluster; public.ecr.aws images through a pull-through cache
+   */
+  readonly agents?: Pick<
+    AgentWorkloadsProps,
+    'cluster' | 'pullThroughCachePrefix' | 'prepareScratch'
+  >;
+  /**
+   * Options for the audit trail: who may read it, who gets the alarms, alarm thresholds.
+   * @default - no readers, no email subscriptions, the default thresholds
+   */
+  readonly audit?: Pick<AuditLoggingProps, 'readers' | 'alarmEmails' | 'thresholds'>;
 }
 
 /**
- * The contained network and the Envoy proxy tier, from one policy. Agents placed in
- * `network.agentSubnets` with `network.agentSecurityGroup` can reach only the proxy.
+ * The whole perimeter from one policy: the contained network, the Envoy proxy tier, the
+ * hardened agent workloads (one per policy profile, in `network.agentSubnets` with only
+ * `network.agentSecurityGroup`, so they can reach only the proxy) and the audit trail.
  */
 export class AgentPerimeterStack extends Stack {
   public readonly policy: Policy;
   public readonly network: AgentNetwork;
   public readonly proxy: ProxyTier;
+  public readonly agents: AgentWorkloads;
+  public readonly audit: AuditLogging;
 
   constructor(scope: Construct, id: string, props: AgentPerimeterStackProps) {
     super(scope, id, {
@@ -54,6 +74,26 @@ export class AgentPerimeterStack extends Stack {
       logKey: this.network.logKey,
       envoyConfig: props.envoyConfig,
     });
+    this.agents = new AgentWorkloads(this, 'Agents', {
+      ...props.agents,
+      policy: props.policy,
+      vpc: this.network.vpc,
+      subnets: this.network.agentSubnets,
+      securityGroup: this.network.agentSecurityGroup,
+      proxyAddress: this.proxy.address,
+      logKey: this.network.logKey,
+    });
+    const flowLog = this.network.flowLog.node.defaultChild as CfnFlowLog;
+    this.audit = new AuditLogging(this, 'Audit', {
+      ...props.audit,
+      policy: props.policy,
+      proxyAccessLogGroup: this.proxy.logGroup,
+      flowLogGroup: this.network.flowLogGroup,
+      flowLogFormat: flowLog.logFormat ?? '',
+      dnsQueryLogGroup: this.network.dnsQueryLogGroup,
+      agentSubnets: this.network.agentSubnets,
+      logKey: this.network.logKey,
+    });
 
     new CfnOutput(this, 'ProxyAddress', {
       description: 'DNS name of the internal proxy load balancer',
@@ -70,6 +110,28 @@ export class AgentPerimeterStack extends Stack {
     new CfnOutput(this, 'AgentSecurityGroup', {
       description: 'Security group for agents (egress only to the proxy and endpoints)',
       value: this.network.agentSecurityGroup.securityGroupId,
+    });
+    new CfnOutput(this, 'AgentCluster', {
+      description: 'ECS cluster the agents run in',
+      value: this.agents.cluster.clusterName,
+    });
+    for (const [name, workload] of Object.entries(this.agents.workloads)) {
+      new CfnOutput(this, outputId('Agent', name, 'TaskDefinition'), {
+        description: `Task definition of agent profile "${name}" (no task role unless it lists aws_access)`,
+        value: workload.taskDefinition.taskDefinitionArn,
+      });
+      new CfnOutput(this, outputId('Agent', name, 'RunTask'), {
+        description: `Starts one "${name}" agent inside the perimeter`,
+        value: workload.runTaskCommand,
+      });
+    }
+    new CfnOutput(this, 'AuditBucket', {
+      description: 'Object Lock (compliance) bucket with the proxy, flow and DNS logs',
+      value: this.audit.bucket.bucketName,
+    });
+    new CfnOutput(this, 'AuditAlarmTopic', {
+      description: 'SNS topic of the audit alarms; subscribe your on-call here',
+      value: this.audit.alarmTopic.topicArn,
     });
   }
 }

@@ -128,7 +128,9 @@ const ScratchSchema = z.strictObject({
 });
 
 /** Placeholders an `aws_access` resource ARN may use; the stack fills in its own values. */
-export const ARN_PLACEHOLDERS = ['${AWS::Partition}', '${AWS::Region}', '${AWS::AccountId}'];
+export const ARN_PLACEHOLDERS = ['Partition', 'Region', 'AccountId'].map(
+  (name) => `\${AWS::${name}}`,
+);
 
 const IamAction = z
   .string()
@@ -142,8 +144,9 @@ const IamResource = custom((arn) => {
   if (/[*?]/.test(arn)) {
     return 'contains a wildcard. Fix: list each resource ARN exactly; agents get access to named resources only, never "*".';
   }
-  if (!/^arn:[^:]+:[a-z0-9-]+:[^:]*:[^:]*:.+$/.test(arn)) {
-    return 'is not an ARN. Fix: write the full ARN, e.g. "arn:${AWS::Partition}:s3:::my-bucket/reports/latest.json".';
+  const filled = arn.replace(/\$\{AWS::[A-Za-z]+\}/g, 'x');
+  if (!/^arn:[a-z0-9-]+:[a-z0-9-]+:[^:]*:[^:]*:.+$/.test(filled)) {
+    return `is not an ARN. Fix: write the full ARN, e.g. "arn:\${AWS::Partition}:s3:::my-bucket/reports/latest.json".`;
   }
   const unknown = (arn.match(/\$\{[^}]*\}/g) ?? []).filter((p) => !ARN_PLACEHOLDERS.includes(p));
   if (unknown.length > 0) {
@@ -151,8 +154,7 @@ const IamResource = custom((arn) => {
   }
   return undefined;
 }).meta({
-  description:
-    'Exact ARN. ${AWS::Partition}, ${AWS::Region} and ${AWS::AccountId} are replaced with the stack\'s own. No wildcards.',
+  description: `Exact ARN. ${ARN_PLACEHOLDERS.join(', ')} are replaced with the stack's own. No wildcards.`,
 });
 
 const AwsAccessSchema = z
@@ -176,7 +178,7 @@ export const AgentSchema = z.strictObject({
     }),
   image: z.string().min(1).meta({
     description:
-      'Container image of the agent. On AWS it must be in private ECR in the stack\'s account and region, or on public.ecr.aws (pulled through an ECR pull-through cache): the agent subnets have no internet.',
+      "Container image of the agent. On AWS it must be in private ECR in the stack's account and region, or on public.ecr.aws (pulled through an ECR pull-through cache): the agent subnets have no internet.",
   }),
   command: z.array(z.string()).optional().meta({ description: '@default - the image entrypoint' }),
   cpu: z
@@ -240,14 +242,10 @@ export const AgentSchema = z.strictObject({
       description:
         'Also run this profile as a long-running ECS service with this many tasks. @default - on-demand runs only (ecs run-task)',
     }),
-  aws_access: z
-    .array(AwsAccessSchema)
-    .max(10)
-    .optional()
-    .meta({
-      description:
-        'AWS permissions for the agent\'s task role. Credentials then live inside the agent boundary; prefer making the proxy call on the agent\'s behalf. @default - no task role at all',
-    }),
+  aws_access: z.array(AwsAccessSchema).max(10).optional().meta({
+    description:
+      "AWS permissions for the agent's task role. Credentials then live inside the agent boundary; prefer making the proxy call on the agent's behalf. @default - no task role at all",
+  }),
   runtime: z
     .enum(['runc', 'runsc'], { error: 'must be "runc" or "runsc" (gVisor).' })
     .optional()

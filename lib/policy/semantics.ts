@@ -18,6 +18,22 @@ export const RESERVED_AGENT_ENV = new Set([
   'NODE_USE_ENV_PROXY',
 ]);
 
+/**
+ * Variables that hold credentials whatever their value: AWS keys, ECS credential endpoints, and
+ * the proxy's own credential variables. Agents must never receive them.
+ */
+export const CREDENTIAL_AGENT_ENV = [
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+  'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+  'AWS_CONTAINER_AUTHORIZATION_TOKEN',
+] as const;
+
+/** Prefix of the variables the proxy reads injected credentials from (`credentialVariable`). */
+export const PROXY_CREDENTIAL_ENV_PREFIX = 'AGENT_PERIMETER_SECRET_';
+
 /** What the cross-field checks see: entries that parsed on their own, at their original index. */
 export interface PartialPolicy {
   /** Every entry's host as written, valid or not, so duplicates are found regardless. */
@@ -120,6 +136,14 @@ export function semanticProblems(policy: PartialPolicy): Problem[] {
         add(
           `agents[${i}].environment.${key}`,
           'is set by agent-perimeter to route traffic through the proxy. Fix: remove it.',
+        );
+      } else if (
+        (CREDENTIAL_AGENT_ENV as readonly string[]).includes(key) ||
+        key.startsWith(PROXY_CREDENTIAL_ENV_PREFIX)
+      ) {
+        add(
+          `agents[${i}].environment.${key}`,
+          'is a credential variable. Agents must never hold credentials: AWS access goes in `aws_access`, API keys in an `inject` rule the proxy applies. Fix: remove it.',
         );
       } else if (listenerEnvs.has(key)) {
         add(

@@ -1,0 +1,70 @@
+import { join, relative, resolve } from 'node:path';
+import { UserError } from '../../lib/errors.js';
+import { COMPOSE_FILE, ENVOY_FILE, renderLocalFiles } from '../../lib/local/index.js';
+import { policyInjectListeners } from '../../lib/policy/index.js';
+import { writeFileAtomic } from '../../lib/write-file.js';
+import { renderCheckedProxyConfig } from '../../proxy/render-checked.js';
+import { envoyYaml } from '../../proxy/yaml.js';
+import { parseCommandArgs } from './args.js';
+import type { Command } from './command.js';
+import { policyFromArgs } from './policy-arg.js';
+
+const RUNTIMES = ['runc', 'runsc'] as const;
+
+export const localCommand: Command = {
+  name: 'local',
+  summary: 'Write a docker compose file that runs the agents behind the proxy on this machine.',
+  usage: `Usage: agent-perimeter local [--policy FILE] [--out DIR] [--profile NAME] [--runtime runsc]
+
+Writes DIR/${COMPOSE_FILE} and DIR/${ENVOY_FILE} (default DIR: agent-perimeter-local): each agent
+profile hardened as the guide's docker recipe (cap_drop ALL, no-new-privileges, read-only root,
+size-bounded noexec/nosuid tmpfs scratch, memory/CPU/pids limits, non-root user) on an internal
+network whose only other member is the Envoy proxy rendered from the same policy. Credentials
+are read from your shell's environment when compose starts; they are never written to a file.
+
+Options:
+  --policy FILE     policy file (default: the embedded agent-perimeter.yaml)
+  --out DIR         where to write the files (default: agent-perimeter-local)
+  --profile NAME    only this agent profile (default: all of them)
+  --runtime runsc   run the agents under gVisor (needs runsc installed as a Docker runtime)`,
+  async run(argv, io) {
+    const { values } = parseCommandArgs(
+      'local',
+      argv,
+      {
+        policy: { type: 'string' },
+        out: { type: 'string', default: 'agent-perimeter-local' },
+        profile: { type: 'string' },
+        runtime: { type: 'string' },
+      },
+      0,
+    );
+    const runtime = values.runtime;
+    if (runtime !== undefined && !(RUNTIMES as readonly string[]).includes(runtime)) {
+      throw new UserError(
+        `agent-perimeter local: --runtime "${runtime}" is not supported. Fix: use ${RUNTIMES.map((r) => `"${r}"`).join(' or ')}.`,
+      );
+    }
+    const { policy, source } = policyFromArgs(values.policy);
+    const envoy = envoyYaml(renderCheckedProxyConfig(policy), source);
+    const files = renderLocalFiles(policy, envoy, {
+      source,
+      ...(values.profile === undefined ? {} : { profile: values.profile }),
+      ...(runtime === undefined ? {} : { runtime: runtime as (typeof RUNTIMES)[number] }),
+    });
+    const dir = resolve(values.out);
+    for (const [name, text] of Object.entries(files)) writeFileAtomic(join(dir, name), text);
+    const shown = relative(process.cwd(), dir) || '.';
+    const variables = [...new Set(policyInjectListeners(policy).map((l) => l.credentialVariable))];
+    io.out(
+      [
+        `wrote ${join(shown, COMPOSE_FILE)} and ${join(shown, ENVOY_FILE)} for policy "${policy.name}"`,
+        ...(variables.length === 0
+          ? []
+          : [`  1. export ${variables.map((v) => `${v}=...`).join(' ')}`]),
+        `  ${variables.length === 0 ? '1' : '2'}. docker compose -f ${join(shown, COMPOSE_FILE)} up`,
+      ].join('\n'),
+    );
+    return 0;
+  },
+};

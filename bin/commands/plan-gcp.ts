@@ -1,0 +1,55 @@
+import { UserError } from '../../lib/errors.js';
+import { parseCommandArgs } from './args.js';
+import type { Command } from './command.js';
+
+const RUNTIMES = ['service', 'job', 'both', 'none'];
+
+export const planGcpCommand: Command = {
+  name: 'plan-gcp',
+  summary: 'Plan the GCP perimeter offline (Pulumi mocks) and write every resource as JSON.',
+  usage: `Usage: agent-perimeter plan-gcp [--policy FILE] [--out FILE] [--project ID] [--region REGION]
+                                [--agents service|job|both|none]
+
+Runs the Pulumi program of the GCP perimeter (bin/pulumi-program.ts) under Pulumi's mocks,
+without the Pulumi CLI or Google credentials, and writes every resource it would create
+(type, name, inputs with outputs resolved, parent, dependencies) as JSON, sorted so that
+plans diff cleanly. Prints a summary and any warning.
+
+Options:
+  --policy FILE      policy file (default: the embedded agent-perimeter.yaml)
+  --out FILE         where to write the plan (default: out/gcp-plan.json)
+  --project ID       GCP project to plan for (default: agent-perimeter-plan, a placeholder)
+  --region REGION    GCP region (default: us-central1)
+  --agents RUNTIME   how agent profiles run: service (Cloud Run gen1, gVisor; default),
+                     job (Cloud Run jobs, gen2), both, or none`,
+  async run(argv, io) {
+    const { values } = parseCommandArgs(
+      'plan-gcp',
+      argv,
+      {
+        policy: { type: 'string' },
+        out: { type: 'string', default: 'out/gcp-plan.json' },
+        project: { type: 'string' },
+        region: { type: 'string' },
+        agents: { type: 'string' },
+      },
+      0,
+    );
+    if (values.agents !== undefined && !RUNTIMES.includes(values.agents)) {
+      throw new UserError(
+        `agent-perimeter plan-gcp: --agents "${values.agents}" is not one of ${RUNTIMES.join(', ')}.`,
+      );
+    }
+    // Loaded on demand: the Pulumi SDKs take a moment to import and only this command needs them.
+    const { writeGcpPlan } = await import('../gcp-plan.js');
+    const result = await writeGcpPlan({
+      outFile: values.out,
+      ...(values.policy === undefined ? {} : { policyFile: values.policy }),
+      ...(values.project === undefined ? {} : { project: values.project }),
+      ...(values.region === undefined ? {} : { region: values.region }),
+      ...(values.agents === undefined ? {} : { config: { agentRuntime: values.agents } }),
+    });
+    io.out([`agent-perimeter plan-gcp: ${result.headline}`, ...result.summary].join('\n'));
+    return 0;
+  },
+};

@@ -1,0 +1,158 @@
+// The GCP perimeter program: reads Pulumi config, loads the policy named by `policy`, renders
+// and validates the Envoy config, and composes the perimeter. `bin/pulumi-program.ts` (the
+// entry point of Pulumi.yaml) runs it for `pulumi up`; `agent-perimeter plan-gcp` runs it
+// under Pulumi's mocks (bin/gcp-plan.ts).
+import { resolve } from 'node:path';
+import * as pulumi from '@pulumi/pulumi';
+import { UserError } from '../lib/errors.js';
+import { loadPolicy, type Policy } from '../lib/policy/index.js';
+import { renderCheckedProxyConfig } from '../proxy/index.js';
+import { AGENT_RUNTIMES, AgentPerimeter, type AgentRuntime } from '../pulumi/index.js';
+
+/** The program's settings, from Pulumi config (namespace: the Pulumi project). */
+export interface GcpProgramConfig {
+  /** `policy`: the policy file, relative to the project directory. @default "agent-perimeter.yaml" */
+  readonly policyFile: string;
+  /** `gcp:project` (required). */
+  readonly project: string;
+  /** `gcp:region` (required). */
+  readonly region: string;
+  /** `agentRuntime`: service | job | both | none. @default "service" */
+  readonly agentRuntime: AgentRuntime;
+  /** `agentImages`: { "<profile>": "<image>" } for images Cloud Run can pull. */
+  readonly agentImages: Record<string, string>;
+  /** `agentCidr`, `proxyCidr`, `proxyLoadBalancerIp`: the address plan. */
+  readonly agentCidr?: string;
+  readonly proxyCidr?: string;
+  readonly proxyLoadBalancerIp?: string;
+  /** `agentGoogleApis`: agents may reach restricted.googleapis.com. @default true */
+  readonly agentGoogleApis?: boolean;
+  /** `dnsAllowlist`: resolve only allowlisted names. @default true */
+  readonly dnsAllowlist?: boolean;
+  /** `extraDnsNames`: more names the DNS allowlist resolves. */
+  readonly extraDnsNames?: string[];
+  /** `fqdnEgressPolicy`: the proxy's FQDN firewall policy. @default true */
+  readonly fqdnEgressPolicy?: boolean;
+  /** `wildcardHosts`: concrete names for wildcard entries, for the FQDN layer. */
+  readonly wildcardHosts?: Record<string, string[]>;
+  /** `proxyMachineType`, `proxyZones`: where the proxy runs. */
+  readonly machineType?: string;
+  readonly zones?: string[];
+  /** `logLocation`: location of the audit bucket. @default the region */
+  readonly logLocation?: string;
+}
+
+/** Reads {@link GcpProgramConfig} from the current Pulumi config. */
+export function readProgramConfig(): GcpProgramConfig {
+  const config = new pulumi.Config();
+  const gcp = new pulumi.Config('gcp');
+  const runtime = config.get('agentRuntime') ?? 'service';
+  if (!(AGENT_RUNTIMES as readonly string[]).includes(runtime)) {
+    throw new UserError(
+      `Pulumi config agentRuntime is "${runtime}". Fix: pulumi config set agentRuntime ${AGENT_RUNTIMES.join('|')}.`,
+    );
+  }
+  const project = gcp.get('project');
+  const region = gcp.get('region');
+  if (project === undefined || region === undefined) {
+    throw new UserError(
+      'the GCP project and region are not set. Fix: pulumi config set gcp:project <project-id> && pulumi config set gcp:region <region>, e.g. us-central1.',
+    );
+  }
+  const optional = <K extends keyof GcpProgramConfig>(key: K, value: GcpProgramConfig[K]) =>
+    value === undefined ? {} : { [key]: value };
+  return {
+    policyFile: config.get('policy') ?? 'agent-perimeter.yaml',
+    project,
+    region,
+    agentRuntime: runtime as AgentRuntime,
+    agentImages: config.getObject<Record<string, string>>('agentImages') ?? {},
+    ...optional('agentCidr', config.get('agentCidr')),
+    ...optional('proxyCidr', config.get('proxyCidr')),
+    ...optional('proxyLoadBalancerIp', config.get('proxyLoadBalancerIp')),
+    ...optional('agentGoogleApis', config.getBoolean('agentGoogleApis')),
+    ...optional('dnsAllowlist', config.getBoolean('dnsAllowlist')),
+    ...optional('extraDnsNames', config.getObject<string[]>('extraDnsNames')),
+    ...optional('fqdnEgressPolicy', config.getBoolean('fqdnEgressPolicy')),
+    ...optional('wildcardHosts', config.getObject<Record<string, string[]>>('wildcardHosts')),
+    ...optional('machineType', config.get('proxyMachineType')),
+    ...optional('zones', config.getObject<string[]>('proxyZones')),
+    ...optional('logLocation', config.get('logLocation')),
+  };
+}
+
+/** What `pulumi up` reports (and the offline plan records) as stack outputs. */
+export interface GcpProgramOutputs {
+  readonly policy: string;
+  readonly network: pulumi.Output<string>;
+  readonly agentSubnet: pulumi.Output<string>;
+  readonly proxySubnet: pulumi.Output<string>;
+  readonly proxyAddress: pulumi.Output<string>;
+  /** Environment variables for agents (none is secret). */
+  readonly agentEnvironment: pulumi.Output<Record<string, string>>;
+  readonly proxyServiceAccount: pulumi.Output<string>;
+  readonly agentServices: Record<
+    string,
+    { name: pulumi.Output<string>; uri: pulumi.Output<string> }
+  >;
+  readonly agentJobs: Record<string, { name: pulumi.Output<string> }>;
+  readonly auditBucket: pulumi.Output<string>;
+  readonly warnings: readonly string[];
+}
+
+/**
+ * Composes the perimeter from `config` (and `policy`, when given, instead of reading
+ * `config.policyFile`). Throws UserError for a bad policy or setting.
+ */
+export function buildGcpProgram(
+  config: GcpProgramConfig,
+  policy: Policy = loadPolicy(resolve(config.policyFile)),
+): { readonly perimeter: AgentPerimeter; readonly outputs: GcpProgramOutputs } {
+  const perimeter = new AgentPerimeter(policy.name, {
+    policy,
+    envoyConfig: renderCheckedProxyConfig(policy),
+    project: config.project,
+    region: config.region,
+    network: {
+      ...(config.agentCidr === undefined ? {} : { agentCidr: config.agentCidr }),
+      ...(config.proxyCidr === undefined ? {} : { proxyCidr: config.proxyCidr }),
+      ...(config.proxyLoadBalancerIp === undefined
+        ? {}
+        : { proxyLoadBalancerIp: config.proxyLoadBalancerIp }),
+      ...(config.agentGoogleApis === undefined ? {} : { agentGoogleApis: config.agentGoogleApis }),
+      ...(config.dnsAllowlist === undefined ? {} : { dnsAllowlist: config.dnsAllowlist }),
+      ...(config.extraDnsNames === undefined ? {} : { extraDnsNames: config.extraDnsNames }),
+    },
+    proxy: {
+      ...(config.fqdnEgressPolicy === undefined
+        ? {}
+        : { fqdnEgressPolicy: config.fqdnEgressPolicy }),
+      ...(config.wildcardHosts === undefined ? {} : { wildcardHosts: config.wildcardHosts }),
+      ...(config.machineType === undefined ? {} : { machineType: config.machineType }),
+      ...(config.zones === undefined ? {} : { zones: config.zones }),
+    },
+    agents: { runtime: config.agentRuntime, images: config.agentImages },
+    ...(config.logLocation === undefined ? {} : { logging: { location: config.logLocation } }),
+  });
+  const outputs: GcpProgramOutputs = {
+    policy: policy.name,
+    network: perimeter.network.network.name,
+    agentSubnet: perimeter.network.agentSubnet.id,
+    proxySubnet: perimeter.network.proxySubnet.id,
+    proxyAddress: perimeter.proxyAddress,
+    agentEnvironment: perimeter.agentEnvironment,
+    proxyServiceAccount: perimeter.proxy.serviceAccount.email,
+    agentServices: Object.fromEntries(
+      Object.entries(perimeter.services).map(([agent, s]) => [
+        agent,
+        { name: s.service.name, uri: s.service.uri },
+      ]),
+    ),
+    agentJobs: Object.fromEntries(
+      Object.entries(perimeter.jobs).map(([agent, j]) => [agent, { name: j.job.name }]),
+    ),
+    auditBucket: perimeter.audit.bucket.id,
+    warnings: perimeter.warnings,
+  };
+  return { perimeter, outputs };
+}

@@ -1,0 +1,205 @@
+import { Annotations, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+import type { Policy } from '../../lib/policy/index.js';
+import { type AgentImageRef, AgentWorkload } from './agent-workload.js';
+import { AgentWorkloadError } from './errors.js';
+import {
+  type AgentImage,
+  cacheRepositoryName,
+  ECR_PUBLIC_REGISTRY,
+  type EcrPublicImage,
+  parseAgentImage,
+  pullThroughCachePrefix,
+} from './image.js';
+
+/** Properties of {@link AgentWorkloads}. */
+export interface AgentWorkloadsProps {
+  /** The validated policy: one workload per `agents[]` profile. */
+  readonly policy: Policy;
+  /** The perimeter's VPC (for a new cluster). */
+  readonly vpc: ec2.IVpc;
+  /** The agent subnets: isolated, no route out. */
+  readonly subnets: readonly ec2.ISubnet[];
+  /** The agent security group: egress only to the proxy and the VPC endpoints. */
+  readonly securityGroup: ec2.ISecurityGroup;
+  /** DNS name or IP of the proxy (the internal load balancer). */
+  readonly proxyAddress: string;
+  /** Key for the agents' log groups; its policy must let CloudWatch Logs use it. */
+  readonly logKey: kms.IKey;
+  /**
+   * Cluster to run agents in.
+   * @default - a new cluster in `vpc` with Container Insights
+   */
+  readonly cluster?: ecs.ICluster;
+  /**
+   * Repository prefix of the ECR pull-through cache for public.ecr.aws images. ECR allows one
+   * rule per prefix and account, 2-30 characters.
+   * @default - `<policy name>/ecr-public` (see {@link pullThroughCachePrefix})
+   */
+  readonly pullThroughCachePrefix?: string;
+  /**
+   * Run the init container that makes scratch volumes writable for the non-root agent user.
+   * @default true
+   * @see AgentWorkloadProps.prepareScratch
+   */
+  readonly prepareScratch?: boolean;
+}
+
+/**
+ * Every agent profile of the policy on ECS Fargate ({@link AgentWorkload}), in one cluster.
+ *
+ * Images: the agent subnets can reach only this account's private ECR (interface endpoints)
+ * and ECR's layer bucket (S3 gateway endpoint). Images already in private ECR in this account
+ * and region are used as they are; images on public.ecr.aws are pulled through an ECR
+ * pull-through cache rule (no credentials needed), into repositories this construct creates
+ * up front, so the execution role can be limited to exactly those repositories and the first
+ * pull needs no `ecr:CreateRepository`. Any other registry fails synth with the fix.
+ */
+export class AgentWorkloads extends Construct {
+  readonly cluster: ecs.ICluster;
+  /** One workload per profile, keyed by profile name. */
+  readonly workloads: Readonly<Record<string, AgentWorkload>>;
+  /** The pull-through cache rule for public.ecr.aws; undefined when no image needs it. */
+  readonly pullThroughCacheRule: ecr.CfnPullThroughCacheRule | undefined;
+  /** Pull-through cache repositories, keyed by repository name. */
+  readonly cacheRepositories: Readonly<Record<string, ecr.Repository>>;
+  /** Prefix of the pull-through cache repositories. */
+  readonly pullThroughCachePrefix: string;
+
+  constructor(scope: Construct, id: string, props: AgentWorkloadsProps) {
+    super(scope, id);
+    const { policy } = props;
+    if (props.subnets.length === 0) {
+      throw new AgentWorkloadError(
+        "AgentWorkloads got no agent subnets. Fix: pass the perimeter network's agentSubnets.",
+      );
+    }
+    const prefix = props.pullThroughCachePrefix ?? pullThroughCachePrefix(policy.name);
+    if (
+      prefix.length < 2 ||
+      prefix.length > 30 ||
+      !/^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/.test(prefix)
+    ) {
+      throw new AgentWorkloadError(
+        `pullThroughCachePrefix "${prefix}" is not an ECR repository prefix. Fix: 2-30 characters of lowercase letters, digits, ".", "_", "-" and "/" between parts, e.g. "agents/ecr-public".`,
+      );
+    }
+    this.pullThroughCachePrefix = prefix;
+
+    // Every image is checked before any resource is defined.
+    const images = policy.agents.map((profile, i) =>
+      parseAgentImage(profile.image, `agents[${i}].image`),
+    );
+    images.forEach((image, i) => {
+      if (image.kind === 'private-ecr') checkSameAccountAndRegion(this, image, i);
+    });
+
+    this.cluster =
+      props.cluster ??
+      new ecs.Cluster(this, 'Cluster', {
+        vpc: props.vpc,
+        containerInsightsV2: ecs.ContainerInsights.ENABLED,
+      });
+
+    const publicImages = images.filter((i): i is EcrPublicImage => i.kind === 'ecr-public');
+    this.pullThroughCacheRule =
+      publicImages.length === 0
+        ? undefined
+        : new ecr.CfnPullThroughCacheRule(this, 'EcrPublicCache', {
+            ecrRepositoryPrefix: prefix,
+            upstreamRegistryUrl: ECR_PUBLIC_REGISTRY,
+          });
+    const repositories: Record<string, ecr.Repository> = {};
+    for (const image of publicImages) {
+      const name = cacheRepositoryName(prefix, image);
+      if (repositories[name] !== undefined) continue;
+      const repository = new ecr.Repository(this, `Cache-${image.upstreamRepository}`, {
+        repositoryName: name,
+        // Pull-through cache refreshes tags from upstream, so tags must stay mutable.
+        imageTagMutability: ecr.TagMutability.MUTABLE,
+        imageScanOnPush: true,
+        encryption: ecr.RepositoryEncryption.AES_256,
+        lifecycleRules: [
+          { description: 'Keep the 10 most recent cached images', maxImageCount: 10 },
+        ],
+        // A cache: everything in it can be pulled again from upstream.
+        removalPolicy: RemovalPolicy.DESTROY,
+        emptyOnDelete: true,
+      });
+      if (this.pullThroughCacheRule !== undefined) {
+        repository.node.addDependency(this.pullThroughCacheRule);
+      }
+      repositories[name] = repository;
+    }
+    this.cacheRepositories = repositories;
+
+    const workloads: Record<string, AgentWorkload> = {};
+    policy.agents.forEach((profile, i) => {
+      const image = images[i] as AgentImage;
+      workloads[profile.name] = new AgentWorkload(this, profile.name, {
+        policy,
+        profile,
+        cluster: this.cluster,
+        subnets: props.subnets,
+        securityGroup: props.securityGroup,
+        proxyAddress: props.proxyAddress,
+        logKey: props.logKey,
+        image: this.imageRef(image, prefix),
+        ...(props.prepareScratch === undefined ? {} : { prepareScratch: props.prepareScratch }),
+      });
+    });
+    this.workloads = workloads;
+  }
+
+  private imageRef(image: AgentImage, prefix: string): AgentImageRef {
+    const stack = Stack.of(this);
+    if (image.kind === 'private-ecr') {
+      return {
+        imageUri: image.image,
+        repositoryArn: stack.formatArn({
+          service: 'ecr',
+          account: image.account,
+          region: image.region,
+          resource: 'repository',
+          resourceName: image.repositoryName,
+        }),
+        pullThrough: false,
+      };
+    }
+    const repository = this.cacheRepositories[cacheRepositoryName(prefix, image)] as ecr.Repository;
+    return {
+      imageUri: repository.repositoryUriForTagOrDigest(image.tagOrDigest),
+      repositoryArn: repository.repositoryArn,
+      pullThrough: true,
+    };
+  }
+}
+
+/** A private ECR image must live in the stack's own account and region (endpoint policies). */
+function checkSameAccountAndRegion(scope: Construct, image: AgentImage, index: number): void {
+  if (image.kind !== 'private-ecr') return;
+  const stack = Stack.of(scope);
+  const mismatches = [
+    !Token.isUnresolved(stack.account) && stack.account !== image.account
+      ? `account ${image.account} (the stack deploys to ${stack.account})`
+      : undefined,
+    !Token.isUnresolved(stack.region) && stack.region !== image.region
+      ? `region ${image.region} (the stack deploys to ${stack.region})`
+      : undefined,
+  ].filter((m) => m !== undefined);
+  if (mismatches.length > 0) {
+    throw new AgentWorkloadError(
+      `agents[${index}].image "${image.image}" is in ${mismatches.join(' and ')}. Agents pull only through this VPC's ECR endpoints, whose policy admits this account's repositories in this region. Fix: replicate the image to ECR in the stack's account and region (ECR replication or a pull-through cache) and use that URI.`,
+    );
+  }
+  if (Token.isUnresolved(stack.account) || Token.isUnresolved(stack.region)) {
+    Annotations.of(scope).addWarningV2(
+      'agent-perimeter:agent-image-account',
+      `agents[${index}].image is in account ${image.account}, region ${image.region}; the stack is environment-agnostic, so this cannot be checked at synth time. Agents can pull only from the account and region the stack is deployed to.`,
+    );
+  }
+}

@@ -1,0 +1,108 @@
+import { Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import type { AgentProfile } from '../../lib/policy/index.js';
+import { acknowledge } from '../nag.js';
+import { AgentWorkloadError } from './errors.js';
+
+/**
+ * Trust for roles ECS tasks use: only ECS acting for this account, so another account's task
+ * definition cannot name the role (confused deputy).
+ */
+export function ecsTasksPrincipal(scope: Construct): iam.IPrincipal {
+  const { partition, region, account } = Stack.of(scope);
+  return new iam.ServicePrincipal('ecs-tasks.amazonaws.com', {
+    conditions: {
+      StringEquals: { 'aws:SourceAccount': account },
+      ArnLike: { 'aws:SourceArn': `arn:${partition}:ecs:${region}:${account}:*` },
+    },
+  });
+}
+
+export interface ExecutionPolicyInputs {
+  /** The agent's own log group. */
+  readonly logGroup: logs.ILogGroup;
+  /** ARN of the one ECR repository the agent image lives in. */
+  readonly repositoryArn: string;
+  /** The image comes through a pull-through cache: ECR may import it on first pull. */
+  readonly pullThrough: boolean;
+}
+
+/**
+ * Everything ECS needs to start an agent task, nothing else: a registry login, pulls from the
+ * agent image's one repository, and writes to the agent's own log group (whose ARN names only
+ * that group's streams). No secrets: agents get none.
+ */
+export function executionPolicyStatements(inputs: ExecutionPolicyInputs): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({
+      sid: 'EcrLogin',
+      actions: ['ecr:GetAuthorizationToken'],
+      resources: ['*'],
+    }),
+    new iam.PolicyStatement({
+      sid: 'PullAgentImage',
+      actions: [
+        'ecr:BatchCheckLayerAvailability',
+        'ecr:GetDownloadUrlForLayer',
+        'ecr:BatchGetImage',
+        // The first pull of a pull-through cache image makes ECR fetch it from upstream.
+        ...(inputs.pullThrough ? ['ecr:BatchImportUpstreamImage'] : []),
+      ],
+      resources: [inputs.repositoryArn],
+    }),
+    new iam.PolicyStatement({
+      sid: 'WriteAgentLog',
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [inputs.logGroup.logGroupArn],
+    }),
+  ];
+}
+
+/** Acknowledges the one wildcard ECR login forces, on the CfnManagedPolicy that holds it. */
+export function acknowledgeEcrLogin(policy: iam.ManagedPolicy): void {
+  acknowledge(
+    policy.node.defaultChild as iam.CfnManagedPolicy,
+    'AwsSolutions-IAM5[Resource::*]',
+    'ecr:GetAuthorizationToken has no resource-level permissions, so IAM requires Resource "*"; it only issues a registry login token. Pulls are limited to the agent image repository by the PullAgentImage statement, and the ECR endpoint policy admits only this account.',
+  );
+}
+
+/**
+ * A profile's `aws_access` as IAM statements: exactly the listed actions on exactly the listed
+ * resources, with `${AWS::Partition}`, `${AWS::Region}` and `${AWS::AccountId}` replaced by
+ * the stack's own values. Throws for wildcards, which the policy schema already rejects, so
+ * a profile built in code cannot slip one in either.
+ */
+export function awsAccessStatements(
+  scope: Construct,
+  profile: AgentProfile,
+  where: string,
+): iam.PolicyStatement[] {
+  const stack = Stack.of(scope);
+  const values: Record<string, string> = {
+    Partition: stack.partition,
+    Region: stack.region,
+    AccountId: stack.account,
+  };
+  return (profile.aws_access ?? []).map((grant, i) => {
+    for (const value of [...grant.actions, ...grant.resources]) {
+      if (value.includes('*') || value.includes('?')) {
+        throw new AgentWorkloadError(
+          `${where}.aws_access[${i}] contains the wildcard "${value}". Fix: list exact actions and resource ARNs; agents never get "*".`,
+        );
+      }
+    }
+    return new iam.PolicyStatement({
+      sid: `AwsAccess${i}`,
+      actions: [...grant.actions],
+      resources: grant.resources.map((arn) =>
+        arn.replace(
+          /\$\{AWS::(Partition|Region|AccountId)\}/g,
+          (placeholder, name: string) => values[name] ?? placeholder,
+        ),
+      ),
+    });
+  });
+}

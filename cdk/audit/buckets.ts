@@ -1,0 +1,150 @@
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import { acknowledge } from '../nag.js';
+
+/** Prefix of the audit bucket's server access logs in the access-log bucket. */
+export const ACCESS_LOG_PREFIX = 'audit-bucket/';
+
+const REPLICATION_REASON =
+  'Cross-region replication needs a second region and bucket chosen by the operator; this blueprint deploys into one region. The audit bucket is already protected against deletion and overwrite by Object Lock in compliance mode and versioning. Add replication (with Object Lock on the replica) where the organisation requires a second copy.';
+
+/**
+ * The bucket that receives the audit bucket's S3 server access logs: private, TLS only,
+ * versioned, expiring after the audit retention. S3 delivers server access logs only to buckets
+ * with SSE-S3 and without Object Lock default retention, hence those two differences.
+ */
+export function createAccessLogBucket(scope: Construct, id: string, retentionDays: number) {
+  const bucket = new s3.Bucket(scope, id, {
+    encryption: s3.BucketEncryption.S3_MANAGED,
+    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    enforceSSL: true,
+    minimumTLSVersion: 1.2,
+    versioned: true,
+    removalPolicy: RemovalPolicy.RETAIN,
+    lifecycleRules: [
+      {
+        id: 'expire-after-audit-retention',
+        expiration: Duration.days(retentionDays),
+        noncurrentVersionExpiration: Duration.days(1),
+        abortIncompleteMultipartUploadAfter: Duration.days(7),
+      },
+    ],
+  });
+  const cfn = bucket.node.defaultChild as s3.CfnBucket;
+  // No access logs of its own: cdk-nag counts a bucket that receives another bucket's server
+  // access logs as logged, and logging it into itself would loop.
+  for (const pack of ['NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321']) {
+    acknowledge(
+      cfn,
+      `${pack}-S3DefaultEncryptionKMS`,
+      'S3 server access logging delivers only to buckets encrypted with SSE-S3 (SSE-KMS destinations are not supported), so this bucket uses SSE-S3. The audit records themselves are in the SSE-KMS audit bucket.',
+    );
+    acknowledge(cfn, `${pack}-S3BucketReplicationEnabled`, REPLICATION_REASON);
+  }
+  return bucket;
+}
+
+export interface AuditBucketInputs {
+  readonly key: kms.IKey;
+  readonly retentionDays: number;
+  readonly accessLogBucket: s3.Bucket;
+  /** Principals that may list and read audit objects. */
+  readonly readers: readonly iam.IPrincipal[];
+}
+
+/**
+ * The one audit bucket: Object Lock in compliance mode for the policy's retention (nobody,
+ * not even the account root, can delete or overwrite a record before it expires), versioned,
+ * SSE-KMS with the audit key only, TLS only, public access blocked, no object deletion at
+ * all (not even delete markers), and its own server access logs in a separate bucket.
+ */
+export function createAuditBucket(scope: Construct, id: string, inputs: AuditBucketInputs) {
+  const bucket = new s3.Bucket(scope, id, {
+    encryption: s3.BucketEncryption.KMS,
+    encryptionKey: inputs.key,
+    bucketKeyEnabled: true,
+    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    enforceSSL: true,
+    minimumTLSVersion: 1.2,
+    versioned: true,
+    objectLockEnabled: true,
+    objectLockDefaultRetention: s3.ObjectLockRetention.compliance(
+      Duration.days(inputs.retentionDays),
+    ),
+    removalPolicy: RemovalPolicy.RETAIN,
+    lifecycleRules: [
+      {
+        id: 'expire-after-audit-retention',
+        // Object Lock keeps every version until its retention ends; then the trail ages out
+        // like the CloudWatch copies do.
+        expiration: Duration.days(inputs.retentionDays + 1),
+        noncurrentVersionExpiration: Duration.days(inputs.retentionDays + 1),
+        abortIncompleteMultipartUploadAfter: Duration.days(7),
+      },
+    ],
+  });
+  // Server access logs through a bucket policy on the destination (not the legacy log-delivery
+  // ACL, which BUCKET_OWNER_ENFORCED forbids).
+  const cfn = bucket.node.defaultChild as s3.CfnBucket;
+  cfn.loggingConfiguration = {
+    destinationBucketName: inputs.accessLogBucket.bucketName,
+    logFilePrefix: ACCESS_LOG_PREFIX,
+  };
+  const stack = Stack.of(scope);
+  inputs.accessLogBucket.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'S3ServerAccessLogsOfTheAuditBucket',
+      principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
+      actions: ['s3:PutObject'],
+      resources: [inputs.accessLogBucket.arnForObjects(`${ACCESS_LOG_PREFIX}*`)],
+      conditions: {
+        ArnLike: { 'aws:SourceArn': bucket.bucketArn },
+        StringEquals: { 'aws:SourceAccount': stack.account },
+      },
+    }),
+  );
+  bucket.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'DenyObjectDeletion',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      // Object Lock already protects every version; this also stops delete markers that would
+      // hide records. Lifecycle expiration is not subject to bucket policies.
+      actions: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
+      resources: [bucket.arnForObjects('*')],
+    }),
+  );
+  bucket.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'DenyOtherEncryption',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['s3:PutObject'],
+      resources: [bucket.arnForObjects('*')],
+      conditions: {
+        StringNotEqualsIfExists: {
+          's3:x-amz-server-side-encryption-aws-kms-key-id': inputs.key.keyArn,
+        },
+      },
+    }),
+  );
+  if (inputs.readers.length > 0) {
+    bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AuditReaders',
+        principals: [...inputs.readers],
+        actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket', 's3:GetBucketLocation'],
+        resources: [bucket.bucketArn, bucket.arnForObjects('*')],
+      }),
+    );
+  }
+  for (const pack of ['NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321']) {
+    acknowledge(cfn, `${pack}-S3BucketReplicationEnabled`, REPLICATION_REASON);
+  }
+  return bucket;
+}

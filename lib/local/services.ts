@@ -1,0 +1,165 @@
+import { agentEnvironment } from '../agent-env.js';
+import type { JsonObject } from '../json.js';
+import {
+  type AgentProfile,
+  type Policy,
+  policyInjectListeners,
+  proxyPorts,
+} from '../policy/index.js';
+import { SECRETS_DIR } from '../proxy-contract.js';
+
+/** The proxy's service name: agents reach it as `http://proxy:<port>`. */
+export const PROXY_SERVICE = 'proxy';
+/** The network every proxy shares with the internet (through Docker's NAT). */
+export const EGRESS_NETWORK = 'egress';
+/** Where the rendered Envoy config is mounted read-only in the proxy container. */
+export const ENVOY_CONFIG_PATH = '/etc/agent-perimeter/envoy.yaml';
+/** The Envoy binary and user of the official images (as on AWS; see cdk/proxy-tier). */
+const ENVOY_ENTRYPOINT = '/usr/local/bin/envoy';
+const ENVOY_USER = '101:101';
+
+/** A profile's own network, `internal: true`: its only other member is the proxy. */
+export function perimeterNetwork(profile: AgentProfile): string {
+  return `${profile.name}-perimeter`;
+}
+
+/** Compose interpolates `$`; policy-derived text must reach the container as written. */
+export function escapeDollars(text: string): string {
+  return text.replace(/\$/g, '$$$$');
+}
+
+/**
+ * The tmpfs entry for one scratch path (`/tmp:rw,noexec,...`): size-bounded, `nosuid` and
+ * `nodev` always, `noexec` unless the policy allows running programs from it. `/tmp` keeps the
+ * usual sticky 1777 mode; other paths belong to the agent user alone.
+ */
+export function tmpfsEntry(scratch: AgentProfile['scratch'][number], user: string): string {
+  const [uid = '1000', gid = '1000'] = user.split(':');
+  const ownership =
+    scratch.path === '/tmp' || scratch.path.startsWith('/tmp/')
+      ? ['mode=1777']
+      : [`uid=${uid}`, `gid=${gid}`, 'mode=0700'];
+  return [
+    scratch.path,
+    [
+      'rw',
+      scratch.exec === true ? 'exec' : 'noexec',
+      'nosuid',
+      'nodev',
+      `size=${scratch.size_mib}m`,
+      ...ownership,
+    ].join(','),
+  ].join(':');
+}
+
+/** The hardening every container here gets (the guide's `docker run` recipe, C5, C6, C8). */
+function hardening(): JsonObject {
+  return {
+    read_only: true,
+    cap_drop: ['ALL'],
+    // Docker's default seccomp profile applies (never `seccomp=unconfined`).
+    security_opt: ['no-new-privileges:true'],
+    ipc: 'private',
+  };
+}
+
+export interface AgentServiceOptions {
+  readonly runtime: 'runc' | 'runsc' | undefined;
+}
+
+/** One agent profile as a compose service: hardened, bounded, on its own internal network. */
+export function agentService(
+  policy: Policy,
+  profile: AgentProfile,
+  options: AgentServiceOptions,
+): JsonObject {
+  const environment: JsonObject = {};
+  const env = { ...profile.environment, ...agentEnvironment(policy, PROXY_SERVICE) };
+  for (const [key, value] of Object.entries(env)) environment[key] = escapeDollars(value);
+  const service: JsonObject = {
+    image: escapeDollars(profile.image),
+    ...(profile.command === undefined ? {} : { command: profile.command.map(escapeDollars) }),
+    user: profile.user,
+    init: true,
+    ...hardening(),
+    tmpfs: profile.scratch.map((s) => tmpfsEntry(s, profile.user)),
+    mem_limit: `${profile.memory_mib}m`,
+    // No swap beyond the memory limit.
+    memswap_limit: `${profile.memory_mib}m`,
+    cpus: profile.cpu,
+    pids_limit: profile.pids_limit,
+    ulimits: { nproc: { soft: profile.pids_limit, hard: profile.pids_limit } },
+    environment,
+    networks: [perimeterNetwork(profile)],
+    depends_on: [PROXY_SERVICE],
+    labels: { 'agent-perimeter.profile': profile.name, 'agent-perimeter.policy': policy.name },
+    restart: 'no',
+  };
+  if (options.runtime !== undefined) service.runtime = options.runtime;
+  return service;
+}
+
+/**
+ * The Envoy proxy as a compose service: the policy's pinned image, the rendered config mounted
+ * read-only, credentials passed through from the host environment by variable name (list
+ * syntax: compose copies the value from the shell running it, the file holds only the name),
+ * on every agent's internal network plus the egress network.
+ */
+export function proxyService(
+  policy: Policy,
+  profiles: readonly AgentProfile[],
+  configDigest: string,
+): JsonObject {
+  const { proxy } = policy;
+  const listeners = policyInjectListeners(policy);
+  const service: JsonObject = {
+    image: escapeDollars(proxy.image),
+    entrypoint: [ENVOY_ENTRYPOINT],
+    command: [
+      '--config-path',
+      ENVOY_CONFIG_PATH,
+      '--disable-hot-restart',
+      '--log-level',
+      'info',
+      '--concurrency',
+      String(Math.max(1, Math.ceil(proxy.cpu))),
+    ],
+    user: ENVOY_USER,
+    ...hardening(),
+    volumes: [{ type: 'bind', source: './envoy.yaml', target: ENVOY_CONFIG_PATH, read_only: true }],
+    mem_limit: `${proxy.memory_mib}m`,
+    cpus: proxy.cpu,
+    pids_limit: 1024,
+    networks: [...profiles.map(perimeterNetwork), EGRESS_NETWORK],
+    labels: {
+      'agent-perimeter.policy': policy.name,
+      // Changes whenever envoy.yaml does, so `docker compose up` recreates the proxy.
+      'agent-perimeter.envoy-config-sha256': configDigest,
+      'agent-perimeter.ports': proxyPorts(policy).agentFacing.join(','),
+    },
+    restart: 'unless-stopped',
+  };
+  const names = [...new Set(listeners.map((l) => l.credentialVariable))];
+  if (proxy.credentials_from === 'env') {
+    if (names.length > 0) service.environment = names;
+  } else {
+    service.secrets = [...new Set(listeners.map((l) => l.secret))].map((secret) => ({
+      source: secret,
+      target: `${SECRETS_DIR}/${secret}`,
+    }));
+  }
+  return service;
+}
+
+/**
+ * Top-level `secrets:` for `credentials_from: file`: each read by compose from the host
+ * variable of the same name as on AWS (`AGENT_PERIMETER_SECRET_<NAME>`).
+ */
+export function composeSecrets(policy: Policy): JsonObject | undefined {
+  if (policy.proxy.credentials_from !== 'file') return undefined;
+  const secrets: JsonObject = {};
+  for (const listener of policyInjectListeners(policy)) {
+    secrets[listener.secret] = { environment: listener.credentialVariable };
+  }
+  return Object.keys(secrets).length === 0 ? undefined : secrets;
+}

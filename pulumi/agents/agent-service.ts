@@ -1,0 +1,272 @@
+import * as gcp from '@pulumi/gcp';
+import * as pulumi from '@pulumi/pulumi';
+import type { AgentProfile, Policy } from '../../lib/policy/index.js';
+import { GcpPerimeterError } from '../errors.js';
+import { AGENT_TAG } from '../names.js';
+import { type AgentPlan, agentEnvs, planAgent } from './plan.js';
+
+/** What {@link AgentService} and {@link AgentJob} share. */
+export interface AgentWorkloadArgs {
+  /** The validated policy. */
+  readonly policy: Policy;
+  /** Name of the agent profile in `policy.agents` to run. */
+  readonly agent: string;
+  /** Project of the workload and its service account. */
+  readonly project: pulumi.Input<string>;
+  /** Region of the workload; the subnet must be in it. */
+  readonly region: string;
+  /** The perimeter VPC (id or self link). */
+  readonly network: pulumi.Input<string>;
+  /** The agent subnet (`AgentNetwork.agentSubnet`): no route out, egress only to the proxy. */
+  readonly subnetwork: pulumi.Input<string>;
+  /** The proxy host agents use (`ProxyTier.address`). */
+  readonly proxyAddress: pulumi.Input<string>;
+  /**
+   * Network tag of the workload, the one the agent firewall rules select.
+   * @default AgentNetwork.AGENT_TAG ("agent-perimeter-agent")
+   */
+  readonly networkTag?: string;
+  /**
+   * Image to run instead of the profile's (Cloud Run pulls from Artifact Registry, Container
+   * Registry and Docker Hub only).
+   * @default - the profile's `image`
+   */
+  readonly image?: string;
+  /**
+   * Longest a request (service) or task (job) may run, in seconds.
+   * @default 3600
+   */
+  readonly timeoutSeconds?: number;
+}
+
+/** Arguments of {@link AgentService}. */
+export interface AgentServiceArgs extends AgentWorkloadArgs {
+  /**
+   * Most instances Cloud Run starts. Each takes two addresses of the agent subnet while a
+   * revision rolls out.
+   * @default 10
+   */
+  readonly maxInstances?: number;
+  /**
+   * Requests one instance serves at once. 1 keeps every conversation in its own sandbox.
+   * @default 1
+   */
+  readonly concurrency?: number;
+}
+
+/** Arguments of {@link AgentJob}. */
+export interface AgentJobArgs extends AgentWorkloadArgs {
+  /** @default 1 */
+  readonly taskCount?: number;
+  /** @default 1 */
+  readonly parallelism?: number;
+  /** @default 0 */
+  readonly maxRetries?: number;
+}
+
+function profileOf(policy: Policy, agent: string, component: string): AgentProfile {
+  const profile = policy.agents.find((a) => a.name === agent);
+  if (profile === undefined) {
+    throw new GcpPerimeterError(
+      component,
+      `agent "${agent}" is not a profile of policy "${policy.name}". Fix: use one of ${policy.agents.map((a) => `"${a.name}"`).join(', ')}.`,
+    );
+  }
+  return profile;
+}
+
+/** A dedicated service account with no roles: the agent's identity can do nothing (C20). */
+function agentServiceAccount(
+  parent: pulumi.ComponentResource,
+  name: string,
+  args: AgentWorkloadArgs,
+  plan: AgentPlan,
+): gcp.serviceaccount.Account {
+  return new gcp.serviceaccount.Account(
+    `${name}-sa`,
+    {
+      project: args.project,
+      accountId: plan.serviceAccountId,
+      displayName: `agent-perimeter ${args.policy.name} agent ${plan.profile.name}`,
+      description:
+        'Identity of a contained agent. Deliberately granted no roles: everything the agent needs goes through the proxy.',
+    },
+    { parent },
+  );
+}
+
+function vpcAccess(args: AgentWorkloadArgs) {
+  return {
+    // ALL_TRAFFIC: public destinations too go into the VPC, where no route leads out.
+    // PRIVATE_RANGES_ONLY would send them straight to the internet: an escape.
+    egress: 'ALL_TRAFFIC',
+    networkInterfaces: [
+      {
+        network: args.network,
+        subnetwork: args.subnetwork,
+        tags: [args.networkTag ?? AGENT_TAG],
+      },
+    ],
+  };
+}
+
+function container(args: AgentWorkloadArgs, plan: AgentPlan) {
+  const envs = pulumi
+    .output(args.proxyAddress)
+    .apply((host) => agentEnvs(args.policy, plan.profile, host));
+  return {
+    envs,
+    container: {
+      name: 'agent',
+      image: plan.image,
+      ...(plan.commands === undefined ? {} : { commands: [...plan.commands] }),
+      ...(plan.args === undefined ? {} : { args: [...(plan.args ?? [])] }),
+      envs,
+      resources: { limits: { cpu: plan.cpu, memory: plan.memory } },
+    },
+  };
+}
+
+function checkCount(component: string, what: string, value: number, min: number, max: number) {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new GcpPerimeterError(
+      component,
+      `${what} is ${value}. Fix: use a whole number from ${min} to ${max}.`,
+    );
+  }
+}
+
+/**
+ * One agent profile as a Cloud Run service on the first-generation execution environment,
+ * which runs every instance in gVisor (controls C1, C14, C20, C22, C23): internal ingress
+ * only, Direct VPC egress with ALL_TRAFFIC through the agent subnet (no route out but the
+ * proxy), a dedicated service account with no roles, the proxy environment from
+ * `agentEnvironment()`, and no secrets. The container must listen on $PORT (Cloud Run
+ * services serve requests); batch agents use {@link AgentJob}.
+ */
+export class AgentService extends pulumi.ComponentResource {
+  static readonly EXECUTION_ENVIRONMENT = 'EXECUTION_ENVIRONMENT_GEN1';
+  static readonly DEFAULT_MAX_INSTANCES = 10;
+
+  readonly plan: AgentPlan;
+  readonly serviceAccount: gcp.serviceaccount.Account;
+  readonly service: gcp.cloudrunv2.Service;
+  /** The agent's environment variables (no secrets). */
+  readonly environment: pulumi.Output<{ name: string; value: string }[]>;
+  readonly warnings: readonly string[];
+
+  constructor(name: string, args: AgentServiceArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super('agent-perimeter:gcp:AgentService', name, {}, opts);
+    const component = 'AgentService';
+    const profile = profileOf(args.policy, args.agent, component);
+    this.plan = planAgent(args.policy, profile, {
+      component,
+      ...(args.image === undefined ? {} : { image: args.image }),
+    });
+    this.warnings = this.plan.warnings;
+    const maxInstances = args.maxInstances ?? AgentService.DEFAULT_MAX_INSTANCES;
+    const concurrency = args.concurrency ?? 1;
+    const timeout = args.timeoutSeconds ?? 3600;
+    checkCount(component, 'maxInstances', maxInstances, 1, 1000);
+    checkCount(component, 'concurrency', concurrency, 1, 1000);
+    checkCount(component, 'timeoutSeconds', timeout, 1, 3600);
+    this.serviceAccount = agentServiceAccount(this, name, args, this.plan);
+    const { envs, container: agentContainer } = container(args, this.plan);
+    this.environment = envs;
+    this.service = new gcp.cloudrunv2.Service(
+      `${name}-service`,
+      {
+        name: this.plan.name,
+        description: `agent-perimeter ${args.policy.name}: agent "${profile.name}" on gVisor, egress only through the proxy.`,
+        project: args.project,
+        location: args.region,
+        ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY',
+        invokerIamDisabled: false,
+        deletionProtection: false,
+        labels: { ...this.plan.labels },
+        template: {
+          executionEnvironment: AgentService.EXECUTION_ENVIRONMENT,
+          serviceAccount: this.serviceAccount.email,
+          maxInstanceRequestConcurrency: concurrency,
+          timeout: `${timeout}s`,
+          scaling: { minInstanceCount: 0, maxInstanceCount: maxInstances },
+          vpcAccess: vpcAccess(args),
+          labels: { ...this.plan.labels },
+          containers: [agentContainer],
+        },
+      },
+      { parent: this },
+    );
+    this.registerOutputs({
+      serviceName: this.service.name,
+      serviceAccountEmail: this.serviceAccount.email,
+      uri: this.service.uri,
+    });
+  }
+}
+
+/**
+ * One agent profile as a Cloud Run job, for batch agents. Jobs run only on the
+ * second-generation execution environment (a microVM-based sandbox, not gVisor); the network
+ * containment, identity and environment are the same as {@link AgentService}. For gVisor batch
+ * work use GKE Sandbox (see docs/gcp.md).
+ */
+export class AgentJob extends pulumi.ComponentResource {
+  static readonly EXECUTION_ENVIRONMENT = 'EXECUTION_ENVIRONMENT_GEN2';
+
+  readonly plan: AgentPlan;
+  readonly serviceAccount: gcp.serviceaccount.Account;
+  readonly job: gcp.cloudrunv2.Job;
+  readonly environment: pulumi.Output<{ name: string; value: string }[]>;
+  readonly warnings: readonly string[];
+
+  constructor(name: string, args: AgentJobArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super('agent-perimeter:gcp:AgentJob', name, {}, opts);
+    const component = 'AgentJob';
+    const profile = profileOf(args.policy, args.agent, component);
+    this.plan = planAgent(args.policy, profile, {
+      component,
+      ...(args.image === undefined ? {} : { image: args.image }),
+    });
+    this.warnings = this.plan.warnings;
+    const taskCount = args.taskCount ?? 1;
+    const parallelism = args.parallelism ?? 1;
+    const maxRetries = args.maxRetries ?? 0;
+    const timeout = args.timeoutSeconds ?? 3600;
+    checkCount(component, 'taskCount', taskCount, 1, 10000);
+    checkCount(component, 'parallelism', parallelism, 1, taskCount);
+    checkCount(component, 'maxRetries', maxRetries, 0, 10);
+    checkCount(component, 'timeoutSeconds', timeout, 1, 604800);
+    this.serviceAccount = agentServiceAccount(this, name, args, this.plan);
+    const { envs, container: agentContainer } = container(args, this.plan);
+    this.environment = envs;
+    this.job = new gcp.cloudrunv2.Job(
+      `${name}-job`,
+      {
+        name: this.plan.name,
+        project: args.project,
+        location: args.region,
+        deletionProtection: false,
+        labels: { ...this.plan.labels },
+        template: {
+          taskCount,
+          parallelism,
+          labels: { ...this.plan.labels },
+          template: {
+            executionEnvironment: AgentJob.EXECUTION_ENVIRONMENT,
+            serviceAccount: this.serviceAccount.email,
+            maxRetries,
+            timeout: `${timeout}s`,
+            vpcAccess: vpcAccess(args),
+            containers: [agentContainer],
+          },
+        },
+      },
+      { parent: this },
+    );
+    this.registerOutputs({
+      jobName: this.job.name,
+      serviceAccountEmail: this.serviceAccount.email,
+    });
+  }
+}

@@ -1,0 +1,181 @@
+import * as pulumi from '@pulumi/pulumi';
+import type { JsonObject } from '../lib/json.js';
+import type { Policy } from '../lib/policy/index.js';
+import { AgentJob, AgentService } from './agents/agent-service.js';
+import { GcpPerimeterError } from './errors.js';
+import { AuditLogging, type AuditLoggingArgs } from './logging/audit-logging.js';
+import { AgentNetwork, type AgentNetworkArgs } from './network/agent-network.js';
+import { ProxyTier, type ProxyTierArgs } from './proxy-tier/proxy-tier.js';
+
+/** How agent profiles run: Cloud Run services (gVisor), jobs (gen2), both, or not at all. */
+export const AGENT_RUNTIMES = ['service', 'job', 'both', 'none'] as const;
+export type AgentRuntime = (typeof AGENT_RUNTIMES)[number];
+
+/** Arguments of {@link AgentPerimeter}. */
+export interface AgentPerimeterArgs {
+  /** The validated policy (the single source of truth). */
+  readonly policy: Policy;
+  /**
+   * The Envoy bootstrap rendered from `policy` and validated (`renderCheckedProxyConfig` in
+   * `proxy/`; `bin/pulumi-program.ts` does this).
+   */
+  readonly envoyConfig: JsonObject;
+  /** The GCP project. */
+  readonly project: string;
+  /** The GCP region of every regional resource. */
+  readonly region: string;
+  /** Network settings. @default - AgentNetwork's defaults */
+  readonly network?: Omit<AgentNetworkArgs, 'policy' | 'region'>;
+  /** Proxy tier settings. @default - ProxyTier's defaults */
+  readonly proxy?: Omit<
+    ProxyTierArgs,
+    | 'policy'
+    | 'envoyConfig'
+    | 'project'
+    | 'region'
+    | 'network'
+    | 'subnetwork'
+    | 'loadBalancerIp'
+    | 'networkTag'
+  >;
+  /** Agent workloads. */
+  readonly agents?: {
+    /**
+     * How each profile of `policy.agents` runs.
+     * @default "service"
+     */
+    readonly runtime?: AgentRuntime;
+    /**
+     * Image per profile name for GCP, replacing the profile's (e.g. an Artifact Registry copy).
+     * @default - each profile's `image`
+     */
+    readonly images?: Readonly<Record<string, string>>;
+    /** @default AgentService.DEFAULT_MAX_INSTANCES (10) */
+    readonly maxInstances?: number;
+  };
+  /** Audit logging settings. */
+  readonly logging?: Omit<AuditLoggingArgs, 'policy' | 'project' | 'location' | 'network'> & {
+    /** @default - the perimeter's region */
+    readonly location?: string;
+  };
+}
+
+/**
+ * The whole GCP perimeter from one policy: {@link AgentNetwork}, {@link ProxyTier}, one
+ * {@link AgentService} and/or {@link AgentJob} per agent profile, and {@link AuditLogging}.
+ */
+export class AgentPerimeter extends pulumi.ComponentResource {
+  readonly network: AgentNetwork;
+  readonly proxy: ProxyTier;
+  /** Cloud Run services by agent profile name. */
+  readonly services: Readonly<Record<string, AgentService>>;
+  /** Cloud Run jobs by agent profile name. */
+  readonly jobs: Readonly<Record<string, AgentJob>>;
+  readonly audit: AuditLogging;
+  /** The proxy host agents use. */
+  readonly proxyAddress: pulumi.Output<string>;
+  readonly agentEnvironment: pulumi.Output<Record<string, string>>;
+  /** What the deployer should know; `bin/pulumi-program.ts` logs these. */
+  readonly warnings: readonly string[];
+
+  constructor(name: string, args: AgentPerimeterArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super('agent-perimeter:gcp:AgentPerimeter', name, {}, opts);
+    const { policy, project, region } = args;
+    const runtime = args.agents?.runtime ?? 'service';
+    if (!AGENT_RUNTIMES.includes(runtime)) {
+      throw new GcpPerimeterError(
+        'AgentPerimeter',
+        `agents.runtime "${runtime}" is not one of ${AGENT_RUNTIMES.join(', ')}.`,
+      );
+    }
+    const images = args.agents?.images ?? {};
+    const unknown = Object.keys(images).filter((n) => !policy.agents.some((a) => a.name === n));
+    if (unknown.length > 0) {
+      throw new GcpPerimeterError(
+        'AgentPerimeter',
+        `agents.images names ${unknown.map((n) => `"${n}"`).join(', ')}, which are not agent profiles of the policy. Fix: use ${policy.agents.map((a) => `"${a.name}"`).join(', ')}.`,
+      );
+    }
+    const parent = { parent: this };
+
+    this.network = new AgentNetwork(`${name}-network`, { ...args.network, policy, region }, parent);
+    this.proxy = new ProxyTier(
+      `${name}-proxy`,
+      {
+        ...args.proxy,
+        policy,
+        envoyConfig: args.envoyConfig,
+        project,
+        region,
+        network: this.network.network.id,
+        subnetwork: this.network.proxySubnet.id,
+        loadBalancerIp: this.network.proxyLoadBalancerIp,
+        networkTag: AgentNetwork.PROXY_TAG,
+      },
+      parent,
+    );
+    const workload = (agent: string) => ({
+      policy,
+      agent,
+      project,
+      region,
+      network: this.network.network.id,
+      subnetwork: this.network.agentSubnet.id,
+      proxyAddress: this.proxy.address,
+      networkTag: AgentNetwork.AGENT_TAG,
+      ...(images[agent] === undefined ? {} : { image: images[agent] }),
+    });
+    const services: Record<string, AgentService> = {};
+    const jobs: Record<string, AgentJob> = {};
+    for (const profile of policy.agents) {
+      if (runtime === 'service' || runtime === 'both') {
+        services[profile.name] = new AgentService(
+          `${name}-agent-${profile.name}`,
+          {
+            ...workload(profile.name),
+            ...(args.agents?.maxInstances === undefined
+              ? {}
+              : { maxInstances: args.agents.maxInstances }),
+          },
+          parent,
+        );
+      }
+      if (runtime === 'job' || runtime === 'both') {
+        jobs[profile.name] = new AgentJob(
+          `${name}-job-${profile.name}`,
+          workload(profile.name),
+          parent,
+        );
+      }
+    }
+    this.services = services;
+    this.jobs = jobs;
+
+    this.audit = new AuditLogging(
+      `${name}-audit`,
+      {
+        ...args.logging,
+        policy,
+        project,
+        location: args.logging?.location ?? region,
+        network: this.network.network.id,
+      },
+      parent,
+    );
+
+    this.proxyAddress = this.proxy.address;
+    this.agentEnvironment = this.proxy.agentEnvironment;
+    this.warnings = [
+      ...this.proxy.warnings,
+      ...Object.values(services).flatMap((s) => s.warnings),
+      ...Object.values(jobs)
+        .filter((j) => services[j.plan.profile.name] === undefined)
+        .flatMap((j) => j.warnings),
+    ];
+    this.registerOutputs({
+      network: this.network.network.name,
+      proxyAddress: this.proxyAddress,
+      warnings: this.warnings,
+    });
+  }
+}

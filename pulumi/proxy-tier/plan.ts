@@ -1,0 +1,187 @@
+import type { JsonObject } from '../../lib/json.js';
+import { type Policy, policyInjectListeners } from '../../lib/policy/index.js';
+import { GcpPerimeterError } from '../errors.js';
+import { labels, serviceAccountId } from '../names.js';
+import { type BootSecret, proxyCloudInit } from './boot.js';
+
+/** A Compute Engine machine type and what it offers. */
+export interface MachineType {
+  readonly name: string;
+  readonly vcpus: number;
+  readonly memoryMib: number;
+}
+
+/**
+ * E2 machine types, smallest first (all support Shielded VM). Shared-core types give a
+ * fraction of a vCPU sustained.
+ */
+export const E2_MACHINE_TYPES: readonly MachineType[] = [
+  { name: 'e2-micro', vcpus: 0.25, memoryMib: 1024 },
+  { name: 'e2-small', vcpus: 0.5, memoryMib: 2048 },
+  { name: 'e2-medium', vcpus: 1, memoryMib: 4096 },
+  { name: 'e2-standard-2', vcpus: 2, memoryMib: 8192 },
+  { name: 'e2-standard-4', vcpus: 4, memoryMib: 16384 },
+  { name: 'e2-standard-8', vcpus: 8, memoryMib: 32768 },
+  { name: 'e2-standard-16', vcpus: 16, memoryMib: 65536 },
+];
+
+/** Memory Container-Optimized OS and Docker keep for themselves on top of Envoy's limit. */
+export const OS_MEMORY_MIB = 512;
+
+/** The smallest E2 type with `proxy.cpu` vCPUs and `proxy.memory_mib` plus OS headroom. */
+export function proxyMachineType(policy: Policy): MachineType {
+  const { cpu, memory_mib } = policy.proxy;
+  const type = E2_MACHINE_TYPES.find(
+    (t) => t.vcpus >= cpu && t.memoryMib >= memory_mib + OS_MEMORY_MIB,
+  );
+  if (type === undefined) {
+    throw new GcpPerimeterError(
+      'ProxyTier',
+      `no E2 machine type has ${cpu} vCPU and ${memory_mib} MiB plus ${OS_MEMORY_MIB} MiB for the OS. Fix: lower proxy.cpu / proxy.memory_mib, or pass machineType.`,
+    );
+  }
+  return type;
+}
+
+/** Each tunnel holds two descriptors (agent side and upstream side), plus headroom. */
+export function openFileLimit(policy: Policy): number {
+  return Math.min(1_048_576, Math.max(65_535, policy.proxy.limits.max_connections * 2 + 4096));
+}
+
+/** The unique inject secrets of the policy, with the variable Envoy reads each from. */
+export function bootSecrets(policy: Policy): BootSecret[] {
+  const seen = new Set<string>();
+  const out: BootSecret[] = [];
+  for (const listener of policyInjectListeners(policy)) {
+    if (seen.has(listener.secret)) continue;
+    seen.add(listener.secret);
+    out.push({ secret: listener.secret, variable: listener.credentialVariable });
+  }
+  return out;
+}
+
+/** Options of {@link planProxyTier}; see `ProxyTierArgs`. */
+export interface ProxyTierPlanOptions {
+  readonly machineType?: string;
+  readonly zones?: readonly string[];
+  readonly bootImage?: string;
+  readonly cpuTarget?: number;
+}
+
+/** Default boot image: the stable Container-Optimized OS family. */
+export const DEFAULT_BOOT_IMAGE = 'cos-cloud/cos-stable';
+/** Default CPU utilisation the autoscaler keeps. */
+export const DEFAULT_CPU_TARGET = 0.6;
+/** Zones a regional managed instance group spreads over unless told otherwise. */
+export const DEFAULT_ZONE_COUNT = 3;
+/** Seconds the autohealer waits after boot (image pull, secret fetch, Envoy start). */
+export const AUTOHEALING_DELAY_S = 300;
+/** Seconds the load balancer keeps draining connections of a removed instance. */
+export const CONNECTION_DRAINING_S = 120;
+
+export interface ProxyTierPlan {
+  readonly names: {
+    readonly serviceAccount: string;
+    readonly templatePrefix: string;
+    readonly group: string;
+    readonly baseInstanceName: string;
+    readonly autoscaler: string;
+    readonly healthCheck: string;
+    readonly autohealingHealthCheck: string;
+    readonly backendService: string;
+    readonly address: string;
+    readonly forwardingRule: string;
+    readonly egressPolicy: string;
+  };
+  readonly machineType: string;
+  readonly concurrency: number;
+  readonly bootImage: string;
+  readonly zones: readonly string[] | undefined;
+  /** Surge during rolling updates: at least one instance per zone (GCP's rule). */
+  readonly maxSurge: number;
+  readonly cpuTarget: number;
+  readonly secrets: readonly BootSecret[];
+  /** The instance's `user-data` (cloud-init); holds the config, never a secret value. */
+  readonly cloudInit: string;
+  /** Instance metadata, `user-data` included. */
+  readonly metadata: Readonly<Record<string, string>>;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+/** Plans the proxy tier: names, sizing, boot document and metadata. Pure. */
+export function planProxyTier(
+  policy: Policy,
+  envoyConfig: JsonObject,
+  options: ProxyTierPlanOptions = {},
+): ProxyTierPlan {
+  const { proxy } = policy;
+  if (proxy.replicas.min > proxy.replicas.max) {
+    throw new GcpPerimeterError(
+      'ProxyTier',
+      `proxy.replicas.min (${proxy.replicas.min}) is greater than proxy.replicas.max (${proxy.replicas.max}). Fix: make min <= max.`,
+    );
+  }
+  const cpuTarget = options.cpuTarget ?? DEFAULT_CPU_TARGET;
+  if (!(cpuTarget >= 0.1 && cpuTarget <= 0.9)) {
+    throw new GcpPerimeterError(
+      'ProxyTier',
+      `cpuTarget ${cpuTarget} is outside 0.1-0.9. Fix: pick a utilisation that leaves headroom for bursts, e.g. ${DEFAULT_CPU_TARGET}.`,
+    );
+  }
+  if (options.zones !== undefined && options.zones.length === 0) {
+    throw new GcpPerimeterError(
+      'ProxyTier',
+      'zones is empty. Fix: list the zones of the region to spread over, or leave it out.',
+    );
+  }
+  const sized = proxyMachineType(policy);
+  const machineType = options.machineType ?? sized.name;
+  const vcpus =
+    E2_MACHINE_TYPES.find((t) => t.name === machineType)?.vcpus ?? Math.max(1, proxy.cpu);
+  const concurrency = Math.max(1, Math.floor(vcpus));
+  const secrets = bootSecrets(policy);
+  const cloudInit = proxyCloudInit({
+    image: proxy.image,
+    envoyConfig,
+    secrets,
+    credentialsFrom: proxy.credentials_from,
+    concurrency,
+    nofile: openFileLimit(policy),
+    memoryMib: proxy.memory_mib,
+  });
+  const n = policy.name;
+  return {
+    names: {
+      serviceAccount: serviceAccountId(policy, 'proxy'),
+      templatePrefix: `${n}-proxy-`,
+      group: `${n}-proxy`,
+      baseInstanceName: `${n}-proxy`,
+      autoscaler: `${n}-proxy`,
+      healthCheck: `${n}-proxy-lb`,
+      autohealingHealthCheck: `${n}-proxy-autohealing`,
+      backendService: `${n}-proxy`,
+      address: `${n}-proxy-ilb`,
+      forwardingRule: `${n}-proxy`,
+      egressPolicy: `${n}-proxy-egress`,
+    },
+    machineType,
+    concurrency,
+    bootImage: options.bootImage ?? DEFAULT_BOOT_IMAGE,
+    zones: options.zones,
+    maxSurge: options.zones?.length ?? DEFAULT_ZONE_COUNT,
+    cpuTarget,
+    secrets,
+    cloudInit,
+    metadata: {
+      'user-data': cloudInit,
+      'enable-oslogin': 'TRUE',
+      'block-project-ssh-keys': 'TRUE',
+      'serial-port-enable': 'FALSE',
+      'google-logging-enabled': 'true',
+      'google-monitoring-enabled': 'true',
+      // Updates arrive as new instances from a new template, never as in-place reboots.
+      'cos-update-strategy': 'update_disabled',
+    },
+    labels: labels(policy, 'proxy'),
+  };
+}

@@ -1,0 +1,74 @@
+import type { Json, JsonObject } from '../../lib/json.js';
+import type { GcpPlan, PlannedResource } from '../../pulumi/plan/types.js';
+
+/** GCP type tokens the tests look up. */
+export const GCP = {
+  network: 'gcp:compute/network:Network',
+  subnet: 'gcp:compute/subnetwork:Subnetwork',
+  route: 'gcp:compute/route:Route',
+  firewall: 'gcp:compute/firewall:Firewall',
+  router: 'gcp:compute/router:Router',
+  nat: 'gcp:compute/routerNat:RouterNat',
+  policy: 'gcp:compute/networkFirewallPolicy:NetworkFirewallPolicy',
+  policyRule: 'gcp:compute/networkFirewallPolicyRule:NetworkFirewallPolicyRule',
+  policyAssociation:
+    'gcp:compute/networkFirewallPolicyAssociation:NetworkFirewallPolicyAssociation',
+  template: 'gcp:compute/instanceTemplate:InstanceTemplate',
+  group: 'gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager',
+  autoscaler: 'gcp:compute/regionAutoscaler:RegionAutoscaler',
+  regionHealthCheck: 'gcp:compute/regionHealthCheck:RegionHealthCheck',
+  healthCheck: 'gcp:compute/healthCheck:HealthCheck',
+  backend: 'gcp:compute/regionBackendService:RegionBackendService',
+  forwardingRule: 'gcp:compute/forwardingRule:ForwardingRule',
+  address: 'gcp:compute/address:Address',
+  serviceAccount: 'gcp:serviceaccount/account:Account',
+  projectIam: 'gcp:projects/iAMMember:IAMMember',
+  secretIam: 'gcp:secretmanager/secretIamMember:SecretIamMember',
+  runService: 'gcp:cloudrunv2/service:Service',
+  runJob: 'gcp:cloudrunv2/job:Job',
+  zone: 'gcp:dns/managedZone:ManagedZone',
+  record: 'gcp:dns/recordSet:RecordSet',
+  responsePolicy: 'gcp:dns/responsePolicy:ResponsePolicy',
+  responsePolicyRule: 'gcp:dns/responsePolicyRule:ResponsePolicyRule',
+  dnsPolicy: 'gcp:dns/policy:Policy',
+  bucket: 'gcp:logging/projectBucketConfig:ProjectBucketConfig',
+  sink: 'gcp:logging/projectSink:ProjectSink',
+  auditConfig: 'gcp:projects/iAMAuditConfig:IAMAuditConfig',
+} as const;
+
+export function ofType(plan: GcpPlan, type: string): PlannedResource[] {
+  return plan.resources.filter((r) => r.type === type);
+}
+
+/** The single resource of `type` (whose cloud `name` input is `name`, when given). */
+export function one(plan: GcpPlan, type: string, name?: string): PlannedResource {
+  const found = ofType(plan, type).filter((r) => name === undefined || r.inputs.name === name);
+  if (found.length !== 1) {
+    throw new Error(
+      `expected one ${type}${name === undefined ? '' : ` named ${name}`}, found ${found.length}: ${found.map((r) => r.name).join(', ')}`,
+    );
+  }
+  return found[0] as PlannedResource;
+}
+
+/** Inputs of every resource of `type`, keyed by their cloud `name` input. */
+export function byName(plan: GcpPlan, type: string): Record<string, JsonObject> {
+  return Object.fromEntries(ofType(plan, type).map((r) => [String(r.inputs.name), r.inputs]));
+}
+
+/** Walks `path` ("template.vpcAccess.egress", "containers.0.image") through JSON. */
+export function at(value: Json | undefined, path: string): Json | undefined {
+  let current: Json | undefined = value;
+  for (const key of path.split('.')) {
+    if (current === null || current === undefined || typeof current !== 'object') return undefined;
+    current = Array.isArray(current) ? current[Number(key)] : current[key];
+  }
+  return current;
+}
+
+/** Every string anywhere inside a JSON value. */
+export function allStrings(value: Json | undefined): string[] {
+  if (typeof value === 'string') return [value];
+  if (value === null || value === undefined || typeof value !== 'object') return [];
+  return (Array.isArray(value) ? value : Object.values(value)).flatMap(allStrings);
+}
