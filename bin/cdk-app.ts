@@ -1,8 +1,10 @@
 import { resolve } from 'node:path';
 import { App } from 'aws-cdk-lib';
+import { ContainmentChecks } from '../cdk/containment/index.js';
 import { addCompliancePacks } from '../cdk/nag.js';
+import { AgentPerimeterChecks } from '../cdk/nag-rules/index.js';
 import { AgentPerimeterStack } from '../cdk/stack/index.js';
-import { loadPolicy, type Policy } from '../lib/policy/index.js';
+import { loadPolicy, type Policy, proxyPorts } from '../lib/policy/index.js';
 import { renderCheckedProxyConfig } from '../proxy/index.js';
 
 export interface CdkAppOptions {
@@ -28,7 +30,7 @@ export function stackName(policy: Policy): string {
 
 /**
  * Builds the AWS app from a policy: renders and validates the Envoy config, composes the
- * stack, and registers the compliance packs. The policy path comes from `options.policyFile`,
+ * stack, and registers the compliance packs and the containment verifier. The policy path comes from `options.policyFile`,
  * else CDK context `policy`, else `agent-perimeter.yaml`.
  */
 export function buildCdkApp(options: CdkAppOptions = {}): CdkApp {
@@ -47,6 +49,11 @@ export function buildCdkApp(options: CdkAppOptions = {}): CdkApp {
       region: process.env.CDK_DEFAULT_REGION,
     },
   });
-  addCompliancePacks(app);
+  // The four compliance packs, our workload pack, and the containment proof: synth fails on any
+  // unacknowledged finding or any way out of the agent tier.
+  addCompliancePacks(app, [
+    new AgentPerimeterChecks(app),
+    new ContainmentChecks(app, { proxyPorts: [...proxyPorts(policy).agentFacing] }),
+  ]);
   return { app, policy, policyFile, stack };
 }

@@ -321,14 +321,17 @@ const hasRunsc =
 describe.skipIf(!hasRunsc)(
   'gVisor (skipped: runsc is not installed or cannot run rootless here)',
   () => {
-    it('runs a command in a gVisor sandbox with no network interface but loopback', () => {
+    it('runs a command under the gVisor kernel with no network interface but loopback', () => {
       const r = spawnSync(
         'runsc',
-        ['--rootless', '--network=none', 'do', 'sh', '-c', 'ls /sys/class/net'],
+        ['--rootless', '--network=none', 'do', 'sh', '-c', 'dmesg; cat /proc/net/dev'],
         { encoding: 'utf8' },
       );
       expect(r.status).toBe(0);
-      expect(r.stdout.trim().split(/\s+/)).toEqual(['lo']);
+      // gVisor's own kernel (the Sentry) answers syscalls, not the host's.
+      expect(r.stdout).toContain('Starting gVisor');
+      const interfaces = [...r.stdout.matchAll(/^\s*([a-z0-9]+):/gm)].map((m) => m[1]);
+      expect(interfaces).toEqual(['lo']);
     });
   },
 );

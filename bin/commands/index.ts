@@ -7,10 +7,12 @@ import { renderProxyCommand } from './render-proxy.js';
 import { schemaCommand } from './schema.js';
 import { synthCommand } from './synth.js';
 import { validateEnvoyCommand } from './validate-envoy.js';
+import { verifyCommand } from './verify.js';
 
 /** Every subcommand, in the order `--help` lists them. */
 export const commands: readonly Command[] = [
   synthCommand,
+  verifyCommand,
   planGcpCommand,
   checkPolicyCommand,
   renderProxyCommand,

@@ -1,12 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { proxyPorts } from '../../lib/policy/index.js';
 import { writeFileAtomic } from '../../lib/write-file.js';
 import { renderCheckedProxyConfig } from '../../proxy/index.js';
 import { envoyYaml } from '../../proxy/yaml.js';
 import { parseCommandArgs } from './args.js';
 import type { Command } from './command.js';
 
-const PACKS = ['AwsSolutions', 'NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'] as const;
+const PACKS = [
+  'AwsSolutions',
+  'NIST.800.53.R5',
+  'HIPAA.Security',
+  'PCI.DSS.321',
+  'AgentPerimeter',
+] as const;
 
 interface ValidationReport {
   readonly pluginReports: readonly {
@@ -33,10 +40,13 @@ mocks, no CLI or credentials), and prints a summary. Exit 1 when a check fails.`
       0,
     );
     // aws-cdk-lib takes about a second to load: only this command pays for it.
-    const [{ buildCdkApp }, { acknowledgementsUnder }] = await Promise.all([
-      import('../cdk-app.js'),
-      import('../../cdk/nag.js'),
-    ]);
+    const [{ buildCdkApp }, { acknowledgementsUnder }, { ContainmentChecks }, containmentLib] =
+      await Promise.all([
+        import('../cdk-app.js'),
+        import('../../cdk/nag.js'),
+        import('../../cdk/containment/index.js'),
+        import('../../lib/containment/index.js'),
+      ]);
     const outdir = resolve(values.out);
     const started = performance.now();
     const { app, policy, policyFile, stack } = buildCdkApp({
@@ -76,6 +86,13 @@ mocks, no CLI or credentials), and prints a summary. Exit 1 when a check fails.`
     });
     writeFileAtomic(nagFile, `${JSON.stringify({ packs, acknowledgements: acks }, null, 2)}\n`);
 
+    // The plugin already failed synth on any violation; this re-run gives the summary line.
+    const containment = containmentLib.verifyTemplateFiles(
+      [templateFile],
+      new ContainmentChecks(app, { proxyPorts: [...proxyPorts(policy).agentFacing] }).options(),
+      [show(templateFile)],
+    );
+
     // The GCP perimeter from the same policy, planned offline (Pulumi mocks; no CLI or credentials).
     const { writeGcpPlan } = await import('../gcp-plan.js');
     const gcp = await writeGcpPlan({ policyFile, outFile: join(outdir, 'gcp-plan.json') });
@@ -90,6 +107,7 @@ mocks, no CLI or credentials), and prints a summary. Exit 1 when a check fails.`
           (p) =>
             `  cdk-nag    ${p.pack.padEnd(15)} ${p.unacknowledged} unacknowledged, ${p.acknowledged} acknowledged`,
         ),
+        `  contain    ${containmentLib.formatReport(containment)[0]}`,
         process.env.CDK_VALIDATION === 'false'
           ? '  cfn        CloudFormation validation skipped (CDK_VALIDATION=false)'
           : "  cfn        CDK's CloudFormation validation passed",

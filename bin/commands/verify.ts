@@ -1,0 +1,95 @@
+import { relative } from 'node:path';
+import {
+  agentFacingPorts,
+  formatReport,
+  TemplateError,
+  type VerifyOptions,
+  verifyTemplateFiles,
+} from '../../lib/containment/index.js';
+import { UserError } from '../../lib/errors.js';
+import { loadPolicy } from '../../lib/policy/index.js';
+import { parseCommandArgs } from './args.js';
+import type { Command } from './command.js';
+
+/** `ID=SERVICE` pairs of `--prefix-list`, e.g. `pl-63a5400a=s3`. */
+function prefixLists(values: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const value of values) {
+    const m = /^(pl-[0-9a-f]+)=([a-z0-9.-]+)$/.exec(value);
+    if (m === null) {
+      throw new UserError(
+        `agent-perimeter verify: --prefix-list "${value}" is not ID=SERVICE. Fix: e.g. --prefix-list pl-63a5400a=s3 (aws ec2 describe-managed-prefix-lists).`,
+      );
+    }
+    out[m[1] as string] = m[2] as string;
+  }
+  return out;
+}
+
+export const verifyCommand: Command = {
+  name: 'verify',
+  summary: 'Prove agents reach only the proxy tier and endpoints (exit 0 contained, 1 not).',
+  usage: `Usage: agent-perimeter verify FILE... [--json] [--trust-import NAME]...
+                              [--trust-parameter NAME]... [--policy FILE]
+                              [--prefix-list ID=SERVICE]...
+
+Reads synthesized CloudFormation templates (cdk.out/<stack>.template.json) and proves that
+every agent attachment (agent-tagged subnets and security groups, and anything placed in
+them) can reach nothing but the proxy tier on its ports and the VPC endpoints on 443. Every
+other way out is printed, one line each:
+
+  VIOLATION <resource>: <channel>: <explanation>
+
+Channels: route-to-internet, public-ip, ipv6, sg-egress, sg-ingress, lateral, nacl-weakened,
+dns-firewall, endpoint-policy, unprotected-workload, cannot-prove. See docs/containment.md.
+
+Options:
+  --json                  print the report as JSON
+  --trust-import NAME     assume Fn::ImportValue NAME (or a literal id NAME) opens no path,
+                          e.g. once the exporting stack is verified; repeatable
+  --trust-parameter NAME  assume parameter NAME opens no path, whatever its value; repeatable
+  --policy FILE           take the proxy's agent-facing ports from this policy instead of
+                          the proxy load balancer's listeners
+  --prefix-list ID=SVC    a literal prefix list id is the AWS-managed list of a service,
+                          e.g. pl-63a5400a=s3; repeatable
+
+Exit 0 when contained, 1 when a violation is found, 2 when a file cannot be read.`,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs(
+      'verify',
+      argv,
+      {
+        json: { type: 'boolean', default: false },
+        'trust-import': { type: 'string', multiple: true, default: [] },
+        'trust-parameter': { type: 'string', multiple: true, default: [] },
+        policy: { type: 'string' },
+        'prefix-list': { type: 'string', multiple: true, default: [] },
+      },
+      Number.POSITIVE_INFINITY,
+    );
+    if (positionals.length === 0) {
+      throw new UserError(
+        'agent-perimeter verify: no template given. Fix: pass one or more files, e.g. `agent-perimeter verify cdk.out/AgentPerimeter-demo.template.json` (run `npm run synth` first).',
+      );
+    }
+    const options: VerifyOptions = {
+      trustedImports: values['trust-import'],
+      trustedParameters: values['trust-parameter'],
+      managedPrefixLists: prefixLists(values['prefix-list']),
+      ...(values.policy === undefined
+        ? {}
+        : { proxyPorts: agentFacingPorts(loadPolicy(values.policy)) }),
+    };
+    const names = positionals.map((p) => relative(process.cwd(), p) || p);
+    let report: ReturnType<typeof verifyTemplateFiles>;
+    try {
+      report = verifyTemplateFiles(positionals, options, names);
+    } catch (error) {
+      if (error instanceof TemplateError) throw new UserError(error.message, 2);
+      throw error;
+    }
+    if (values.json) io.out(JSON.stringify(report, null, 2));
+    else io.out(formatReport(report).join('\n'));
+    return report.contained ? 0 : 1;
+  },
+};

@@ -1,0 +1,127 @@
+import { readFileSync } from 'node:fs';
+import type {
+  IPolicyValidationContext,
+  IPolicyValidationPlugin,
+  PolicyValidationPluginReport,
+  PolicyViolation,
+} from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+import {
+  CHANNEL_NAMES,
+  CHANNELS,
+  TemplateError,
+  type VerifyOptions,
+  verifyTemplate,
+} from '../../lib/containment/index.js';
+import {
+  contextList,
+  contextMap,
+  PREFIX_LISTS_CONTEXT,
+  TRUSTED_IMPORTS_CONTEXT,
+  TRUSTED_PARAMETERS_CONTEXT,
+} from './context.js';
+
+/** Rule names of the containment plugin: one per channel. */
+export const CONTAINMENT_RULE_PREFIX = 'AgentPerimeterContainment';
+
+/** Properties of {@link ContainmentChecks}. */
+export interface ContainmentChecksProps {
+  /**
+   * `Fn::ImportValue` export names (or literal ids) assumed not to open a path, e.g. the
+   * exports of a network stack that is verified on its own.
+   * @default - CDK context `agent-perimeter:trustedImports`, else none
+   */
+  readonly trustedImports?: readonly string[];
+  /**
+   * Parameters assumed not to open a path, whatever their deploy-time value.
+   * @default - CDK context `agent-perimeter:trustedParameters`, else none
+   */
+  readonly trustedParameters?: readonly string[];
+  /**
+   * Literal AWS-managed prefix list ids by service (`{ 'pl-63a5400a': 's3' }`), for stacks
+   * given `s3PrefixListId` instead of the deploy-time lookup.
+   * @default - CDK context `agent-perimeter:prefixLists`, else none
+   */
+  readonly managedPrefixLists?: Readonly<Record<string, string>>;
+  /**
+   * Ports agents may use on the proxy tier (the policy's agent-facing ports).
+   * @default - the listener ports of the proxy tier's load balancers in each template
+   */
+  readonly proxyPorts?: readonly number[];
+}
+
+/**
+ * The containment violations of one template as CDK policy violations (one per finding,
+ * named `AgentPerimeterContainment-<channel>`). Pure apart from nothing: give it the parsed
+ * template. An unreadable template is one `cannot-prove` violation.
+ */
+export function containmentViolations(
+  template: unknown,
+  templatePath: string,
+  options: VerifyOptions = {},
+): PolicyViolation[] {
+  let report: ReturnType<typeof verifyTemplate>;
+  try {
+    report = verifyTemplate(template, templatePath, options);
+  } catch (error) {
+    if (!(error instanceof TemplateError)) throw error;
+    return [
+      {
+        ruleName: `${CONTAINMENT_RULE_PREFIX}-cannot-prove`,
+        description: error.message,
+        severity: 'error',
+        violatingResources: [{ templatePath, locations: [] }],
+      },
+    ];
+  }
+  return report.violations.map((v) => ({
+    ruleName: `${CONTAINMENT_RULE_PREFIX}-${v.channel}`,
+    description: `${v.resource}: ${v.explanation}`,
+    severity: 'error',
+    ruleMetadata: { channel: v.channel, why: CHANNELS[v.channel] },
+    violatingResources: [
+      { resourceLogicalId: v.resource, templatePath, locations: ['Properties'] },
+    ],
+  }));
+}
+
+/**
+ * Runs the containment verifier on every synthesized template, so `cdk synth` (and
+ * `agent-perimeter synth`) fail when agents can reach anything but the proxy tier and the
+ * endpoints. Register it on the app: `Validations.of(app).addPlugins(new ContainmentChecks(app))`.
+ * Trusted imports and parameters come from the props or the CDK context keys
+ * `agent-perimeter:trustedImports` and `agent-perimeter:trustedParameters`.
+ */
+export class ContainmentChecks implements IPolicyValidationPlugin {
+  public readonly name = CONTAINMENT_RULE_PREFIX;
+  public readonly version = '1.0.0';
+  public readonly ruleIds = CHANNEL_NAMES.map((c) => `${CONTAINMENT_RULE_PREFIX}-${c}`);
+
+  constructor(
+    private readonly scope?: IConstruct,
+    private readonly props: ContainmentChecksProps = {},
+  ) {}
+
+  /** The verifier options for an app: props first, then context. */
+  options(scope: IConstruct | undefined = this.scope): VerifyOptions {
+    const imports = this.props.trustedImports ?? contextList(scope, TRUSTED_IMPORTS_CONTEXT);
+    const parameters =
+      this.props.trustedParameters ?? contextList(scope, TRUSTED_PARAMETERS_CONTEXT);
+    const lists = this.props.managedPrefixLists ?? contextMap(scope, PREFIX_LISTS_CONTEXT);
+    return {
+      ...(imports === undefined ? {} : { trustedImports: imports }),
+      ...(parameters === undefined ? {} : { trustedParameters: parameters }),
+      ...(lists === undefined ? {} : { managedPrefixLists: lists }),
+      ...(this.props.proxyPorts === undefined ? {} : { proxyPorts: this.props.proxyPorts }),
+    };
+  }
+
+  validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
+    const scope = (context as { appConstruct?: IConstruct }).appConstruct ?? this.scope;
+    const options = this.options(scope);
+    const violations = context.templatePaths.flatMap((path) =>
+      containmentViolations(JSON.parse(readFileSync(path, 'utf8')) as unknown, path, options),
+    );
+    return { success: violations.length === 0, violations, pluginVersion: this.version };
+  }
+}

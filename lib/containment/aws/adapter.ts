@@ -1,0 +1,66 @@
+import type { ContainmentModel } from '../model.js';
+import { type AdapterOptions, Builder } from './builder.js';
+import { buildNetwork } from './network.js';
+import { Resolver, type Trust } from './resolve.js';
+import { buildSecurityGroups } from './security-groups.js';
+import { buildDns, buildEndpoints, buildProxyListeners } from './services.js';
+import { asTemplate } from './template.js';
+import { buildWorkloads } from './workloads.js';
+import { enumerateWorlds, MAX_WORLDS } from './worlds.js';
+
+export interface CloudFormationOptions extends AdapterOptions {
+  /** Export names of `Fn::ImportValue`s (or literal ids) assumed not to open a path. */
+  readonly trustedImports?: readonly string[];
+  /** Parameters assumed not to open a path, whatever their deploy-time value. */
+  readonly trustedParameters?: readonly string[];
+}
+
+/**
+ * The AWS adapter: one model per combination of open conditions and parameter values
+ * (usually exactly one). Reads only JSON; no AWS SDK, no credentials.
+ */
+export function modelsFromTemplate(
+  json: unknown,
+  source: string,
+  options: CloudFormationOptions = {},
+): ContainmentModel[] {
+  const template = asTemplate(json, source);
+  const trust: Trust = {
+    imports: new Set(options.trustedImports ?? []),
+    parameters: new Set(options.trustedParameters ?? []),
+  };
+  const { worlds, truncated } = enumerateWorlds(template, trust);
+  return worlds.map(({ world, label }) => {
+    const b = new Builder(new Resolver(template, world, trust), options);
+    buildNetwork(b);
+    buildSecurityGroups(b);
+    buildEndpoints(b);
+    buildProxyListeners(b);
+    buildDns(b);
+    buildWorkloads(b);
+    if (truncated !== undefined) {
+      b.unprovable.push({
+        resource: source,
+        explanation: `the template's conditions and parameter AllowedValues combine into ${truncated} cases, more than the ${MAX_WORLDS} the verifier checks, so conditional resources and values were not all proved. Fix: use fewer open conditions, or trust the parameters with --trust-parameter.`,
+      });
+    }
+    return {
+      provider: 'aws-cloudformation',
+      source,
+      ...(label === undefined ? {} : { assumptions: label }),
+      networks: [...b.networks.values()],
+      subnets: [...b.subnets.values()],
+      routeTables: [...b.routeTables.values()],
+      unplacedRoutes: b.unplacedRoutes,
+      networkAcls: [...b.acls.values()],
+      firewallGroups: [...b.groups.values()],
+      firewallRules: b.rules,
+      prefixLists: [...b.prefixLists.values()],
+      endpoints: b.endpoints,
+      attachments: b.attachments,
+      dns: { ruleGroups: b.dnsRuleGroups, associations: b.dnsAssociations, configs: b.dnsConfigs },
+      proxyListeners: b.proxyListeners,
+      unprovable: b.unprovable,
+    };
+  });
+}

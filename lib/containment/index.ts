@@ -1,0 +1,15 @@
+export * from './addresses.js';
+export type { AnalysisOptions } from './analysis/context.js';
+export { type AgentReach, analyze, type ContainmentResult } from './analyze.js';
+export { type CloudFormationOptions, modelsFromTemplate } from './aws/adapter.js';
+export { TIER_TAG } from './aws/builder.js';
+export { TemplateError } from './aws/template.js';
+export * from './destinations.js';
+export * from './flows.js';
+export type * from './model.js';
+export { EVERY_MEMBER, isUnresolved } from './model.js';
+export { evaluateOrdered, type OrderedResult, type OrderedRule } from './ordered.js';
+export { agentFacingPorts } from './policy-ports.js';
+export { localRoutes, type RoutedDestinations, routeDestinations } from './routing.js';
+export * from './verify.js';
+export * from './violations.js';

@@ -1,0 +1,138 @@
+import { readFileSync } from 'node:fs';
+import { type AgentReach, type AnalysisOptions, analyze } from './analyze.js';
+import { type CloudFormationOptions, modelsFromTemplate } from './aws/adapter.js';
+import { TemplateError } from './aws/template.js';
+import { dedupeViolations, formatViolation, type Violation } from './violations.js';
+
+export interface VerifyOptions extends CloudFormationOptions, AnalysisOptions {}
+
+export interface TemplateReport {
+  readonly source: string;
+  readonly agents: readonly AgentReach[];
+  readonly violations: readonly Violation[];
+  readonly proxyPorts: readonly number[];
+  readonly proxyPortsSource: string;
+  readonly allowed: string;
+  /** How many condition/parameter combinations were checked. */
+  readonly cases: number;
+}
+
+export interface VerifyReport {
+  readonly contained: boolean;
+  readonly templates: readonly TemplateReport[];
+  readonly violations: readonly Violation[];
+}
+
+/**
+ * Verifies one CloudFormation template (parsed JSON). A violation found only under some
+ * condition values says so: "(when condition UseNat is true)".
+ */
+export function verifyTemplate(
+  json: unknown,
+  source: string,
+  options: VerifyOptions = {},
+): TemplateReport {
+  const results = modelsFromTemplate(json, source, options).map((m) => ({
+    model: m,
+    result: analyze(m, options),
+  }));
+  const seen = new Map<string, { v: Violation; worlds: string[] }>();
+  for (const { model, result } of results) {
+    for (const v of result.violations) {
+      const key = `${v.resource}\u0000${v.channel}\u0000${v.explanation}`;
+      const entry = seen.get(key) ?? { v, worlds: [] };
+      entry.worlds.push(model.assumptions ?? '');
+      seen.set(key, entry);
+    }
+  }
+  const violations = [...seen.values()].map(({ v, worlds }) =>
+    worlds.length === results.length
+      ? v
+      : { ...v, explanation: `${v.explanation} (when ${worlds.join('; or when ')})` },
+  );
+  const agents = new Map<string, AgentReach>();
+  for (const { result } of results)
+    for (const a of result.agents) if (!agents.has(a.id)) agents.set(a.id, a);
+  const first = results[0]?.result;
+  return {
+    source,
+    agents: [...agents.values()],
+    violations: dedupeViolations(violations),
+    proxyPorts: first?.proxyPorts ?? [],
+    proxyPortsSource: first?.proxyPortsSource ?? '',
+    allowed: first?.allowed ?? '',
+    cases: results.length,
+  };
+}
+
+/** Parses template text; a file that is not JSON is a {@link TemplateError}. */
+export function verifyTemplateText(
+  text: string,
+  source: string,
+  options: VerifyOptions = {},
+): TemplateReport {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new TemplateError(
+      `${source}: not JSON (${detail}). Fix: pass a synthesized CloudFormation template (cdk.out/<stack>.template.json); YAML templates are not read.`,
+    );
+  }
+  return verifyTemplate(json, source, options);
+}
+
+/** Reads and verifies template files; an unreadable file is a {@link TemplateError}. */
+export function verifyTemplateFiles(
+  paths: readonly string[],
+  options: VerifyOptions = {},
+  names: readonly string[] = paths,
+): VerifyReport {
+  const templates = paths.map((path, i) => {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const what =
+        code === 'ENOENT'
+          ? 'no such file'
+          : code === 'EISDIR'
+            ? 'is a directory'
+            : `cannot be read (${code ?? String(error)})`;
+      throw new TemplateError(
+        `${names[i] ?? path}: ${what}. Fix: pass a CloudFormation template file, e.g. cdk.out/<stack>.template.json.`,
+      );
+    }
+    return verifyTemplateText(text, names[i] ?? path, options);
+  });
+  return combine(templates);
+}
+
+export function combine(templates: readonly TemplateReport[]): VerifyReport {
+  const violations = templates.flatMap((t) => t.violations);
+  return { contained: violations.length === 0, templates, violations };
+}
+
+/**
+ * "contained: 2 agent attachment(s) in 1 template reach only the proxy tier on 3128, 8081
+ * and the endpoints on 443", or one line per violation.
+ */
+export function formatReport(report: VerifyReport): string[] {
+  const many = report.templates.length > 1;
+  if (!report.contained) return report.violations.map((v) => formatViolation(v, many));
+  const agents = report.templates.reduce((n, t) => n + t.agents.length, 0);
+  const ports = [...new Set(report.templates.flatMap((t) => t.proxyPorts))].sort((a, b) => a - b);
+  const cases = report.templates.reduce((n, t) => n + t.cases, 0);
+  const extra = cases > report.templates.length ? ` (${cases} condition/parameter cases)` : '';
+  const templates = `${report.templates.length} template${report.templates.length === 1 ? '' : 's'}`;
+  if (agents === 0) {
+    return [
+      `contained: no agent attachment in ${templates}${extra} (nothing is tagged agent-perimeter:tier=agent or placed in an agent subnet or security group)`,
+    ];
+  }
+  return [
+    `contained: ${agents} agent attachment(s) in ${templates}${extra} reach only the proxy tier on ${ports.join(', ') || 'no port'} and the endpoints on 443`,
+  ];
+}
