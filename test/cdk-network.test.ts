@@ -546,6 +546,19 @@ describe('DNS firewall', () => {
 describe('logs', () => {
   const logGroup = (b: Built, group: IConstruct) => props(resources(b.template)[b.id(group)]);
 
+  it('lets only CloudWatch Logs use the log key for data; the account only administers it', () => {
+    const key = props(resources(main.template)[main.id(main.network.logKey)]);
+    const statements = (key.KeyPolicy as { Statement: Record<string, unknown>[] }).Statement;
+    const actions = (st: Record<string, unknown>) => [st.Action].flat() as string[];
+    const root = statements.find((st) => st.Sid === 'KeyAdministrationWithoutDataAccess');
+    expect(actions(root ?? {})).not.toContain('kms:*');
+    expect(actions(root ?? {})).not.toContain('kms:Decrypt');
+    const dataUsers = statements
+      .filter((st) => actions(st).some((a) => /^kms:(Decrypt|GenerateDataKey|Encrypt)/.test(a)))
+      .map((st) => JSON.stringify(st.Principal));
+    expect(dataUsers).toEqual([expect.stringContaining('logs.')]);
+  });
+
   it('logs every DNS query to a KMS-encrypted group with the policy retention', () => {
     const all = resources(main.template);
     const group = main.id(main.network.dnsQueryLogGroup);

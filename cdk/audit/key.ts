@@ -2,29 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
-
-/**
- * Key administration without data access: the account can manage, rotate and (after a
- * waiting period) delete the key, but decrypting audit objects needs an explicit statement.
- * An administrator can still rewrite this policy; that is a CloudTrail-logged API call.
- */
-const KEY_ADMIN_ACTIONS = [
-  'kms:Create*',
-  'kms:Describe*',
-  'kms:Enable*',
-  'kms:List*',
-  'kms:Put*',
-  'kms:Update*',
-  'kms:Revoke*',
-  'kms:Disable*',
-  'kms:Get*',
-  'kms:Delete*',
-  'kms:TagResource',
-  'kms:UntagResource',
-  'kms:ScheduleKeyDeletion',
-  'kms:CancelKeyDeletion',
-  'kms:RotateKeyOnDemand',
-];
+import { keyAdministrationStatement } from '../kms-admin.js';
 
 /** S3 calling KMS on a principal's behalf, in this region. */
 export function viaS3(scope: Construct): Record<string, unknown> {
@@ -46,12 +24,7 @@ export interface AuditKeyInputs {
 export function createAuditKey(scope: Construct, id: string, inputs: AuditKeyInputs): kms.Key {
   const policy = new iam.PolicyDocument({
     statements: [
-      new iam.PolicyStatement({
-        sid: 'KeyAdministrationWithoutDataAccess',
-        principals: [new iam.AccountRootPrincipal()],
-        actions: KEY_ADMIN_ACTIONS,
-        resources: ['*'],
-      }),
+      keyAdministrationStatement(),
       new iam.PolicyStatement({
         sid: 'CloudWatchAlarmsPublishToAlarmTopic',
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],

@@ -3,6 +3,7 @@ import {
   Effect,
   type IRole,
   ManagedPolicy,
+  PolicyDocument,
   PolicyStatement,
   Role,
   ServicePrincipal,
@@ -10,6 +11,7 @@ import {
 import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { keyAdministrationStatement } from '../kms-admin.js';
 
 /** The key policy statement CloudWatch Logs needs to encrypt this account's log groups. */
 export function cloudWatchLogsKeyStatement(scope: Construct): PolicyStatement {
@@ -35,16 +37,19 @@ export function cloudWatchLogsKeyStatement(scope: Construct): PolicyStatement {
 }
 
 /**
- * The customer-managed key for the perimeter's logs: rotated yearly, usable by CloudWatch Logs
- * in this region and account only (for log groups, whose encryption context names them).
+ * The customer-managed key for the perimeter's logs: rotated yearly, usable for data only by
+ * CloudWatch Logs in this region and account (for log groups, whose encryption context names
+ * them). The account administers it but cannot decrypt with it; readers go through the
+ * CloudWatch Logs API, which decrypts for them.
  */
 export function createLogKey(scope: Construct, id: string): Key {
-  const key = new Key(scope, id, {
-    description: 'agent-perimeter: encrypts the VPC flow logs and DNS query logs',
+  return new Key(scope, id, {
+    description: 'agent-perimeter: encrypts the perimeter log groups (proxy, agents, flow, DNS)',
     enableKeyRotation: true,
+    policy: new PolicyDocument({
+      statements: [keyAdministrationStatement(), cloudWatchLogsKeyStatement(scope)],
+    }),
   });
-  key.addToResourcePolicy(cloudWatchLogsKeyStatement(scope));
-  return key;
 }
 
 /**
