@@ -17,13 +17,8 @@ import {
 } from '../cdk/proxy-tier/index.js';
 import { type Policy, proxyPorts } from '../lib/policy/index.js';
 import { HEALTH_PATH, renderProxyConfig } from '../proxy/index.js';
-import {
-  buildProxyTier,
-  proxyScaffolding,
-  synthProxyTier,
-  unacknowledgedFindings,
-  unusedAcknowledgements,
-} from './helpers/cdk-proxy-stack.js';
+import { buildProxyTier, proxyScaffolding, synthProxyTier } from './helpers/cdk-proxy-stack.js';
+import { unacknowledgedFindings, unusedAcknowledgements } from './helpers/nag.js';
 import { policyYaml, validPolicy } from './helpers/policy.js';
 
 const ANTHROPIC = `  - host: api.anthropic.com

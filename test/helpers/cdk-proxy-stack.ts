@@ -2,8 +2,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import type { IConstruct } from 'constructs';
-import { acknowledge, acknowledgementsUnder, compliancePacks } from '../../cdk/nag.js';
+import { acknowledge } from '../../cdk/nag.js';
 import { ProxyTier, type ProxyTierProps } from '../../cdk/proxy-tier/index.js';
 import type { Policy } from '../../lib/policy/index.js';
 import { renderCheckedProxyConfig } from '../../proxy/index.js';
@@ -83,40 +82,4 @@ export function buildProxyTier(
     envoyConfig: renderCheckedProxyConfig(policy),
     ...props,
   });
-}
-
-/** Unacknowledged findings of every compliance pack, one `pack: rule at path` line each. */
-export function unacknowledgedFindings(scope: IConstruct): string[] {
-  return compliancePacks().flatMap((pack) =>
-    pack
-      .validateScope(scope)
-      .violations.flatMap((v) =>
-        v.violatingResources.map((r) => `${v.severity} ${v.ruleName} at ${r.constructPath}`),
-      ),
-  );
-}
-
-/**
- * Acknowledgements under `scope` that match no finding: stale or misspelled ids, or ones placed
- * where the finding is not. Runs the packs with acknowledgements switched off.
- */
-export function unusedAcknowledgements(scope: IConstruct): string[] {
-  const raw: { rule: string; path: string }[] = [];
-  for (const pack of compliancePacks()) {
-    // cdk-nag v3 has no switch to report acknowledged findings; bypass its private check.
-    (pack as unknown as { isAcknowledged: () => boolean }).isAcknowledged = () => false;
-    for (const v of pack.validateScope(scope).violations) {
-      for (const r of v.violatingResources) {
-        raw.push({ rule: v.ruleName, path: r.constructPath ?? '' });
-      }
-    }
-  }
-  return acknowledgementsUnder(scope)
-    .filter(
-      (ack) =>
-        !raw.some(
-          (f) => f.rule === ack.id && (f.path === ack.path || f.path.startsWith(`${ack.path}/`)),
-        ),
-    )
-    .map((ack) => `${ack.id} at ${ack.path}`);
 }
