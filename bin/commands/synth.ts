@@ -96,6 +96,12 @@ mocks, no CLI or credentials), and prints a summary. Exit 1 when a check fails.`
     // The GCP perimeter from the same policy, planned offline (Pulumi mocks; no CLI or credentials).
     const { writeGcpPlan } = await import('../gcp-plan.js');
     const gcp = await writeGcpPlan({ policyFile, outFile: join(outdir, 'gcp-plan.json') });
+    const gcpContainment = containmentLib.verifyTemplateFiles(
+      [gcp.file],
+      { proxyPorts: [...proxyPorts(policy).agentFacing] },
+      [show(gcp.file)],
+    );
+    const [gcpLine = ''] = containmentLib.formatReport(gcpContainment);
 
     const count = (prefix: string) => types.filter((t) => t.startsWith(prefix)).length;
     io.out(
@@ -112,6 +118,7 @@ mocks, no CLI or credentials), and prints a summary. Exit 1 when a check fails.`
           ? '  cfn        CloudFormation validation skipped (CDK_VALIDATION=false)'
           : "  cfn        CDK's CloudFormation validation passed",
         `  gcp        ${gcp.headline}`,
+        `  contain    ${gcpContainment.contained ? gcpLine : `${gcpContainment.violations.length} violation(s) in the GCP plan, e.g. ${gcpLine}`}`,
         ...gcp.plan.warnings.map((w) => `  gcp        warning: ${w}`),
         `  outputs    ${show(templateFile)}`,
         `             ${show(envoyFile)}`,

@@ -28,15 +28,18 @@ function prefixLists(values: readonly string[]): Record<string, string> {
 
 export const verifyCommand: Command = {
   name: 'verify',
-  summary: 'Prove agents reach only the proxy tier and endpoints (exit 0 contained, 1 not).',
+  summary:
+    'Prove agents reach only the proxy tier and endpoints, on AWS or GCP (exit 0 contained, 1 not).',
   usage: `Usage: agent-perimeter verify FILE... [--json] [--trust-import NAME]...
                               [--trust-parameter NAME]... [--policy FILE]
                               [--prefix-list ID=SERVICE]...
 
-Reads synthesized CloudFormation templates (cdk.out/<stack>.template.json) and proves that
-every agent attachment (agent-tagged subnets and security groups, and anything placed in
-them) can reach nothing but the proxy tier on its ports and the VPC endpoints on 443. Every
-other way out is printed, one line each:
+Reads synthesized CloudFormation templates (cdk.out/<stack>.template.json), GCP plans
+(cdk.out/gcp-plan.json, \`agent-perimeter plan-gcp\`) and the output of \`pulumi stack export\`
+(what is deployed), and proves that every agent attachment (agent-tagged subnets and
+security groups, Cloud Run agents, the agent network tag, and anything placed among them) can
+reach nothing but the proxy tier on its ports and the endpoints (VPC endpoints,
+restricted.googleapis.com) on 443. Every other way out is printed, one line each:
 
   VIOLATION <resource>: <channel>: <explanation>
 
@@ -49,7 +52,7 @@ Options:
                           e.g. once the exporting stack is verified; repeatable
   --trust-parameter NAME  assume parameter NAME opens no path, whatever its value; repeatable
   --policy FILE           take the proxy's agent-facing ports from this policy instead of
-                          the proxy load balancer's listeners
+                          the proxy load balancer's listeners (or forwarding rule ports)
   --prefix-list ID=SVC    a literal prefix list id is the AWS-managed list of a service,
                           e.g. pl-63a5400a=s3; repeatable
 
@@ -69,7 +72,7 @@ Exit 0 when contained, 1 when a violation is found, 2 when a file cannot be read
     );
     if (positionals.length === 0) {
       throw new UserError(
-        'agent-perimeter verify: no template given. Fix: pass one or more files, e.g. `agent-perimeter verify cdk.out/AgentPerimeter-demo.template.json` (run `npm run synth` first).',
+        'agent-perimeter verify: no template given. Fix: pass one or more files, e.g. `agent-perimeter verify cdk.out/AgentPerimeter-demo.template.json cdk.out/gcp-plan.json` (run `npm run synth` first).',
       );
     }
     const options: VerifyOptions = {

@@ -3,10 +3,10 @@ import { checkAddressing } from './analysis/addressing.js';
 import { AllowedSet } from './analysis/allowed.js';
 import { type AnalysisOptions, Context } from './analysis/context.js';
 import { checkDns } from './analysis/dns.js';
-import { checkEndpoints } from './analysis/endpoints.js';
+import { checkEndpoints, checkIdentityGrants } from './analysis/endpoints.js';
 import { checkFirewall, FirewallEvaluator } from './analysis/firewall.js';
 import { reachOf } from './analysis/reach.js';
-import { checkDirectInternet, checkRoutes, tableUses } from './analysis/routes.js';
+import { checkDirectInternet, checkNat, checkRoutes, tableUses } from './analysis/routes.js';
 import { checkWorkloads } from './analysis/workloads.js';
 import { type Destinations, NOWHERE, unionOf } from './destinations.js';
 import { describeFlows, destinationsOf } from './flows.js';
@@ -72,6 +72,7 @@ export function analyze(model: ContainmentModel, options: AnalysisOptions = {}):
   );
   violations.push(...checkRoutes(ctx, uses));
   violations.push(...checkDirectInternet(agents));
+  violations.push(...checkNat(ctx, agents));
   violations.push(...checkAcls(ctx, allowed, uses));
   violations.push(...checkAddressing(ctx, agents));
   violations.push(...checkWorkloads(ctx, agents));
@@ -116,6 +117,7 @@ export function analyze(model: ContainmentModel, options: AnalysisOptions = {}):
   violations.push(...checkDns(ctx, networks));
   const tables = new Set(uses.map((u) => u.tableId).filter((t) => t !== undefined));
   violations.push(...checkEndpoints(ctx, reachableGroups, reachableAddresses, tables));
+  violations.push(...checkIdentityGrants(ctx));
 
   return {
     source: model.source,

@@ -6,6 +6,15 @@ export { TIER_TAG } from './aws/builder.js';
 export { TemplateError } from './aws/template.js';
 export * from './destinations.js';
 export * from './flows.js';
+export {
+  type GcpOptions,
+  isGcpInput,
+  modelFromGcp,
+  modelFromGcpFacts,
+} from './gcp/adapter.js';
+export * from './gcp/facts.js';
+export { AGENT_TAG, GOOGLE_API_VIPS, PROXY_TAG } from './gcp/names.js';
+export * from './gcp/plan-format.js';
 export type * from './model.js';
 export { EVERY_MEMBER, isUnresolved } from './model.js';
 export { evaluateOrdered, type OrderedResult, type OrderedRule } from './ordered.js';

@@ -1,6 +1,7 @@
 /*
- * The provider-neutral reachability model. Adapters (CloudFormation today, Pulumi/GCP later)
- * turn their input into this plain data; the analysis (`analyze.ts`) never sees a template.
+ * The provider-neutral reachability model. Adapters (CloudFormation in `aws/`, GCP plans and
+ * stack exports in `gcp/`) turn their input into this plain data; the analysis
+ * (`analyze.ts`) never sees a template.
  *
  * Ids are unique within one model and only used to link elements; `resource` is what messages
  * name (a CloudFormation logical id, a Pulumi URN). Anything the adapter could not resolve
@@ -18,6 +19,8 @@ export interface Finding {
   readonly how: string;
   /** The fact may hold: the value behind it is not known (reported as "cannot prove"). */
   readonly unresolved?: boolean;
+  /** How to close it, when the analysis's generic fix does not fit the provider. */
+  readonly fix?: string;
 }
 
 export interface PortRange {
@@ -66,7 +69,8 @@ export interface Network {
   readonly defaultAcl: 'allow-all' | 'none';
   /**
    * What a firewall group allows out when no rule matches: AWS security groups deny (their
-   * default allow-all rule is written into the model as a rule); GCP has an implied allow.
+   * default allow-all rule is written into the model as a rule); GCP has an implied allow
+   * (the GCP adapter writes it as a rule too, so messages can name disabled deny rules).
    * @default 'deny'
    */
   readonly implicitEgress?: 'allow' | 'deny';
@@ -92,6 +96,11 @@ export interface Subnet {
   readonly publicIpOnLaunch?: readonly Finding[];
   /** The subnet has (or hands out) IPv6 addresses. */
   readonly ipv6?: readonly Finding[];
+  /**
+   * Address translation to the internet serves the subnet (GCP Cloud NAT): one route change
+   * away from a way out, so it is reported like a route.
+   */
+  readonly nat?: readonly Finding[];
   readonly unresolved?: string;
   readonly trusted?: boolean;
 }
@@ -221,7 +230,7 @@ export interface PolicyStatement {
 }
 
 export type EndpointPolicy =
-  | { readonly kind: 'full-access'; readonly how: string }
+  | { readonly kind: 'full-access'; readonly how: string; readonly fix?: string }
   | { readonly kind: 'statements'; readonly statements: readonly PolicyStatement[] }
   | { readonly kind: 'unresolved'; readonly why: string };
 
@@ -238,6 +247,8 @@ export interface ServiceEndpoint {
   readonly routeTables: readonly string[];
   readonly subnets: readonly string[];
   readonly groups: readonly string[];
+  /** Addresses it answers on outside any subnet (GCP: restricted.googleapis.com's VIP). */
+  readonly addresses?: readonly string[];
   readonly policy: EndpointPolicy;
 }
 
@@ -273,6 +284,8 @@ export interface Attachment {
 }
 
 export interface DnsRule {
+  /** The rule's own name, when it has one (for messages). */
+  readonly name?: string;
   readonly priority: number;
   readonly action: 'allow' | 'block' | 'alert';
   readonly domains: readonly string[] | Unresolved;
@@ -341,6 +354,12 @@ export interface ContainmentModel {
   readonly attachments: readonly Attachment[];
   readonly dns: DnsControls;
   readonly proxyListeners: readonly ProxyListener[];
+  /**
+   * Permissions the agents' own identity holds on provider APIs (GCP: IAM grants to the agent
+   * service account). Every workload can get a token for its identity, so each grant is a way
+   * to move data or fetch credentials through the API endpoints, past the proxy.
+   */
+  readonly identityGrants?: readonly Finding[];
   readonly unprovable: readonly Unprovable[];
 }
 

@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import { type AgentReach, type AnalysisOptions, analyze } from './analyze.js';
 import { type CloudFormationOptions, modelsFromTemplate } from './aws/adapter.js';
 import { TemplateError } from './aws/template.js';
+import { type GcpOptions, isGcpInput, modelFromGcp } from './gcp/adapter.js';
 import { dedupeViolations, formatViolation, type Violation } from './violations.js';
 
-export interface VerifyOptions extends CloudFormationOptions, AnalysisOptions {}
+export interface VerifyOptions extends CloudFormationOptions, GcpOptions, AnalysisOptions {}
 
 export interface TemplateReport {
   readonly source: string;
@@ -15,6 +16,8 @@ export interface TemplateReport {
   readonly allowed: string;
   /** How many condition/parameter combinations were checked. */
   readonly cases: number;
+  /** Set for GCP input: an offline plan or the output of `pulumi stack export`. */
+  readonly format?: 'gcp-plan' | 'gcp-stack-export';
 }
 
 export interface VerifyReport {
@@ -24,14 +27,16 @@ export interface VerifyReport {
 }
 
 /**
- * Verifies one CloudFormation template (parsed JSON). A violation found only under some
- * condition values says so: "(when condition UseNat is true)".
+ * Verifies one CloudFormation template (parsed JSON), or a GCP plan or `pulumi stack export`
+ * output. A violation found only under some condition values says so: "(when condition
+ * UseNat is true)".
  */
 export function verifyTemplate(
   json: unknown,
   source: string,
   options: VerifyOptions = {},
 ): TemplateReport {
+  if (isGcpInput(json)) return verifyGcp(json, source, options);
   const results = modelsFromTemplate(json, source, options).map((m) => ({
     model: m,
     result: analyze(m, options),
@@ -65,6 +70,26 @@ export function verifyTemplate(
   };
 }
 
+/** Verifies a GCP plan or `pulumi stack export` output (parsed JSON). */
+export function verifyGcp(
+  json: unknown,
+  source: string,
+  options: VerifyOptions = {},
+): TemplateReport {
+  const model = modelFromGcp(json, source, options);
+  const result = analyze(model, options);
+  return {
+    source,
+    agents: result.agents,
+    violations: result.violations,
+    proxyPorts: result.proxyPorts,
+    proxyPortsSource: result.proxyPortsSource,
+    allowed: result.allowed,
+    cases: 1,
+    format: model.provider.endsWith('stack-export') ? 'gcp-stack-export' : 'gcp-plan',
+  };
+}
+
 /** Parses template text; a file that is not JSON is a {@link TemplateError}. */
 export function verifyTemplateText(
   text: string,
@@ -77,7 +102,7 @@ export function verifyTemplateText(
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
     throw new TemplateError(
-      `${source}: not JSON (${detail}). Fix: pass a synthesized CloudFormation template (cdk.out/<stack>.template.json); YAML templates are not read.`,
+      `${source}: not JSON (${detail}). Fix: pass a synthesized CloudFormation template (cdk.out/<stack>.template.json), a GCP plan (cdk.out/gcp-plan.json) or the output of \`pulumi stack export\`; YAML templates are not read.`,
     );
   }
   return verifyTemplate(json, source, options);
@@ -115,6 +140,21 @@ export function combine(templates: readonly TemplateReport[]): VerifyReport {
   return { contained: violations.length === 0, templates, violations };
 }
 
+/** "1 template", "2 GCP plans", "3 files" (mixed input). */
+function inputsPhrase(templates: readonly TemplateReport[]): string {
+  const words = new Set(
+    templates.map((t) =>
+      t.format === 'gcp-plan'
+        ? 'GCP plan'
+        : t.format === 'gcp-stack-export'
+          ? 'GCP stack'
+          : 'template',
+    ),
+  );
+  const word = words.size === 1 ? ([...words][0] as string) : 'file';
+  return `${templates.length} ${word}${templates.length === 1 ? '' : 's'}`;
+}
+
 /**
  * "contained: 2 agent attachment(s) in 1 template reach only the proxy tier on 3128, 8081
  * and the endpoints on 443", or one line per violation.
@@ -126,10 +166,11 @@ export function formatReport(report: VerifyReport): string[] {
   const ports = [...new Set(report.templates.flatMap((t) => t.proxyPorts))].sort((a, b) => a - b);
   const cases = report.templates.reduce((n, t) => n + t.cases, 0);
   const extra = cases > report.templates.length ? ` (${cases} condition/parameter cases)` : '';
-  const templates = `${report.templates.length} template${report.templates.length === 1 ? '' : 's'}`;
+  const templates = inputsPhrase(report.templates);
   if (agents === 0) {
+    const gcp = report.templates.every((t) => t.format !== undefined);
     return [
-      `contained: no agent attachment in ${templates}${extra} (nothing is tagged agent-perimeter:tier=agent or placed in an agent subnet or security group)`,
+      `contained: no agent attachment in ${templates}${extra} (${gcp ? 'no Cloud Run service or job, nothing with the agent network tag' : 'nothing is tagged agent-perimeter:tier=agent or placed in an agent subnet or security group'})`,
     ];
   }
   return [

@@ -1,7 +1,7 @@
 /** The ways out of the agent tier the verifier knows; every violation names one. */
 export const CHANNELS = {
   'route-to-internet':
-    'A route in an agent route table leaves the network (internet, NAT, egress-only, transit, peering or VPN gateway, an instance, a network interface or a firewall endpoint), or the workload bypasses the network.',
+    'A route in an agent route table leaves the network (internet, NAT, egress-only, transit, peering or VPN gateway, an instance, a network interface or a firewall endpoint), NAT serves an agent subnet, or the workload bypasses the network.',
   'public-ip': 'An agent can get an address reachable from the internet.',
   ipv6: 'An agent subnet or interface has IPv6, which the IPv4-only controls do not cover.',
   'sg-egress':
@@ -14,7 +14,7 @@ export const CHANNELS = {
   'dns-firewall':
     'DNS is a way out: no DNS firewall that blocks by default, a rule that allows everything, fail-open, or a custom resolver.',
   'endpoint-policy':
-    'A service endpoint agents can reach allows any resource or wildcard actions (a data channel).',
+    "A service endpoint agents can reach allows any resource or wildcard actions, or the agents' own identity holds permissions on the provider's APIs (a data channel).",
   'unprotected-workload':
     'A workload runs in an agent subnet, or runs an agent, without the agent firewall group.',
   'cannot-prove':

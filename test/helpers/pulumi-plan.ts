@@ -1,5 +1,10 @@
 import type { Json, JsonObject } from '../../lib/json.js';
-import type { GcpPlan, PlannedResource } from '../../pulumi/plan/types.js';
+import type {
+  ExportedResource,
+  GcpPlan,
+  PlannedResource,
+  StackExport,
+} from '../../pulumi/plan/types.js';
 
 /** GCP type tokens the tests look up. */
 export const GCP = {
@@ -14,6 +19,7 @@ export const GCP = {
   policyAssociation:
     'gcp:compute/networkFirewallPolicyAssociation:NetworkFirewallPolicyAssociation',
   template: 'gcp:compute/instanceTemplate:InstanceTemplate',
+  instance: 'gcp:compute/instance:Instance',
   group: 'gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager',
   autoscaler: 'gcp:compute/regionAutoscaler:RegionAutoscaler',
   regionHealthCheck: 'gcp:compute/regionHealthCheck:RegionHealthCheck',
@@ -71,4 +77,52 @@ export function allStrings(value: Json | undefined): string[] {
   if (typeof value === 'string') return [value];
   if (value === null || value === undefined || typeof value !== 'object') return [];
   return (Array.isArray(value) ? value : Object.values(value)).flatMap(allStrings);
+}
+
+const COMPUTE_API = 'https://www.googleapis.com/compute/v1/';
+
+/** Compute references as the provider reads them back: full self links. */
+function asSelfLinks(value: Json): Json {
+  if (typeof value === 'string') {
+    return /^projects\/[^/]+\/(global|regions|zones)\//.test(value)
+      ? `${COMPUTE_API}${value}`
+      : value;
+  }
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(asSelfLinks);
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, asSelfLinks(v)]));
+}
+
+/**
+ * The plan as `pulumi stack export` would show it after `pulumi up`: the stack and provider
+ * resources, compute references as full self links in the outputs, and a selfLink each.
+ */
+export function asStackExport(plan: GcpPlan): StackExport {
+  const resources: ExportedResource[] = [
+    {
+      urn: 'urn:pulumi:dev::agent-perimeter::pulumi:pulumi:Stack::agent-perimeter-dev',
+      type: 'pulumi:pulumi:Stack',
+    },
+    {
+      urn: 'urn:pulumi:dev::agent-perimeter::pulumi:providers:gcp::default_9_37_0',
+      type: 'pulumi:providers:gcp',
+      custom: true,
+      id: 'provider-id',
+    },
+    ...plan.resources.map((r) => ({
+      urn: r.urn,
+      type: r.type,
+      custom: r.custom,
+      ...(r.id === null ? {} : { id: r.id }),
+      ...(r.parent === null ? {} : { parent: r.parent }),
+      inputs: r.inputs,
+      outputs: {
+        ...(asSelfLinks(r.inputs) as JsonObject),
+        ...(r.id !== null && r.type.startsWith('gcp:compute/')
+          ? { selfLink: `${COMPUTE_API}${r.id}` }
+          : {}),
+      },
+    })),
+  ];
+  return { version: 3, deployment: { resources } };
 }

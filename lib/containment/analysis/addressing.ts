@@ -35,7 +35,7 @@ export function checkAddressing(ctx: Context, agents: readonly Attachment[]): Vi
         : {
             resource: f.resource,
             channel,
-            explanation: `${subject}: ${f.how}, ${consequence}. Fix: ${fix}`,
+            explanation: `${subject}: ${f.how}, ${consequence}. Fix: ${f.fix ?? fix}`,
           },
     );
   };

@@ -1,6 +1,14 @@
 import { parseCidr } from '../addresses.js';
-import { atom, type Destinations, difference, NOWHERE, unionOf } from '../destinations.js';
+import {
+  atom,
+  cidrDestinations,
+  type Destinations,
+  difference,
+  NOWHERE,
+  unionOf,
+} from '../destinations.js';
 import { type Flows, flowsOf, mapFlows, PROTOCOL, unionFlows } from '../flows.js';
+import type { ServiceEndpoint } from '../model.js';
 import type { Context } from './context.js';
 
 /** Destinations that never leave the host or the subnet: the limited broadcast address. */
@@ -58,8 +66,14 @@ export function endpointDestinations(ctx: Context): Destinations {
   for (const e of ctx.model.endpoints) {
     if (e.kind !== 'interface') continue;
     for (const s of e.subnets) d = unionOf(d, ctx.subnetAddresses(s));
+    d = unionOf(d, endpointAddresses(e));
   }
   return d;
+}
+
+/** The addresses an endpoint answers on outside its subnets (GCP's Google APIs VIPs). */
+export function endpointAddresses(e: ServiceEndpoint): Destinations {
+  return cidrDestinations(e.addresses ?? []) ?? NOWHERE;
 }
 
 /**

@@ -19,6 +19,14 @@ export interface Terms {
   readonly acl: string;
   readonly network: string;
   readonly routeTable: string;
+  /** Why a workload declared an agent is one. */
+  readonly declaredAgent: string;
+  /** The DNS filter and how to fix it. */
+  readonly dnsFilter: string;
+  readonly dnsFilterAssociation: string;
+  readonly dnsFilterFix: string;
+  readonly dnsCatchAllFix: string;
+  readonly dnsResolver: string;
 }
 
 const AWS_TERMS: Terms = {
@@ -26,8 +34,29 @@ const AWS_TERMS: Terms = {
   acl: 'network ACL',
   network: 'VPC',
   routeTable: 'route table',
+  declaredAgent: 'it is tagged agent-perimeter:tier=agent',
+  dnsFilter: 'DNS firewall rule group',
+  dnsFilterAssociation: 'DNS firewall rule group association',
+  dnsFilterFix: 'associate a rule group that allows the allowlist and then blocks "*"',
+  dnsCatchAllFix:
+    'add a last rule that BLOCKs a domain list containing only "*" (no query type filter)',
+  dnsResolver: "the provider's resolver (AmazonProvidedDNS)",
+};
+const GCP_TERMS: Terms = {
+  group: 'firewall target',
+  acl: 'subnet ACL',
+  network: 'VPC network',
+  routeTable: 'routing table',
+  declaredAgent: 'every Cloud Run service and job of the perimeter runs an agent',
+  dnsFilter: 'DNS response policy',
+  dnsFilterAssociation: 'DNS response policy',
+  dnsFilterFix:
+    'bind a response policy whose rules let only the allowlisted names bypass it and answer "*." locally',
+  dnsCatchAllFix: 'add a rule for "*." that answers with local data (e.g. A 0.0.0.0)',
+  dnsResolver: 'Cloud DNS (the metadata server, 169.254.169.254)',
 };
 const NEUTRAL_TERMS: Terms = {
+  ...AWS_TERMS,
   group: 'firewall group',
   acl: 'subnet ACL',
   network: 'network',
@@ -72,7 +101,11 @@ export class Context {
     readonly model: ContainmentModel,
     options: AnalysisOptions = {},
   ) {
-    this.terms = model.provider.startsWith('aws') ? AWS_TERMS : NEUTRAL_TERMS;
+    this.terms = model.provider.startsWith('aws')
+      ? AWS_TERMS
+      : model.provider.startsWith('gcp')
+        ? GCP_TERMS
+        : NEUTRAL_TERMS;
     for (const n of model.networks) this.networks.set(n.id, n);
     for (const s of model.subnets) this.subnets.set(s.id, s);
     for (const t of model.routeTables) this.routeTables.set(t.id, t);

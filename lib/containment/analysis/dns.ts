@@ -4,6 +4,12 @@ import type { Violation } from '../violations.js';
 import type { Context } from './context.js';
 
 /**
+ * Top-level domains no one can register, answered by the provider's own DNS (GCP's
+ * `*.internal` instance names and metadata server): no attacker runs their name servers.
+ */
+const PRIVATE_TLDS = new Set(['internal']);
+
+/**
  * A domain pattern that matches every name, or every name under a top-level domain
  * (`*.com`): allowing it lets an agent query `<data>.attacker.example` and have the resolver
  * carry the data to the attacker's name server.
@@ -11,7 +17,7 @@ import type { Context } from './context.js';
 export function matchesEverything(domain: string): boolean {
   const d = domain.trim().toLowerCase().replace(/\.$/, '');
   if (d === '*' || d === '') return true;
-  return /^\*\.[^.*]+$/.test(d);
+  return /^\*\.[^.*]+$/.test(d) && !PRIVATE_TLDS.has(d.slice(2));
 }
 
 function isCatchAll(rule: DnsRule): boolean {
@@ -34,6 +40,7 @@ interface Ordered {
  */
 export function checkDns(ctx: Context, networks: ReadonlySet<string>): Violation[] {
   const out: Violation[] = [];
+  const t = ctx.terms;
   for (const id of networks) {
     const network = ctx.networks.get(id);
     if (network === undefined || network.unresolved !== undefined) continue;
@@ -41,7 +48,7 @@ export function checkDns(ctx: Context, networks: ReadonlySet<string>): Violation
       out.push({
         resource: f.resource,
         channel: 'dns-firewall',
-        explanation: `${f.how}: agents in ${ctx.terms.network} ${network.resource} would send DNS queries to servers the DNS firewall does not see. Fix: use the provider's resolver (AmazonProvidedDNS) with the DNS firewall.`,
+        explanation: `${f.how}: agents in ${t.network} ${network.resource} would send DNS queries to servers the DNS firewall does not see. Fix: ${f.fix ?? `use ${t.dnsResolver} with the DNS firewall.`}`,
       });
     }
     for (const c of ctx.model.dns.configs) {
@@ -60,7 +67,7 @@ export function checkDns(ctx: Context, networks: ReadonlySet<string>): Violation
       out.push({
         resource: network.resource,
         channel: 'dns-firewall',
-        explanation: `${ctx.terms.network} ${network.resource} holds agents but has no DNS firewall rule group association: the resolver answers any name, so DNS queries are a data channel out (the resolver is not covered by firewall groups). Fix: associate a rule group that allows the allowlist and then blocks "*".`,
+        explanation: `${t.network} ${network.resource} holds agents but has no ${t.dnsFilterAssociation}: the resolver answers any name, so DNS queries are a data channel out (the resolver is not covered by firewall groups). Fix: ${t.dnsFilterFix}.`,
       });
       continue;
     }
@@ -83,7 +90,8 @@ export function checkDns(ctx: Context, networks: ReadonlySet<string>): Violation
     }
     let blocked = false;
     for (const { group, rule } of ordered) {
-      const where = `rule priority ${rule.priority} of DNS firewall rule group ${group.resource}${rule.domainList === undefined ? '' : ` (domain list ${rule.domainList})`}`;
+      const which = rule.name === undefined ? `priority ${rule.priority}` : rule.name;
+      const where = `rule ${which} of ${t.dnsFilter} ${group.resource}${rule.domainList === undefined ? '' : ` (domain list ${rule.domainList})`}`;
       if (isUnresolved(rule.domains)) {
         if (rule.action !== 'block') {
           out.push({
@@ -100,7 +108,7 @@ export function checkDns(ctx: Context, networks: ReadonlySet<string>): Violation
           out.push({
             resource: group.resource,
             channel: 'dns-firewall',
-            explanation: `${where} ${rule.action === 'alert' ? 'only alerts on (and so lets through)' : 'allows'} "${wide.join('", "')}", which matches every name${wide.some((d) => d !== '*') ? ' under a top-level domain' : ''}: any agent can resolve attacker-chosen names and leak data in the queries. Fix: allow exact names or "*.<domain you trust>" only, then block "*".`,
+            explanation: `${where} ${rule.action === 'alert' ? 'only alerts on (and so lets through)' : 'allows'} "${wide.join('", "')}", which matches every name${wide.some((d) => d.replace(/\.$/, '') !== '*') ? ' under a top-level domain' : ''}: any agent can resolve attacker-chosen names and leak data in the queries. Fix: allow exact names or "*.<domain you trust>" only, then block "*".`,
           });
           blocked = true;
           break;
@@ -118,7 +126,7 @@ export function checkDns(ctx: Context, networks: ReadonlySet<string>): Violation
       out.push({
         resource,
         channel: 'dns-firewall',
-        explanation: `DNS firewall rule group ${resource} (and any other associated with ${ctx.terms.network} ${network.resource}) never blocks "*" for every query type after its allow rules, so names outside the allowlist resolve and DNS is a data channel out. Fix: add a last rule that BLOCKs a domain list containing only "*" (no query type filter).`,
+        explanation: `${t.dnsFilter} ${resource} (and any other associated with ${t.network} ${network.resource}) never blocks "*" for every query type after its allow rules, so names outside the allowlist resolve and DNS is a data channel out. Fix: ${t.dnsCatchAllFix}.`,
       });
     }
   }

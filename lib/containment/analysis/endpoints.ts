@@ -1,6 +1,7 @@
 import { type Destinations, intersectionOf, isEmpty } from '../destinations.js';
 import type { PolicyStatement, ServiceEndpoint } from '../model.js';
 import type { Violation } from '../violations.js';
+import { endpointAddresses } from './allowed.js';
 import type { Context } from './context.js';
 
 /** Actions that have no resource-level permissions and carry no data out. */
@@ -101,12 +102,15 @@ export function checkEndpoints(
     const byRoute =
       endpoint.kind === 'gateway' && endpoint.routeTables.some((t) => agentTables.has(t));
     const byGroup = endpoint.groups.some((g) => reachableGroups.has(g));
-    const byAddress = endpoint.subnets.some(
-      (s) =>
-        ctx.agentSubnets.has(s) ||
-        !isEmpty(intersectionOf(ctx.subnetAddresses(s), reachableAddresses)),
-    );
+    const byAddress =
+      endpoint.subnets.some(
+        (s) =>
+          ctx.agentSubnets.has(s) ||
+          !isEmpty(intersectionOf(ctx.subnetAddresses(s), reachableAddresses)),
+      ) || !isEmpty(intersectionOf(endpointAddresses(endpoint), reachableAddresses));
     if (!byRoute && !byGroup && !byAddress) continue;
+    // An endpoint outside the network's subnets (a Google API VIP) needs a route to it.
+    if (endpoint.addresses !== undefined && !routedTo(ctx, endpoint, agentTables)) continue;
     const name = `${endpoint.kind} endpoint ${endpoint.resource}${endpoint.service === undefined ? '' : ` (${endpoint.service})`}`;
     if (endpoint.policy.kind === 'unresolved') {
       out.push({
@@ -121,8 +125,37 @@ export function checkEndpoints(
     out.push({
       resource: endpoint.resource,
       channel: 'endpoint-policy',
-      explanation: `agents can reach ${name}, and its policy ${problems.join('; ')}: the service becomes a data channel out that bypasses the proxy. Fix: allow only the actions the tasks need on the resources they need${endpoint.service === 's3' ? ' (for ECR image layers: s3:GetObject on the ECR layer bucket)' : ''}.`,
+      explanation: `agents can reach ${name}, and its policy ${problems.join('; ')}: the service becomes a data channel out that bypasses the proxy. Fix: ${endpoint.policy.kind === 'full-access' && endpoint.policy.fix !== undefined ? endpoint.policy.fix : `allow only the actions the tasks need on the resources they need${endpoint.service === 's3' ? ' (for ECR image layers: s3:GetObject on the ECR layer bucket)' : ''}.`}`,
     });
   }
   return out;
+}
+
+/** Whether an agent route table has a route to the endpoint. */
+function routedTo(ctx: Context, endpoint: ServiceEndpoint, tables: ReadonlySet<string>): boolean {
+  return [...tables].some((t) =>
+    ctx.routeTables.get(t)?.routes.some((r) => r.target.endpoint === endpoint.id),
+  );
+}
+
+/**
+ * What the agents' own identity may do with the provider's APIs. The endpoints carry the
+ * calls; the grant decides what they can move or fetch, so it is judged like an endpoint
+ * policy: an agent identity needs no permission at all (C20), and never credentials (C2).
+ */
+export function checkIdentityGrants(ctx: Context): Violation[] {
+  if (ctx.agents.length === 0) return [];
+  return (ctx.model.identityGrants ?? []).map((f) =>
+    f.unresolved === true
+      ? {
+          resource: f.resource,
+          channel: 'cannot-prove' as const,
+          explanation: `${f.how}, so what agents may do with the provider's APIs cannot be checked. Fix: use literal values.`,
+        }
+      : {
+          resource: f.resource,
+          channel: 'endpoint-policy' as const,
+          explanation: `${f.how}: every agent can get a token for that identity and use the grant through the API endpoints, a data channel (or a credential) that bypasses the proxy (C20, C2). Fix: ${f.fix ?? 'remove the grant; agent identities hold no permissions.'}`,
+        },
+  );
 }

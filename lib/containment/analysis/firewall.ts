@@ -14,7 +14,7 @@ import {
   subtractFlows,
 } from '../flows.js';
 import type { Attachment, FirewallRule } from '../model.js';
-import { isUnresolved } from '../model.js';
+import { EVERY_MEMBER, isUnresolved } from '../model.js';
 import { evaluateOrdered, type OrderedRule } from '../ordered.js';
 import type { Violation } from '../violations.js';
 import { type AllowedSet, credentialGroups, withoutIgnorable } from './allowed.js';
@@ -92,7 +92,8 @@ export class FirewallEvaluator {
       rules.push({
         resource: implicit.resource,
         location: 'implied allow-egress rule',
-        group: '',
+        group: EVERY_MEMBER,
+        network: implicit.id,
         direction: 'egress',
         action: 'allow',
         priority: Number.MAX_SAFE_INTEGER,
@@ -168,7 +169,7 @@ export function checkFirewall(
     out.push({
       resource: rule.resource,
       channel: 'cannot-prove',
-      explanation: `${rule.direction} rule ${ruleName(rule)} of ${groupWord} ${groupResource(ctx, rule)} on agents cannot be checked: ${unresolvedReason(rule)}. Fix: use a literal CIDR, a ${groupWord} or a prefix list defined in this template, or declare the value trusted.`,
+      explanation: `${rule.direction} rule ${ruleName(rule)} of ${ownerOf(ctx, rule)} on agents cannot be checked: ${unresolvedReason(rule)}. Fix: use a literal CIDR, a ${groupWord} or a prefix list defined in this template, or declare the value trusted.`,
     });
   }
   const permitted = allowed.flows(routeTable, network);
@@ -179,7 +180,7 @@ export function checkFirewall(
       out.push({
         resource: rule.resource,
         channel: 'lateral',
-        explanation: `egress rule ${ruleName(rule)} of ${groupWord} ${groupResource(ctx, rule)} (${describeRule(ctx, rule)}) lets agents reach other agents (${describeFlows(lateral, label, 3)}): one sandbox can attack or hand data to another. Fix: remove the rule (including self-references); agents talk only to the proxy tier and the endpoints.`,
+        explanation: `egress rule ${ruleName(rule)} of ${ownerOf(ctx, rule)} (${describeRule(ctx, rule)}) lets agents reach other agents (${describeFlows(lateral, label, 3)}): one sandbox can attack or hand data to another. Fix: remove the rule (including self-references); agents talk only to the proxy tier and the endpoints.`,
       });
     }
     const outside = subtractFlows(subtractFlows(flows, permitted), allTraffic(ctx.agentSpace));
@@ -187,7 +188,7 @@ export function checkFirewall(
       out.push({
         resource: rule.resource,
         channel: 'sg-egress',
-        explanation: `egress rule ${ruleName(rule)} of ${groupWord} ${groupResource(ctx, rule)} (${describeRule(ctx, rule)}) lets agents reach beyond ${allowed.describe()}: ${describeFlows(outside, label, 3)}${prefixListHint(ctx, outside)}${credentialHint(ctx, outside)}. Fix: remove or narrow the rule; everything else goes through the proxy.`,
+        explanation: `egress rule ${ruleName(rule)} of ${ownerOf(ctx, rule)} (${describeRule(ctx, rule)}) lets agents reach beyond ${allowed.describe()}: ${describeFlows(outside, label, 3)}${prefixListHint(ctx, outside)}${credentialHint(ctx, outside)}. Fix: remove or narrow the rule; everything else goes through the proxy.`,
       });
     }
   }
@@ -197,7 +198,7 @@ export function checkFirewall(
       out.push({
         resource: rule.resource,
         channel: 'lateral',
-        explanation: `ingress rule ${ruleName(rule)} of ${groupWord} ${groupResource(ctx, rule)} (${describeRule(ctx, rule, 'from')}) lets other agents connect to agents (${describeFlows(lateral, label, 3).replaceAll(' to ', ' from ')}). Fix: remove the rule (including self-references); agents accept no connections.`,
+        explanation: `ingress rule ${ruleName(rule)} of ${ownerOf(ctx, rule)} (${describeRule(ctx, rule, 'from')}) lets other agents connect to agents (${describeFlows(lateral, label, 3).replaceAll(' to ', ' from ')}). Fix: remove the rule (including self-references); agents accept no connections.`,
       });
     }
     const other = subtractFlows(flows, allTraffic(ctx.agentSpace));
@@ -205,7 +206,7 @@ export function checkFirewall(
       out.push({
         resource: rule.resource,
         channel: 'sg-ingress',
-        explanation: `ingress rule ${ruleName(rule)} of ${groupWord} ${groupResource(ctx, rule)} (${describeRule(ctx, rule, 'from')}) admits connections into agents from outside the perimeter (${describeFlows(other, label, 3).replaceAll(' to ', ' from ')}); the replies on those connections are a path out that bypasses the proxy. Fix: remove the rule; agents accept no connections.`,
+        explanation: `ingress rule ${ruleName(rule)} of ${ownerOf(ctx, rule)} (${describeRule(ctx, rule, 'from')}) admits connections into agents from outside the perimeter (${describeFlows(other, label, 3).replaceAll(' to ', ' from ')}); the replies on those connections are a path out that bypasses the proxy. Fix: remove the rule; agents accept no connections.`,
       });
     }
   }
@@ -218,8 +219,13 @@ function describeRule(ctx: Context, rule: FirewallRule, preposition: 'to' | 'fro
   return preposition === 'to' ? text : text.replaceAll(' to ', ' from ');
 }
 
-function groupResource(ctx: Context, rule: FirewallRule): string {
-  return ctx.groups.get(rule.group)?.resource ?? rule.group;
+/** "security group X", or "every member of VPC network Y" for network-wide rules (GCP). */
+function ownerOf(ctx: Context, rule: FirewallRule): string {
+  if (rule.group === EVERY_MEMBER) {
+    const network = ctx.networks.get(rule.network ?? '');
+    return `every member of ${ctx.terms.network} ${network?.resource ?? rule.network ?? '(unknown)'}`;
+  }
+  return `${ctx.terms.group} ${ctx.groups.get(rule.group)?.resource ?? rule.group}`;
 }
 
 /** Why a group that looks allowed is not: it fronts a credential service. */

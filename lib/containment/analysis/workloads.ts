@@ -10,7 +10,7 @@ import type { Context } from './context.js';
  */
 export function checkWorkloads(ctx: Context, agents: readonly Attachment[]): Violation[] {
   const out: Violation[] = [];
-  const { group: groupWord } = ctx.terms;
+  const { group: groupWord, declaredAgent } = ctx.terms;
   const byResource = new Map<string, Attachment[]>();
   for (const a of agents) {
     if (a.role === 'slot' || ctx.hasAgentGroup(a) || a.endpoint !== undefined) continue;
@@ -39,7 +39,7 @@ export function checkWorkloads(ctx: Context, agents: readonly Attachment[]): Vio
       agentSubnets.length > 0
         ? `runs in agent subnet ${agentSubnets.join(', ')} with ${has} and not the agent ${groupWord}: it is another tenant next to the agents, and its own rules decide where it can go`
         : list.some((x) => x.tier === 'agent')
-          ? `runs an agent (it is tagged agent-perimeter:tier=agent) with ${has} and not the agent ${groupWord}, so its traffic follows rules the perimeter does not control`
+          ? `runs an agent (${declaredAgent}) with ${has} and not the agent ${groupWord}, so its traffic follows rules the perimeter does not control`
           : `shares a host with an agent but has an interface${subnets.length === 0 ? '' : ` in subnet ${subnets.map((s) => s.resource).join(', ')}`} with ${has} and not the agent ${groupWord}`;
     out.push({
       resource,

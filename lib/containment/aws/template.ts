@@ -36,7 +36,7 @@ export function asTemplate(json: unknown, source: string): CfnTemplate {
   const resources = t.Resources;
   if (typeof resources !== 'object' || resources === null || Array.isArray(resources)) {
     throw new TemplateError(
-      `${source}: no "Resources" object, so this is not a CloudFormation template. Fix: pass a synthesized template, e.g. cdk.out/<stack>.template.json.`,
+      `${source}: no "Resources" object, so this is not a CloudFormation template (nor a GCP plan or \`pulumi stack export\` output). Fix: pass a synthesized template, e.g. cdk.out/<stack>.template.json, or cdk.out/gcp-plan.json.`,
     );
   }
   for (const [id, r] of Object.entries(resources as Record<string, unknown>)) {

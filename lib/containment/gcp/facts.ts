@@ -1,11 +1,11 @@
-import type { Json, JsonObject } from '../../lib/json.js';
+import type { Json, JsonObject } from '../../json.js';
 import {
   type ExportedResource,
   GCP_PLAN_FORMAT,
   type GcpPlan,
   type PlannedResource,
   type StackExport,
-} from './types.js';
+} from './plan-format.js';
 
 /*
  * GCP network facts: what a containment verifier needs to know about a perimeter, as plain
@@ -456,7 +456,11 @@ class Reader {
   }
 
   strings(path: string): string[] {
-    return this.list(path).filter((x): x is string => typeof x === 'string' && x !== UNKNOWN);
+    const list = this.list(path);
+    if (list.includes(UNKNOWN)) {
+      this.unresolved.push(`${this.source.type} ${this.source.name}: ${path} (unknown)`);
+    }
+    return list.filter((x): x is string => typeof x === 'string' && x !== UNKNOWN);
   }
 
   refs(path: string): string[] {

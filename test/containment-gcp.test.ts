@@ -1,0 +1,176 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { planGcp } from '../bin/gcp-plan.js';
+import {
+  AGENT_TAG,
+  formatViolation,
+  PROXY_TAG,
+  type TemplateReport,
+  verifyTemplate,
+} from '../lib/containment/index.js';
+import * as names from '../pulumi/names.js';
+import type { GcpPlan } from '../pulumi/plan/types.js';
+import { tempFiles } from './helpers/cli.js';
+import { runVerify } from './helpers/containment-cli.js';
+import { GCP_MUTATIONS, type GcpMutation, inputsOf } from './helpers/gcp-mutations.js';
+import { asStackExport, GCP } from './helpers/pulumi-plan.js';
+
+/*
+ * Containment on GCP: the offline plan and a `pulumi stack export` of it verify clean, and
+ * each planted escape (a small edit of a copy of the plan) is reported on the resource that
+ * opened it, with its channel.
+ */
+
+let plan: GcpPlan;
+let withJobs: GcpPlan;
+
+beforeAll(async () => {
+  plan = await planGcp();
+  withJobs = await planGcp({ config: { agentRuntime: 'both', agentGoogleApis: 'false' } });
+});
+
+const lines = (r: TemplateReport) => r.violations.map((v) => formatViolation(v));
+
+function planted(m: GcpMutation): { plan: GcpPlan; report: TemplateReport } {
+  const copy = structuredClone(plan) as GcpPlan & { resources: GcpPlan['resources'][number][] };
+  m.plant(copy);
+  return { plan: copy, report: verifyTemplate(copy, 'gcp-plan.json') };
+}
+
+describe('the unmodified GCP perimeter', () => {
+  it('the plan verifies clean: agents reach only the proxy and restricted Google APIs', () => {
+    const report = verifyTemplate(plan, 'gcp-plan.json');
+    expect(lines(report)).toEqual([]);
+    expect(report.format).toBe('gcp-plan');
+    expect(report.proxyPorts).toEqual([3128, 8081]);
+    const agent = report.agents.find((a) => a.resource === 'demo-claude-code');
+    expect(agent).toMatchObject({
+      kind: 'Cloud Run service',
+      subnet: 'demo-agents',
+      reachable: 'tcp 443 to 199.36.153.4/30; tcp 3128,8081 to 10.80.16.253/32',
+    });
+    expect(report.agents.map((a) => a.kind).sort()).toEqual(['Cloud Run service', 'agent subnet']);
+  });
+
+  it('the same program with jobs and without Google APIs verifies clean', () => {
+    const report = verifyTemplate(withJobs, 'gcp-plan.json');
+    expect(lines(report)).toEqual([]);
+    expect(report.agents.map((a) => a.kind).sort()).toEqual([
+      'Cloud Run job',
+      'Cloud Run service',
+      'agent subnet',
+    ]);
+    for (const a of report.agents) expect(a.reachable).toBe('tcp 3128,8081 to 10.80.16.253/32');
+  });
+
+  it('what is deployed (pulumi stack export, self links and all) verifies clean', () => {
+    const report = verifyTemplate(asStackExport(plan), 'stack.json');
+    expect(lines(report)).toEqual([]);
+    expect(report.format).toBe('gcp-stack-export');
+    expect(report.agents).toHaveLength(2);
+  });
+
+  it('drift in the deployed stack is found too', () => {
+    const exported = asStackExport(plan);
+    const nat = exported.deployment.resources?.find((r) => r.type === GCP.nat);
+    (nat?.outputs as { sourceSubnetworkIpRangesToNat?: string }).sourceSubnetworkIpRangesToNat =
+      'ALL_SUBNETWORKS_ALL_IP_RANGES';
+    const report = verifyTemplate(exported, 'stack.json');
+    expect(report.violations).toEqual([
+      expect.objectContaining({ resource: 'demo-proxy-nat', channel: 'route-to-internet' }),
+    ]);
+  });
+
+  it('uses the same network tags as the Pulumi program', () => {
+    expect([AGENT_TAG, PROXY_TAG]).toEqual([names.AGENT_TAG, names.PROXY_TAG]);
+  });
+
+  it('a wide allow below the deny-all is shadowed, so still contained', () => {
+    const copy = structuredClone(plan) as GcpPlan & { resources: GcpPlan['resources'][number][] };
+    const deny = inputsOf(copy, GCP.firewall, 'demo-deny-all-egress');
+    copy.resources.push({
+      ...(copy.resources.find((r) => r.inputs === deny) as GcpPlan['resources'][number]),
+      urn: 'urn:pulumi:plan::agent-perimeter::gcp:compute/firewall:Firewall::shadowed',
+      name: 'shadowed',
+      inputs: {
+        ...deny,
+        name: 'shadowed',
+        priority: 65535,
+        denies: [],
+        allows: [{ protocol: 'all' }],
+      },
+    });
+    expect(lines(verifyTemplate(copy, 'gcp-plan.json'))).toEqual([]);
+  });
+});
+
+describe('planted GCP escapes', () => {
+  it('plants at least 25 distinct escapes over every channel the perimeter can open', () => {
+    expect(GCP_MUTATIONS.length).toBeGreaterThanOrEqual(25);
+    expect(new Set(GCP_MUTATIONS.map((m) => m.name)).size).toBe(GCP_MUTATIONS.length);
+    // nacl-weakened has no GCP counterpart: there is no subnet ACL layer.
+    expect(new Set(GCP_MUTATIONS.map((m) => m.channel)).size).toBe(10);
+  });
+
+  for (const m of GCP_MUTATIONS) {
+    it(`${m.channel}: ${m.name}`, () => {
+      const { report } = planted(m);
+      const hit = report.violations.find(
+        (v) => v.channel === m.channel && v.resource === m.resource,
+      );
+      expect(
+        hit,
+        `expected ${m.channel} on ${m.resource}, got:\n${lines(report).join('\n')}`,
+      ).toBeDefined();
+      const line = formatViolation(hit as NonNullable<typeof hit>);
+      const escaped = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+      expect(line).toMatch(
+        new RegExp(`^VIOLATION ${escaped(m.resource)}: ${m.channel}: .*${escaped(m.resource)}`),
+      );
+      if (m.mentions !== undefined) expect(line).toContain(m.mentions);
+    });
+  }
+});
+
+describe('agent-perimeter verify on GCP input', () => {
+  it('exits 0 on the plan and the stack export, 1 with VIOLATION lines on a mutated plan', async () => {
+    const dir = tempFiles({});
+    const clean = join(dir, 'gcp-plan.json');
+    const exported = join(dir, 'stack.json');
+    writeFileSync(clean, JSON.stringify(plan));
+    writeFileSync(exported, JSON.stringify(asStackExport(plan)));
+    const ok = await runVerify(clean);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(
+      /^contained: 2 agent attachment\(s\) in 1 GCP plan reach only the proxy tier on 3128, 8081 and the endpoints on 443/,
+    );
+    expect((await runVerify(exported)).code).toBe(0);
+
+    const m = GCP_MUTATIONS.find((x) => x.name.startsWith('Cloud Run egress PRIVATE_RANGES_ONLY'));
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify(planted(m as GcpMutation).plan));
+    const r = await runVerify(bad);
+    expect(r.code).toBe(1);
+    expect(r.stdout.trim().split('\n')).toEqual([
+      expect.stringMatching(/^VIOLATION demo-claude-code: route-to-internet: Cloud Run service/),
+    ]);
+    const json = await runVerify(bad, '--json');
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      contained: false,
+      violations: [{ resource: 'demo-claude-code', channel: 'route-to-internet' }],
+    });
+
+    const both = await runVerify(clean, bad);
+    expect(both.code).toBe(1);
+    expect(both.stdout).toMatch(/^VIOLATION .*bad\.json:demo-claude-code: route-to-internet: /m);
+  });
+
+  it('exits 2 for JSON that is neither CloudFormation nor GCP', async () => {
+    const dir = tempFiles({ 'other.json': '{"deployment": {"resources": "no"}}' });
+    const r = await runVerify(join(dir, 'other.json'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/gcp-plan\.json/);
+  });
+});
