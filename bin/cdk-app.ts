@@ -1,3 +1,4 @@
+import { existsSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { ContainmentChecks } from '../cdk/containment/index.js';
@@ -34,13 +35,21 @@ export function stackName(policy: Policy): string {
  * else CDK context `policy`, else `agent-perimeter.yaml`.
  */
 export function buildCdkApp(options: CdkAppOptions = {}): CdkApp {
+  const createdOutdir = options.outdir !== undefined && !existsSync(options.outdir);
   const app = new App({
     ...(options.outdir === undefined ? {} : { outdir: options.outdir }),
     ...(options.context === undefined ? {} : { context: options.context }),
   });
   const fromContext = app.node.tryGetContext('policy') as string | undefined;
   const policyFile = resolve(options.policyFile ?? fromContext ?? 'agent-perimeter.yaml');
-  const policy = loadPolicy(policyFile);
+  let policy: Policy;
+  try {
+    policy = loadPolicy(policyFile);
+  } catch (error) {
+    // App creates its output directory eagerly; leave nothing behind for a bad policy.
+    if (createdOutdir) rmSync(app.outdir, { recursive: true, force: true });
+    throw error;
+  }
   const stack = new AgentPerimeterStack(app, stackName(policy), {
     policy,
     envoyConfig: renderCheckedProxyConfig(policy),

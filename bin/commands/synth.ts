@@ -61,7 +61,6 @@ mocks, no CLI or credentials), and prints a summary. Exit 1 when a check fails.`
       io.err(`synth failed: ${error instanceof Error ? error.message : String(error)}`);
       return 1;
     }
-    const seconds = ((performance.now() - started) / 1000).toFixed(1);
 
     const templateFile = join(outdir, `${stack.stackName}.template.json`);
     const template = JSON.parse(readFileSync(templateFile, 'utf8')) as {
@@ -103,11 +102,11 @@ mocks, no CLI or credentials), and prints a summary. Exit 1 when a check fails.`
     );
     const [gcpLine = ''] = containmentLib.formatReport(gcpContainment);
 
-    const count = (prefix: string) => types.filter((t) => t.startsWith(prefix)).length;
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
     io.out(
       [
         `agent-perimeter synth: policy "${policy.name}" (${show(policyFile)}) in ${seconds}s`,
-        `  stack      ${stack.stackName}: ${types.length} resources (EC2/VPC ${count('AWS::EC2::')}, ECS ${count('AWS::ECS::')}, load balancing ${count('AWS::ElasticLoadBalancingV2::')}, Route 53 Resolver ${count('AWS::Route53Resolver::')}, IAM ${count('AWS::IAM::')}, logs/KMS ${count('AWS::Logs::') + count('AWS::KMS::')})`,
+        `  stack      ${stack.stackName}: ${types.length} resources (${byService(types)})`,
         `  egress     ${policy.egress.length} allowlisted host(s), ${policy.egress.filter((e) => e.inject).length} with credential injection`,
         ...packs.map(
           (p) =>
@@ -118,13 +117,28 @@ mocks, no CLI or credentials), and prints a summary. Exit 1 when a check fails.`
           ? '  cfn        CloudFormation validation skipped (CDK_VALIDATION=false)'
           : "  cfn        CDK's CloudFormation validation passed",
         `  gcp        ${gcp.headline}`,
-        `  contain    ${gcpContainment.contained ? gcpLine : `${gcpContainment.violations.length} violation(s) in the GCP plan, e.g. ${gcpLine}`}`,
+        `  contain    ${gcpContainment.contained ? gcpLine : `${gcpContainment.violations.length} way(s) out in the GCP plan:`}`,
+        ...(gcpContainment.contained ? [] : containmentLib.formatReport(gcpContainment)),
         ...gcp.plan.warnings.map((w) => `  gcp        warning: ${w}`),
         `  outputs    ${show(templateFile)}`,
         `             ${show(envoyFile)}`,
         `             ${show(nagFile)} (acknowledgements with reasons)`,
+        `             ${show(gcp.file)}`,
       ].join('\n'),
     );
-    return 0;
+    return gcpContainment.contained ? 0 : 1;
   },
 };
+
+/** `EC2 92, IAM 14, ...`: resource counts per AWS service, largest first. */
+function byService(types: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const type of types) {
+    const service = type.startsWith('Custom::') ? 'custom' : (type.split('::')[1] ?? type);
+    counts.set(service, (counts.get(service) ?? 0) + 1);
+  }
+  return [...counts]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([service, n]) => `${service} ${n}`)
+    .join(', ');
+}
