@@ -33,6 +33,10 @@ const forward = listener('forward_proxy');
 const connect = (authority: string): Request => ({ method: 'CONNECT', authority });
 
 describe('forward proxy listener (HTTP_PROXY / HTTPS_PROXY)', () => {
+  it('accepts CONNECT in the connection manager, so the routes decide', () => {
+    expect(hcmOf(forward).upgrade_configs).toEqual([{ upgrade_type: 'CONNECT' }]);
+  });
+
   it('listens on the policy port', () => {
     expect(obj(obj(forward.address).socket_address)).toEqual({
       address: '0.0.0.0',
@@ -172,7 +176,10 @@ describe('base-URL listener with credential injection', () => {
   });
 
   it('refuses CONNECT on the base-URL listener', () => {
-    expect(routeRequest(inject, connect('api.anthropic.com:443')).status).toBe(404);
+    expect(routeRequest(inject, connect('api.anthropic.com:443'))).toEqual({
+      route: '(CONNECT not enabled)',
+      status: 403,
+    });
   });
 });
 

@@ -122,6 +122,9 @@ export function forwardProxyListener(policy: Policy): JsonObject {
       },
     ],
   );
+  // Envoy answers every CONNECT with its own 403 unless the connection manager accepts the
+  // upgrade; the routes then decide, and only allow routes terminate the tunnel.
+  hcm.upgrade_configs = [{ upgrade_type: 'CONNECT' }];
   return httpListener(FORWARD_PROXY_LISTENER, policy.proxy.port, hcm);
 }
 

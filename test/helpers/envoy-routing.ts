@@ -64,6 +64,13 @@ function routeMatches(match: JsonObject, request: Request): boolean {
 export function routeRequest(listener: JsonObject, request: Request): Outcome {
   const chain = obj(list(listener.filter_chains)[0]);
   const hcm = obj(obj(list(chain.filters)[0]).typed_config);
+  const connectEnabled = list(hcm.upgrade_configs)
+    .map(obj)
+    .some((u) => u.upgrade_type === 'CONNECT' && u.enabled !== false);
+  // Without CONNECT in the connection manager's upgrade_configs, Envoy refuses it itself.
+  if (request.method === 'CONNECT' && !connectEnabled) {
+    return { route: '(CONNECT not enabled)', status: 403 };
+  }
   const virtualHosts = list(obj(hcm.route_config).virtual_hosts).map(obj);
   const vh = pickVirtualHost(virtualHosts, request.authority);
   if (!vh) return { route: '(no virtual host)', status: 404 };
