@@ -1,0 +1,51 @@
+import {
+  type ExportedResource,
+  GCP_PLAN_FORMAT,
+  type GcpPlan,
+  type PlannedResource,
+  type StackExport,
+} from '../plan-format.js';
+import type { Source } from './reader.js';
+
+/*
+ * The two inputs, an offline plan and `pulumi stack export`, recognised and turned into the
+ * same `Source` shape so one reader handles both.
+ */
+
+export function isPlan(input: unknown): input is GcpPlan {
+  return (
+    typeof input === 'object' &&
+    input !== null &&
+    (input as { format?: unknown }).format === GCP_PLAN_FORMAT &&
+    Array.isArray((input as { resources?: unknown }).resources)
+  );
+}
+
+export function exportedResources(input: unknown): readonly ExportedResource[] | undefined {
+  if (typeof input !== 'object' || input === null) return undefined;
+  const deployment = (input as Partial<StackExport>).deployment ?? input;
+  const resources = (deployment as { resources?: unknown }).resources;
+  return Array.isArray(resources) ? (resources as ExportedResource[]) : undefined;
+}
+
+export function fromPlan(resource: PlannedResource): Source {
+  return {
+    type: resource.type,
+    name: resource.name,
+    id: resource.id ?? undefined,
+    custom: resource.custom,
+    value: resource.inputs,
+  };
+}
+
+export function fromExport(resource: ExportedResource): Source {
+  const urnName = resource.urn.split('::').pop() ?? resource.urn;
+  return {
+    type: resource.type,
+    name: urnName,
+    id: resource.id === '' ? undefined : resource.id,
+    custom: resource.custom ?? false,
+    // Outputs are what the provider read back; inputs fill fields it does not echo.
+    value: { ...(resource.inputs ?? {}), ...(resource.outputs ?? {}) },
+  };
+}
