@@ -1,27 +1,14 @@
-import { Stack, Token } from 'aws-cdk-lib';
-import {
+import { Stack } from 'aws-cdk-lib';
+import type {
   FlowLog,
-  FlowLogDestination,
-  FlowLogMaxAggregationInterval,
-  FlowLogResourceType,
-  FlowLogTrafficType,
   GatewayVpcEndpoint,
-  GatewayVpcEndpointAwsService,
-  type IInterfaceVpcEndpointService,
   InterfaceVpcEndpoint,
-  InterfaceVpcEndpointAwsService,
-  IpAddresses,
-  type ISecurityGroup,
-  type ISubnet,
-  type IVpc,
-  LogFormat,
-  type NetworkAcl,
-  type SecurityGroup,
-  type SubnetSelection,
-  SubnetType,
-  Vpc,
+  ISubnet,
+  IVpc,
+  NetworkAcl,
+  SecurityGroup,
+  SubnetSelection,
 } from 'aws-cdk-lib/aws-ec2';
-import type { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type {
@@ -29,30 +16,21 @@ import type {
   CfnFirewallRuleGroupAssociation,
 } from 'aws-cdk-lib/aws-route53resolver';
 import { Construct } from 'constructs';
-import {
-  hostProblem,
-  type Policy,
-  portRanges,
-  proxyPorts,
-  upstreamPorts,
-} from '../../lib/policy/index.js';
-import { acknowledge } from '../nag.js';
+import { hostProblem, type Policy, proxyPorts, upstreamPorts } from '../../lib/policy/index.js';
 import { guardAgentSecurityGroup } from './containment-check.js';
 import { dnsAllowlist } from './dns-allowlist.js';
-import { DnsFirewall, DnsQueryLogging } from './dns-firewall.js';
-import {
-  ecrLayerStatements,
-  ecrPullStatements,
-  logsWriteStatements,
-  policySecretNames,
-  secretReadStatements,
-} from './endpoint-policies.js';
+import { DnsFirewall, type DnsQueryLogging } from './dns-firewall.js';
+import { policySecretNames } from './endpoint-policies.js';
 import { AgentNetworkError } from './errors.js';
-import { allowCloudWatchLogs, createLogKey, encryptedLogGroup, flowLogRole } from './logging.js';
-import { createNetworkAcl, NACL_RULES_PER_DIRECTION, planNaclEntries } from './nacl.js';
-import { ManagedPrefixListLookup } from './s3-prefix-list.js';
-import { createSecurityGroups, SG_RULES_PER_DIRECTION } from './security-groups.js';
+import { sameSubnets, selectExistingVpcSubnets } from './existing-vpc.js';
+import { createPerimeterNetworkAcls } from './network-acls.js';
+import { createNetworkLogs } from './network-logs.js';
+import { createNewVpc, DEFAULT_MAX_AZS, DEFAULT_VPC_CIDR } from './new-vpc.js';
+import type { ManagedPrefixListLookup } from './s3-prefix-list.js';
+import { checkUpstreamRuleCount, resolveS3PrefixList } from './security-group-inputs.js';
+import { createSecurityGroups } from './security-groups.js';
 import { Tier, tagTier } from './tags.js';
+import { createPerimeterEndpoints } from './vpc-endpoints.js';
 
 /** Properties of {@link AgentNetwork}. */
 export interface AgentNetworkProps {
@@ -152,41 +130,6 @@ export interface AgentNetworkProps {
   readonly s3PrefixListId?: string;
 }
 
-const SUBNET_MASKS = { public: 26, proxy: 22, agents: 19, endpoints: 26 } as const;
-const SUBNET_GROUPS = {
-  public: 'Public',
-  proxy: 'Proxy',
-  agents: 'Agents',
-  endpoints: 'Endpoints',
-} as const;
-
-/** VPC flow log fields: who talked to whom, on which port, through which interface, verdict. */
-const FLOW_LOG_FORMAT = [
-  LogFormat.VERSION,
-  LogFormat.ACCOUNT_ID,
-  LogFormat.VPC_ID,
-  LogFormat.SUBNET_ID,
-  LogFormat.INTERFACE_ID,
-  LogFormat.TRAFFIC_TYPE,
-  LogFormat.SRC_ADDR,
-  LogFormat.SRC_PORT,
-  LogFormat.DST_ADDR,
-  LogFormat.DST_PORT,
-  LogFormat.PKT_SRC_ADDR,
-  LogFormat.PKT_DST_ADDR,
-  LogFormat.PROTOCOL,
-  LogFormat.TCP_FLAGS,
-  LogFormat.PACKETS,
-  LogFormat.BYTES,
-  LogFormat.START_TIMESTAMP,
-  LogFormat.END_TIMESTAMP,
-  LogFormat.ACTION,
-  LogFormat.FLOW_DIRECTION,
-  LogFormat.TRAFFIC_PATH,
-  LogFormat.PKT_DST_AWS_SERVICE,
-  LogFormat.LOG_STATUS,
-];
-
 /**
  * The network of the agent perimeter (controls C4, C10, C17, C18, and the IP-literal, DNS,
  * IPv6, UDP/QUIC, neighbour-sandbox and allowed-service data-channel escape routes):
@@ -204,9 +147,9 @@ const FLOW_LOG_FORMAT = [
  */
 export class AgentNetwork extends Construct {
   /** IPv4 range of a new VPC when `cidr` is not given. */
-  public static readonly DEFAULT_CIDR = '10.64.0.0/16';
+  public static readonly DEFAULT_CIDR = DEFAULT_VPC_CIDR;
   /** Availability Zones of a new VPC when `maxAzs` is not given. */
-  public static readonly DEFAULT_MAX_AZS = 2;
+  public static readonly DEFAULT_MAX_AZS = DEFAULT_MAX_AZS;
 
   /** Names the DNS firewall lets resolve; see {@link dnsAllowlist}. */
   public static dnsAllowlist(
@@ -302,16 +245,15 @@ export class AgentNetwork extends Construct {
 
     // --- VPC and subnets --------------------------------------------------------------------
     if (props.vpc === undefined) {
-      const built = this.buildVpc(props, fail);
-      this.vpc = built;
-      const group = (name: string) => built.selectSubnets({ subnetGroupName: name }).subnets;
-      this.agentSubnets = group(SUBNET_GROUPS.agents);
-      this.proxySubnets = group(SUBNET_GROUPS.proxy);
-      this.endpointSubnets = group(SUBNET_GROUPS.endpoints);
-      this.publicSubnets = group(SUBNET_GROUPS.public);
+      const built = createNewVpc(this, props, fail);
+      this.vpc = built.vpc;
+      this.agentSubnets = built.agents;
+      this.proxySubnets = built.proxy;
+      this.endpointSubnets = built.endpoints;
+      this.publicSubnets = built.public;
     } else {
       this.vpc = props.vpc;
-      const subnets = this.existingVpcSubnets(props, props.vpc, fail);
+      const subnets = selectExistingVpcSubnets(props.vpc, props, fail);
       this.agentSubnets = subnets.agents;
       this.proxySubnets = subnets.proxy;
       this.endpointSubnets = subnets.endpoints;
@@ -329,27 +271,10 @@ export class AgentNetwork extends Construct {
     const stack = Stack.of(this);
     const env = { partition: stack.partition, region: stack.region, account: stack.account };
     const secretNames = policySecretNames(policy);
-    const s3Service = GatewayVpcEndpointAwsService.S3;
-    if (props.s3PrefixListId === undefined) {
-      this.s3PrefixListLookup = new ManagedPrefixListLookup(this, 'S3PrefixList', s3Service.name);
-      this.s3PrefixListId = this.s3PrefixListLookup.prefixListId;
-    } else {
-      if (
-        !Token.isUnresolved(props.s3PrefixListId) &&
-        !/^pl-[0-9a-f]+$/.test(props.s3PrefixListId)
-      ) {
-        fail(
-          `s3PrefixListId "${props.s3PrefixListId}" is not a prefix list id. Fix: give the id of "com.amazonaws.<region>.s3" (aws ec2 describe-managed-prefix-lists), e.g. "pl-63a5400a", or leave it out to look it up at deploy time.`,
-        );
-      }
-      this.s3PrefixListId = props.s3PrefixListId;
-    }
-    const upstreamRuleCount = portRanges(this.upstreamPorts).length + 3;
-    if (upstreamRuleCount > SG_RULES_PER_DIRECTION) {
-      fail(
-        `the policy's egress ports need ${upstreamRuleCount} outbound rules on the proxy security group, more than the ${SG_RULES_PER_DIRECTION} a security group holds. Fix: use fewer distinct ports (consecutive ports share a rule).`,
-      );
-    }
+    const prefixList = resolveS3PrefixList(this, props.s3PrefixListId, fail);
+    this.s3PrefixListLookup = prefixList.lookup;
+    this.s3PrefixListId = prefixList.id;
+    checkUpstreamRuleCount(this.upstreamPorts, fail);
     const groups = createSecurityGroups(this, {
       vpc: this.vpc,
       proxyPorts: this.proxyPorts,
@@ -365,108 +290,32 @@ export class AgentNetwork extends Construct {
     this.secretsEndpointSecurityGroup = groups.secretsEndpoint;
 
     // --- Network ACLs -----------------------------------------------------------------------
-    const cidrs = (subnets: readonly ISubnet[], what: string) =>
-      subnets.map((subnet) => {
-        try {
-          return subnet.ipv4CidrBlock;
-        } catch {
-          return fail(
-            `the ${what} subnet ${subnet.subnetId} has no known IPv4 CIDR, which the network ACLs need. Fix: import the VPC with Vpc.fromLookup, or pass the *SubnetIpv4CidrBlocks to Vpc.fromVpcAttributes.`,
-          );
-        }
-      });
-    const agentCidrs = cidrs(this.agentSubnets, 'agent');
-    const proxyCidrs = cidrs(this.proxySubnets, 'proxy');
-    const endpointCidrs = cidrs(this.endpointSubnets, 'endpoint');
-    const https = [{ from: 443, to: 443 }];
-    const endpointClients = [
-      { cidrs: agentCidrs, ports: https },
-      { cidrs: proxyCidrs, ports: https },
-    ];
-    const agentPlan = planNaclEntries({
-      connectsTo: [
-        { cidrs: proxyCidrs, ports: portRanges(this.proxyPorts) },
-        { cidrs: endpointCidrs, ports: https },
-      ],
-      acceptsFrom: sharedEndpointSubnets ? endpointClients : [],
-      outsideVpc: https,
-      vpcCidr: this.vpc.vpcCidrBlock,
-    });
-    const endpointPlan = sharedEndpointSubnets
-      ? undefined
-      : planNaclEntries({
-          connectsTo: [],
-          acceptsFrom: endpointClients,
-          vpcCidr: this.vpc.vpcCidrBlock,
-        });
-    for (const [what, plan] of [
-      ['agent', agentPlan],
-      ['endpoint', endpointPlan],
-    ] as const) {
-      if (plan === undefined) continue;
-      const most = Math.max(plan.egress.length, plan.ingress.length);
-      if (most > NACL_RULES_PER_DIRECTION) {
-        fail(
-          `the ${what} subnets' network ACL needs ${most} rules in one direction, more than the ${NACL_RULES_PER_DIRECTION} a NACL holds by default (one rule per subnet and port range). Fix: use fewer Availability Zones, keep the proxy's listener ports consecutive, or raise the "Rules per network ACL" quota and use fewer zones until it applies.`,
-        );
-      }
-    }
-    this.agentNetworkAcl = createNetworkAcl(
+    const acls = createPerimeterNetworkAcls(
       this,
-      'AgentNetworkAcl',
-      this.vpc,
-      this.agentSubnets,
-      agentPlan,
+      {
+        vpc: this.vpc,
+        agentSubnets: this.agentSubnets,
+        proxySubnets: this.proxySubnets,
+        endpointSubnets: this.endpointSubnets,
+        sharedEndpointSubnets,
+        proxyPorts: this.proxyPorts,
+      },
+      fail,
     );
-    tagTier(this.agentNetworkAcl, Tier.AGENT);
-    acknowledge(
-      this.agentNetworkAcl,
-      'AwsSolutions-VPC3',
-      'Deliberate second layer under the security groups (control C4): agent subnets may send only to the proxy subnets on the proxy ports, to the endpoints on 443 and outside the VPC (S3 gateway route only) on 443, so one security group mistake cannot open a path.',
-    );
-    this.endpointNetworkAcl =
-      endpointPlan === undefined
-        ? undefined
-        : createNetworkAcl(
-            this,
-            'EndpointNetworkAcl',
-            this.vpc,
-            this.endpointSubnets,
-            endpointPlan,
-          );
-    if (this.endpointNetworkAcl !== undefined) {
-      tagTier(this.endpointNetworkAcl, Tier.ENDPOINT);
-      acknowledge(
-        this.endpointNetworkAcl,
-        'AwsSolutions-VPC3',
-        'Deliberate second layer under the endpoint security groups (control C4): the endpoint subnets accept only 443 from the agent and proxy subnets and answer only them.',
-      );
-    }
+    this.agentNetworkAcl = acls.agent;
+    this.endpointNetworkAcl = acls.endpoint;
 
     // --- Logs -------------------------------------------------------------------------------
-    if (props.logKey === undefined) {
-      this.logKey = createLogKey(this, 'LogKey');
-    } else {
-      this.logKey = props.logKey;
-      allowCloudWatchLogs(this, props.logKey);
-    }
-    const retention = props.logRetention ?? (policy.logging.retention_days as RetentionDays);
-    this.flowLogGroup = encryptedLogGroup(this, 'FlowLogGroup', this.logKey, retention);
-    const flowLogAccess = flowLogRole(this, 'FlowLogRole', this.flowLogGroup);
-    this.flowLog = new FlowLog(this, 'FlowLog', {
-      resourceType: FlowLogResourceType.fromVpc(this.vpc),
-      destination: FlowLogDestination.toCloudWatchLogs(this.flowLogGroup, flowLogAccess.role),
-      trafficType: FlowLogTrafficType.ALL,
-      logFormat: FLOW_LOG_FORMAT,
-      maxAggregationInterval: FlowLogMaxAggregationInterval.ONE_MINUTE,
+    const logs = createNetworkLogs(this, {
+      vpc: this.vpc,
+      logKey: props.logKey,
+      retention: props.logRetention ?? (policy.logging.retention_days as RetentionDays),
     });
-    // Deliver from the first minute: the role's policy exists before the flow log.
-    this.flowLog.node.addDependency(flowLogAccess.policy);
-    this.dnsQueryLogGroup = encryptedLogGroup(this, 'DnsQueryLogGroup', this.logKey, retention);
-    this.dnsQueryLogging = new DnsQueryLogging(this, 'DnsQueryLogging', {
-      vpcId: this.vpc.vpcId,
-      logGroup: this.dnsQueryLogGroup,
-    });
+    this.logKey = logs.logKey;
+    this.flowLogGroup = logs.flowLogGroup;
+    this.flowLog = logs.flowLog;
+    this.dnsQueryLogGroup = logs.dnsQueryLogGroup;
+    this.dnsQueryLogging = logs.dnsQueryLogging;
 
     // --- DNS firewall -----------------------------------------------------------------------
     this.dnsAllowedDomains = dnsAllowlist(policy, stack.region, stack.urlSuffix, extraDomains);
@@ -478,214 +327,21 @@ export class AgentNetwork extends Construct {
     this.dnsFirewallAssociation = this.dnsFirewall.association;
 
     // --- VPC endpoints ----------------------------------------------------------------------
-    const endpoint = (
-      id: string,
-      service: IInterfaceVpcEndpointService,
-      securityGroup: ISecurityGroup,
-      statements: readonly PolicyStatement[],
-    ) => {
-      const created = new InterfaceVpcEndpoint(this, id, {
-        vpc: this.vpc,
-        service,
-        subnets: { subnets: this.endpointSubnets },
-        securityGroups: [securityGroup],
-        privateDnsEnabled: true,
-        // No implicit "443 from the whole VPC" rule: the security groups say who may connect.
-        open: false,
-      });
-      for (const statement of statements) created.addToPolicy(statement);
-      return created;
-    };
-    this.ecrApiEndpoint = endpoint(
-      'EcrApiEndpoint',
-      InterfaceVpcEndpointAwsService.ECR,
-      this.endpointSecurityGroup,
-      ecrPullStatements(env),
-    );
-    this.ecrDockerEndpoint = endpoint(
-      'EcrDockerEndpoint',
-      InterfaceVpcEndpointAwsService.ECR_DOCKER,
-      this.endpointSecurityGroup,
-      ecrPullStatements(env),
-    );
-    this.logsEndpoint = endpoint(
-      'LogsEndpoint',
-      InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
-      this.endpointSecurityGroup,
-      logsWriteStatements(env),
-    );
-    this.secretsManagerEndpoint =
-      this.secretsEndpointSecurityGroup === undefined
-        ? undefined
-        : endpoint(
-            'SecretsManagerEndpoint',
-            InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
-            this.secretsEndpointSecurityGroup,
-            secretReadStatements(env, secretNames),
-          );
-    this.s3Endpoint = new GatewayVpcEndpoint(this, 'S3Endpoint', {
+    const endpoints = createPerimeterEndpoints(this, {
       vpc: this.vpc,
-      service: s3Service,
-      subnets: [{ subnets: this.agentSubnets }],
+      endpointSubnets: this.endpointSubnets,
+      agentSubnets: this.agentSubnets,
+      endpointSecurityGroup: this.endpointSecurityGroup,
+      secretsEndpointSecurityGroup: this.secretsEndpointSecurityGroup,
+      secretNames,
+      env,
     });
-    for (const statement of ecrLayerStatements(env)) this.s3Endpoint.addToPolicy(statement);
+    this.ecrApiEndpoint = endpoints.ecrApi;
+    this.ecrDockerEndpoint = endpoints.ecrDocker;
+    this.logsEndpoint = endpoints.logs;
+    this.secretsManagerEndpoint = endpoints.secretsManager;
+    this.s3Endpoint = endpoints.s3;
 
     guardAgentSecurityGroup(this, this.agentSecurityGroup);
   }
-
-  /** A new VPC: public subnets for NAT only, then proxy, agent and endpoint subnets. */
-  private buildVpc(props: AgentNetworkProps, fail: (message: string) => never): Vpc {
-    const maxAzs = props.maxAzs ?? AgentNetwork.DEFAULT_MAX_AZS;
-    if (!Number.isInteger(maxAzs) || maxAzs < 2) {
-      fail(
-        `maxAzs is ${maxAzs}, but the perimeter needs at least 2 Availability Zones so that agents and proxy survive a zone failure. Fix: set maxAzs to 2 or more, or leave it out.`,
-      );
-    }
-    const natGateways = props.natGateways ?? maxAzs;
-    if (!Number.isInteger(natGateways) || natGateways < 1 || natGateways > maxAzs) {
-      fail(
-        `natGateways is ${natGateways}; the proxy tier needs between 1 and maxAzs (${maxAzs}) NAT gateways. Fix: leave it out for one per zone, or set 1 to save cost.`,
-      );
-    }
-    const cidr = props.cidr ?? AgentNetwork.DEFAULT_CIDR;
-    const prefix = /^\d{1,3}(?:\.\d{1,3}){3}\/(\d{1,2})$/.exec(cidr)?.[1];
-    if (prefix === undefined) {
-      fail(`cidr "${cidr}" is not an IPv4 CIDR. Fix: use e.g. "${AgentNetwork.DEFAULT_CIDR}".`);
-    }
-    const perZone = Object.values(SUBNET_MASKS).reduce((sum, mask) => sum + 2 ** (32 - mask), 0);
-    if (perZone * maxAzs > 2 ** (32 - Number(prefix))) {
-      fail(
-        `cidr "${cidr}" is too small for ${maxAzs} Availability Zones (each needs ${perZone} addresses). Fix: use a /17 for two zones or a /16 (the default, "${AgentNetwork.DEFAULT_CIDR}") for up to six.`,
-      );
-    }
-    const vpc = new Vpc(this, 'Vpc', {
-      ipAddresses: IpAddresses.cidr(cidr),
-      maxAzs,
-      natGateways,
-      natGatewaySubnets: { subnetGroupName: SUBNET_GROUPS.public },
-      // The default security group allows everything between its members; strip its rules.
-      restrictDefaultSecurityGroup: true,
-      subnetConfiguration: [
-        {
-          name: SUBNET_GROUPS.public,
-          subnetType: SubnetType.PUBLIC,
-          cidrMask: SUBNET_MASKS.public,
-          // Only NAT gateways live here, and they use Elastic IPs.
-          mapPublicIpOnLaunch: false,
-        },
-        {
-          name: SUBNET_GROUPS.proxy,
-          subnetType: SubnetType.PRIVATE_WITH_EGRESS,
-          cidrMask: SUBNET_MASKS.proxy,
-        },
-        {
-          name: SUBNET_GROUPS.agents,
-          subnetType: SubnetType.PRIVATE_ISOLATED,
-          cidrMask: SUBNET_MASKS.agents,
-        },
-        {
-          name: SUBNET_GROUPS.endpoints,
-          subnetType: SubnetType.PRIVATE_ISOLATED,
-          cidrMask: SUBNET_MASKS.endpoints,
-        },
-      ],
-    });
-    for (const subnet of vpc.publicSubnets) {
-      const route = subnet.node.findChild('DefaultRoute');
-      for (const pack of ['NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321']) {
-        acknowledge(
-          route,
-          `${pack}-VPCNoUnrestrictedRouteToIGW`,
-          'Public subnet that holds only a NAT gateway of the proxy tier, which needs this default route to the internet gateway. Nothing else runs here (no public IPs on launch), and the agent subnets have no route to it.',
-        );
-      }
-    }
-    return vpc;
-  }
-
-  /** Checks and selects the subnets of an existing VPC. */
-  private existingVpcSubnets(
-    props: AgentNetworkProps,
-    vpc: IVpc,
-    fail: (message: string) => never,
-  ): { agents: ISubnet[]; proxy: ISubnet[]; endpoints: ISubnet[] } {
-    const missing = [
-      props.agentSubnets === undefined ? 'agentSubnets' : undefined,
-      props.proxySubnets === undefined ? 'proxySubnets' : undefined,
-    ].filter((name) => name !== undefined);
-    if (missing.length > 0) {
-      fail(
-        `an existing VPC (${vpc.node.path}) was given without ${missing.join(' and ')}. Fix: pass agentSubnets (isolated subnets, e.g. { subnetType: SubnetType.PRIVATE_ISOLATED }) and proxySubnets (private subnets with a NAT route, e.g. { subnetType: SubnetType.PRIVATE_WITH_EGRESS }).`,
-      );
-    }
-    const newVpcOnly = (['maxAzs', 'cidr', 'natGateways'] as const).filter(
-      (name) => props[name] !== undefined,
-    );
-    if (newVpcOnly.length > 0) {
-      fail(
-        `${newVpcOnly.join(', ')} only apply to a new VPC, but an existing VPC was given. Fix: remove ${newVpcOnly.join(', ')}, or remove vpc.`,
-      );
-    }
-    const select = (selection: SubnetSelection | undefined, what: string) => {
-      const subnets = vpc.selectSubnets(selection).subnets;
-      if (subnets.length === 0) fail(`the ${what} subnet selection matches no subnets.`);
-      const zones = new Set(subnets.map((s) => s.availabilityZone));
-      if (zones.size < 2) {
-        fail(
-          `the ${what} subnets (${subnets.map((s) => s.subnetId).join(', ')}) are in ${zones.size} Availability Zone; the perimeter needs at least 2. Fix: select subnets in two or more zones.`,
-        );
-      }
-      return subnets;
-    };
-    const agents = select(props.agentSubnets, 'agent');
-    const proxy = select(props.proxySubnets, 'proxy');
-    const endpoints =
-      props.endpointSubnets === undefined ? agents : select(props.endpointSubnets, 'endpoint');
-
-    const ids = (subnets: readonly ISubnet[]) => new Set(subnets.map((s) => s.subnetId));
-    const isolated = ids(vpc.isolatedSubnets);
-    const notIsolated = agents.filter((s) => !isolated.has(s.subnetId)).map((s) => s.subnetId);
-    if (notIsolated.length > 0) {
-      fail(
-        `agent subnets must be isolated (no route to an internet, NAT, transit or egress-only gateway), but ${notIsolated.join(', ')} ${notIsolated.length === 1 ? 'is' : 'are'} not among the VPC's isolated subnets. Fix: select isolated subnets, e.g. { subnetType: SubnetType.PRIVATE_ISOLATED }.`,
-      );
-    }
-    const privateIds = ids(vpc.privateSubnets);
-    const notPrivate = proxy.filter((s) => !privateIds.has(s.subnetId)).map((s) => s.subnetId);
-    if (notPrivate.length > 0) {
-      fail(
-        `proxy subnets must be private subnets with a NAT route, but ${notPrivate.join(', ')} ${notPrivate.length === 1 ? 'is' : 'are'} not. Fix: select { subnetType: SubnetType.PRIVATE_WITH_EGRESS }.`,
-      );
-    }
-    const overlap = (a: readonly ISubnet[], b: readonly ISubnet[]) => {
-      const other = ids(b);
-      return a.filter((s) => other.has(s.subnetId)).map((s) => s.subnetId);
-    };
-    const agentProxy = overlap(agents, proxy);
-    if (agentProxy.length > 0) {
-      fail(
-        `subnets ${agentProxy.join(', ')} are selected for both agents and proxy; agents must not share a subnet with anything that has a way out. Fix: select disjoint subnets.`,
-      );
-    }
-    if (!sameSubnets(endpoints, agents)) {
-      const shared = [...overlap(endpoints, agents), ...overlap(endpoints, proxy)];
-      if (shared.length > 0) {
-        fail(
-          `endpoint subnets must be exactly the agent subnets or share no subnet with agents or proxy, but ${shared.join(', ')} ${shared.length === 1 ? 'is' : 'are'} shared. Fix: leave endpointSubnets out, or select dedicated isolated subnets.`,
-        );
-      }
-      const notIsolatedEndpoints = endpoints.filter((s) => !isolated.has(s.subnetId));
-      if (notIsolatedEndpoints.length > 0) {
-        fail(
-          `endpoint subnets must be isolated, but ${notIsolatedEndpoints.map((s) => s.subnetId).join(', ')} ${notIsolatedEndpoints.length === 1 ? 'is' : 'are'} not. Fix: select isolated subnets.`,
-        );
-      }
-    }
-    return { agents, proxy, endpoints };
-  }
-}
-
-function sameSubnets(a: readonly ISubnet[], b: readonly ISubnet[]): boolean {
-  const ids = new Set(a.map((s) => s.subnetId));
-  return a.length === b.length && b.every((s) => ids.has(s.subnetId));
 }
