@@ -9,7 +9,7 @@ import {
   sameRef,
 } from '../pulumi/plan/facts.js';
 import type { ExportedResource, GcpPlan, StackExport } from '../pulumi/plan/types.js';
-import { GCP } from './helpers/pulumi-plan.js';
+import { asStackExport, GCP } from './helpers/pulumi-plan.js';
 
 /*
  * gcpPlanToNetworkFacts: the plain data a containment verifier reads, from an offline plan and
@@ -37,36 +37,17 @@ beforeAll(async () => {
 });
 
 /** The plan as `pulumi stack export` would show it, with `edit` applied to each resource. */
+/** The plan as a stack export (see `asStackExport`), with `edit` applied to each resource. */
 function asExport(
   edit: (r: ExportedResource) => ExportedResource | undefined = (r) => r,
 ): StackExport {
-  const selfLink = (id: string | null): JsonObject =>
-    id === null ? {} : { selfLink: `https://www.googleapis.com/compute/v1/${id}` };
-  const resources: ExportedResource[] = [
-    {
-      urn: 'urn:pulumi:dev::agent-perimeter::pulumi:pulumi:Stack::agent-perimeter-dev',
-      type: 'pulumi:pulumi:Stack',
-    },
-    {
-      urn: 'urn:pulumi:dev::agent-perimeter::pulumi:providers:gcp::default_9_37_0',
-      type: 'pulumi:providers:gcp',
-      custom: true,
-      id: 'provider-id',
-    },
-    ...plan.resources.map((r) => ({
-      urn: r.urn,
-      type: r.type,
-      custom: r.custom,
-      ...(r.id === null ? {} : { id: r.id }),
-      ...(r.parent === null ? {} : { parent: r.parent }),
-      inputs: r.inputs,
-      outputs: { ...r.inputs, ...selfLink(r.type.startsWith('gcp:compute/') ? r.id : null) },
-    })),
-  ];
+  const exported = asStackExport(plan);
   return {
-    version: 3,
+    ...exported,
     deployment: {
-      resources: resources.map(edit).filter((r): r is ExportedResource => r !== undefined),
+      resources: (exported.deployment.resources ?? [])
+        .map(edit)
+        .filter((r): r is ExportedResource => r !== undefined),
     },
   };
 }
