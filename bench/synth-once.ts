@@ -1,13 +1,6 @@
 // One cold synth in a fresh process, for bench/synth.ts: `tsx bench/synth-once.ts bare|full DIR`.
-import { App, Stack } from 'aws-cdk-lib';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { buildCdkApp } from '../bin/cdk-app.js';
+import { synthBareVpcApp, synthFullApp } from './synth-apps.js';
 
-const [which, outdir] = process.argv.slice(2);
-if (which === 'bare') {
-  const app = new App({ outdir });
-  new ec2.Vpc(new Stack(app, 'Bare'), 'Vpc', { maxAzs: 2 });
-  app.synth();
-} else {
-  buildCdkApp({ ...(outdir === undefined ? {} : { outdir }) }).app.synth();
-}
+const [which, outdir = 'cdk.out'] = process.argv.slice(2);
+if (which === 'bare') synthBareVpcApp(outdir);
+else synthFullApp(outdir);

@@ -2,10 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { buildCdkApp } from '../bin/cdk-app.js';
 import { type Measurement, report, time } from './harness.js';
+import { synthBareVpcApp, synthFullApp } from './synth-apps.js';
 
 /*
  * Wall time of a full synth (build the app, render and validate the Envoy config, synthesize
@@ -17,16 +15,6 @@ const RUNS = 3;
 const scratch = mkdtempSync(join(tmpdir(), 'agent-perimeter-bench-'));
 let n = 0;
 const outdir = () => join(scratch, String(n++));
-
-function bareVpcApp(): void {
-  const app = new App({ outdir: outdir() });
-  new ec2.Vpc(new Stack(app, 'Bare'), 'Vpc', { maxAzs: 2 });
-  app.synth();
-}
-
-function fullApp(): void {
-  buildCdkApp({ outdir: outdir() }).app.synth();
-}
 
 /** A cold synth in a fresh process (what `npm run synth` costs), including Node start-up. */
 function coldProcess(which: 'bare' | 'full'): void {
@@ -57,8 +45,8 @@ report(
 );
 
 const warm: Measurement[] = [
-  { name: 'bare one-VPC CDK app', ms: time(bareVpcApp, RUNS), runs: RUNS },
-  { name: 'agent-perimeter full stack', ms: time(fullApp, RUNS), runs: RUNS },
+  { name: 'bare one-VPC CDK app', ms: time(() => synthBareVpcApp(outdir()), RUNS), runs: RUNS },
+  { name: 'agent-perimeter full stack', ms: time(() => synthFullApp(outdir()), RUNS), runs: RUNS },
 ];
 report('Warm synth in one process (after a first synth)', warm, 'bare one-VPC CDK app');
 rmSync(scratch, { recursive: true, force: true });
