@@ -3,6 +3,7 @@ import { checkPolicyCommand } from './check-policy.js';
 import type { Command } from './command.js';
 import { localCommand } from './local.js';
 import { planGcpCommand } from './plan-gcp.js';
+import { probeCommand } from './probe.js';
 import { renderProxyCommand } from './render-proxy.js';
 import { schemaCommand } from './schema.js';
 import { synthCommand } from './synth.js';
@@ -13,6 +14,7 @@ import { verifyCommand } from './verify.js';
 export const commands: readonly Command[] = [
   synthCommand,
   verifyCommand,
+  probeCommand,
   planGcpCommand,
   checkPolicyCommand,
   renderProxyCommand,

@@ -14,6 +14,16 @@ const KEY_PATTERNS: readonly [RegExp, string][] = [
   [/-----BEGIN [A-Z ]*PRIVATE KEY-----/, 'a private key'],
 ];
 
+/**
+ * The well-known credential format `value` starts with ("an AWS access key ID"), else
+ * undefined. Unlike {@link looksLikeSecret} it never guesses from randomness, so it suits
+ * text full of ids (environments, HTTP bodies).
+ */
+export function knownCredentialFormat(value: string): string | undefined {
+  for (const [pattern, what] of KEY_PATTERNS) if (pattern.test(value)) return what;
+  return undefined;
+}
+
 /** Shannon entropy in bits per character. */
 export function entropy(text: string): number {
   const counts = new Map<string, number>();
@@ -32,7 +42,8 @@ export function entropy(text: string): number {
  * (how people name things) pass; a long random-looking run of letters and digits does not.
  */
 export function looksLikeSecret(value: string): string | undefined {
-  for (const [pattern, what] of KEY_PATTERNS) if (pattern.test(value)) return what;
+  const known = knownCredentialFormat(value);
+  if (known !== undefined) return known;
   const runs = value.split(/[-_/.:@ ]+/);
   const random = runs.some(
     (run) => run.length >= 20 && /[0-9]/.test(run) && /[A-Za-z]/.test(run) && entropy(run) >= 3.5,

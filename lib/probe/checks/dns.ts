@@ -1,0 +1,148 @@
+import { lookup } from 'node:dns/promises';
+import {
+  blocked,
+  escaped,
+  type Planned,
+  type PlannedCheck,
+  type ProbeContext,
+  type Verdict,
+} from '../check.js';
+import { describeCode, errorCode } from '../net/errors.js';
+import { dnsId, dnsQuery, parseDnsResponse, rcodeName } from '../net/payloads.js';
+import { dial } from '../net/tcp.js';
+import { udpExchange } from '../net/udp.js';
+import type { Endpoint } from '../targets.js';
+
+/** The name the probe's canary lookup asks for: unique per run. */
+export function canaryName(ctx: ProbeContext): string | undefined {
+  const domain = ctx.targets.canary_domain;
+  return domain === undefined ? undefined : `${ctx.nonce}.${domain}`;
+}
+
+/** The system resolver (getaddrinfo: what programs use), bounded by the probe's timeout. */
+async function resolve(
+  name: string,
+  timeoutMs: number,
+): Promise<{ addresses: string[] } | { code: string }> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<{ code: string }>((done) => {
+    timer = setTimeout(() => done({ code: 'ETIMEDOUT' }), timeoutMs);
+  });
+  const answer = lookup(name, { all: true, verbatim: true }).then(
+    (list) => ({ addresses: list.map((a) => a.address) }),
+    (error: unknown) => ({ code: errorCode(error) }),
+  );
+  try {
+    return await Promise.race([answer, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function notResolved(code: string, timeoutMs: number): string {
+  if (code === 'ENOTFOUND') return 'does not resolve (NXDOMAIN or no address)';
+  return `does not resolve: ${describeCode(code, timeoutMs)}`;
+}
+
+function resolverUdp(ctx: ProbeContext, endpoint: Endpoint, name: string): PlannedCheck {
+  const timeout = ctx.targets.timeout_ms;
+  return {
+    name: 'dns-resolver-udp',
+    target: endpoint.text,
+    run: async (): Promise<Verdict> => {
+      const id = dnsId();
+      const result = await udpExchange(
+        endpoint.address,
+        endpoint.port,
+        endpoint.family,
+        dnsQuery(name, id),
+        timeout,
+      );
+      if (result.kind === 'answer') {
+        const answer = parseDnsResponse(result.data, id);
+        return escaped(
+          answer === undefined
+            ? `${result.bytes} byte(s) came back from the resolver`
+            : `the resolver answered ${name} directly (${rcodeName(answer.rcode)}, ${answer.answers} answer(s)): DNS leaves without the DNS firewall`,
+        );
+      }
+      if (result.kind === 'silent') return blocked(`no answer within ${timeout} ms`);
+      if (result.code === 'ECONNREFUSED')
+        return escaped('an ICMP unreachable came back: datagrams reach this resolver');
+      return blocked(describeCode(result.code, timeout));
+    },
+  };
+}
+
+function resolverTcp(ctx: ProbeContext, endpoint: Endpoint): PlannedCheck {
+  const timeout = ctx.targets.timeout_ms;
+  return {
+    name: 'dns-resolver-tcp',
+    target: endpoint.text,
+    run: async (): Promise<Verdict> => {
+      const result = await dial(endpoint.address, endpoint.port, timeout);
+      if (result.ok) {
+        result.socket.destroy();
+        return escaped('connected to the resolver over TCP directly');
+      }
+      if (result.code === 'ECONNREFUSED')
+        return escaped('a TCP reset came back: packets reach this resolver');
+      return blocked(describeCode(result.code, timeout));
+    },
+  };
+}
+
+/**
+ * DNS as a way out: public resolvers asked directly (UDP and TCP), a name outside the
+ * allowlist through the system resolver, and a unique name under the canary domain, which
+ * must never reach that domain's authoritative server.
+ */
+export function dnsChecks(ctx: ProbeContext): Planned {
+  const timeout = ctx.targets.timeout_ms;
+  const canary = canaryName(ctx);
+  const asked = canary ?? ctx.targets.denied_name;
+  const checks: PlannedCheck[] = [
+    ...ctx.targets.resolvers.map((e) => resolverUdp(ctx, e, asked)),
+    ...ctx.targets.resolvers.map((e) => resolverTcp(ctx, e)),
+    {
+      name: 'dns-denied-name',
+      target: ctx.targets.denied_name,
+      run: async () => {
+        const result = await resolve(ctx.targets.denied_name, timeout);
+        if ('addresses' in result)
+          return escaped(
+            `resolved to ${result.addresses.join(', ')}: the resolver answers names outside the allowlist`,
+          );
+        return blocked(notResolved(result.code, timeout));
+      },
+    },
+  ];
+  if (canary === undefined) {
+    return {
+      checks,
+      skipped: [
+        {
+          name: 'dns-canary',
+          target: '-',
+          reason:
+            'no canary_domain in the targets; set one whose authoritative server you watch to prove no query leaves',
+        },
+      ],
+    };
+  }
+  checks.push({
+    name: 'dns-canary',
+    target: canary,
+    run: async () => {
+      const result = await resolve(canary, timeout);
+      if ('addresses' in result)
+        return escaped(
+          `resolved to ${result.addresses.join(', ')}: the query reached the authoritative server of ${ctx.targets.canary_domain} (its query log shows ${ctx.nonce})`,
+        );
+      return blocked(
+        `${notResolved(result.code, timeout)}; to be sure, ${ctx.nonce} must not appear in the query log of ${ctx.targets.canary_domain}`,
+      );
+    },
+  });
+  return { checks, skipped: [] };
+}

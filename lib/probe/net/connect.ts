@@ -1,0 +1,108 @@
+import type * as net from 'node:net';
+import { dial } from './tcp.js';
+
+export interface ProxyAddress {
+  readonly host: string;
+  readonly port: number;
+  readonly text: string;
+}
+
+export type ConnectOutcome =
+  /** The proxy could not be reached at all. */
+  | { readonly kind: 'unreachable'; readonly code: string }
+  /** The proxy answered; with a 2xx the tunnel is open on `socket`. */
+  | {
+      readonly kind: 'response';
+      readonly status: number;
+      readonly body: string;
+      readonly socket?: net.Socket;
+    }
+  /** The proxy closed the connection, or said nothing, before any response. */
+  | { readonly kind: 'no-response'; readonly code: string };
+
+const MAX_HEAD = 16 * 1024;
+const MAX_BODY = 2048;
+
+/**
+ * Sends `CONNECT authority` to the forward proxy and reads its answer. On a 2xx the socket is
+ * handed back paused, with any bytes after the response head pushed back, ready for whatever
+ * the check sends through the tunnel. Never rejects.
+ */
+export async function proxyConnect(
+  proxy: ProxyAddress,
+  target: string,
+  timeoutMs: number,
+): Promise<ConnectOutcome> {
+  const dialled = await dial(proxy.host, proxy.port, timeoutMs);
+  if (!dialled.ok) return { kind: 'unreachable', code: dialled.code };
+  const { socket } = dialled;
+  return new Promise((resolve) => {
+    let buffer = Buffer.alloc(0);
+    let head: { status: number; length: number | undefined; bodyStart: number } | undefined;
+    let settled = false;
+    const finish = (outcome: ConnectOutcome, keep = false) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.removeListener('data', onData);
+      socket.removeListener('close', onClose);
+      if (!keep) socket.destroy();
+      resolve(outcome);
+    };
+    const respond = () => {
+      if (head === undefined) return;
+      const body = buffer.subarray(head.bodyStart, head.bodyStart + MAX_BODY).toString('latin1');
+      finish({ kind: 'response', status: head.status, body });
+    };
+    const onData = (chunk: Buffer) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      if (head === undefined) {
+        const end = buffer.indexOf('\r\n\r\n');
+        if (end < 0) {
+          if (buffer.length > MAX_HEAD) finish({ kind: 'no-response', code: 'EPROTO' });
+          return;
+        }
+        const text = buffer.subarray(0, end).toString('latin1');
+        const status = Number(/^HTTP\/\d(?:\.\d)? (\d{3})/.exec(text)?.[1] ?? Number.NaN);
+        if (!Number.isFinite(status)) {
+          finish({ kind: 'no-response', code: 'EPROTO' });
+          return;
+        }
+        const length = /\r\ncontent-length:\s*(\d+)/i.exec(text)?.[1];
+        head = {
+          status,
+          length: length === undefined ? undefined : Number(length),
+          bodyStart: end + 4,
+        };
+        if (status >= 200 && status < 300) {
+          socket.pause();
+          const rest = buffer.subarray(head.bodyStart);
+          if (rest.length > 0) socket.unshift(rest);
+          finish({ kind: 'response', status, body: '', socket }, true);
+          return;
+        }
+      }
+      const have = buffer.length - head.bodyStart;
+      if (have >= Math.min(head.length ?? MAX_BODY, MAX_BODY)) respond();
+    };
+    const onClose = () => {
+      if (head !== undefined) respond();
+      else finish({ kind: 'no-response', code: 'ECONNRESET' });
+    };
+    const timer = setTimeout(() => {
+      if (head !== undefined) respond();
+      else finish({ kind: 'no-response', code: 'ETIMEDOUT' });
+    }, timeoutMs);
+    socket.on('data', onData);
+    socket.on('close', onClose);
+    socket.write(
+      `CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\nUser-Agent: agent-perimeter-probe\r\n\r\n`,
+    );
+  });
+}
+
+/** The first line of a proxy's refusal body, for reports. */
+export function firstLine(body: string): string {
+  const line = body.split('\n')[0]?.trim() ?? '';
+  return line.length > 160 ? `${line.slice(0, 157)}...` : line;
+}
