@@ -6,6 +6,7 @@ import { addCompliancePacks } from '../cdk/nag.js';
 import { AgentPerimeterChecks } from '../cdk/nag-rules/index.js';
 import { AgentPerimeterStack } from '../cdk/stack/index.js';
 import { loadPolicy, type Policy, proxyPorts } from '../lib/policy/index.js';
+import { parseProbeDeployment } from '../lib/probe/deploy.js';
 import { renderCheckedProxyConfig } from '../proxy/index.js';
 
 export interface CdkAppOptions {
@@ -43,8 +44,14 @@ export function buildCdkApp(options: CdkAppOptions = {}): CdkApp {
   const fromContext = app.node.tryGetContext('policy') as string | undefined;
   const policyFile = resolve(options.policyFile ?? fromContext ?? 'agent-perimeter.yaml');
   let policy: Policy;
+  let probe: ReturnType<typeof parseProbeDeployment>;
   try {
     policy = loadPolicy(policyFile);
+    // `-c agent-perimeter:probe=false` turns the egress probe off; a JSON object adjusts it.
+    probe = parseProbeDeployment(
+      app.node.tryGetContext('agent-perimeter:probe'),
+      'CDK context agent-perimeter:probe',
+    );
   } catch (error) {
     // App creates its output directory eagerly; leave nothing behind for a bad policy.
     if (createdOutdir) rmSync(app.outdir, { recursive: true, force: true });
@@ -52,6 +59,7 @@ export function buildCdkApp(options: CdkAppOptions = {}): CdkApp {
   }
   const stack = new AgentPerimeterStack(app, stackName(policy), {
     policy,
+    probe: probe.enabled ? probe : false,
     envoyConfig: renderCheckedProxyConfig(policy),
     env: {
       account: process.env.CDK_DEFAULT_ACCOUNT,

@@ -174,7 +174,8 @@ describe('agent task definitions', () => {
       expect(tagValue(td, 'agent-perimeter:agent')).toBe(workload.profile.name);
     }
     const agentTaskDefinitions = resourcesOfType(template, 'AWS::ECS::TaskDefinition').filter(
-      ([, r]) => tagValue(r, TIER_TAG_KEY) === 'agent',
+      ([, r]) =>
+        tagValue(r, TIER_TAG_KEY) === 'agent' && tagValue(r, 'agent-perimeter:role') !== 'probe',
     );
     expect(agentTaskDefinitions).toHaveLength(2);
   });

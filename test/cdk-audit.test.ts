@@ -212,6 +212,8 @@ describe('streaming the logs into the bucket', () => {
     ['proxy', proxy.logGroup],
     ['flow', network.flowLogGroup],
     ['dns', network.dnsQueryLogGroup],
+    // The egress probe's reports (ProbeTask, on by default).
+    ['probe', (stack.probe as NonNullable<typeof stack.probe>).workload.logGroup],
   ] as const;
 
   it('keeps every log group KMS-encrypted with the policy retention', () => {
@@ -280,7 +282,7 @@ describe('streaming the logs into the bucket', () => {
     );
     const [put] = statements(p(audit.subscriptionPolicy).PolicyDocument);
     expect(put?.Action).toEqual(['firehose:PutRecord', 'firehose:PutRecordBatch']);
-    expect(list(put?.Resource)).toHaveLength(3);
+    expect(list(put?.Resource)).toHaveLength(sources.length);
   });
 
   it("limits Firehose's object wildcards to the sources' prefixes", () => {
@@ -301,6 +303,8 @@ describe('streaming the logs into the bucket', () => {
       '<bucket>/errors/flow/*',
       '<bucket>/dns/*',
       '<bucket>/errors/dns/*',
+      '<bucket>/probe/*',
+      '<bucket>/errors/probe/*',
     ]);
     for (const s of doc) expect(list(s.Action).some((a) => a.includes('*'))).toBe(false);
   });
@@ -368,7 +372,7 @@ describe('alarms', () => {
   });
 
   it('alarms when a delivery stream stops reaching the bucket', () => {
-    for (const name of ['proxy', 'flow', 'dns']) {
+    for (const name of ['proxy', 'flow', 'dns', 'probe']) {
       expect(alarm(`${name}Delivery`)).toMatchObject({
         Namespace: 'AWS/Firehose',
         MetricName: 'DeliveryToS3.DataFreshness',
@@ -497,9 +501,9 @@ describe('compliance', () => {
   it('every audit acknowledgement matches a finding on the resource it sits on', () => {
     expect(unusedAcknowledgements(audit)).toEqual([]);
     const ids = acknowledgementsUnder(audit).map((a) => `${a.path.split('/').at(-2)} ${a.id}`);
-    expect(ids.filter((id) => id.includes('IAM5'))).toHaveLength(6);
+    expect(ids.filter((id) => id.includes('IAM5'))).toHaveLength(8);
     expect(ids.filter((id) => id.includes('S3BucketReplicationEnabled'))).toHaveLength(6);
     expect(ids.filter((id) => id.includes('S3DefaultEncryptionKMS'))).toHaveLength(3);
-    expect(ids).toHaveLength(15);
+    expect(ids).toHaveLength(17);
   });
 });

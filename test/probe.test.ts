@@ -76,7 +76,7 @@ describe('probe targets', () => {
       't.json',
     );
     expect(t.canary_domain).toBe('canary.example.com');
-    expect(t.allowed_host.text).toBe('github.com:443');
+    expect(t.allowed_host?.text).toBe('github.com:443');
     expect(t.denied_name).toBe('example.com');
   });
 

@@ -60,6 +60,11 @@ export interface AgentWorkloadProps {
    * @default true
    */
   readonly prepareScratch?: boolean;
+  /**
+   * Task definition family.
+   * @default `agent-perimeter-<policy name>-<profile name>`
+   */
+  readonly family?: string;
 }
 
 /**
@@ -148,7 +153,7 @@ export class AgentWorkload extends Construct {
     }
 
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
-      family: `agent-perimeter-${policy.name}-${profile.name}`,
+      family: props.family ?? `agent-perimeter-${policy.name}-${profile.name}`,
       cpu: this.size.cpu,
       memoryLimitMiB: this.size.memoryMiB,
       ...(this.size.ephemeralStorageGiB === undefined

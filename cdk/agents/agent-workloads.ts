@@ -63,12 +63,10 @@ export class AgentWorkloads extends Construct {
   readonly cluster: ecs.ICluster;
   /** One workload per profile, keyed by profile name. */
   readonly workloads: Readonly<Record<string, AgentWorkload>>;
-  /** The pull-through cache rule for public.ecr.aws; undefined when no image needs it. */
-  readonly pullThroughCacheRule: ecr.CfnPullThroughCacheRule | undefined;
-  /** Pull-through cache repositories, keyed by repository name. */
-  readonly cacheRepositories: Readonly<Record<string, ecr.Repository>>;
   /** Prefix of the pull-through cache repositories. */
   readonly pullThroughCachePrefix: string;
+  private cacheRule: ecr.CfnPullThroughCacheRule | undefined;
+  private readonly repositories: Record<string, ecr.Repository> = {};
 
   constructor(scope: Construct, id: string, props: AgentWorkloadsProps) {
     super(scope, id);
@@ -95,7 +93,8 @@ export class AgentWorkloads extends Construct {
       parseAgentImage(profile.image, `agents[${i}].image`),
     );
     images.forEach((image, i) => {
-      if (image.kind === 'private-ecr') checkSameAccountAndRegion(this, image, i);
+      if (image.kind === 'private-ecr')
+        checkSameAccountAndRegion(this, image, `agents[${i}].image`);
     });
 
     this.cluster =
@@ -105,37 +104,7 @@ export class AgentWorkloads extends Construct {
         containerInsightsV2: ecs.ContainerInsights.ENABLED,
       });
 
-    const publicImages = images.filter((i): i is EcrPublicImage => i.kind === 'ecr-public');
-    this.pullThroughCacheRule =
-      publicImages.length === 0
-        ? undefined
-        : new ecr.CfnPullThroughCacheRule(this, 'EcrPublicCache', {
-            ecrRepositoryPrefix: prefix,
-            upstreamRegistryUrl: ECR_PUBLIC_REGISTRY,
-          });
-    const repositories: Record<string, ecr.Repository> = {};
-    for (const image of publicImages) {
-      const name = cacheRepositoryName(prefix, image);
-      if (repositories[name] !== undefined) continue;
-      const repository = new ecr.Repository(this, `Cache-${image.upstreamRepository}`, {
-        repositoryName: name,
-        // Pull-through cache refreshes tags from upstream, so tags must stay mutable.
-        imageTagMutability: ecr.TagMutability.MUTABLE,
-        imageScanOnPush: true,
-        encryption: ecr.RepositoryEncryption.AES_256,
-        lifecycleRules: [
-          { description: 'Keep the 10 most recent cached images', maxImageCount: 10 },
-        ],
-        // A cache: everything in it can be pulled again from upstream.
-        removalPolicy: RemovalPolicy.DESTROY,
-        emptyOnDelete: true,
-      });
-      if (this.pullThroughCacheRule !== undefined) {
-        repository.node.addDependency(this.pullThroughCacheRule);
-      }
-      repositories[name] = repository;
-    }
-    this.cacheRepositories = repositories;
+    for (const image of images) if (image.kind === 'ecr-public') this.cacheRepository(image);
 
     const workloads: Record<string, AgentWorkload> = {};
     policy.agents.forEach((profile, i) => {
@@ -155,6 +124,55 @@ export class AgentWorkloads extends Construct {
     this.workloads = workloads;
   }
 
+  /** The pull-through cache rule for public.ecr.aws; undefined when no image needs it. */
+  get pullThroughCacheRule(): ecr.CfnPullThroughCacheRule | undefined {
+    return this.cacheRule;
+  }
+
+  /** Pull-through cache repositories, keyed by repository name. */
+  get cacheRepositories(): Readonly<Record<string, ecr.Repository>> {
+    return { ...this.repositories };
+  }
+
+  /**
+   * Resolves one more image the way the agents' images are (e.g. the egress probe's, which
+   * runs in the agent subnets too): private ECR in this account and region as it is, ECR
+   * Public through the pull-through cache, whose rule and repository are created if needed.
+   * `where` names the setting for messages.
+   */
+  resolveImage(image: string, where: string): AgentImageRef {
+    const parsed = parseAgentImage(image, where);
+    if (parsed.kind === 'private-ecr') checkSameAccountAndRegion(this, parsed, where);
+    else this.cacheRepository(parsed);
+    return this.imageRef(parsed, this.pullThroughCachePrefix);
+  }
+
+  /** The pull-through cache repository of an ECR Public image, created on first use. */
+  private cacheRepository(image: EcrPublicImage): ecr.Repository {
+    const prefix = this.pullThroughCachePrefix;
+    const name = cacheRepositoryName(prefix, image);
+    const existing = this.repositories[name];
+    if (existing !== undefined) return existing;
+    this.cacheRule ??= new ecr.CfnPullThroughCacheRule(this, 'EcrPublicCache', {
+      ecrRepositoryPrefix: prefix,
+      upstreamRegistryUrl: ECR_PUBLIC_REGISTRY,
+    });
+    const repository = new ecr.Repository(this, `Cache-${image.upstreamRepository}`, {
+      repositoryName: name,
+      // Pull-through cache refreshes tags from upstream, so tags must stay mutable.
+      imageTagMutability: ecr.TagMutability.MUTABLE,
+      imageScanOnPush: true,
+      encryption: ecr.RepositoryEncryption.AES_256,
+      lifecycleRules: [{ description: 'Keep the 10 most recent cached images', maxImageCount: 10 }],
+      // A cache: everything in it can be pulled again from upstream.
+      removalPolicy: RemovalPolicy.DESTROY,
+      emptyOnDelete: true,
+    });
+    repository.node.addDependency(this.cacheRule);
+    this.repositories[name] = repository;
+    return repository;
+  }
+
   private imageRef(image: AgentImage, prefix: string): AgentImageRef {
     const stack = Stack.of(this);
     if (image.kind === 'private-ecr') {
@@ -170,7 +188,7 @@ export class AgentWorkloads extends Construct {
         pullThrough: false,
       };
     }
-    const repository = this.cacheRepositories[cacheRepositoryName(prefix, image)] as ecr.Repository;
+    const repository = this.repositories[cacheRepositoryName(prefix, image)] as ecr.Repository;
     return {
       imageUri: repository.repositoryUriForTagOrDigest(image.tagOrDigest),
       repositoryArn: repository.repositoryArn,
@@ -180,7 +198,7 @@ export class AgentWorkloads extends Construct {
 }
 
 /** A private ECR image must live in the stack's own account and region (endpoint policies). */
-function checkSameAccountAndRegion(scope: Construct, image: AgentImage, index: number): void {
+function checkSameAccountAndRegion(scope: Construct, image: AgentImage, where: string): void {
   if (image.kind !== 'private-ecr') return;
   const stack = Stack.of(scope);
   const mismatches = [
@@ -193,13 +211,13 @@ function checkSameAccountAndRegion(scope: Construct, image: AgentImage, index: n
   ].filter((m) => m !== undefined);
   if (mismatches.length > 0) {
     throw new AgentWorkloadError(
-      `agents[${index}].image "${image.image}" is in ${mismatches.join(' and ')}. Agents pull only through this VPC's ECR endpoints, whose policy admits this account's repositories in this region. Fix: replicate the image to ECR in the stack's account and region (ECR replication or a pull-through cache) and use that URI.`,
+      `${where} "${image.image}" is in ${mismatches.join(' and ')}. Agents pull only through this VPC's ECR endpoints, whose policy admits this account's repositories in this region. Fix: replicate the image to ECR in the stack's account and region (ECR replication or a pull-through cache) and use that URI.`,
     );
   }
   if (Token.isUnresolved(stack.account) || Token.isUnresolved(stack.region)) {
     Annotations.of(scope).addWarningV2(
       'agent-perimeter:agent-image-account',
-      `agents[${index}].image is in account ${image.account}, region ${image.region}; the stack is environment-agnostic, so this cannot be checked at synth time. Agents can pull only from the account and region the stack is deployed to.`,
+      `${where} is in account ${image.account}, region ${image.region}; the stack is environment-agnostic, so this cannot be checked at synth time. Agents can pull only from the account and region the stack is deployed to.`,
     );
   }
 }

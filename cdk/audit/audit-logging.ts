@@ -63,6 +63,12 @@ export interface AuditLoggingProps {
   readonly alarmEmails?: readonly string[];
   /** @default - see {@link AuditAlarmThresholds} */
   readonly thresholds?: AuditAlarmThresholds;
+  /**
+   * More log groups for the audit bucket, each under its own prefix (e.g. the egress probe's
+   * reports, `probe/`). They are checked like the others: KMS-encrypted, the policy's retention.
+   * @default - none
+   */
+  readonly additionalSources?: readonly AuditSource[];
 }
 
 /**
@@ -134,6 +140,7 @@ export class AuditLogging extends Construct {
         logGroup: props.dnsQueryLogGroup,
         description: 'Route 53 Resolver query logs with the DNS firewall verdicts',
       },
+      ...(props.additionalSources ?? []),
     ];
     guardAuditSources(this, this.sources, this.retentionDays);
     const readers = props.readers ?? [];

@@ -4,9 +4,11 @@ import type { Construct } from 'constructs';
 import { imageRegistryDomains } from '../../lib/image-registry.js';
 import type { JsonObject } from '../../lib/json.js';
 import type { Policy } from '../../lib/policy/index.js';
+import { PROBE_IMAGE } from '../../lib/probe/image.js';
 import { AgentWorkloads, type AgentWorkloadsProps } from '../agents/index.js';
 import { AuditLogging, type AuditLoggingProps } from '../audit/index.js';
 import { AgentNetwork, type AgentNetworkProps } from '../network/index.js';
+import { ProbeTask, type ProbeTaskProps } from '../probe/index.js';
 import { ProxyTier } from '../proxy-tier/index.js';
 import { outputId } from './outputs.js';
 
@@ -36,6 +38,12 @@ export interface AgentPerimeterStackProps extends StackProps {
    * @default - no readers, no email subscriptions, the default thresholds
    */
   readonly audit?: Pick<AuditLoggingProps, 'readers' | 'alarmEmails' | 'thresholds'>;
+  /**
+   * The egress probe in the agent tier (`ProbeTask`): its schedule, deploy-time run and
+   * targets, or `false` for none.
+   * @default - on: every 60 minutes, and once per deployment that changes the perimeter
+   */
+  readonly probe?: false | ProbeTaskProps['deployment'];
 }
 
 /**
@@ -49,6 +57,8 @@ export class AgentPerimeterStack extends Stack {
   public readonly proxy: ProxyTier;
   public readonly agents: AgentWorkloads;
   public readonly audit: AuditLogging;
+  /** Undefined when `probe` is false. */
+  public readonly probe: ProbeTask | undefined;
 
   constructor(scope: Construct, id: string, props: AgentPerimeterStackProps) {
     super(scope, id, {
@@ -83,6 +93,19 @@ export class AgentPerimeterStack extends Stack {
       proxyAddress: this.proxy.address,
       logKey: this.network.logKey,
     });
+    this.probe =
+      props.probe === false
+        ? undefined
+        : new ProbeTask(this, 'Probe', {
+            policy: props.policy,
+            cluster: this.agents.cluster,
+            subnets: this.network.agentSubnets,
+            securityGroup: this.network.agentSecurityGroup,
+            proxyAddress: this.proxy.address,
+            logKey: this.network.logKey,
+            image: this.agents.resolveImage(PROBE_IMAGE.aws, 'the egress probe image'),
+            ...(props.probe === undefined ? {} : { deployment: props.probe }),
+          });
     const flowLog = this.network.flowLog.node.defaultChild as CfnFlowLog;
     this.audit = new AuditLogging(this, 'Audit', {
       ...props.audit,
@@ -93,7 +116,10 @@ export class AgentPerimeterStack extends Stack {
       dnsQueryLogGroup: this.network.dnsQueryLogGroup,
       agentSubnets: this.network.agentSubnets,
       logKey: this.network.logKey,
+      additionalSources: this.probe === undefined ? [] : [this.probe.auditSource],
     });
+    this.probe?.addAlarms(this.audit.alarmTopic, this.audit.metricNamespace);
+    this.probe?.runAfter(this.network, this.proxy);
 
     new CfnOutput(this, 'ProxyAddress', {
       description: 'DNS name of the internal proxy load balancer',
@@ -123,6 +149,16 @@ export class AgentPerimeterStack extends Stack {
       new CfnOutput(this, outputId('Agent', name, 'RunTask'), {
         description: `Starts one "${name}" agent inside the perimeter`,
         value: workload.runTaskCommand,
+      });
+    }
+    if (this.probe !== undefined) {
+      new CfnOutput(this, 'ProbeRunTask', {
+        description: 'Runs the egress probe now, from the agent tier (its report: ProbeLogGroup)',
+        value: this.probe.runTaskCommand,
+      });
+      new CfnOutput(this, 'ProbeLogGroup', {
+        description: 'Log group of the egress probe reports (one JSON line per check)',
+        value: this.probe.workload.logGroup.logGroupName,
       });
     }
     new CfnOutput(this, 'AuditBucket', {

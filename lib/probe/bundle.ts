@@ -31,6 +31,8 @@ export function probeBundle(): string {
     minify: true,
     legalComments: 'none',
     charset: 'utf8',
+    // No `${...}` in the output: CloudFormation's validation flags it outside Fn::Sub.
+    supported: { 'template-literal': false },
     logLevel: 'silent',
   });
   const text = result.outputFiles[0]?.text ?? '';

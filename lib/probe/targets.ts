@@ -26,8 +26,11 @@ export interface HostPort {
 }
 
 export interface ProbeTargets {
-  /** An allowlisted host WITHOUT `inject` (those are reached through their base-URL listener). */
-  readonly allowed_host: HostPort;
+  /**
+   * An allowlisted host WITHOUT `inject` (those are reached through their base-URL listener);
+   * `null` when the policy has none: the checks that need an allowed tunnel are skipped.
+   */
+  readonly allowed_host: HostPort | null;
   /** A host the policy does not allow. */
   readonly denied_host: HostPort;
   /** Public IPv4 `addr:port`s dialled directly, bypassing the proxy. */
@@ -84,7 +87,7 @@ type Kind = 'host' | 'endpoints4' | 'endpoints6' | 'endpoints' | 'urls' | 'name'
 export const TARGET_KEYS: Readonly<Record<keyof ProbeTargets, { kind: Kind; doc: string }>> = {
   allowed_host: {
     kind: 'host',
-    doc: 'allowlisted host without inject, CONNECTed through the proxy (must work)',
+    doc: 'allowlisted host without inject, CONNECTed through the proxy (must work); null: none',
   },
   denied_host: { kind: 'host', doc: 'host outside the allowlist (the proxy must refuse it)' },
   public_ipv4: { kind: 'endpoints4', doc: 'IPv4 addr:port list dialled directly (must fail)' },
@@ -210,6 +213,10 @@ export function resolveTargets(input: unknown, source: string): ProbeTargets {
           'is not a whole number of milliseconds from 100 to 60000. Fix: e.g. 5000.',
         );
       else out[key] = value;
+      continue;
+    }
+    if (key === 'allowed_host' && value === null) {
+      out[key] = null;
       continue;
     }
     if (kind === 'host' || kind === 'name') {

@@ -11,6 +11,7 @@ import { type ConnectOutcome, firstLine, proxyConnect } from '../net/connect.js'
 import { describeCode } from '../net/errors.js';
 import { authority } from '../net/tcp.js';
 import { bytesThrough, describeTunnel, tlsThrough } from '../net/tunnel.js';
+import type { HostPort } from '../targets.js';
 
 /** How every refusal body of the agent-perimeter proxy starts (`proxy/render/http.ts`). */
 export const POLICY_REFUSAL_PREFIX = 'agent-perimeter: denied by policy';
@@ -61,8 +62,44 @@ async function mustRefuse(
  * TLS are cut off by the proxy (no ServerHello, nothing back).
  */
 export function proxyChecks(ctx: ProbeContext): Planned {
-  const { allowed_host: allowed, denied_host: denied, timeout_ms: timeout } = ctx.targets;
+  const { allowed_host: allowed, denied_host: denied } = ctx.targets;
   const via = ` via ${ctx.proxy.text}`;
+  const refusals: PlannedCheck[] = [
+    {
+      name: 'proxy-denied-host',
+      target: `${denied.text}${via}`,
+      run: () => mustRefuse(ctx, denied.text, denied.host),
+    },
+  ];
+  for (const endpoint of [ctx.targets.public_ipv4[0], ctx.targets.public_ipv6[0]]) {
+    if (endpoint === undefined) continue;
+    const target = authority(endpoint.address, 443);
+    refusals.push({
+      name: 'proxy-ip-literal',
+      target: `${target}${via}`,
+      run: () => mustRefuse(ctx, target, undefined),
+    });
+  }
+  if (allowed === null) {
+    const reason =
+      'allowed_host is null (the policy has no allowlisted host without inject), so there is no allowed tunnel to test';
+    return {
+      checks: refusals,
+      skipped: [
+        'proxy-allowed-connect',
+        'proxy-other-port',
+        'proxy-sni-mismatch',
+        'proxy-no-tls',
+      ].map((name) => ({ name, target: '-', reason })),
+    };
+  }
+  return { checks: [...allowedChecks(ctx, allowed), ...refusals], skipped: [] };
+}
+
+function allowedChecks(ctx: ProbeContext, allowed: HostPort): PlannedCheck[] {
+  const { denied_host: denied, timeout_ms: timeout } = ctx.targets;
+  const via = ` via ${ctx.proxy.text}`;
+  const otherPort = `${allowed.host}:${allowed.port === 22 ? 23 : 22}`;
   const checks: PlannedCheck[] = [
     {
       name: 'proxy-allowed-connect',
@@ -87,25 +124,11 @@ export function proxyChecks(ctx: ProbeContext): Planned {
       },
     },
     {
-      name: 'proxy-denied-host',
-      target: `${denied.text}${via}`,
-      run: () => mustRefuse(ctx, denied.text, denied.host),
-    },
-    {
       name: 'proxy-other-port',
-      target: `${allowed.host}:${allowed.port === 22 ? 23 : 22}${via}`,
-      run: () => mustRefuse(ctx, `${allowed.host}:${allowed.port === 22 ? 23 : 22}`, undefined),
+      target: `${otherPort}${via}`,
+      run: () => mustRefuse(ctx, otherPort, undefined),
     },
   ];
-  for (const endpoint of [ctx.targets.public_ipv4[0], ctx.targets.public_ipv6[0]]) {
-    if (endpoint === undefined) continue;
-    const target = authority(endpoint.address, 443);
-    checks.push({
-      name: 'proxy-ip-literal',
-      target: `${target}${via}`,
-      run: () => mustRefuse(ctx, target, undefined),
-    });
-  }
   checks.push(
     {
       name: 'proxy-sni-mismatch',
@@ -160,5 +183,5 @@ export function proxyChecks(ctx: ProbeContext): Planned {
       },
     },
   );
-  return { checks, skipped: [] };
+  return checks;
 }

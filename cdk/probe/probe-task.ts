@@ -1,0 +1,231 @@
+import { Stack, Tags } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { AgentSchema, type Policy } from '../../lib/policy/index.js';
+import { probeCommand } from '../../lib/probe/bundle.js';
+import {
+  DEFAULT_DEPLOYMENT,
+  type OnDeploy,
+  PROBE_INTERVALS,
+  type ProbeDeployment,
+  probeTargetsFor,
+} from '../../lib/probe/deploy.js';
+import { PROBE_NAME } from '../../lib/probe/image.js';
+import { TARGETS_ENV } from '../../lib/probe/targets.js';
+import { type AgentImageRef, AgentWorkload } from '../agents/agent-workload.js';
+import { runTaskCommand } from '../agents/run-task.js';
+import type { AuditSource } from '../audit/sources.js';
+import { ProbeAlarms } from './alarms.js';
+import { DeployRun } from './deploy-run.js';
+import { ProbeTaskError } from './errors.js';
+
+/** Properties of {@link ProbeTask}. */
+export interface ProbeTaskProps {
+  /** The validated policy: the probe's targets, the proxy port, log retention. */
+  readonly policy: Policy;
+  /** The cluster the agents run in. */
+  readonly cluster: ecs.ICluster;
+  /** The agent subnets: the probe runs exactly where agents run. */
+  readonly subnets: readonly ec2.ISubnet[];
+  /** The agent security group, and no other. */
+  readonly securityGroup: ec2.ISecurityGroup;
+  /** DNS name of the proxy (the internal load balancer). */
+  readonly proxyAddress: string;
+  /** Key for the probe's log group (and the deploy-time function's). */
+  readonly logKey: kms.IKey;
+  /**
+   * The image that runs the probe program, in this account's private ECR (e.g.
+   * `AgentWorkloads.resolveImage(PROBE_IMAGE.aws, ...)`). Any image with Node 20 or later.
+   */
+  readonly image: AgentImageRef;
+  /**
+   * How often it runs, what happens at deploy time, target overrides.
+   * @default - every 60 minutes, one run per deployment that changes the perimeter
+   */
+  readonly deployment?: Partial<Omit<ProbeDeployment, 'enabled'>>;
+}
+
+/**
+ * The egress probe in the agent tier (the continuous proof on the running deployment): a
+ * task definition hardened exactly like the agents' (it is an {@link AgentWorkload}: read-only
+ * root, non-root, no capabilities, no task role, the agents' environment), run by EventBridge
+ * Scheduler in the agent subnets with only the agent security group, and once per deployment
+ * that changes the perimeter. Its JSON-lines report lands in its own log group, which the
+ * stack adds to the audit trail; {@link addAlarms} counts outcomes and alarms.
+ */
+export class ProbeTask extends Construct {
+  /** Construct id of the task within the probe, and so its log group path `Probe/Task/LogGroup`. */
+  static readonly TASK_ID = 'Task';
+  /** Task group of every probe task (`aws ecs list-tasks` cannot filter on it, the console can). */
+  static readonly TASK_GROUP = 'agent-perimeter-probe';
+
+  readonly deployment: Omit<ProbeDeployment, 'enabled'>;
+  /** The targets handed to the probe (JSON in its environment). */
+  readonly targets: Readonly<Record<string, unknown>>;
+  readonly workload: AgentWorkload;
+  readonly schedule: scheduler.CfnSchedule;
+  readonly schedulerRole: iam.Role;
+  readonly schedulerPolicy: iam.ManagedPolicy;
+  readonly deployRun: DeployRun | undefined;
+  /** `aws ecs run-task ...` that runs the probe now. */
+  readonly runTaskCommand: string;
+  private probeAlarms: ProbeAlarms | undefined;
+
+  constructor(scope: Construct, id: string, props: ProbeTaskProps) {
+    super(scope, id);
+    const { policy } = props;
+    const deployment = { ...DEFAULT_DEPLOYMENT, ...props.deployment };
+    if (!(PROBE_INTERVALS as readonly number[]).includes(deployment.everyMinutes)) {
+      throw new ProbeTaskError(
+        `probe everyMinutes ${deployment.everyMinutes} is not a supported interval. Fix: one of ${PROBE_INTERVALS.join(', ')}.`,
+      );
+    }
+    this.deployment = deployment;
+    this.targets = probeTargetsFor(policy, deployment.targets, 'probe targets');
+
+    const profile = AgentSchema.parse({
+      name: PROBE_NAME,
+      image: props.image.imageUri,
+      command: probeCommand(['--proxy', `${props.proxyAddress}:${policy.proxy.port}`, '--jsonl']),
+      cpu: 0.25,
+      memory_mib: 512,
+      pids_limit: 64,
+      environment: { [TARGETS_ENV]: JSON.stringify(this.targets) },
+      scratch: [],
+    });
+    this.workload = new AgentWorkload(this, ProbeTask.TASK_ID, {
+      policy,
+      profile,
+      cluster: props.cluster,
+      subnets: props.subnets,
+      securityGroup: props.securityGroup,
+      proxyAddress: props.proxyAddress,
+      logKey: props.logKey,
+      image: props.image,
+      // A double dash never occurs in agent families (profile names are DNS labels).
+      family: `agent-perimeter-${policy.name}--${PROBE_NAME}`,
+    });
+    Tags.of(this.workload.taskDefinition).add('agent-perimeter:role', PROBE_NAME);
+
+    const { account } = Stack.of(this);
+    const taskDefinition = this.workload.taskDefinition;
+    this.schedulerRole = new iam.Role(this, 'SchedulerRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': account } },
+      }),
+      description: `agent-perimeter ${policy.name}: EventBridge Scheduler starts the egress probe`,
+    });
+    this.schedulerPolicy = new iam.ManagedPolicy(this, 'SchedulerPolicy', {
+      description: `agent-perimeter ${policy.name}: run the egress probe task, nothing else`,
+      roles: [this.schedulerRole],
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'RunProbeTask',
+          actions: ['ecs:RunTask'],
+          resources: [taskDefinition.taskDefinitionArn],
+          conditions: { ArnEquals: { 'ecs:cluster': props.cluster.clusterArn } },
+        }),
+        new iam.PolicyStatement({
+          sid: 'PassProbeExecutionRole',
+          actions: ['iam:PassRole'],
+          resources: [this.workload.executionRole.roleArn],
+          conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+        }),
+      ],
+    });
+    const subnetIds = props.subnets.map((s) => s.subnetId);
+    this.schedule = new scheduler.CfnSchedule(this, 'Schedule', {
+      description: `agent-perimeter ${policy.name}: egress probe from the agent tier every ${deployment.everyMinutes} minutes`,
+      scheduleExpression: scheduleExpression(deployment.everyMinutes),
+      flexibleTimeWindow: { mode: 'OFF' },
+      state: 'ENABLED',
+      target: {
+        arn: props.cluster.clusterArn,
+        roleArn: this.schedulerRole.roleArn,
+        retryPolicy: { maximumRetryAttempts: 0 },
+        ecsParameters: {
+          taskDefinitionArn: taskDefinition.taskDefinitionArn,
+          launchType: 'FARGATE',
+          platformVersion: 'LATEST',
+          group: ProbeTask.TASK_GROUP,
+          taskCount: 1,
+          networkConfiguration: {
+            awsvpcConfiguration: {
+              subnets: subnetIds,
+              securityGroups: [props.securityGroup.securityGroupId],
+              assignPublicIp: 'DISABLED',
+            },
+          },
+        },
+      },
+    });
+    this.schedule.node.addDependency(this.schedulerPolicy, this.workload.executionPolicy);
+
+    this.deployRun =
+      deployment.onDeploy === 'off'
+        ? undefined
+        : new DeployRun(this, 'DeployRun', {
+            mode: deployment.onDeploy as Exclude<OnDeploy, 'off'>,
+            schedule: this.schedule,
+            cluster: props.cluster,
+            taskDefinition,
+            executionRole: this.workload.executionRole,
+            containerName: AgentWorkload.CONTAINER_NAME,
+            probeLogGroup: this.workload.logGroup,
+            logStreamPrefix: `${AgentWorkload.LOG_STREAM_PREFIX}/${AgentWorkload.CONTAINER_NAME}/`,
+            logKey: props.logKey,
+            retentionDays: policy.logging.retention_days,
+          });
+
+    this.runTaskCommand = runTaskCommand({
+      cluster: props.cluster.clusterName,
+      taskDefinition: taskDefinition.family,
+      subnetIds,
+      securityGroupId: props.securityGroup.securityGroupId,
+    });
+  }
+
+  /** The probe's log group as an audit source (`probe/` in the audit bucket). */
+  get auditSource(): AuditSource {
+    return {
+      name: PROBE_NAME,
+      logGroup: this.workload.logGroup,
+      description: 'Egress probe reports: one JSON line per check, then a summary',
+    };
+  }
+
+  /** The outcome metrics and the escape, broken and missing-run alarms (once). */
+  addAlarms(topic: sns.ITopic, namespace: string): ProbeAlarms {
+    this.probeAlarms ??= new ProbeAlarms(this, 'Alarms', {
+      logGroup: this.workload.logGroup,
+      namespace,
+      topic,
+      everyMinutes: this.deployment.everyMinutes,
+    });
+    return this.probeAlarms;
+  }
+
+  get alarms(): ProbeAlarms | undefined {
+    return this.probeAlarms;
+  }
+
+  /**
+   * Runs before anything that must be in place for a meaningful probe: the proxy service,
+   * the DNS firewall, the routes and security groups.
+   */
+  runAfter(...dependencies: Construct[]): void {
+    if (this.deployRun !== undefined) this.deployRun.resource.node.addDependency(...dependencies);
+  }
+}
+
+/** `rate(N minutes)` / `rate(N hours)` (EventBridge Scheduler wants the unit singular for 1). */
+export function scheduleExpression(minutes: number): string {
+  if (minutes % 60 !== 0) return `rate(${minutes} minutes)`;
+  const hours = minutes / 60;
+  return hours === 1 ? 'rate(1 hour)' : `rate(${hours} hours)`;
+}
