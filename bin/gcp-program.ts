@@ -6,6 +6,11 @@ import { resolve } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { UserError } from '../lib/errors.js';
 import { loadPolicy, type Policy } from '../lib/policy/index.js';
+import {
+  DEFAULT_DEPLOYMENT,
+  type ProbeDeployment,
+  parseProbeDeployment,
+} from '../lib/probe/deploy.js';
 import { renderCheckedProxyConfig } from '../proxy/index.js';
 import { AGENT_RUNTIMES, AgentPerimeter, type AgentRuntime } from '../pulumi/index.js';
 
@@ -40,6 +45,10 @@ export interface GcpProgramConfig {
   readonly zones?: string[];
   /** `logLocation`: location of the audit bucket. @default the region */
   readonly logLocation?: string;
+  /** `probe`: false, or the egress probe's settings (as CDK context agent-perimeter:probe). */
+  readonly probe?: ProbeDeployment;
+  /** `alertChannels`: Cloud Monitoring notification channel ids for the probe's alerts. */
+  readonly alertChannels?: string[];
 }
 
 /** Reads {@link GcpProgramConfig} from the current Pulumi config. */
@@ -78,6 +87,9 @@ export function readProgramConfig(): GcpProgramConfig {
     ...optional('machineType', config.get('proxyMachineType')),
     ...optional('zones', config.getObject<string[]>('proxyZones')),
     ...optional('logLocation', config.get('logLocation')),
+    // A string as set (`pulumi config set probe false`) or JSON (`--path` objects arrive as JSON).
+    probe: parseProbeDeployment(config.get('probe'), 'Pulumi config probe'),
+    ...optional('alertChannels', config.getObject<string[]>('alertChannels')),
   };
 }
 
@@ -97,6 +109,8 @@ export interface GcpProgramOutputs {
   >;
   readonly agentJobs: Record<string, { name: pulumi.Output<string> }>;
   readonly auditBucket: pulumi.Output<string>;
+  /** The egress probe's Cloud Run job, when the probe is on. */
+  readonly probeJob?: pulumi.Output<string>;
   readonly warnings: readonly string[];
 }
 
@@ -133,6 +147,14 @@ export function buildGcpProgram(
     },
     agents: { runtime: config.agentRuntime, images: config.agentImages },
     ...(config.logLocation === undefined ? {} : { logging: { location: config.logLocation } }),
+    probe: (config.probe ?? DEFAULT_DEPLOYMENT).enabled
+      ? {
+          ...(config.probe ?? DEFAULT_DEPLOYMENT),
+          ...(config.alertChannels === undefined
+            ? {}
+            : { notificationChannels: config.alertChannels }),
+        }
+      : false,
   });
   const outputs: GcpProgramOutputs = {
     policy: policy.name,
@@ -152,6 +174,7 @@ export function buildGcpProgram(
       Object.entries(perimeter.jobs).map(([agent, j]) => [agent, { name: j.job.name }]),
     ),
     auditBucket: perimeter.audit.bucket.id,
+    ...(perimeter.probe === undefined ? {} : { probeJob: perimeter.probe.job.name }),
     warnings: perimeter.warnings,
   };
   return { perimeter, outputs };

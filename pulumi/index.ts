@@ -12,6 +12,8 @@ export * from './network/plan.js';
 export * from './perimeter.js';
 export * from './plan/facts.js';
 export * from './plan/types.js';
+export * from './probe/plan.js';
+export * from './probe/probe-job.js';
 export * from './proxy-tier/boot.js';
 export * from './proxy-tier/egress-policy.js';
 export * from './proxy-tier/plan.js';

@@ -1,10 +1,12 @@
 import * as pulumi from '@pulumi/pulumi';
 import type { JsonObject } from '../lib/json.js';
 import type { Policy } from '../lib/policy/index.js';
+import type { ProbeDeployment } from '../lib/probe/deploy.js';
 import { AgentJob, AgentService } from './agents/agent-service.js';
 import { GcpPerimeterError } from './errors.js';
 import { AuditLogging, type AuditLoggingArgs } from './logging/audit-logging.js';
 import { AgentNetwork, type AgentNetworkArgs } from './network/agent-network.js';
+import { ProbeJob, type ProbeJobArgs } from './probe/probe-job.js';
 import { ProxyTier, type ProxyTierArgs } from './proxy-tier/proxy-tier.js';
 
 /** How agent profiles run: Cloud Run services (gVisor), jobs (gen2), both, or not at all. */
@@ -53,6 +55,15 @@ export interface AgentPerimeterArgs {
     /** @default AgentService.DEFAULT_MAX_INSTANCES (10) */
     readonly maxInstances?: number;
   };
+  /**
+   * The egress probe (`ProbeJob`): schedule, deploy-time run, targets, alert channels; `false`
+   * for none.
+   * @default - on: hourly, and once per `pulumi up` that changes it
+   */
+  readonly probe?:
+    | false
+    | (Partial<Omit<ProbeDeployment, 'enabled'>> &
+        Pick<ProbeJobArgs, 'image' | 'notificationChannels'>);
   /** Audit logging settings. */
   readonly logging?: Omit<AuditLoggingArgs, 'policy' | 'project' | 'location' | 'network'> & {
     /** @default - the perimeter's region */
@@ -72,6 +83,8 @@ export class AgentPerimeter extends pulumi.ComponentResource {
   /** Cloud Run jobs by agent profile name. */
   readonly jobs: Readonly<Record<string, AgentJob>>;
   readonly audit: AuditLogging;
+  /** Undefined when `probe` is false. */
+  readonly probe: ProbeJob | undefined;
   /** The proxy host agents use. */
   readonly proxyAddress: pulumi.Output<string>;
   readonly agentEnvironment: pulumi.Output<Record<string, string>>;
@@ -151,6 +164,33 @@ export class AgentPerimeter extends pulumi.ComponentResource {
     this.services = services;
     this.jobs = jobs;
 
+    const probe = args.probe === false ? undefined : (args.probe ?? {});
+    this.probe =
+      probe === undefined
+        ? undefined
+        : new ProbeJob(
+            `${name}-probe`,
+            {
+              policy,
+              project,
+              region,
+              network: this.network.network.id,
+              subnetwork: this.network.agentSubnet.id,
+              proxyAddress: this.proxy.address,
+              networkTag: AgentNetwork.AGENT_TAG,
+              deployment: {
+                ...(probe.everyMinutes === undefined ? {} : { everyMinutes: probe.everyMinutes }),
+                ...(probe.onDeploy === undefined ? {} : { onDeploy: probe.onDeploy }),
+                ...(probe.targets === undefined ? {} : { targets: probe.targets }),
+              },
+              ...(probe.image === undefined ? {} : { image: probe.image }),
+              ...(probe.notificationChannels === undefined
+                ? {}
+                : { notificationChannels: probe.notificationChannels }),
+            },
+            parent,
+          );
+
     this.audit = new AuditLogging(
       `${name}-audit`,
       {
@@ -159,6 +199,7 @@ export class AgentPerimeter extends pulumi.ComponentResource {
         project,
         location: args.logging?.location ?? region,
         network: this.network.network.id,
+        additionalLogs: this.probe === undefined ? [] : [this.probe.logFilter],
       },
       parent,
     );

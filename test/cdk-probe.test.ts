@@ -231,7 +231,7 @@ describe('ProbeTask: the deploy-time run', () => {
     ).not.toBe(fingerprint);
   });
 
-  it('fits inline: the handler is one CommonJS file under 4 KiB with no ${...}', () => {
+  it('fits inline: the handler is one CommonJS file under 4 KiB with no template placeholders', () => {
     const code = deployRunCode();
     expect(code.length).toBeLessThanOrEqual(MAX_INLINE_CODE);
     expect(code).not.toContain('${');

@@ -50,13 +50,22 @@ describe('the unmodified GCP perimeter', () => {
       subnet: 'demo-agents',
       reachable: 'tcp 443 to 199.36.153.4/30; tcp 3128,8081 to 10.80.16.253/32',
     });
-    expect(report.agents.map((a) => a.kind).sort()).toEqual(['Cloud Run service', 'agent subnet']);
+    // The egress probe's job runs among the agents, as one.
+    expect(report.agents.map((a) => a.kind).sort()).toEqual([
+      'Cloud Run job',
+      'Cloud Run service',
+      'agent subnet',
+    ]);
+    expect(report.agents.find((a) => a.resource === 'demo-probe')?.reachable).toBe(
+      agent?.reachable,
+    );
   });
 
   it('the same program with jobs and without Google APIs verifies clean', () => {
     const report = verifyTemplate(withJobs, 'gcp-plan.json');
     expect(lines(report)).toEqual([]);
     expect(report.agents.map((a) => a.kind).sort()).toEqual([
+      'Cloud Run job',
       'Cloud Run job',
       'Cloud Run service',
       'agent subnet',
@@ -68,7 +77,7 @@ describe('the unmodified GCP perimeter', () => {
     const report = verifyTemplate(asStackExport(plan), 'stack.json');
     expect(lines(report)).toEqual([]);
     expect(report.format).toBe('gcp-stack-export');
-    expect(report.agents).toHaveLength(2);
+    expect(report.agents).toHaveLength(3);
   });
 
   it('drift in the deployed stack is found too', () => {
@@ -143,7 +152,7 @@ describe('agent-perimeter verify on GCP input', () => {
     const ok = await runVerify(clean);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(
-      /^contained: 2 agent attachment\(s\) in 1 GCP plan reach only the proxy tier on 3128, 8081 and the endpoints on 443/,
+      /^contained: 3 agent attachment\(s\) in 1 GCP plan reach only the proxy tier on 3128, 8081 and the endpoints on 443/,
     );
     expect((await runVerify(exported)).code).toBe(0);
 

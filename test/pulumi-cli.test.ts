@@ -119,7 +119,8 @@ describe('agent-perimeter plan-gcp', () => {
       region: 'europe-west4',
     });
     expect(ofType(plan, GCP.runService)).toHaveLength(1);
-    expect(ofType(plan, GCP.runJob)).toHaveLength(1);
+    // The agent's job and the egress probe's.
+    expect(ofType(plan, GCP.runJob)).toHaveLength(2);
     const text = lines.out.join('\n');
     expect(text).toMatch(/^agent-perimeter plan-gcp: GCP plan of policy "demo": \d+ resources ->/);
     expect(text).toContain('Cloud NAT for demo-proxy,');

@@ -150,8 +150,17 @@ describe('facts from the offline plan', () => {
         networkInterfaces: [{ network: NETWORK, subnetwork: AGENT_SUBNET, tags: [AGENT_TAG] }],
         secretVolumes: 0,
       }),
+      // The egress probe: a job with the agents' network settings and its own role-less account.
+      expect.objectContaining({
+        kind: 'job',
+        name: 'demo-probe',
+        executionEnvironment: 'EXECUTION_ENVIRONMENT_GEN2',
+        serviceAccount: 'demo-probe@agent-perimeter-plan.iam.gserviceaccount.com',
+        egress: 'ALL_TRAFFIC',
+        networkInterfaces: [{ network: NETWORK, subnetwork: AGENT_SUBNET, tags: [AGENT_TAG] }],
+      }),
     ]);
-    expect(facts.cloudRun[0]?.env.every((e) => !e.fromSecret)).toBe(true);
+    expect(facts.cloudRun.every((r) => r.env.every((e) => !e.fromSecret))).toBe(true);
   });
 
   it('shows instances without external addresses, the group and its autoscaling', () => {
@@ -190,9 +199,18 @@ describe('facts from the offline plan', () => {
   it('lists service accounts and every IAM grant', () => {
     expect(facts.serviceAccounts.map((s) => s.email).sort()).toEqual([
       'demo-agent-claude-code@agent-perimeter-plan.iam.gserviceaccount.com',
+      'demo-probe-scheduler@agent-perimeter-plan.iam.gserviceaccount.com',
+      'demo-probe@agent-perimeter-plan.iam.gserviceaccount.com',
       PROXY_SA,
     ]);
     expect(facts.iam.map((b) => [b.scope, b.resource, b.role, b.members])).toEqual([
+      // Cloud Scheduler may start the egress probe job, and nothing else.
+      [
+        'cloudrunv2',
+        'demo-probe',
+        'roles/run.invoker',
+        ['serviceAccount:demo-probe-scheduler@agent-perimeter-plan.iam.gserviceaccount.com'],
+      ],
       [
         'projects',
         'agent-perimeter-plan',
@@ -237,9 +255,12 @@ describe('facts from the offline plan', () => {
 
   it('lists what it does not describe, and nothing unresolved', () => {
     expect(facts.otherResources.map((r) => r.type).sort()).toEqual([
+      'gcp:cloudscheduler/job:Job',
       GCP.healthCheck,
       GCP.backend,
       GCP.regionHealthCheck,
+      ...Array(4).fill('gcp:logging/metric:Metric'),
+      ...Array(3).fill('gcp:monitoring/alertPolicy:AlertPolicy'),
     ]);
     expect(facts.unresolved).toEqual([]);
   });

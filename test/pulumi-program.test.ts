@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { gcpPlanJson, planGcp } from '../bin/gcp-plan.js';
 import type { JsonObject } from '../lib/json.js';
 import { loadPolicy, policyInjectListeners, proxyPorts } from '../lib/policy/index.js';
+import { probeBundle } from '../lib/probe/bundle.js';
 import { HEALTH_PATH } from '../lib/proxy-contract.js';
 import { renderCheckedProxyConfig } from '../proxy/index.js';
 import { AGENT_TAG, PROXY_TAG } from '../pulumi/index.js';
@@ -280,7 +281,7 @@ describe('agents', () => {
 
   it('run as Cloud Run jobs on gen2 with the same containment', () => {
     expect(ofType(jobs, GCP.runService)).toEqual([]);
-    expect(inputs(jobs, GCP.runJob)).toMatchObject({
+    expect(inputs(jobs, GCP.runJob, 'demo-claude-code')).toMatchObject({
       template: {
         template: {
           executionEnvironment: 'EXECUTION_ENVIRONMENT_GEN2',
@@ -382,6 +383,7 @@ describe('the plan', () => {
       'agent-perimeter:gcp:AgentPerimeter',
       'agent-perimeter:gcp:AgentService',
       'agent-perimeter:gcp:AuditLogging',
+      'agent-perimeter:gcp:ProbeJob',
       'agent-perimeter:gcp:ProxyTier',
     ]);
     for (const resource of base.resources) {
@@ -395,9 +397,9 @@ describe('the plan', () => {
 
   it('holds no secret value and is the same on every run', async () => {
     const text = gcpPlanJson(base);
-    expect(allStrings(JSON.parse(text)).some((s) => /sk-ant-|ghp_|BEGIN PRIVATE KEY/.test(s))).toBe(
-      false,
-    );
+    // The probe program carries its detectors' patterns (e.g. /^sk-ant-/), not any value.
+    const strings = allStrings(JSON.parse(text)).filter((s) => s !== probeBundle());
+    expect(strings.some((s) => /sk-ant-|ghp_|BEGIN PRIVATE KEY/.test(s))).toBe(false);
     expect(gcpPlanJson(await planGcp())).toBe(text);
   });
 

@@ -29,6 +29,11 @@ export interface AuditLoggingArgs {
    * @default true
    */
   readonly secretAccessAudit?: boolean;
+  /**
+   * More Cloud Logging clauses routed into the bucket (e.g. the egress probe's reports).
+   * @default - none
+   */
+  readonly additionalLogs?: readonly string[];
 }
 
 /**
@@ -46,7 +51,7 @@ export class AuditLogging extends pulumi.ComponentResource {
   constructor(name: string, args: AuditLoggingArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super('agent-perimeter:gcp:AuditLogging', name, {}, opts);
     const { policy, project } = args;
-    this.plan = planAuditLogging(policy);
+    this.plan = planAuditLogging(policy, args.additionalLogs ?? []);
     const parent = { parent: this };
 
     this.bucket = new gcp.logging.ProjectBucketConfig(

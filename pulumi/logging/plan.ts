@@ -34,13 +34,13 @@ export interface AuditLoggingPlan {
   readonly filter: string;
 }
 
-/** The sink filter: any of {@link AUDIT_LOGS}. */
-export function auditSinkFilter(): string {
-  return Object.values(AUDIT_LOGS).join('\nOR ');
+/** The sink filter: any of {@link AUDIT_LOGS}, and any `extra` clause (e.g. the probe's reports). */
+export function auditSinkFilter(extra: readonly string[] = []): string {
+  return [...Object.values(AUDIT_LOGS), ...extra].join('\nOR ');
 }
 
 /** Plans the audit trail of `policy`. Throws for a retention Cloud Logging cannot keep. */
-export function planAuditLogging(policy: Policy): AuditLoggingPlan {
+export function planAuditLogging(policy: Policy, extra: readonly string[] = []): AuditLoggingPlan {
   const days = policy.logging.retention_days;
   if (days > GCP_MAX_RETENTION_DAYS) {
     throw new GcpPerimeterError(
@@ -53,6 +53,6 @@ export function planAuditLogging(policy: Policy): AuditLoggingPlan {
     sinkName: `${policy.name}-audit`,
     dnsPolicyName: `${policy.name}-dns-logging`,
     retentionDays: days,
-    filter: auditSinkFilter(),
+    filter: auditSinkFilter(extra),
   };
 }

@@ -112,6 +112,16 @@ export function mockResource(
       });
     case 'gcp:cloudrunv2/job:Job':
       return simple(`projects/${project}/locations/${region}/jobs/${name}`);
+    case 'gcp:cloudrunv2/jobIamMember:JobIamMember':
+      return simple(
+        `projects/${project}/locations/${region}/jobs/${String(inputs.name)}/${String(inputs.role)}/${String(inputs.member)}`,
+      );
+    case 'gcp:cloudscheduler/job:Job':
+      return simple(`projects/${project}/locations/${region}/jobs/${name}`);
+    case 'gcp:logging/metric:Metric':
+      return simple(name);
+    case 'gcp:monitoring/alertPolicy:AlertPolicy':
+      return simple(`projects/${project}/alertPolicies/${logicalName}`);
     case 'gcp:logging/projectBucketConfig:ProjectBucketConfig': {
       const id = `projects/${project}/locations/${region}/buckets/${String(inputs.bucketId)}`;
       return simple(id, { name: id });
