@@ -1,6 +1,8 @@
 import { relative } from 'node:path';
+import { verifyAwsDescribe } from '../../lib/containment/aws-describe/index.js';
 import {
   agentFacingPorts,
+  combine,
   formatReport,
   TemplateError,
   type VerifyOptions,
@@ -30,16 +32,19 @@ export const verifyCommand: Command = {
   name: 'verify',
   summary:
     'Prove agents reach only the proxy tier and endpoints, on AWS or GCP (exit 0 contained, 1 not).',
-  usage: `Usage: agent-perimeter verify FILE... [--json] [--trust-import NAME]...
-                              [--trust-parameter NAME]... [--policy FILE]
-                              [--prefix-list ID=SERVICE]...
+  usage: `Usage: agent-perimeter verify [FILE...] [--aws-describe DIR]... [--json]
+                              [--trust-import NAME]... [--trust-parameter NAME]...
+                              [--policy FILE] [--prefix-list ID=SERVICE]...
 
 Reads synthesized CloudFormation templates (cdk.out/<stack>.template.json), GCP plans
-(cdk.out/gcp-plan.json, \`agent-perimeter plan-gcp\`) and the output of \`pulumi stack export\`
-(what is deployed), and proves that every agent attachment (agent-tagged subnets and
-security groups, Cloud Run agents, the agent network tag, and anything placed among them) can
-reach nothing but the proxy tier on its ports and the endpoints (VPC endpoints,
-restricted.googleapis.com) on 443. Every other way out is printed, one line each:
+(cdk.out/gcp-plan.json, \`agent-perimeter plan-gcp\`), the output of \`pulumi stack export\`
+and AWS describe snapshots (--aws-describe; both are what is deployed; a snapshot holds the
+JSON of the \`aws ec2 describe-*\`, \`route53resolver list-*\`, \`elbv2\` and \`ecs describe-*\`
+calls that scripts/collect-aws-describe.ts saves), and proves that every agent attachment
+(agent-tagged subnets and security groups, Cloud Run agents, the agent network tag, and
+anything placed among them) can reach nothing but the proxy tier on its ports and the
+endpoints (VPC endpoints, restricted.googleapis.com) on 443. Every other way out is printed,
+one line each:
 
   VIOLATION <resource>: <channel>: <explanation>
 
@@ -47,6 +52,7 @@ Channels: route-to-internet, public-ip, ipv6, sg-egress, sg-ingress, lateral, na
 dns-firewall, endpoint-policy, unprotected-workload, cannot-prove. See docs/containment.md.
 
 Options:
+  --aws-describe DIR      a describe snapshot of a deployed VPC (see above); repeatable
   --json                  print the report as JSON
   --trust-import NAME     assume Fn::ImportValue NAME (or a literal id NAME) opens no path,
                           e.g. once the exporting stack is verified; repeatable
@@ -67,12 +73,14 @@ Exit 0 when contained, 1 when a violation is found, 2 when a file cannot be read
         'trust-parameter': { type: 'string', multiple: true, default: [] },
         policy: { type: 'string' },
         'prefix-list': { type: 'string', multiple: true, default: [] },
+        'aws-describe': { type: 'string', multiple: true, default: [] },
       },
       Number.POSITIVE_INFINITY,
     );
-    if (positionals.length === 0) {
+    const snapshots = values['aws-describe'];
+    if (positionals.length === 0 && snapshots.length === 0) {
       throw new UserError(
-        'agent-perimeter verify: no template given. Fix: pass one or more files, e.g. `agent-perimeter verify cdk.out/AgentPerimeter-demo.template.json cdk.out/gcp-plan.json` (run `npm run synth` first).',
+        'agent-perimeter verify: no template given. Fix: pass one or more files, e.g. `agent-perimeter verify cdk.out/AgentPerimeter-demo.template.json cdk.out/gcp-plan.json` (run `npm run synth` first), or a describe snapshot with --aws-describe DIR.',
       );
     }
     const options: VerifyOptions = {
@@ -86,7 +94,11 @@ Exit 0 when contained, 1 when a violation is found, 2 when a file cannot be read
     const names = positionals.map((p) => relative(process.cwd(), p) || p);
     let report: ReturnType<typeof verifyTemplateFiles>;
     try {
-      report = verifyTemplateFiles(positionals, options, names);
+      const files = verifyTemplateFiles(positionals, options, names);
+      const deployed = snapshots.map((dir) =>
+        verifyAwsDescribe(dir, options, relative(process.cwd(), dir) || dir),
+      );
+      report = combine([...files.templates, ...deployed]);
     } catch (error) {
       if (error instanceof TemplateError) throw new UserError(error.message, 2);
       throw error;

@@ -16,8 +16,11 @@ export interface TemplateReport {
   readonly allowed: string;
   /** How many condition/parameter combinations were checked. */
   readonly cases: number;
-  /** Set for GCP input: an offline plan or the output of `pulumi stack export`. */
-  readonly format?: 'gcp-plan' | 'gcp-stack-export';
+  /**
+   * Set for GCP input (an offline plan or the output of `pulumi stack export`) and for an AWS
+   * describe snapshot (`verify --aws-describe`).
+   */
+  readonly format?: 'gcp-plan' | 'gcp-stack-export' | 'aws-describe';
 }
 
 export interface VerifyReport {
@@ -148,7 +151,9 @@ function inputsPhrase(templates: readonly TemplateReport[]): string {
         ? 'GCP plan'
         : t.format === 'gcp-stack-export'
           ? 'GCP stack'
-          : 'template',
+          : t.format === 'aws-describe'
+            ? 'AWS describe snapshot'
+            : 'template',
     ),
   );
   const word = words.size === 1 ? ([...words][0] as string) : 'file';
@@ -168,7 +173,7 @@ export function formatReport(report: VerifyReport): string[] {
   const extra = cases > report.templates.length ? ` (${cases} condition/parameter cases)` : '';
   const templates = inputsPhrase(report.templates);
   if (agents === 0) {
-    const gcp = report.templates.every((t) => t.format !== undefined);
+    const gcp = report.templates.every((t) => t.format?.startsWith('gcp') === true);
     return [
       `contained: no agent attachment in ${templates}${extra} (${gcp ? 'no Cloud Run service or job, nothing with the agent network tag' : 'nothing is tagged agent-perimeter:tier=agent or placed in an agent subnet or security group'})`,
     ];

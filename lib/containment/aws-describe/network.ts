@@ -1,0 +1,198 @@
+import { type DescribeSnapshot, type Json, object, objects, str } from './read.js';
+import type { TemplateWriter } from './writer.js';
+
+/*
+ * VPCs, subnets, route tables and network ACLs as they are deployed. Unlike a template, the
+ * snapshot says which route table is a VPC's main one and which subnets use it, and lists the
+ * default network ACL with its associations: both become explicit associations here.
+ */
+
+const ASSOCIATED = new Set(['associated', 'associating']);
+/** Route target fields of `describe-route-tables`, as `AWS::EC2::Route` properties. */
+const ROUTE_TARGETS = [
+  'NatGatewayId',
+  'TransitGatewayId',
+  'VpcPeeringConnectionId',
+  'EgressOnlyInternetGatewayId',
+  'InstanceId',
+  'NetworkInterfaceId',
+  'CarrierGatewayId',
+  'LocalGatewayId',
+  'CoreNetworkArn',
+] as const;
+
+function blocks(o: Json, key: string, field: string, stateField: string): string[] {
+  return objects(o, key)
+    .filter((a) => ASSOCIATED.has(str(object(a, stateField), 'State') ?? 'associated'))
+    .map((a) => str(a, field))
+    .filter((c): c is string => c !== undefined);
+}
+
+export function writeVpcs(w: TemplateWriter, s: DescribeSnapshot): void {
+  const dhcp = new Map(s.items('dhcpOptions').map((d) => [str(d, 'DhcpOptionsId'), d]));
+  for (const vpc of s.items('vpcs')) {
+    const id = str(vpc, 'VpcId');
+    if (id === undefined) continue;
+    const v4 = blocks(vpc, 'CidrBlockAssociationSet', 'CidrBlock', 'CidrBlockState');
+    const v6 = blocks(vpc, 'Ipv6CidrBlockAssociationSet', 'Ipv6CidrBlock', 'Ipv6CidrBlockState');
+    const [first, ...more] =
+      v4.length > 0 ? v4 : [str(vpc, 'CidrBlock')].filter((c) => c !== undefined);
+    w.add(id, 'AWS::EC2::VPC', { CidrBlock: first, Tags: vpc.Tags });
+    [...more.map((c) => ({ CidrBlock: c })), ...v6.map((c) => ({ Ipv6CidrBlock: c }))].forEach(
+      (block, i) => {
+        w.add(`${id}/cidr-${i + 1}`, 'AWS::EC2::VPCCidrBlock', { VpcId: w.ref(id), ...block });
+      },
+    );
+    const optionsId = str(vpc, 'DhcpOptionsId');
+    const options = optionsId === undefined ? undefined : dhcp.get(optionsId);
+    if (optionsId === undefined || options === undefined) continue;
+    const servers = objects(options, 'DhcpConfigurations')
+      .filter((c) => str(c, 'Key') === 'domain-name-servers')
+      .flatMap((c) => objects(c, 'Values').map((x) => str(x, 'Value')))
+      .filter((x): x is string => x !== undefined);
+    if (!w.has(optionsId))
+      w.add(optionsId, 'AWS::EC2::DHCPOptions', { DomainNameServers: servers });
+    w.add(`${id}/dhcp-options`, 'AWS::EC2::VPCDHCPOptionsAssociation', {
+      VpcId: w.ref(id),
+      DhcpOptionsId: w.ref(optionsId),
+    });
+  }
+}
+
+export function writeSubnets(w: TemplateWriter, s: DescribeSnapshot): void {
+  for (const subnet of s.items('subnets')) {
+    const id = str(subnet, 'SubnetId');
+    const vpc = str(subnet, 'VpcId');
+    if (id === undefined) continue;
+    const [v6] = blocks(
+      subnet,
+      'Ipv6CidrBlockAssociationSet',
+      'Ipv6CidrBlock',
+      'Ipv6CidrBlockState',
+    );
+    w.add(id, 'AWS::EC2::Subnet', {
+      VpcId: vpc === undefined ? undefined : w.ref(vpc),
+      CidrBlock: str(subnet, 'CidrBlock'),
+      Ipv6CidrBlock: v6,
+      MapPublicIpOnLaunch: subnet.MapPublicIpOnLaunch,
+      MapCustomerOwnedIpOnLaunch: subnet.MapCustomerOwnedIpOnLaunch,
+      AssignIpv6AddressOnCreation: subnet.AssignIpv6AddressOnCreation,
+      Ipv6Native: subnet.Ipv6Native,
+      EnableDns64: subnet.EnableDns64,
+      Tags: subnet.Tags,
+    });
+  }
+}
+
+/** Endpoint ids of gateway endpoints: their routes come from the endpoint's route tables. */
+function gatewayEndpoints(s: DescribeSnapshot): Set<string> {
+  return new Set(
+    s
+      .items('vpcEndpoints')
+      .filter((e) => str(e, 'VpcEndpointType') === 'Gateway')
+      .map((e) => str(e, 'VpcEndpointId'))
+      .filter((x): x is string => x !== undefined),
+  );
+}
+
+function routeProperties(w: TemplateWriter, table: string, route: Json, gateways: Set<string>) {
+  const gateway = str(route, 'GatewayId');
+  if (gateway === 'local' || (gateway !== undefined && gateways.has(gateway))) return undefined;
+  const target: Record<string, unknown> = {};
+  if (gateway?.startsWith('vpce-') === true) target.VpcEndpointId = gateway;
+  else if (gateway !== undefined) target.GatewayId = gateway;
+  for (const key of ROUTE_TARGETS) if (route[key] !== undefined) target[key] = route[key];
+  return {
+    RouteTableId: w.ref(table),
+    DestinationCidrBlock: str(route, 'DestinationCidrBlock'),
+    DestinationIpv6CidrBlock: str(route, 'DestinationIpv6CidrBlock'),
+    DestinationPrefixListId: str(route, 'DestinationPrefixListId'),
+    ...target,
+  };
+}
+
+export function writeRouteTables(w: TemplateWriter, s: DescribeSnapshot): void {
+  const gateways = gatewayEndpoints(s);
+  const mainOf = new Map<string, string>();
+  const explicit = new Set<string>();
+  for (const table of s.items('routeTables')) {
+    const id = str(table, 'RouteTableId');
+    const vpc = str(table, 'VpcId');
+    if (id === undefined) continue;
+    w.add(id, 'AWS::EC2::RouteTable', {
+      VpcId: vpc === undefined ? undefined : w.ref(vpc),
+      Tags: table.Tags,
+    });
+    for (const a of objects(table, 'Associations')) {
+      const subnet = str(a, 'SubnetId');
+      if (a.Main === true && vpc !== undefined) mainOf.set(vpc, id);
+      if (subnet === undefined) continue;
+      explicit.add(subnet);
+      w.add(`${id}/${subnet}`, 'AWS::EC2::SubnetRouteTableAssociation', {
+        SubnetId: w.ref(subnet),
+        RouteTableId: w.ref(id),
+      });
+    }
+    objects(table, 'Routes').forEach((route, i) => {
+      // A blackhole route's target is gone: nothing is sent that way.
+      if (str(route, 'State') === 'blackhole') return;
+      const props = routeProperties(w, id, route, gateways);
+      if (props === undefined) return;
+      const destination =
+        props.DestinationCidrBlock ??
+        props.DestinationIpv6CidrBlock ??
+        props.DestinationPrefixListId ??
+        `${i}`;
+      w.add(`${id}/route ${destination}`, 'AWS::EC2::Route', props);
+    });
+  }
+  // Subnets without an association use their VPC's main route table, which the snapshot names.
+  for (const subnet of s.items('subnets')) {
+    const id = str(subnet, 'SubnetId');
+    const main = mainOf.get(str(subnet, 'VpcId') ?? '');
+    if (id === undefined || main === undefined || explicit.has(id)) continue;
+    w.add(`${main}/${id} (main route table)`, 'AWS::EC2::SubnetRouteTableAssociation', {
+      SubnetId: w.ref(id),
+      RouteTableId: w.ref(main),
+    });
+  }
+}
+
+export function writeNetworkAcls(w: TemplateWriter, s: DescribeSnapshot): void {
+  for (const acl of s.items('networkAcls')) {
+    const id = str(acl, 'NetworkAclId');
+    const vpc = str(acl, 'VpcId');
+    if (id === undefined) continue;
+    w.add(id, 'AWS::EC2::NetworkAcl', {
+      VpcId: vpc === undefined ? undefined : w.ref(vpc),
+      Tags: acl.Tags,
+    });
+    for (const e of objects(acl, 'Entries')) {
+      const egress = e.Egress === true;
+      const icmp = object(e, 'IcmpTypeCode');
+      w.add(
+        `${id}/${egress ? 'egress' : 'ingress'} ${String(e.RuleNumber)}`,
+        'AWS::EC2::NetworkAclEntry',
+        {
+          NetworkAclId: w.ref(id),
+          RuleNumber: e.RuleNumber,
+          Protocol: Number(e.Protocol),
+          RuleAction: e.RuleAction,
+          Egress: egress,
+          CidrBlock: str(e, 'CidrBlock'),
+          Ipv6CidrBlock: str(e, 'Ipv6CidrBlock'),
+          PortRange: e.PortRange,
+          Icmp: icmp === undefined ? undefined : { Type: icmp.Type, Code: icmp.Code },
+        },
+      );
+    }
+    for (const a of objects(acl, 'Associations')) {
+      const subnet = str(a, 'SubnetId');
+      if (subnet === undefined) continue;
+      w.add(`${id}/${subnet}`, 'AWS::EC2::SubnetNetworkAclAssociation', {
+        SubnetId: w.ref(subnet),
+        NetworkAclId: w.ref(id),
+      });
+    }
+  }
+}

@@ -1,0 +1,378 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { collectAwsDescribe } from '../lib/containment/aws-describe/collect.js';
+import { DESCRIBE_CALLS, verifyAwsDescribe } from '../lib/containment/aws-describe/index.js';
+import { TemplateError, verifyTemplate } from '../lib/containment/index.js';
+import { runVerify } from './helpers/containment-cli.js';
+import { realTemplate } from './helpers/containment-template.js';
+
+/*
+ * `verify --aws-describe DIR` on a snapshot of the demo stack as deployed (test/fixtures/
+ * aws-describe/demo: AWS CLI answers in their documented shape, ids invented), and on copies
+ * with drift made outside IaC: each planted change must be found, by the resource it changed.
+ */
+
+const FIXTURE = 'test/fixtures/aws-describe/demo';
+type Item = Record<string, unknown>;
+type Doc = Record<string, unknown>;
+/** The list `key` of an answer (the snapshot's files are AWS CLI answers). */
+const items = (doc: Doc, key: string) => (doc[key] ?? []) as Item[];
+/** The one element `find` picks; the fixture has it. */
+function pick<T>(list: readonly T[], find: (x: T) => boolean): T {
+  const found = list.find(find);
+  if (found === undefined) throw new Error('fixture element not found');
+  return found;
+}
+const read = (file: string) =>
+  JSON.parse(readFileSync(join(FIXTURE, `${file}.json`), 'utf8')) as Doc;
+const temps: string[] = [];
+afterAll(() => {
+  for (const d of temps) rmSync(d, { recursive: true, force: true });
+});
+
+/** A copy of the snapshot with `change` applied to some of its files. */
+function drifted(change: (doc: (file: string) => Doc) => void): string {
+  const dir = mkdtempSync(join(tmpdir(), 'agent-perimeter-describe-'));
+  temps.push(dir);
+  cpSync(FIXTURE, dir, { recursive: true });
+  const docs = new Map<string, Doc>();
+  change((file) => {
+    let doc = docs.get(file);
+    if (doc === undefined) {
+      doc = JSON.parse(readFileSync(join(dir, `${file}.json`), 'utf8')) as Doc;
+      docs.set(file, doc);
+    }
+    return doc;
+  });
+  for (const [file, doc] of docs) writeFileSync(join(dir, `${file}.json`), JSON.stringify(doc));
+  return dir;
+}
+
+const tagged = (o: Record<string, unknown>, tier: string) =>
+  ((o.Tags ?? o.TagSet) as { Key: string; Value: string }[] | undefined)?.some(
+    (t) => t.Key === 'agent-perimeter:tier' && t.Value === tier,
+  ) === true;
+const subnets = items(read('ec2-describe-subnets'), 'Subnets');
+const agentSubnet = subnets.find((s) => tagged(s, 'agent'))?.SubnetId as string;
+const groups = items(read('ec2-describe-security-groups'), 'SecurityGroups');
+const agentGroup = groups.find((g) => tagged(g, 'agent'))?.GroupId as string;
+const defaultGroup = groups.find((g) => g.GroupName === 'default')?.GroupId as string;
+const tables = items(read('ec2-describe-route-tables'), 'RouteTables');
+const agentTable = tables.find((t) =>
+  (t.Associations as { SubnetId?: string }[]).some((a) => a.SubnetId === agentSubnet),
+) as Record<string, unknown> & { Routes: Record<string, unknown>[]; RouteTableId: string };
+const igw = 'igw-0a1b2c3d4e5f60718';
+const vpc = (items(read('ec2-describe-vpcs'), 'Vpcs')[0] as Item).VpcId as string;
+
+const violations = (dir: string) =>
+  verifyAwsDescribe(dir, {}, 'snapshot').violations.map((v) => `${v.channel} ${v.resource}`);
+
+describe('the deployed demo stack, from its describe snapshot', () => {
+  it('is contained: the agent slots and the running probe task reach only the proxy and endpoints', () => {
+    const report = verifyAwsDescribe(FIXTURE, {}, 'demo');
+    expect(report.violations).toEqual([]);
+    expect(report.format).toBe('aws-describe');
+    expect(report.proxyPorts).toEqual([3128, 8081]);
+    expect(report.proxyPortsSource).toMatch(/listener/);
+    const probe = report.agents.find((a) => a.kind === 'network interface');
+    expect(probe?.reachable).toMatch(
+      /^tcp 443 to 10\.64\.96\.0\/25, s3 managed prefix list; tcp 3128,8081 to /,
+    );
+    expect(report.agents.map((a) => a.kind).sort()).toEqual([
+      'agent subnet',
+      'agent subnet',
+      'network interface',
+    ]);
+  });
+
+  it('reads into the same model as the template it was deployed from: the same reach per agent slot', () => {
+    const slots = (agents: readonly { kind: string; reachable: string }[]) =>
+      agents.filter((a) => a.kind === 'agent subnet').map((a) => a.reachable);
+    const fromTemplate = slots(verifyTemplate(realTemplate().template, 'template').agents);
+    const fromSnapshot = slots(verifyAwsDescribe(FIXTURE, {}, 'demo').agents);
+    expect(fromSnapshot).toHaveLength(2);
+    expect(fromSnapshot).toEqual(fromTemplate);
+  });
+
+  it('the CLI says so in one line and exits 0', async () => {
+    const r = await runVerify('--aws-describe', FIXTURE);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(
+      'contained: 3 agent attachment(s) in 1 AWS describe snapshot reach only the proxy tier on 3128, 8081 and the endpoints on 443',
+    );
+    const json = JSON.parse((await runVerify('--aws-describe', FIXTURE, '--json')).stdout) as {
+      templates: { format: string }[];
+    };
+    expect(json.templates[0]?.format).toBe('aws-describe');
+  });
+});
+
+describe('drift made outside IaC is found in the snapshot', () => {
+  const cases: readonly [string, (doc: (file: string) => Doc) => void, string][] = [
+    [
+      'a default route to the internet gateway in an agent route table',
+      (doc) => {
+        const t = pick(
+          items(doc('ec2-describe-route-tables'), 'RouteTables'),
+          (x) => x.RouteTableId === agentTable.RouteTableId,
+        );
+        (t.Routes as Item[]).push({
+          DestinationCidrBlock: '0.0.0.0/0',
+          GatewayId: igw,
+          Origin: 'CreateRoute',
+          State: 'active',
+        });
+      },
+      `route-to-internet ${agentTable.RouteTableId}/route 0.0.0.0/0`,
+    ],
+    [
+      'a peering route added by hand',
+      (doc) => {
+        const t = pick(
+          items(doc('ec2-describe-route-tables'), 'RouteTables'),
+          (x) => x.RouteTableId === agentTable.RouteTableId,
+        );
+        (t.Routes as Item[]).push({
+          DestinationCidrBlock: '172.16.0.0/16',
+          VpcPeeringConnectionId: 'pcx-0123456789abcdef0',
+          Origin: 'CreateRoute',
+          State: 'active',
+        });
+      },
+      `route-to-internet ${agentTable.RouteTableId}/route 172.16.0.0/16`,
+    ],
+    [
+      'an allow-all egress rule on the agent security group',
+      (doc) => {
+        const g = pick(
+          items(doc('ec2-describe-security-groups'), 'SecurityGroups'),
+          (x) => x.GroupId === agentGroup,
+        );
+        (g.IpPermissionsEgress as Item[]).push({
+          IpProtocol: '-1',
+          IpRanges: [{ CidrIp: '0.0.0.0/0' }],
+          Ipv6Ranges: [],
+          PrefixListIds: [],
+          UserIdGroupPairs: [],
+        });
+      },
+      `sg-egress ${agentGroup}`,
+    ],
+    [
+      'the DNS firewall rule group disassociated from the VPC',
+      (doc) => {
+        doc('route53resolver-list-firewall-rule-group-associations').FirewallRuleGroupAssociations =
+          [];
+      },
+      `dns-firewall ${vpc}`,
+    ],
+    [
+      'the DNS firewall switched to fail open',
+      (doc) => {
+        (
+          items(doc('route53resolver-list-firewall-configs'), 'FirewallConfigs')[0] as Item
+        ).FirewallFailOpen = 'ENABLED';
+      },
+      'dns-firewall',
+    ],
+    [
+      'DHCP options pointing agents at a resolver of their own',
+      (doc) => {
+        const d = items(doc('ec2-describe-dhcp-options'), 'DhcpOptions')[0] as unknown as {
+          DhcpConfigurations: { Key: string; Values: { Value: string }[] }[];
+        };
+        const servers = d.DhcpConfigurations.find((c) => c.Key === 'domain-name-servers');
+        if (servers !== undefined) servers.Values = [{ Value: '198.51.100.53' }];
+      },
+      'dns-firewall',
+    ],
+    [
+      'public addresses turned on for an agent subnet',
+      (doc) => {
+        const s = pick(
+          items(doc('ec2-describe-subnets'), 'Subnets'),
+          (x) => x.SubnetId === agentSubnet,
+        );
+        if (s !== undefined) s.MapPublicIpOnLaunch = true;
+      },
+      `public-ip ${agentSubnet}`,
+    ],
+    [
+      'an allow-all egress entry in the agent network ACL',
+      (doc) => {
+        const acl = pick(items(doc('ec2-describe-network-acls'), 'NetworkAcls'), (a) =>
+          (a.Associations as { SubnetId: string }[]).some((x) => x.SubnetId === agentSubnet),
+        );
+        (acl.Entries as Item[]).push({
+          CidrBlock: '0.0.0.0/0',
+          Egress: true,
+          Protocol: '-1',
+          RuleAction: 'allow',
+          RuleNumber: 90,
+        });
+      },
+      'nacl-weakened',
+    ],
+    [
+      'the S3 gateway endpoint policy opened to full access',
+      (doc) => {
+        const e = (
+          doc('ec2-describe-vpc-endpoints').VpcEndpoints as Record<string, unknown>[]
+        ).find((x) => x.VpcEndpointType === 'Gateway');
+        if (e !== undefined)
+          e.PolicyDocument = JSON.stringify({
+            Statement: [{ Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' }],
+          });
+      },
+      'endpoint-policy',
+    ],
+    [
+      'an instance someone launched in an agent subnet with the default group',
+      (doc) => {
+        (doc('ec2-describe-network-interfaces').NetworkInterfaces as unknown[]).push({
+          NetworkInterfaceId: 'eni-0ffffffffffffffff',
+          InterfaceType: 'interface',
+          SubnetId: agentSubnet,
+          Groups: [{ GroupId: defaultGroup, GroupName: 'default' }],
+          Description: '',
+          Attachment: { InstanceId: 'i-0123456789abcdef0', DeviceIndex: 0 },
+          Ipv6Addresses: [],
+          TagSet: [],
+        });
+      },
+      'unprotected-workload eni-0ffffffffffffffff',
+    ],
+    [
+      'a public address on the running probe task',
+      (doc) => {
+        const e = (
+          doc('ec2-describe-network-interfaces').NetworkInterfaces as Record<string, unknown>[]
+        ).find((x) => x.SubnetId === agentSubnet && x.InterfaceType === 'interface');
+        if (e !== undefined) e.Association = { PublicIp: '198.51.100.77', IpOwnerId: 'amazon' };
+      },
+      'public-ip',
+    ],
+  ];
+
+  it.each(cases)('%s', (_name, change, expected) => {
+    const found = violations(drifted(change));
+    expect(
+      found.some((v) => v.startsWith(expected)),
+      found.join('\n'),
+    ).toBe(true);
+  });
+
+  it('exits 1 with one VIOLATION line each, naming the snapshot', async () => {
+    const dir = drifted(cases[0]?.[1] as (doc: (file: string) => Doc) => void);
+    const r = await runVerify('--aws-describe', dir);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(
+      /^VIOLATION .*route-to-internet: route .* goes to internet gateway igw-0a1b2c3d4e5f60718/m,
+    );
+  });
+});
+
+describe('reading a snapshot', () => {
+  it('names a missing file, a file that is not JSON and a file of the wrong call, with the fix (exit 2)', async () => {
+    const missing = drifted(() => {});
+    rmSync(join(missing, 'ec2-describe-security-groups.json'));
+    expect(() => verifyAwsDescribe(missing, {}, 'snap')).toThrow(TemplateError);
+    const r = await runVerify('--aws-describe', missing);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      'no ec2-describe-security-groups.json (the answer of `aws ec2 describe-security-groups --output json`). Fix: collect',
+    );
+
+    const broken = drifted(() => {});
+    writeFileSync(join(broken, 'ec2-describe-subnets.json'), '{"Subnets": [');
+    expect(() => verifyAwsDescribe(broken, {}, 'snap')).toThrow(
+      /snap\/ec2-describe-subnets\.json: not JSON/,
+    );
+    const wrong = drifted(() => {});
+    writeFileSync(join(wrong, 'ec2-describe-vpcs.json'), '{"Subnets": []}');
+    expect(() => verifyAwsDescribe(wrong, {}, 'snap')).toThrow(
+      /no "Vpcs" list, so it is not the answer of `aws ec2 describe-vpcs`/,
+    );
+    expect((await runVerify('--aws-describe', '/nonexistent/snapshot')).stderr).toContain(
+      'no such directory',
+    );
+  });
+});
+
+describe('collecting a snapshot (scripts/collect-aws-describe.ts)', () => {
+  it('runs read-only AWS CLI calls and writes what verify reads', async () => {
+    // The AWS CLI answered from the recorded snapshot; list calls from what it holds.
+    const calls: string[] = [];
+    const answer = (file: string) => read(file);
+    const aws = async (args: readonly string[]) => {
+      calls.push(args.slice(0, 2).join(' '));
+      const [service, command] = args;
+      const byId = (file: string, flag: string) => {
+        const id = args[args.indexOf(flag) + 1] ?? '';
+        return answer(
+          `${file}.${id
+            .split('/')
+            .pop()
+            ?.replace(/[^A-Za-z0-9._-]+/g, '-')}`,
+        );
+      };
+      if (service === 'ec2') return answer(`ec2-${command}`);
+      if (command === 'list-firewall-rules')
+        return byId(DESCRIBE_CALLS.firewallRules.file, '--firewall-rule-group-id');
+      if (command === 'list-firewall-domains')
+        return byId(DESCRIBE_CALLS.firewallDomains.file, '--firewall-domain-list-id');
+      if (service === 'route53resolver') return answer(`route53resolver-${command}`);
+      if (command === 'describe-listeners')
+        return answer(`elbv2-describe-listeners.AgentP-Proxy-1a2b3c4d5e6f`);
+      if (service === 'elbv2') return answer(`elbv2-${command}`);
+      const cluster = (args[args.indexOf('--cluster') + 1] ?? '').split('/').pop() ?? '';
+      if (command === 'list-clusters')
+        return {
+          clusterArns: [
+            'AgentPerimeter-demo-ProxyCluster29DC0C5A-Gh78Ij90Kl12',
+            'AgentPerimeter-demo-AgentsCluster3D9E340A-Ab12Cd34Ef56',
+          ].map((c) => `arn:aws:ecs:us-east-1:111122223333:cluster/${c}`),
+        };
+      const file = (name: string) => {
+        try {
+          return answer(`${name}.${cluster}`);
+        } catch {
+          return undefined;
+        }
+      };
+      if (command === 'list-services')
+        return {
+          serviceArns: (
+            (file('ecs-describe-services')?.services ?? []) as Record<string, unknown>[]
+          ).map((s) => s.serviceArn),
+        };
+      if (command === 'describe-services') return file('ecs-describe-services') ?? { services: [] };
+      if (command === 'list-tasks')
+        return {
+          taskArns: ((file('ecs-describe-tasks')?.tasks ?? []) as Record<string, unknown>[]).map(
+            (t) => t.taskArn,
+          ),
+        };
+      if (command === 'describe-tasks') return file('ecs-describe-tasks') ?? { tasks: [] };
+      if (command === 'describe-task-definition')
+        return byId(DESCRIBE_CALLS.ecsTaskDefinitions.file, '--task-definition');
+      throw new Error(`unexpected aws ${args.join(' ')}`);
+    };
+    const out = mkdtempSync(join(tmpdir(), 'agent-perimeter-collect-'));
+    temps.push(out);
+    const files = await collectAwsDescribe({ outDir: out, vpcIds: [vpc], aws });
+    expect(files).toContain('ec2-describe-vpcs.json');
+    expect(files).toContain(
+      `route53resolver-list-firewall-rules.${String((items(read('route53resolver-list-firewall-rule-group-associations'), 'FirewallRuleGroupAssociations')[0] as Item).FirewallRuleGroupId)}.json`,
+    );
+    expect(
+      calls.every((c) =>
+        /^(ec2 (describe|get)-|route53resolver list-|elbv2 describe-|ecs (list|describe)-)/.test(c),
+      ),
+    ).toBe(true);
+    expect(verifyAwsDescribe(out, {}, 'collected').violations).toEqual([]);
+    expect(verifyAwsDescribe(out, {}, 'collected').agents).toHaveLength(3);
+  });
+});
