@@ -163,7 +163,10 @@ describe('proxy tier', () => {
     expect(JSON.parse(Buffer.from(config, 'base64').toString('utf8'))).toEqual(
       renderCheckedProxyConfig(DEFAULT),
     );
-    expect(userData).toContain(`${DEFAULT.proxy.image} --config-path`);
+    expect(userData).toContain(
+      `${DEFAULT.proxy.image} /etc/envoy/agent-perimeter-launch.sh --credential-env AGENT_PERIMETER_SECRET_ANTHROPIC_API_KEY`,
+    );
+    expect(userData).toContain('--config-path /etc/envoy/agent-perimeter.json');
     expect(userData).toContain('--env-file=/run/agent-perimeter/envoy.env');
     expect(userData).toContain(
       `printf '%s=%s\\n' 'AGENT_PERIMETER_SECRET_ANTHROPIC_API_KEY' "\${value}"`,

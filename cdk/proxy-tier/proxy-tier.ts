@@ -15,6 +15,7 @@ import {
   policyInjectListeners,
   proxyPorts,
 } from '../../lib/policy/index.js';
+import { stopTimeoutSeconds } from '../../lib/proxy-launcher.js';
 import { ENVOY_ENTRYPOINT, ENVOY_USER, envoyCommand } from './envoy-command.js';
 import { ProxyTierError } from './errors.js';
 import { acknowledgeEcrLogin, executionPolicyStatements } from './execution-role.js';
@@ -146,8 +147,8 @@ export class ProxyTier extends Construct {
     const listeners = policyInjectListeners(policy);
     const secretNames = [...new Set(listeners.map((l) => l.secret))];
     this.secrets = resolveSecrets(this, secretNames, props.secrets);
-    const command = envoyCommand(props.envoyConfig, {
-      concurrency: proxy.cpu,
+    const command = envoyCommand(policy, props.envoyConfig, {
+      credentialVariables: [...new Set(listeners.map((l) => l.credentialVariable))],
     });
     if (proxy.replicas.min < 2) {
       Annotations.of(this).addWarningV2(
@@ -225,6 +226,9 @@ export class ProxyTier extends Construct {
       privileged: false,
       linuxParameters,
       essential: true,
+      // The launcher drains for proxy.limits.drain_timeout_s on SIGTERM; ECS waits a little
+      // longer before it kills the container.
+      stopTimeout: Duration.seconds(stopTimeoutSeconds(proxy.limits.drain_timeout_s)),
       ulimits: [{ name: ecs.UlimitName.NOFILE, softLimit: nofile, hardLimit: nofile }],
       portMappings: this.ports.container.map((containerPort) => ({
         containerPort,
