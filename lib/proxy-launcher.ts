@@ -28,23 +28,10 @@ export const LAUNCHER_NAME = 'agent-perimeter-launcher';
 export const STOP_MARGIN_S = 10;
 
 export const LAUNCHER_SCRIPT = `set -u
+# No dollar-brace expansions anywhere: CloudFormation reads them as parameter references.
 log() { printf '%s: %s\\n' "${LAUNCHER_NAME}" "$*" >&2; }
 refuse() { log "refusing to start: $*"; exit ${LAUNCHER_EXIT.config}; }
 usage() { log "$*"; exit ${LAUNCHER_EXIT.usage}; }
-
-drain_s=0 admin="" credential_envs=() credential_files=()
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --credential-env) credential_envs+=("\${2:?}"); shift 2 ;;
-    --credential-file) credential_files+=("\${2:?}"); shift 2 ;;
-    --drain-seconds) drain_s="\${2:?}"; shift 2 ;;
-    --admin) admin="\${2:?}"; shift 2 ;;
-    --) shift; break ;;
-    *) usage "unknown option $1 (expected --credential-env, --credential-file, --drain-seconds, --admin, then -- and the Envoy command)" ;;
-  esac
-done
-[ $# -gt 0 ] || usage "no Envoy command after --"
-case "$drain_s" in '' | *[!0-9]*) usage "--drain-seconds must be a whole number, got $drain_s" ;; esac
 
 # A credential becomes one HTTP header value, byte for byte.
 check_value() {
@@ -55,24 +42,40 @@ check_value() {
     refuse "$what has leading or trailing whitespace. Fix: store the value without it."
   fi
 }
-for name in "\${credential_envs[@]}"; do
-  [ -n "\${!name+set}" ] || refuse "credential variable $name is not set. Fix: give the proxy container the secret."
-  check_value "credential variable $name" "\${!name}"
+check_variable() {
+  [[ -v $1 ]] || refuse "credential variable $1 is not set. Fix: give the proxy container the secret."
+  local -n credential="$1"
+  check_value "credential variable $1" "$credential"
+}
+check_file() {
+  [ -r "$1" ] || refuse "credential file $1 cannot be read. Fix: mount the secret there."
+  local value=""
+  IFS= read -r -d '' value < "$1" || true
+  check_value "credential file $1" "$value"
+}
+
+drain_s=0 admin_host="" admin_port=""
+while [ $# -gt 0 ]; do
+  [ "$1" = "--" ] && { shift; break; }
+  [ $# -ge 2 ] || usage "option $1 needs a value"
+  case "$1" in
+    --credential-env) check_variable "$2" ;;
+    --credential-file) check_file "$2" ;;
+    --drain-seconds) drain_s="$2" ;;
+    --admin) IFS=: read -r admin_host admin_port <<< "$2" ;;
+    *) usage "unknown option $1 (expected --credential-env, --credential-file, --drain-seconds, --admin, then -- and the Envoy command)" ;;
+  esac
+  shift 2
 done
-for file in "\${credential_files[@]}"; do
-  [ -r "$file" ] || refuse "credential file $file cannot be read. Fix: mount the secret there."
-  value=""
-  IFS= read -r -d '' value < "$file" || true
-  check_value "credential file $file" "$value"
-done
-unset value
+[ $# -gt 0 ] || usage "no Envoy command after --"
+case "$drain_s" in '' | *[!0-9]*) usage "--drain-seconds must be a whole number, got $drain_s" ;; esac
 
 # Envoy prints request headers, injected credentials included, at debug and trace level.
 previous=""
 for arg in "$@"; do
   level=""
   case "$arg" in
-    --log-level=* | -l=*) level="\${arg#*=}" ;;
+    --log-level=* | -l=*) IFS== read -r _ level <<< "$arg" ;;
     --component-log-level | --component-log-level=*) refuse "per-component log levels can print request headers. Fix: remove --component-log-level." ;;
   esac
   case "$previous" in --log-level | -l) level="$arg" ;; esac
@@ -80,17 +83,17 @@ for arg in "$@"; do
   previous="$arg"
 done
 
-# POST to Envoy's admin interface on loopback; prints its status line.
+# POST to Envoy's admin interface on loopback; logs its status line.
 admin_post() {
-  local host="\${admin%:*}" port="\${admin##*:}" reply=""
-  if ! exec 3<>"/dev/tcp/$host/$port"; then
-    log "admin interface $admin is not reachable for $1"
+  local reply=""
+  if ! exec 3<>"/dev/tcp/$admin_host/$admin_port"; then
+    log "admin interface $admin_host:$admin_port is not reachable for $1"
     return 1
   fi
   printf 'POST %s HTTP/1.0\\r\\nHost: localhost\\r\\nContent-Length: 0\\r\\n\\r\\n' "$1" >&3
-  IFS= read -r -t 5 reply <&3 || true
+  IFS=$'\\r' read -r -t 5 reply <&3 || true
   exec 3>&-
-  log "admin $1: \${reply%$'\\r'}"
+  log "admin $1: $reply"
 }
 
 envoy_pid=""
@@ -98,10 +101,10 @@ draining=0
 on_term() {
   [ "$draining" = 0 ] || return 0
   draining=1
-  if [ -z "$admin" ]; then
+  if [ -z "$admin_port" ]; then
     log "SIGTERM: no admin interface, stopping Envoy at once"
   else
-    log "SIGTERM: failing the health check and draining for \${drain_s}s"
+    log "SIGTERM: failing the health check and draining for $drain_s seconds"
     admin_post /healthcheck/fail || true
     admin_post '/drain_listeners?graceful' || true
     local waited=0

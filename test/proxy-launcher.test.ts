@@ -110,7 +110,7 @@ describe('on SIGTERM the launcher drains Envoy, then stops it', () => {
     // Bounded: at least the drain time, and well inside the container's stop timeout.
     expect(term - sentAt).toBeGreaterThanOrEqual(1900);
     expect(term - sentAt).toBeLessThan((stopTimeoutSeconds(2) - 2) * 1000);
-    expect(stderr).toContain('draining for 2s');
+    expect(stderr).toContain('draining for 2 seconds');
   }, 20_000);
 
   it('stops Envoy at once when no admin interface is configured', async () => {
@@ -232,6 +232,10 @@ describe('the launcher refuses log levels that print injected credentials', () =
 });
 
 describe('launch arguments', () => {
+  it('hold no dollar-brace expansion, which CloudFormation would read as a parameter', () => {
+    expect(LAUNCHER_SCRIPT).not.toContain('${');
+  });
+
   it('put the launcher options first, then Envoy with draining set to the same time', () => {
     expect(
       launchArguments({

@@ -131,6 +131,8 @@ export function proxyService(
     }).map(escapeDollars),
     stop_grace_period: `${stopTimeoutSeconds(proxy.limits.drain_timeout_s)}s`,
     user: ENVOY_USER,
+    // An init process as PID 1 forwards `docker compose stop`'s SIGTERM to the launcher.
+    init: true,
     ...hardening(),
     volumes: [
       { type: 'bind', source: './envoy.yaml', target: ENVOY_CONFIG_PATH, read_only: true },
