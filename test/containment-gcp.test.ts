@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { planGcp } from '../bin/gcp-plan.js';
+import { planGcp } from '../app/gcp-plan.js';
 import {
   AGENT_TAG,
   formatViolation,

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { gcpPlanJson, planGcp } from '../bin/gcp-plan.js';
+import { gcpPlanJson, planGcp } from '../app/gcp-plan.js';
+import { prepareParsed } from '../app/prepare.js';
 import type { JsonObject } from '../lib/json.js';
 import { loadPolicy, policyInjectListeners, proxyPorts } from '../lib/policy/index.js';
 import { HEALTH_PATH } from '../lib/proxy-contract.js';
@@ -40,7 +41,7 @@ let variant: GcpPlan;
 let jobs: GcpPlan;
 beforeAll(async () => {
   base = await planGcp();
-  variant = await planGcp({ policy: VARIANT, project: 'acme-agents' });
+  variant = await planGcp({ prepared: prepareParsed(VARIANT), project: 'acme-agents' });
   jobs = await planGcp({ config: { agentRuntime: 'job', agentGoogleApis: 'false' } });
 });
 

@@ -41,7 +41,7 @@ Options:
       );
     }
     // Loaded on demand: the Pulumi SDKs take a moment to import and only this command needs them.
-    const { writeGcpPlan } = await import('../gcp-plan.js');
+    const { writeGcpPlan } = await import('../../app/gcp-plan.js');
     const result = await writeGcpPlan({
       outFile: values.out,
       ...(values.policy === undefined ? {} : { policyFile: values.policy }),

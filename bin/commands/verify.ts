@@ -1,13 +1,12 @@
 import { relative } from 'node:path';
 import {
-  agentFacingPorts,
   formatReport,
   TemplateError,
   type VerifyOptions,
   verifyTemplateFiles,
 } from '../../lib/containment/index.js';
 import { UserError } from '../../lib/errors.js';
-import { loadPolicy } from '../../lib/policy/index.js';
+import { loadPolicy, proxyPorts, resolvePolicyFile } from '../../lib/policy/index.js';
 import { parseCommandArgs } from './args.js';
 import type { Command } from './command.js';
 
@@ -81,7 +80,9 @@ Exit 0 when contained, 1 when a violation is found, 2 when a file cannot be read
       managedPrefixLists: prefixLists(values['prefix-list']),
       ...(values.policy === undefined
         ? {}
-        : { proxyPorts: agentFacingPorts(loadPolicy(values.policy)) }),
+        : {
+            proxyPorts: [...proxyPorts(loadPolicy(resolvePolicyFile(values.policy))).agentFacing],
+          }),
     };
     const names = positionals.map((p) => relative(process.cwd(), p) || p);
     let report: ReturnType<typeof verifyTemplateFiles>;

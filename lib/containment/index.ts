@@ -18,7 +18,6 @@ export * from './gcp/plan-format.js';
 export type * from './model.js';
 export { EVERY_MEMBER, isUnresolved } from './model.js';
 export { evaluateOrdered, type OrderedResult, type OrderedRule } from './ordered.js';
-export { agentFacingPorts } from './policy-ports.js';
 export { localRoutes, type RoutedDestinations, routeDestinations } from './routing.js';
 export * from './verify.js';
 export * from './violations.js';
