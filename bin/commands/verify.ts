@@ -49,7 +49,9 @@ Options:
   --json                  print the report as JSON
   --trust-import NAME     assume Fn::ImportValue NAME (or a literal id NAME) opens no path,
                           e.g. once the exporting stack is verified; repeatable
-  --trust-parameter NAME  assume parameter NAME opens no path, whatever its value; repeatable
+  --trust-parameter NAME  assume parameter NAME (or a pseudo parameter such as AWS::Region)
+                          opens no path, whatever its value: conditions on it are checked
+                          both ways while that fits, else one way; repeatable
   --policy FILE           take the proxy's agent-facing ports from this policy instead of
                           the proxy load balancer's listeners (or forwarding rule ports)
   --prefix-list ID=SVC    a literal prefix list id is the AWS-managed list of a service,
