@@ -15,6 +15,18 @@ export const HEALTH_PATH = '/healthz';
  */
 export const DENY_PREFIX = 'deny_';
 
+/**
+ * The body of every 403 the proxy answers begins with this, then the policy name in quotes
+ * and the reason: agents, probes and operators can tell the proxy's refusals from an
+ * upstream's.
+ */
+export const DENIED_MESSAGE_PREFIX = 'agent-perimeter: denied by policy';
+
+/** The body of a refusal by policy `policyName`. */
+export function deniedMessage(policyName: string, reason: string): string {
+  return `${DENIED_MESSAGE_PREFIX} "${policyName}": ${reason}\n`;
+}
+
 /** Where credential files are mounted when `proxy.credentials_from` is `file`. */
 export const SECRETS_DIR = '/etc/agent-perimeter/secrets';
 

@@ -1,4 +1,5 @@
 import { join, relative, resolve } from 'node:path';
+import { LOCAL_RUNTIMES } from '../../lib/contract/runtimes.js';
 import { UserError } from '../../lib/errors.js';
 import {
   COMPOSE_FILE,
@@ -14,7 +15,7 @@ import { parseCommandArgs } from './args.js';
 import type { Command } from './command.js';
 import { policyFromArgs } from './policy-arg.js';
 
-const RUNTIMES = ['runc', 'runsc'] as const;
+const RUNTIMES = LOCAL_RUNTIMES;
 
 export const localCommand: Command = {
   name: 'local',

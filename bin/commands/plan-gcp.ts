@@ -1,8 +1,9 @@
+import { GCP_AGENT_RUNTIMES } from '../../lib/contract/runtimes.js';
 import { UserError } from '../../lib/errors.js';
 import { parseCommandArgs } from './args.js';
 import type { Command } from './command.js';
 
-const RUNTIMES = ['service', 'job', 'both', 'none'];
+const RUNTIMES: readonly string[] = GCP_AGENT_RUNTIMES;
 
 export const planGcpCommand: Command = {
   name: 'plan-gcp',

@@ -8,6 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { agentEnvironment } from '../../lib/agent-env.js';
+import { TIER_TAG, Tier } from '../../lib/contract/tiers.js';
 import type { JsonObject } from '../../lib/json.js';
 import {
   type Policy,
@@ -158,7 +159,7 @@ export class ProxyTier extends Construct {
     }
 
     Tags.of(this).add('agent-perimeter:policy', policy.name);
-    Tags.of(this).add('agent-perimeter:tier', 'proxy');
+    Tags.of(this).add(TIER_TAG, Tier.PROXY);
 
     this.cluster =
       props.cluster ??

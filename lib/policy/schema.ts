@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LOCAL_RUNTIMES } from '../contract/runtimes.js';
 import { ENVOY_IMAGE } from '../versions.js';
 import { hostProblem } from './hosts.js';
 import { looksLikeSecret } from './secrets.js';
@@ -322,7 +323,7 @@ export const AgentSchema = z.strictObject({
       "AWS permissions for the agent's task role. Credentials then live inside the agent boundary; prefer making the proxy call on the agent's behalf. @default - no task role at all",
   }),
   runtime: z
-    .enum(['runc', 'runsc'], { error: 'must be "runc" or "runsc" (gVisor).' })
+    .enum(LOCAL_RUNTIMES, { error: 'must be "runc" or "runsc" (gVisor).' })
     .optional()
     .meta({
       description:

@@ -1,5 +1,5 @@
 import type { Policy } from '../../lib/policy/index.js';
-import { FILTER_STATE, type LogType } from '../../lib/proxy-contract.js';
+import { deniedMessage, FILTER_STATE, type LogType } from '../../lib/proxy-contract.js';
 import { accessLog, tunnelLogOptions } from './access-log.js';
 import { type Json, type JsonObject, seconds, TYPE } from './types.js';
 
@@ -130,9 +130,7 @@ export function router(): Json {
 export function denied(policy: Policy, reason: string): JsonObject {
   return {
     status: 403,
-    body: {
-      inline_string: `agent-perimeter: denied by policy "${policy.name}": ${reason}\n`,
-    },
+    body: { inline_string: deniedMessage(policy.name, reason) },
   };
 }
 

@@ -1,3 +1,4 @@
+import { GOOGLE_API_VIPS } from '../../lib/contract/tiers.js';
 import { imageRegistryDomains } from '../../lib/image-registry.js';
 import {
   DEFAULT_INTERNAL_RANGES,
@@ -26,7 +27,7 @@ import { AGENT_TAG, fitName, fqdn, PROXY_TAG } from '../names.js';
  */
 
 /** restricted.googleapis.com: Google APIs that support VPC Service Controls, over private routing. */
-export const RESTRICTED_GOOGLE_APIS_RANGE = '199.36.153.4/30';
+export const RESTRICTED_GOOGLE_APIS_RANGE = GOOGLE_API_VIPS.restricted;
 /** The four addresses of {@link RESTRICTED_GOOGLE_APIS_RANGE}, for the private DNS zone. */
 export const RESTRICTED_GOOGLE_APIS_IPS: readonly string[] = [
   '199.36.153.4',
