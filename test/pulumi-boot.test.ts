@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { launchArguments } from '../lib/proxy-launcher.js';
 import {
   type BootOptions,
   dockerRunArgs,
@@ -184,27 +185,15 @@ describe('the Envoy unit', () => {
     expect(args.slice(args.indexOf('envoyproxy/envoy:v1.36.4'))).toEqual([
       'envoyproxy/envoy:v1.36.4',
       '/etc/envoy/agent-perimeter-launch.sh',
-      '--credential-env',
-      'AGENT_PERIMETER_SECRET_ANTHROPIC_API_KEY',
-      '--credential-env',
-      'AGENT_PERIMETER_SECRET_GH_TOK',
-      '--drain-seconds',
-      '30',
-      '--admin',
-      '127.0.0.1:9901',
-      '--',
-      '/usr/local/bin/envoy',
-      '--config-path',
-      '/etc/envoy/agent-perimeter.json',
-      '--disable-hot-restart',
-      '--log-level',
-      'info',
-      '--concurrency',
-      '1',
-      '--drain-time-s',
-      '30',
-      '--drain-strategy',
-      'immediate',
+      // Exactly the launcher's arguments (their literal form: test/proxy-launcher.test.ts).
+      ...launchArguments({
+        config: { path: '/etc/envoy/agent-perimeter.json' },
+        logLevel: 'info',
+        concurrency: 1,
+        drainSeconds: 30,
+        admin: true,
+        credentials: { variables: SECRETS.map((s) => s.variable) },
+      }),
     ]);
     expect(dockerRunArgs({ ...OPTIONS, credentialsFrom: 'file' })).toContain(
       '--mount=type=bind,source=/run/agent-perimeter/secrets,target=/etc/agent-perimeter/secrets,readonly',
