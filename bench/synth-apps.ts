@@ -1,6 +1,6 @@
 import { App, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { buildCdkApp } from '../bin/cdk-app.js';
+import { buildAwsApp } from '../app/aws.js';
 
 /** The baseline: a bare CDK app with one default two-AZ VPC. */
 export function synthBareVpcApp(outdir: string): void {
@@ -11,5 +11,5 @@ export function synthBareVpcApp(outdir: string): void {
 
 /** The full agent-perimeter app from the embedded policy, checks included. */
 export function synthFullApp(outdir: string): void {
-  buildCdkApp({ outdir }).app.synth();
+  buildAwsApp({ outdir }).app.synth();
 }

@@ -3,8 +3,8 @@
 // both a default and named exports, so this file exports nothing else; the program itself is
 // in bin/gcp-program.ts.
 import * as pulumi from '@pulumi/pulumi';
+import { buildGcpProgram, type GcpProgramOutputs, readProgramConfig } from '../app/gcp-program.js';
 import { UserError } from '../lib/errors.js';
-import { buildGcpProgram, type GcpProgramOutputs, readProgramConfig } from './gcp-program.js';
 
 export default async function program(): Promise<GcpProgramOutputs> {
   try {

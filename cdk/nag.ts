@@ -8,6 +8,25 @@ import {
 } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 
+/** Names of the cdk-nag packs every app runs, as they appear in reports and rule ids. */
+export const NAG_PACKS = {
+  awsSolutions: 'AwsSolutions',
+  nist: 'NIST.800.53.R5',
+  hipaa: 'HIPAA.Security',
+  pci: 'PCI.DSS.321',
+  agentPerimeter: 'AgentPerimeter',
+} as const;
+
+/** Every pack of a synth, in the order the summary lists them. */
+export const COMPLIANCE_PACK_NAMES: readonly string[] = Object.values(NAG_PACKS);
+
+/** The three packs that share rule families (logging, encryption, deletion protection). */
+export const REGULATORY_PACK_NAMES: readonly string[] = [
+  NAG_PACKS.nist,
+  NAG_PACKS.hipaa,
+  NAG_PACKS.pci,
+];
+
 /** The compliance packs every agent-perimeter app is checked against. */
 export function compliancePacks(scope?: IConstruct): NagPack[] {
   return [

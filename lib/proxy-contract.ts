@@ -3,38 +3,213 @@
  * load balancers, metric filters and runbooks at these, so they live here, not in the renderer.
  */
 
-/** Load balancers check this path on `proxy.health_port`; 200 when ready, 503 when draining. */
+/**
+ * Load balancers check this path on `proxy.health_port`: 200 while Envoy serves, 503 once the
+ * launcher has failed the health check on SIGTERM (Envoy's `/healthcheck/fail`).
+ */
 export const HEALTH_PATH = '/healthz';
 
-/** Every refusal is a route whose name starts with this; alarms count them in the access log. */
-export const DENY_ROUTE_PREFIX = 'deny_';
+/**
+ * Every refusal carries a name that starts with this: the route (`route_name`), the tunnel's
+ * filter chain (`filter_chain`) or the address-guard policy (in `response_code_details`).
+ */
+export const DENY_PREFIX = 'deny_';
+
+/**
+ * The body of every 403 the proxy answers begins with this, then the policy name in quotes
+ * and the reason: agents, probes and operators can tell the proxy's refusals from an
+ * upstream's.
+ */
+export const DENIED_MESSAGE_PREFIX = 'agent-perimeter: denied by policy';
+
+/** The body of a refusal by policy `policyName`. */
+export function deniedMessage(policyName: string, reason: string): string {
+  return `${DENIED_MESSAGE_PREFIX} "${policyName}": ${reason}\n`;
+}
 
 /** Where credential files are mounted when `proxy.credentials_from` is `file`. */
 export const SECRETS_DIR = '/etc/agent-perimeter/secrets';
 
-/** Envoy's admin interface when `proxy.admin` is `loopback`. */
+/** Envoy's admin interface, on 127.0.0.1 only; the launcher drains through it on SIGTERM. */
 export const ADMIN_PORT = 9901;
 
 /**
- * One JSON line per request on stdout, allowed or denied. Field names are stable: audit metric
- * filters and the runbook query them.
+ * Filter-state keys the agent-facing listener sets and every internal hop of the same tunnel
+ * logs, so one agent request can be followed through the proxy.
  */
-export const ACCESS_LOG_FIELDS: Readonly<Record<string, string>> = {
-  start_time: '%START_TIME%',
-  downstream_address: '%DOWNSTREAM_REMOTE_ADDRESS%',
+export const FILTER_STATE = {
+  agentAddress: 'agent_perimeter.agent_address',
+  requestId: 'agent_perimeter.request_id',
+} as const;
+
+/**
+ * The kinds of access-log line. One agent CONNECT produces a `proxy` line (the request as the
+ * agent sent it), a `tunnel` line (the TLS ClientHello seen inside it) and an `egress` line (the
+ * upstream the proxy dialled). Base-URL requests produce one `base_url` line each.
+ */
+export const LOG_TYPES = ['proxy', 'tunnel', 'egress', 'base_url'] as const;
+export type LogType = (typeof LOG_TYPES)[number];
+
+const filterState = (key: string) => `%FILTER_STATE(${key}:PLAIN)%`;
+
+/** Fields every line has. `downstream_address` is always the agent's address. */
+function commonFields(agentFacing: boolean): Record<string, string> {
+  return {
+    start_time: '%START_TIME%',
+    event: '%ACCESS_LOG_TYPE%',
+    connection_id: '%CONNECTION_ID%',
+    request_id: agentFacing ? '%REQ(X-REQUEST-ID)%' : filterState(FILTER_STATE.requestId),
+    downstream_address: agentFacing
+      ? '%DOWNSTREAM_REMOTE_ADDRESS%'
+      : filterState(FILTER_STATE.agentAddress),
+    bytes_received: '%BYTES_RECEIVED%',
+    bytes_sent: '%BYTES_SENT%',
+    duration_ms: '%DURATION%',
+    response_flags: '%RESPONSE_FLAGS%',
+  };
+}
+
+const HTTP_FIELDS: Readonly<Record<string, string>> = {
   method: '%REQ(:METHOD)%',
   authority: '%REQ(:AUTHORITY)%',
   path: '%REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%',
   protocol: '%PROTOCOL%',
   response_code: '%RESPONSE_CODE%',
-  response_flags: '%RESPONSE_FLAGS%',
   response_code_details: '%RESPONSE_CODE_DETAILS%',
-  bytes_received: '%BYTES_RECEIVED%',
-  bytes_sent: '%BYTES_SENT%',
-  duration_ms: '%DURATION%',
+  route_name: '%ROUTE_NAME%',
   upstream_host: '%UPSTREAM_HOST%',
   upstream_failure: '%UPSTREAM_TRANSPORT_FAILURE_REASON%',
-  route_name: '%ROUTE_NAME%',
-  request_id: '%REQ(X-REQUEST-ID)%',
   user_agent: '%REQ(USER-AGENT)%',
 };
+
+const TUNNEL_FIELDS: Readonly<Record<string, string>> = {
+  sni: '%REQUESTED_SERVER_NAME%',
+  filter_chain: '%FILTER_CHAIN_NAME%',
+  tls_failure: '%DYNAMIC_METADATA(envoy.filters.listener.tls_inspector:failure_reason)%',
+  termination: '%CONNECTION_TERMINATION_DETAILS%',
+};
+
+/**
+ * The JSON fields of each kind of line (besides the constants `log_type`, `listener` and
+ * `policy`). Field names are stable: audit metric filters and the runbook query them.
+ */
+export const ACCESS_LOG_FORMATS: Readonly<Record<LogType, Readonly<Record<string, string>>>> = {
+  proxy: { ...commonFields(true), ...HTTP_FIELDS },
+  base_url: { ...commonFields(true), ...HTTP_FIELDS },
+  tunnel: { ...commonFields(false), ...TUNNEL_FIELDS },
+  egress: { ...commonFields(false), ...HTTP_FIELDS },
+};
+
+/** Fields of the agent-facing request lines (`proxy` and `base_url`). */
+export const ACCESS_LOG_FIELDS: Readonly<Record<string, string>> = ACCESS_LOG_FORMATS.proxy;
+
+/** Constant fields every line also carries. */
+export const ACCESS_LOG_CONSTANTS = ['log_type', 'listener', 'policy'] as const;
+
+/** Every field name any line can have. */
+export const ACCESS_LOG_FIELD_NAMES: readonly string[] = [
+  ...new Set([
+    ...ACCESS_LOG_CONSTANTS,
+    ...LOG_TYPES.flatMap((type) => Object.keys(ACCESS_LOG_FORMATS[type])),
+  ]),
+];
+
+/** Where a refusal shows in the log, and what it means. */
+export interface Refusal {
+  /** The log field that names it. */
+  readonly field: 'route_name' | 'filter_chain' | 'response_code_details';
+  /** Its value; a trailing `*` matches any continuation. */
+  readonly value: string;
+  /** The lines it appears on. */
+  readonly logTypes: readonly LogType[];
+  /** What the proxy refused, for operators. */
+  readonly meaning: string;
+}
+
+/** RBAC's response detail for a denial by the policy named `name`. */
+export const rbacDenied = (name: string) => `rbac_access_denied_matched_policy[${name}]`;
+
+/** Every way the proxy refuses, one row each. The alarm and the runbook are built from it. */
+export const REFUSALS: readonly Refusal[] = [
+  {
+    field: 'route_name',
+    value: `${DENY_PREFIX}not_allowlisted`,
+    logTypes: ['proxy'],
+    meaning: 'CONNECT to a host:port that is not in the egress allowlist (IP literals included)',
+  },
+  {
+    field: 'route_name',
+    value: `${DENY_PREFIX}not_lowercase`,
+    logTypes: ['proxy'],
+    meaning: 'CONNECT to a name with upper-case letters or a trailing dot',
+  },
+  {
+    field: 'route_name',
+    value: `${DENY_PREFIX}wildcard_depth_*`,
+    logTypes: ['proxy'],
+    meaning: 'CONNECT to more than one label under a wildcard entry',
+  },
+  {
+    field: 'route_name',
+    value: `${DENY_PREFIX}use_base_url`,
+    logTypes: ['proxy'],
+    meaning:
+      'CONNECT to a host with injected credentials, which is reachable only through its base URL',
+  },
+  {
+    field: 'route_name',
+    value: `${DENY_PREFIX}plain_http`,
+    logTypes: ['proxy'],
+    meaning: 'plain-HTTP forwarding through HTTP_PROXY',
+  },
+  {
+    field: 'route_name',
+    value: `${DENY_PREFIX}request_not_allowed`,
+    logTypes: ['base_url'],
+    meaning: "a method or path the entry's `allow` rules do not list",
+  },
+  {
+    field: 'filter_chain',
+    value: `${DENY_PREFIX}sni_mismatch`,
+    logTypes: ['tunnel'],
+    meaning: 'a tunnel whose TLS ClientHello names another host, or none',
+  },
+  {
+    field: 'filter_chain',
+    value: `${DENY_PREFIX}not_tls`,
+    logTypes: ['tunnel'],
+    meaning: 'a tunnel that does not start with a TLS ClientHello',
+  },
+  {
+    field: 'route_name',
+    value: `${DENY_PREFIX}egress_*`,
+    logTypes: ['egress'],
+    meaning:
+      'an upstream name the egress hop does not allow (defence in depth behind the checks above)',
+  },
+  {
+    field: 'response_code_details',
+    value: rbacDenied(`${DENY_PREFIX}private_address`),
+    logTypes: ['egress', 'base_url'],
+    meaning:
+      'an allowlisted name resolved to a private, loopback, link-local or other guarded address',
+  },
+  {
+    field: 'response_code_details',
+    value: rbacDenied(`${DENY_PREFIX}outside_private_ranges`),
+    logTypes: ['egress', 'base_url'],
+    meaning: 'an internal (`private`) name resolved outside the ranges its entry names',
+  },
+  {
+    field: 'response_code_details',
+    value: rbacDenied(`${DENY_PREFIX}unresolved_address`),
+    logTypes: ['egress', 'base_url'],
+    meaning: 'no resolved upstream address to check (fails closed)',
+  },
+  {
+    field: 'response_code_details',
+    value: 'local_rate_limited',
+    logTypes: ['proxy', 'base_url'],
+    meaning: 'the per-agent or per-task request rate limit',
+  },
+];

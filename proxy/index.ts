@@ -2,9 +2,11 @@ export { agentEnvironment, PLACEHOLDER_API_KEY } from '../lib/agent-env.js';
 export type { Json, JsonObject } from '../lib/json.js';
 export {
   ACCESS_LOG_FIELDS,
+  ACCESS_LOG_FORMATS,
   ADMIN_PORT,
-  DENY_ROUTE_PREFIX,
+  DENY_PREFIX,
   HEALTH_PATH,
+  REFUSALS,
   SECRETS_DIR,
 } from '../lib/proxy-contract.js';
 export { type RenderOptions, renderProxyConfig } from './render/bootstrap.js';

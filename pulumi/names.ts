@@ -7,14 +7,8 @@ import type { Policy } from '../lib/policy/index.js';
  * suffixes), so offline plans diff cleanly.
  */
 
-/** Network tag of the Cloud Run agents (Direct VPC egress). Firewall rules select them by it. */
-export const AGENT_TAG = 'agent-perimeter-agent';
-
-/**
- * Network tag of the Envoy instances. The default route to the internet (and so Cloud NAT)
- * and the proxy's firewall rules apply only to instances carrying it.
- */
-export const PROXY_TAG = 'agent-perimeter-proxy';
+/** Network tags of agents and of the Envoy instances, shared with the verifier. */
+export { AGENT_TAG, PROXY_TAG } from '../lib/contract/tiers.js';
 
 /** Label put on every labelable resource: `agent-perimeter=<policy name>`. */
 export const POLICY_LABEL = 'agent-perimeter';

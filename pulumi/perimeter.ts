@@ -1,4 +1,9 @@
 import * as pulumi from '@pulumi/pulumi';
+/** How agent profiles run: Cloud Run services (gVisor), jobs (gen2), both, or not at all. */
+import {
+  GCP_AGENT_RUNTIMES as AGENT_RUNTIMES,
+  type GcpAgentRuntime as AgentRuntime,
+} from '../lib/contract/runtimes.js';
 import type { JsonObject } from '../lib/json.js';
 import type { Policy } from '../lib/policy/index.js';
 import type { ProbeDeployment } from '../lib/probe/deploy.js';
@@ -9,9 +14,7 @@ import { AgentNetwork, type AgentNetworkArgs } from './network/agent-network.js'
 import { ProbeJob, type ProbeJobArgs } from './probe/probe-job.js';
 import { ProxyTier, type ProxyTierArgs } from './proxy-tier/proxy-tier.js';
 
-/** How agent profiles run: Cloud Run services (gVisor), jobs (gen2), both, or not at all. */
-export const AGENT_RUNTIMES = ['service', 'job', 'both', 'none'] as const;
-export type AgentRuntime = (typeof AGENT_RUNTIMES)[number];
+export { AGENT_RUNTIMES, type AgentRuntime };
 
 /** Arguments of {@link AgentPerimeter}. */
 export interface AgentPerimeterArgs {

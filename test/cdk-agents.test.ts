@@ -12,7 +12,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, it } from 'vitest';
-import { buildCdkApp } from '../bin/cdk-app.js';
+import { buildAwsApp } from '../app/aws.js';
 import {
   AgentWorkloadError,
   AgentWorkloads,
@@ -626,7 +626,7 @@ describe('synth-time guard', () => {
     );
     let message = '';
     try {
-      buildCdkApp({ policyFile: file, outdir: join(dir, 'out') });
+      buildAwsApp({ policyFile: file, outdir: join(dir, 'out') });
     } catch (error) {
       expect(error).toBeInstanceOf(PolicyError);
       message = (error as Error).message;

@@ -21,7 +21,7 @@ import {
 import { acknowledgementsUnder } from '../cdk/nag.js';
 import { AgentPerimeterStack } from '../cdk/stack/index.js';
 import type { Policy } from '../lib/policy/index.js';
-import { ACCESS_LOG_FIELDS, DENY_ROUTE_PREFIX } from '../lib/proxy-contract.js';
+import { ACCESS_LOG_FIELDS, DENY_PREFIX } from '../lib/proxy-contract.js';
 import { renderCheckedProxyConfig } from '../proxy/index.js';
 import {
   props,
@@ -322,7 +322,11 @@ describe('alarms', () => {
   const topic = { Ref: idOf(audit.alarmTopic) };
 
   it('counts refused requests from the proxy access log contract', () => {
-    expect(deniedRequestsPattern()).toBe(`{ $.route_name = "${DENY_ROUTE_PREFIX}*" }`);
+    expect(deniedRequestsPattern()).toBe(
+      `{ ($.route_name = "${DENY_PREFIX}*") || ($.filter_chain = "${DENY_PREFIX}*") || ($.response_code_details = "rbac_access_denied_matched_policy[${DENY_PREFIX}*") || ($.response_code_details = "local_rate_limited") }`,
+    );
+    // CloudWatch Logs refuses filter patterns over 1,024 characters.
+    expect(deniedRequestsPattern().length).toBeLessThan(1024);
     expect(proxyServerErrorsPattern()).toBe('{ $.response_code >= 500 }');
     expect(Object.keys(ACCESS_LOG_FIELDS)).toEqual(
       expect.arrayContaining(['route_name', 'response_code']),

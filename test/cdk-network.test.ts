@@ -2,7 +2,7 @@
 process.env.CDK_VALIDATION = 'false';
 
 import { App, CfnElement, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Peer, Port, type SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IConstruct } from 'constructs';
@@ -17,9 +17,11 @@ import {
 } from '../cdk/network/index.js';
 import {
   loadPolicy,
+  nonInternalIpv4Cidrs,
   type Policy,
   portRanges,
   proxyPorts,
+  proxyUpstreams,
   upstreamPorts,
 } from '../lib/policy/index.js';
 import {
@@ -45,6 +47,9 @@ const variantPolicy = validPolicy(
       '  - host: api.example.org',
       '    ports: [443, 8443]',
       '  - host: "*.example.net"',
+      '  - host: git.corp.example.org',
+      '    ports: [8080]',
+      '    private: ["10.20.0.0/16"]',
     ].join('\n'),
   ),
 );
@@ -136,7 +141,11 @@ describe('pure planning', () => {
   it('derives the proxy ports and the upstream port union from the policy', () => {
     expect(proxyPorts(policy).agentFacing).toEqual([3128, 8081]);
     expect(upstreamPorts(policy)).toEqual([443]);
-    expect(upstreamPorts(variantPolicy)).toEqual([443, 8443]);
+    expect(upstreamPorts(variantPolicy)).toEqual([443, 8080, 8443]);
+    expect(proxyUpstreams(variantPolicy)).toEqual({
+      publicPorts: [443, 8443],
+      internal: [{ cidr: '10.20.0.0/16', ports: [8080] }],
+    });
     expect(portRanges([8083, 443, 8081, 8082, 22])).toEqual([
       { from: 22, to: 22 },
       { from: 443, to: 443 },
@@ -361,20 +370,34 @@ describe('security groups (C18)', () => {
         'tcp 8099 <- sg:LoadBalancer',
       ],
       egress: [
-        'tcp 443 -> 0.0.0.0/0',
+        // Public upstreams: everywhere outside the internal networks, never into the VPC.
+        ...nonInternalIpv4Cidrs().map((cidr) => `tcp 443 -> ${cidr}`),
         'tcp 443 -> pl',
         'tcp 443 -> sg:Endpoint',
         'tcp 443 -> sg:SecretsEndpoint',
-      ],
+      ].sort(),
     });
+    const egress = rules(main, main.network.proxySecurityGroup).egress;
+    expect(
+      egress.filter((r) => /-> (10\.|172\.(1[6-9]|2\d|3[01])\.|192\.168\.|0\.0\.0\.0\/0)/.test(r)),
+    ).toEqual([]);
   });
 
   it('opens an extra upstream port on the proxy when the policy gains one', () => {
     const proxy = rules(variant, variant.network.proxySecurityGroup);
-    expect(proxy.egress.filter((r) => r.endsWith('0.0.0.0/0'))).toEqual([
-      'tcp 443 -> 0.0.0.0/0',
-      'tcp 8443 -> 0.0.0.0/0',
+    // 443 and 8443 towards 38 blocks each would not fit one security group: one span does,
+    // with a warning (Envoy still allows only the listed ports).
+    expect(proxy.egress.filter((r) => r.includes('-> 8.0.0.0/7'))).toEqual([
+      'tcp 443-8443 -> 8.0.0.0/7',
     ]);
+    expect(
+      Annotations.fromStack(variant.stack).findWarning(
+        '*',
+        Match.stringLikeRegexp('opens every port from 443 to 8443'),
+      ),
+    ).toHaveLength(1);
+    // The internal entry's own range, on its own port only.
+    expect(proxy.egress.filter((r) => r.includes('10.'))).toEqual(['tcp 8080 -> 10.20.0.0/16']);
     // No injected credentials: no Secrets Manager endpoint and no path to one.
     expect(variant.network.secretsManagerEndpoint).toBeUndefined();
     expect(proxy.egress.some((r) => r.includes('SecretsEndpoint'))).toBe(false);

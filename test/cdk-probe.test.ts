@@ -4,7 +4,7 @@ process.env.CDK_VALIDATION = 'false';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { buildCdkApp } from '../bin/cdk-app.js';
+import { buildAwsApp } from '../app/aws.js';
 import { AgentPerimeterChecks } from '../cdk/nag-rules/index.js';
 import {
   type DeployRunDeps,
@@ -224,7 +224,7 @@ describe('ProbeTask: the deploy-time run', () => {
       props(resourcesOfType(again, 'Custom::AgentPerimeterProbeRun')[0]?.[1]).Fingerprint,
     ).toBe(fingerprint);
     // One more allowlisted host: the DNS firewall's list and the proxy's config change.
-    const wider = { ...policy, egress: [...policy.egress, { host: 'pypi.org', ports: [443] }] };
+    const wider = { ...policy, egress: [...policy.egress, { host: 'pypi.org', ports: [443], tls: true }] };
     const widened = synth({ policy: wider, envoyConfig: renderCheckedProxyConfig(wider) }).template;
     expect(
       props(resourcesOfType(widened, 'Custom::AgentPerimeterProbeRun')[0]?.[1]).Fingerprint,
@@ -269,19 +269,19 @@ describe('ProbeTask: switchable off', () => {
 
   it('CDK context agent-perimeter:probe=false turns it off; a bad value fails with the fix', () => {
     expect(
-      buildCdkApp({ context: { 'agent-perimeter:probe': 'false' } }).stack.probe,
+      buildAwsApp({ context: { 'agent-perimeter:probe': 'false' } }).stack.probe,
     ).toBeUndefined();
-    const strict = buildCdkApp({
+    const strict = buildAwsApp({
       context: { 'agent-perimeter:probe': '{"onDeploy": "fail-on-escape"}' },
     });
     expect(strict.stack.probe?.deployment.onDeploy).toBe('fail-on-escape');
     expect(() =>
-      buildCdkApp({ context: { 'agent-perimeter:probe': { everyMinute: 30 } } }),
+      buildAwsApp({ context: { 'agent-perimeter:probe': { everyMinute: 30 } } }),
     ).toThrow(
       /CDK context agent-perimeter:probe: everyMinute: 30: unknown key\. Did you mean "everyMinutes"\?/,
     );
     expect(() =>
-      buildCdkApp({ context: { 'agent-perimeter:probe': { targets: { udp: ['x'] } } } }),
+      buildAwsApp({ context: { 'agent-perimeter:probe': { targets: { udp: ['x'] } } } }),
     ).toThrow(/targets: .*udp\[0\]: "x" is not ADDRESS:PORT/);
   });
 

@@ -12,10 +12,13 @@ import {
   FARGATE_MEMORY_BY_CPU,
   fargateTaskSize,
   MAX_INLINE_CONFIG_BYTES,
+  MAX_TASK_DEFINITION_BYTES,
   ProxyTier,
   ProxyTierError,
+  TASK_DEFINITION_OVERHEAD_BYTES,
 } from '../cdk/proxy-tier/index.js';
 import { type Policy, proxyPorts } from '../lib/policy/index.js';
+import { LAUNCHER_NAME, LAUNCHER_SCRIPT } from '../lib/proxy-launcher.js';
 import { HEALTH_PATH, renderProxyConfig } from '../proxy/index.js';
 import { buildProxyTier, proxyScaffolding, synthProxyTier } from './helpers/cdk-proxy-stack.js';
 import { unacknowledgedFindings, unusedAcknowledgements } from './helpers/nag.js';
@@ -152,7 +155,8 @@ describe('ProxyTier task definition', () => {
 
   it('runs the pinned Envoy image hardened: read-only root, uid 101, no capabilities, init', () => {
     expect(container.Image).toBe(BASE.proxy.image);
-    expect(container.EntryPoint).toEqual(['/usr/local/bin/envoy']);
+    // The launcher (lib/proxy-launcher.ts) runs Envoy: checks credentials, drains on SIGTERM.
+    expect(container.EntryPoint).toEqual(['/bin/bash', '-c', LAUNCHER_SCRIPT, LAUNCHER_NAME]);
     expect(container.ReadonlyRootFilesystem).toBe(true);
     expect(container.User).toBe('101:101');
     expect(container.Privileged).not.toBe(true);
@@ -163,13 +167,41 @@ describe('ProxyTier task definition', () => {
     expect(container.Environment).toBeUndefined();
   });
 
-  it('passes the rendered bootstrap inline with --config-yaml', () => {
+  it('passes the rendered bootstrap inline with --config-yaml, after the launcher options', () => {
     const command = container.Command as string[];
+    expect(command.slice(0, command.indexOf('--') + 2)).toEqual([
+      '--credential-env',
+      'AGENT_PERIMETER_SECRET_ANTHROPIC_API_KEY',
+      '--drain-seconds',
+      '30',
+      '--admin',
+      '127.0.0.1:9901',
+      '--',
+      '/usr/local/bin/envoy',
+    ]);
     const at = command.indexOf('--config-yaml');
     expect(at).toBeGreaterThanOrEqual(0);
     expect(JSON.parse(command[at + 1] as string)).toEqual(renderProxyConfig(BASE));
     expect(command).toContain('--disable-hot-restart');
-    expect(command.slice(command.indexOf('--concurrency'))).toEqual(['--concurrency', '1']);
+    expect(command.slice(command.indexOf('--concurrency'))).toEqual([
+      '--concurrency',
+      '1',
+      '--drain-time-s',
+      '30',
+      '--drain-strategy',
+      'immediate',
+    ]);
+  });
+
+  it('gives the launcher longer to drain than it takes, within what Fargate allows', () => {
+    expect(container.StopTimeout).toBe(40);
+  });
+
+  it('fits the whole task definition in the 64 KiB ECS allows', () => {
+    const [[, taskDef] = []] = ofType(resourcesOf(base.template), 'AWS::ECS::TaskDefinition');
+    const size = Buffer.byteLength(JSON.stringify(taskDef?.Properties), 'utf8');
+    expect(size).toBeLessThan(MAX_TASK_DEFINITION_BYTES);
+    expect(size).toBeLessThan(MAX_INLINE_CONFIG_BYTES + TASK_DEFINITION_OVERHEAD_BYTES);
   });
 
   it('maps the forward-proxy, inject and health ports', () => {
@@ -398,7 +430,10 @@ describe('ProxyTier with a different policy', () => {
     expect(ports.sort()).toEqual([3128, 8081, 8082]);
     expect(container.PortMappings.map((p) => p.ContainerPort)).toEqual([3128, 8081, 8082, 8099]);
     expect(container.Image).toBe(ECR_IMAGE);
-    expect(JSON.parse(container.Command[1] as string)).toEqual(renderProxyConfig(BIGGER));
+    const command = container.Command as string[];
+    expect(JSON.parse(command[command.indexOf('--config-yaml') + 1] as string)).toEqual(
+      renderProxyConfig(BIGGER),
+    );
   });
 
   it('injects both secrets and scopes the execution role to them and their key', () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildCdkApp, type CdkApp } from '../bin/cdk-app.js';
+import { type AwsApp, buildAwsApp } from '../app/aws.js';
 import { acknowledgementsUnder } from '../cdk/nag.js';
 import { packFindings, packRows } from './helpers/nag.js';
 
@@ -13,13 +13,13 @@ import { packFindings, packRows } from './helpers/nag.js';
  * every test in this file. A second, smaller policy shows the template follows the policy.
  */
 
-let main: CdkApp;
+let main: AwsApp;
 let template: Template;
 let variant: Template;
 
 beforeAll(() => {
   const outdir = mkdtempSync(join(tmpdir(), 'agent-perimeter-cdk-'));
-  main = buildCdkApp({ outdir });
+  main = buildAwsApp({ outdir });
   const assembly = main.app.synth();
   template = Template.fromJSON(
     JSON.parse(
@@ -46,7 +46,7 @@ beforeAll(() => {
       '  retention_days: 731',
     ].join('\n'),
   );
-  const other = buildCdkApp({ outdir: join(outdir, 'variant'), policyFile });
+  const other = buildAwsApp({ outdir: join(outdir, 'variant'), policyFile });
   variant = Template.fromStack(other.stack);
 }, 180_000);
 

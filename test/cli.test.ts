@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { validateEnvoyConfig } from '../proxy/validate/index.js';
-import { runCli, spawnCli, tempFiles } from './helpers/cli.js';
+import { runCli, spawnCli, spawnCliIn, tempFiles } from './helpers/cli.js';
 
 const BAD_POLICY = 'name: demo\negress:\n  - host: 10.0.0.1\n    prots: [443]\n';
 
@@ -91,5 +91,37 @@ describe('commands (in process)', () => {
   it('schema prints the JSON Schema', async () => {
     const r = await runCli('schema');
     expect(JSON.parse(r.stdout).title).toBe('agent-perimeter policy');
+  });
+
+  it('check-policy takes --policy FILE, or FILE as a shorthand, but not two different files', async () => {
+    expect((await runCli('check-policy', '--policy', 'agent-perimeter.yaml')).code).toBe(0);
+    expect((await runCli('check-policy', 'agent-perimeter.yaml')).code).toBe(0);
+    const dir = tempFiles({ 'other.yaml': 'name: other\negress:\n  - host: github.com\n' });
+    const both = await runCli(
+      'check-policy',
+      '--policy',
+      'agent-perimeter.yaml',
+      join(dir, 'other.yaml'),
+    );
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('two policy files given');
+  });
+
+  it('refuses a directory as a policy with exit 2 and no stack trace', () => {
+    const dir = tempFiles({});
+    for (const command of ['check-policy', 'render-proxy', 'agent-env', 'local']) {
+      const r = spawnCli(command, '--policy', dir);
+      expect(r.code, command).toBe(2);
+      expect(r.stderr).toContain('is a directory, not a policy file');
+      expect(r.stderr).not.toMatch(/\bat .*\.(js|ts):\d+/);
+    }
+  });
+
+  it('uses the embedded default policy from any working directory', () => {
+    const elsewhere = tempFiles({});
+    const check = spawnCliIn(elsewhere, 'check-policy');
+    expect(check.code).toBe(0);
+    expect(check.stdout).toContain('valid policy "demo"');
+    expect(spawnCliIn(elsewhere, 'render-proxy').stdout).toContain('static_resources');
   });
 });

@@ -4,6 +4,7 @@ import { asTemplate } from '../lib/containment/aws/template.js';
 import { Opaque, Ref } from '../lib/containment/aws/values.js';
 import { enumerateWorlds } from '../lib/containment/aws/worlds.js';
 import { modelsFromTemplate, TemplateError, verifyTemplate } from '../lib/containment/index.js';
+import { realTemplate } from './helpers/containment-template.js';
 
 const noTrust = { imports: new Set<string>(), parameters: new Set<string>() };
 const world = { parameters: new Map(), leaves: new Map() };
@@ -208,5 +209,57 @@ describe('modelsFromTemplate', () => {
       .filter((v) => v.channel === 'unprotected-workload')
       .map((v) => v.resource);
     expect(unprotected).toEqual(['Build', 'Database']);
+  });
+});
+
+describe('conditions that cannot open a path are not enumerated', () => {
+  const REGIONS = Array.from({ length: 31 }, (_, i) => `region-${i}`);
+  /** CDK's CDKMetadata resource and its condition, as every CDK app emits them. */
+  const withCdkMetadata = (template: ReturnType<typeof realTemplate>['template']) => ({
+    ...template,
+    Conditions: {
+      ...(template.Conditions ?? {}),
+      CDKMetadataAvailable: {
+        'Fn::Or': REGIONS.map((r) => ({ 'Fn::Equals': [{ Ref: 'AWS::Region' }, r] })),
+      },
+    },
+    Resources: {
+      ...template.Resources,
+      CDKMetadata: {
+        Type: 'AWS::CDK::Metadata',
+        Properties: { Analytics: 'v2:deflate64:...' },
+        Condition: 'CDKMetadataAvailable',
+      },
+    },
+  });
+
+  it("ignores CDK's CDKMetadata condition (2^31 region cases otherwise)", () => {
+    const { template, stackName } = realTemplate();
+    const report = verifyTemplate(withCdkMetadata(template), stackName);
+    expect(report.violations).toEqual([]);
+    expect(report.cases).toBe(1);
+  });
+
+  it('checks one world for conditions on trusted parameters, as --trust-parameter promises', () => {
+    const { template, stackName } = realTemplate();
+    const env = Array.from({ length: 12 }, (_, i) => [
+      `Env${i}`,
+      { 'Fn::Equals': [{ Ref: 'Stage' }, `stage-${i}`] },
+    ]);
+    const withStages = {
+      ...template,
+      Parameters: { ...(template.Parameters ?? {}), Stage: { Type: 'String' } },
+      Conditions: { ...(template.Conditions ?? {}), ...Object.fromEntries(env) },
+      Resources: Object.fromEntries(
+        Object.entries(template.Resources).map(([id, r], i) =>
+          i < env.length ? [id, { ...r, Condition: `Env${i}` }] : [id, r],
+        ),
+      ),
+    };
+    const untrusted = verifyTemplate(withStages, stackName);
+    expect(untrusted.violations.map((v) => v.channel)).toContain('cannot-prove');
+    const trusted = verifyTemplate(withStages, stackName, { trustedParameters: ['Stage'] });
+    expect(trusted.violations.filter((v) => v.channel === 'cannot-prove')).toEqual([]);
+    expect(trusted.cases).toBe(1);
   });
 });

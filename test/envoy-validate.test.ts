@@ -7,6 +7,7 @@ import type { Io } from '../bin/commands/command.js';
 import { validateEnvoyCommand } from '../bin/commands/validate-envoy.js';
 import { UserError } from '../lib/errors.js';
 import { UnknownEnvoyTypeError, validateEnvoyConfig } from '../proxy/validate/index.js';
+import { protoRegistry } from '../proxy/validate/protos.js';
 
 const FIXTURE = new URL('./fixtures/envoy/bootstrap.yaml', import.meta.url);
 const FIXTURE_TEXT = readFileSync(FIXTURE, 'utf8');
@@ -668,5 +669,83 @@ describe('agent-perimeter validate-envoy', () => {
       validateEnvoyCommand.run([file, '--type', 'envoy.Nope'], capture()),
     ).rejects.toMatchObject({ exitCode: 2, message: expect.stringContaining('--type envoy.Nope') });
     await expect(validateEnvoyCommand.run([], capture())).rejects.toBeInstanceOf(UserError);
+  });
+});
+
+describe('API additions newer than the proto snapshot', () => {
+  const rateLimit = (extra: Record<string, unknown>, entry: Record<string, unknown>) => ({
+    static_resources: {
+      listeners: [
+        {
+          name: 'l',
+          address: { socket_address: { address: '0.0.0.0', port_value: 3128 } },
+          filter_chains: [
+            {
+              filters: [
+                {
+                  name: 'envoy.filters.network.http_connection_manager',
+                  typed_config: {
+                    '@type':
+                      'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+                    stat_prefix: 'l',
+                    route_config: { name: 'r', virtual_hosts: [] },
+                    http_filters: [
+                      {
+                        name: 'envoy.filters.http.local_ratelimit',
+                        typed_config: {
+                          '@type':
+                            'type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit',
+                          stat_prefix: 'rl',
+                          descriptors: [
+                            {
+                              entries: [entry],
+                              token_bucket: { max_tokens: 1, fill_interval: '1s' },
+                            },
+                          ],
+                          ...extra,
+                        },
+                      },
+                      {
+                        name: 'envoy.filters.http.router',
+                        typed_config: {
+                          '@type':
+                            'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router',
+                        },
+                      },
+                    ],
+                  },
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    },
+  });
+
+  it('accepts per-address buckets: a valueless descriptor entry, rate_limits, max_dynamic_descriptors', () => {
+    expect(
+      validateEnvoyConfig(
+        rateLimit(
+          { rate_limits: [{ actions: [{ remote_address: {} }] }], max_dynamic_descriptors: 10 },
+          { key: 'remote_address' },
+        ),
+      ),
+    ).toEqual([]);
+  });
+
+  it('still checks the added fields: their types and rules', () => {
+    const issues = validateEnvoyConfig(
+      rateLimit(
+        { rate_limits: [{ actions: [{ no_such_action: {} }] }], max_dynamic_descriptors: 0 },
+        { key: 'remote_address' },
+      ),
+    ).map((i) => `${i.path} ${i.message}`);
+    expect(issues.join('\n')).toMatch(/unknown field "no_such_action"/);
+    expect(issues.join('\n')).toMatch(/max_dynamic_descriptors value must be >= 1, got 0/);
+  });
+
+  it('lists only what the snapshot lacks (delete an entry once the snapshot has it)', () => {
+    expect(protoRegistry().redundantAdditions()).toEqual([]);
   });
 });

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 
 /*
  * The folder rules that keep the blueprint forkable: lib/ is provider-neutral, and cdk/,
- * pulumi/ and proxy/ never import each other (bin/ wires them together).
+ * pulumi/ and proxy/ never import each other; app/ (the pipeline) wires them together and
+ * bin/ (commands, entry points) only parses arguments and prints.
  */
 
 const CLOUD_SDKS = /^(aws-cdk-lib|constructs|cdk-nag|@pulumi\/)/;
@@ -60,6 +61,13 @@ describe('folder layering', () => {
 
   it('pulumi/ imports neither proxy/ nor cdk/', () => {
     expect(violations('pulumi', crossesInto(['proxy', 'cdk']))).toEqual([]);
+  });
+
+  it('nothing below the pipeline imports it: app/ and bin/ wire, the rest is wired', () => {
+    for (const folder of ['lib', 'proxy', 'cdk', 'pulumi']) {
+      expect(violations(folder, crossesInto(['app', 'bin']))).toEqual([]);
+    }
+    expect(violations('app', crossesInto(['bin']))).toEqual([]);
   });
 
   it('the check sees real imports', () => {

@@ -130,7 +130,7 @@ describe('the compose file for the demo policy', () => {
   it('runs the pinned Envoy image hardened, with the rendered config mounted read-only', () => {
     expect(proxy).toMatchObject({
       image: 'envoyproxy/envoy:v1.36.4',
-      entrypoint: ['/usr/local/bin/envoy'],
+      entrypoint: ['/bin/bash', '/etc/agent-perimeter/launch.sh'],
       user: '101:101',
       read_only: true,
       cap_drop: ['ALL'],
@@ -142,11 +142,23 @@ describe('the compose file for the demo policy', () => {
           target: '/etc/agent-perimeter/envoy.yaml',
           read_only: true,
         },
+        {
+          type: 'bind',
+          source: './launch.sh',
+          target: '/etc/agent-perimeter/launch.sh',
+          read_only: true,
+        },
       ],
+      // docker compose stop waits longer than the launcher drains.
+      stop_grace_period: '40s',
     });
     expect(proxy.command).toEqual(
       expect.arrayContaining(['--config-path', '/etc/agent-perimeter/envoy.yaml']),
     );
+    expect((proxy.command as string[]).slice(0, 2)).toEqual([
+      '--credential-env',
+      'AGENT_PERIMETER_SECRET_ANTHROPIC_API_KEY',
+    ]);
   });
 
   it('passes the credential through from the host environment by name only', () => {

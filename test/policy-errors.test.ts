@@ -4,6 +4,9 @@ import { policyProblems, policyYaml } from './helpers/policy.js';
 
 const host = (h: string) => policyYaml(`  - host: ${JSON.stringify(h)}`);
 const entry = (yaml: string) => policyYaml(`  - host: api.anthropic.com\n${yaml}`);
+/** An inject entry with request rules, e.g. `{ method: POST, path: /v1/messages }`. */
+const rules = (yaml: string) =>
+  entry(`    inject: { header: x-api-key, secret: anthropic }\n    allow: [${yaml}]`);
 const inject = (header: string, secret: string) =>
   entry(
     `    inject:\n      header: ${JSON.stringify(header)}\n      secret: ${JSON.stringify(secret)}`,
@@ -173,6 +176,154 @@ const BAD: readonly [string, string, string, string][] = [
     ),
     'agents[0].environment.HTTPS_PROXY',
     'set by agent-perimeter',
+  ],
+  // The proxy data plane's settings (issue: SNI checks, address guard, request rules, limits).
+  [
+    'request rules without inject',
+    policyYaml('  - host: api.example.com\n    allow: [{ method: GET, path: /v1/x }]'),
+    'egress[0].allow',
+    'request rules need requests the proxy can read',
+  ],
+  [
+    'request rule with both path kinds',
+    rules('{ method: POST, path: /v1/messages, path_prefix: /v1/ }'),
+    'egress[0].allow[0]',
+    'exactly one of `path`',
+  ],
+  ['request rule without a path', rules('{ method: POST }'), 'egress[0].allow[0]', 'exactly one'],
+  [
+    'lower-case method',
+    rules('{ method: post, path: /v1/messages }'),
+    'egress[0].allow[0].method',
+    'upper case',
+  ],
+  [
+    'CONNECT as a method',
+    rules('{ method: CONNECT, path: /v1/messages }'),
+    'egress[0].allow[0].method',
+    'must be one of GET, HEAD, POST',
+  ],
+  [
+    'relative path',
+    rules('{ method: POST, path: v1/messages }'),
+    'egress[0].allow[0].path',
+    'must start with "/"',
+  ],
+  [
+    'path with a query',
+    rules('{ method: GET, path: "/v1/models?limit=1" }'),
+    'egress[0].allow[0].path',
+    'query or fragment',
+  ],
+  [
+    'path with dot segments',
+    rules('{ method: GET, path: /v1/../admin }'),
+    'egress[0].allow[0].path',
+    '"." or ".." segments',
+  ],
+  [
+    'percent-encoded path',
+    rules('{ method: GET, path: /v1/%2e%2e/admin }'),
+    'egress[0].allow[0].path',
+    'cannot hold',
+  ],
+  [
+    'prefix without trailing slash',
+    rules('{ method: GET, path_prefix: /v1/files }'),
+    'egress[0].allow[0].path_prefix',
+    'must end with "/"',
+  ],
+  [
+    'duplicate request rule',
+    rules('{ method: POST, path: /v1/messages }, { method: POST, path: /v1/messages }'),
+    'egress[0].allow[1]',
+    'listed twice',
+  ],
+  [
+    'tls false with inject',
+    entry('    tls: false\n    inject: { header: x-api-key, secret: anthropic }'),
+    'egress[0].tls',
+    'reach it only through its base URL',
+  ],
+  ['tls as text', entry('    tls: "no"'), 'egress[0].tls', 'must be true or false'],
+  [
+    'private with a public range',
+    entry('    private: ["203.0.113.0/24"]'),
+    'egress[0].private[0]',
+    'is a public range',
+  ],
+  [
+    'private reaching link-local',
+    entry('    private: ["169.254.0.0/16"]'),
+    'egress[0].private[0]',
+    'link-local',
+  ],
+  [
+    'private with host bits',
+    entry('    private: ["10.1.2.3/16"]'),
+    'egress[0].private[0]',
+    'write "10.1.0.0/16"',
+  ],
+  [
+    'private wider than an internal range',
+    entry('    private: ["10.0.0.0/7"]'),
+    'egress[0].private[0]',
+    'reaches outside the internal ranges',
+  ],
+  [
+    'private on the IPv6 metadata range',
+    entry('    private: ["fd00:ec2::/64"]'),
+    'egress[0].private[0]',
+    'instance-metadata',
+  ],
+  ['private as text', entry('    private: internal'), 'egress[0].private', 'must be true'],
+  [
+    'debug log level',
+    policyYaml('  - host: github.com', 'proxy: { log_level: debug }'),
+    'proxy.log_level',
+    'prints request headers, including credentials',
+  ],
+  [
+    'trace log level',
+    policyYaml('  - host: github.com', 'proxy: { log_level: trace }'),
+    'proxy.log_level',
+    'is refused',
+  ],
+  [
+    'drain longer than Fargate allows',
+    policyYaml('  - host: github.com', 'proxy: { limits: { drain_timeout_s: 300 } }'),
+    'proxy.limits.drain_timeout_s',
+    'at most 110',
+  ],
+  [
+    'zero per-agent rate',
+    policyYaml('  - host: github.com', 'proxy: { limits: { requests_per_second_per_agent: 0 } }'),
+    'proxy.limits.requests_per_second_per_agent',
+    'at least 1',
+  ],
+  [
+    'unbounded HTTP/2 streams',
+    policyYaml('  - host: github.com', 'proxy: { limits: { max_concurrent_streams: 100000 } }'),
+    'proxy.limits.max_concurrent_streams',
+    'at most 1024',
+  ],
+  [
+    'tiny DNS cache',
+    policyYaml('  - host: github.com', 'proxy: { limits: { dns_cache_max_hosts: 1 } }'),
+    'proxy.limits.dns_cache_max_hosts',
+    'at least 16',
+  ],
+  [
+    'distroless proxy image',
+    policyYaml('  - host: github.com', 'proxy: { image: "envoyproxy/envoy-distroless:v1.36.4" }'),
+    'proxy.image',
+    'has no shell',
+  ],
+  [
+    'log flush too frequent',
+    policyYaml('  - host: github.com', 'logging: { flush_interval_s: 1 }'),
+    'logging.flush_interval_s',
+    'at least 5',
   ],
 ];
 

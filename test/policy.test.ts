@@ -19,15 +19,37 @@ describe('the embedded default policy', () => {
     expect(policy.name).toBe('demo');
     const anthropic = policy.egress.find((e) => e.host === 'api.anthropic.com');
     expect(anthropic?.inject).toEqual({ header: 'x-api-key', secret: 'anthropic-api-key' });
+    // Only what Claude Code and the Agent SDK call; the key works for nothing else.
+    expect(anthropic?.allow).toEqual([
+      { method: 'POST', path: '/v1/messages' },
+      { method: 'POST', path: '/v1/messages/count_tokens' },
+    ]);
     expect(policy.egress.map((e) => e.host)).toContain('registry.npmjs.org');
     expect(policy.egress.map((e) => e.host)).toContain('github.com');
   });
 
-  it('fills defaults: port 443, the pinned Envoy image, 2+ proxy replicas', () => {
-    expect(policy.egress.find((e) => e.host === 'github.com')?.ports).toEqual([443]);
+  it('fills defaults: port 443, SNI-checked TLS, the pinned Envoy image, 2+ proxy replicas', () => {
+    const github = policy.egress.find((e) => e.host === 'github.com');
+    expect(github?.ports).toEqual([443]);
+    expect(github?.tls).toBe(true);
+    expect(github?.private).toBeUndefined();
     expect(policy.proxy.image).toBe(ENVOY_IMAGE);
     expect(policy.proxy.replicas.min).toBeGreaterThanOrEqual(2);
-    expect(policy.proxy.admin).toBe('disabled');
+    // The launcher drains through the admin interface, which listens on loopback only.
+    expect(policy.proxy.admin).toBe('loopback');
+    expect(policy.proxy.log_level).toBe('info');
+  });
+
+  it('fills the abuse limits with their documented defaults', () => {
+    expect(policy.proxy.limits).toMatchObject({
+      request_headers_timeout_s: 10,
+      max_concurrent_streams: 100,
+      requests_per_second_per_agent: 100,
+      dns_cache_max_hosts: 1024,
+      dns_host_ttl_s: 60,
+      drain_timeout_s: 30,
+    });
+    expect(policy.logging.flush_interval_s).toBe(60);
   });
 });
 
@@ -98,7 +120,16 @@ describe('JSON Schema', () => {
     expect(schema.required).toEqual(['name', 'egress']);
     const egress = schema.properties.egress.items;
     expect(egress.additionalProperties).toBe(false);
-    expect(Object.keys(egress.properties)).toEqual(['host', 'ports', 'inject', 'description']);
+    expect(Object.keys(egress.properties)).toEqual([
+      'host',
+      'ports',
+      'tls',
+      'private',
+      'inject',
+      'allow',
+      'description',
+    ]);
+    expect(egress.properties.tls.default).toBe(true);
     expect(egress.properties.ports.default).toEqual([443]);
   });
 });

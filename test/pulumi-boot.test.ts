@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { launchArguments } from '../lib/proxy-launcher.js';
 import {
   type BootOptions,
   dockerRunArgs,
@@ -29,6 +30,9 @@ const OPTIONS: BootOptions = {
   concurrency: 1,
   nofile: 65535,
   memoryMib: 1024,
+  logLevel: 'info',
+  drainSeconds: 30,
+  admin: true,
 };
 const TOKEN = 'ya29.test-token';
 
@@ -173,18 +177,23 @@ describe('the Envoy unit', () => {
         '--security-opt=no-new-privileges',
         '--user=101:101',
         '--env-file=/run/agent-perimeter/envoy.env',
-        '--entrypoint=/usr/local/bin/envoy',
+        '--mount=type=bind,source=/etc/agent-perimeter/launch.sh,target=/etc/envoy/agent-perimeter-launch.sh,readonly',
+        '--entrypoint=/bin/bash',
       ]),
     );
+    // The launcher checks the credentials, then runs Envoy and drains it on stop.
     expect(args.slice(args.indexOf('envoyproxy/envoy:v1.36.4'))).toEqual([
       'envoyproxy/envoy:v1.36.4',
-      '--config-path',
-      '/etc/envoy/agent-perimeter.json',
-      '--disable-hot-restart',
-      '--log-level',
-      'info',
-      '--concurrency',
-      '1',
+      '/etc/envoy/agent-perimeter-launch.sh',
+      // Exactly the launcher's arguments (their literal form: test/proxy-launcher.test.ts).
+      ...launchArguments({
+        config: { path: '/etc/envoy/agent-perimeter.json' },
+        logLevel: 'info',
+        concurrency: 1,
+        drainSeconds: 30,
+        admin: true,
+        credentials: { variables: SECRETS.map((s) => s.variable) },
+      }),
     ]);
     expect(dockerRunArgs({ ...OPTIONS, credentialsFrom: 'file' })).toContain(
       '--mount=type=bind,source=/run/agent-perimeter/secrets,target=/etc/agent-perimeter/secrets,readonly',
@@ -195,6 +204,9 @@ describe('the Envoy unit', () => {
     const unit = envoyUnit(OPTIONS);
     expect(unit).toContain('ExecStartPre=/bin/bash /etc/agent-perimeter/fetch-secrets.sh');
     expect(unit).toContain('Restart=always');
+    // docker waits longer than the launcher drains, systemd longer still.
+    expect(unit).toContain('ExecStop=/usr/bin/docker stop --time=40 agent-perimeter-envoy');
+    expect(unit).toContain('TimeoutStopSec=50');
     expect(unit).not.toContain('docker-credential-gcr');
     const ar = 'us-docker.pkg.dev/acme/mirror/envoy:v1.36.4';
     expect(googleRegistryHost(ar)).toBe('us-docker.pkg.dev');

@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { gcpPlanJson, planGcp } from '../app/gcp-plan.js';
+import { readProgramConfig } from '../app/gcp-program.js';
+import { prepareParsed } from '../app/prepare.js';
 import { planGcpCommand } from '../bin/commands/plan-gcp.js';
-import { gcpPlanJson, planGcp } from '../bin/gcp-plan.js';
-import { readProgramConfig } from '../bin/gcp-program.js';
 import { UserError } from '../lib/errors.js';
 import { DEFAULT_POLICY_FILE } from '../lib/policy/index.js';
 import { recordUnderMocks } from '../pulumi/plan/record.js';
@@ -85,7 +86,7 @@ describe('planning under mocks', () => {
     const tooBig = validPolicy(
       policyYaml('  - host: example.com', 'agents:\n  - name: big\n    image: node\n    cpu: 16'),
     );
-    await expect(planGcp({ policy: tooBig })).rejects.toThrow(
+    await expect(planGcp({ prepared: prepareParsed(tooBig) })).rejects.toThrow(
       'AgentService: agent "big": cpu 16 is more than Cloud Run',
     );
     const [a, b] = await Promise.all([

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { planGcp } from '../bin/gcp-plan.js';
+import { planGcp } from '../app/gcp-plan.js';
 import type { JsonObject } from '../lib/json.js';
 import { AGENT_TAG, PROXY_TAG } from '../pulumi/names.js';
 import {

@@ -106,7 +106,32 @@ describe('planNetwork', () => {
     const guard = rules['demo-proxy-deny-private'];
     expect(guard?.action).toBe('deny');
     expect(guard?.priority).toBeLessThan(rules['demo-proxy-to-upstream']?.priority ?? 0);
-    expect(guard?.destinationRanges).toEqual(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16']);
+    expect(guard?.destinationRanges).toEqual([
+      '10.0.0.0/8',
+      '100.64.0.0/10',
+      '172.16.0.0/12',
+      '192.168.0.0/16',
+    ]);
+  });
+
+  it('opens only the ranges an internal entry names, above the guard, on its ports', () => {
+    const internal = validPolicy(
+      policyYaml(
+        `${ANTHROPIC}\n  - host: git.corp.example.com\n    ports: [8443]\n    private: ["10.20.0.0/16"]`,
+      ),
+    );
+    const byName = Object.fromEntries(planNetwork(internal).firewallRules.map((r) => [r.name, r]));
+    expect(byName['test-proxy-to-internal-1']).toMatchObject({
+      action: 'allow',
+      destinationRanges: ['10.20.0.0/16'],
+      ports: ['8443'],
+      targetTags: [PROXY_TAG],
+    });
+    expect(byName['test-proxy-to-internal-1']?.priority).toBeLessThan(
+      byName['test-proxy-deny-private']?.priority ?? 0,
+    );
+    // The internal entry's port is not opened towards the internet.
+    expect(byName['test-proxy-to-upstream']?.ports).toEqual(['443']);
   });
 
   it('derives firewall ports from the policy', () => {

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { planGcp } from '../bin/gcp-plan.js';
+import { planGcp } from '../app/gcp-plan.js';
 import { verifyTemplate } from '../lib/containment/index.js';
 import type { JsonObject } from '../lib/json.js';
 import { loadPolicy, proxyPorts } from '../lib/policy/index.js';

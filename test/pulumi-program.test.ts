@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { gcpPlanJson, planGcp } from '../bin/gcp-plan.js';
+import { gcpPlanJson, planGcp } from '../app/gcp-plan.js';
+import { prepareParsed } from '../app/prepare.js';
 import type { JsonObject } from '../lib/json.js';
 import { loadPolicy, policyInjectListeners, proxyPorts } from '../lib/policy/index.js';
 import { probeBundle } from '../lib/probe/bundle.js';
@@ -41,7 +42,7 @@ let variant: GcpPlan;
 let jobs: GcpPlan;
 beforeAll(async () => {
   base = await planGcp();
-  variant = await planGcp({ policy: VARIANT, project: 'acme-agents' });
+  variant = await planGcp({ prepared: prepareParsed(VARIANT), project: 'acme-agents' });
   jobs = await planGcp({ config: { agentRuntime: 'job', agentGoogleApis: 'false' } });
 });
 
@@ -164,7 +165,10 @@ describe('proxy tier', () => {
     expect(JSON.parse(Buffer.from(config, 'base64').toString('utf8'))).toEqual(
       renderCheckedProxyConfig(DEFAULT),
     );
-    expect(userData).toContain(`${DEFAULT.proxy.image} --config-path`);
+    expect(userData).toContain(
+      `${DEFAULT.proxy.image} /etc/envoy/agent-perimeter-launch.sh --credential-env AGENT_PERIMETER_SECRET_ANTHROPIC_API_KEY`,
+    );
+    expect(userData).toContain('--config-path /etc/envoy/agent-perimeter.json');
     expect(userData).toContain('--env-file=/run/agent-perimeter/envoy.env');
     expect(userData).toContain(
       `printf '%s=%s\\n' 'AGENT_PERIMETER_SECRET_ANTHROPIC_API_KEY' "\${value}"`,

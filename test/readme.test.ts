@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parsePolicy } from '../lib/policy/index.js';
+import { ACCESS_LOG_FIELD_NAMES, REFUSALS } from '../lib/proxy-contract.js';
 
 /** The README's examples are part of the product: they must stay valid as the schema moves. */
 const readme = readFileSync('README.md', 'utf8');
@@ -21,5 +22,34 @@ describe('README', () => {
   it('names the two fresh-machine commands', () => {
     expect(readme).toContain('npm ci && npm run synth');
     expect(readme).toContain('npm ci && npm test');
+  });
+});
+
+describe('docs/runbook.md', () => {
+  const runbook = readFileSync('docs/runbook.md', 'utf8');
+
+  it('explains every refusal the proxy can log, with the field it shows in', () => {
+    for (const refusal of REFUSALS) {
+      const row = runbook.split('\n').find((l) => l.includes(`\`${refusal.value}\``));
+      expect(row, refusal.value).toBeDefined();
+      expect(row).toContain(`\`${refusal.field}\``);
+    }
+  });
+
+  it('queries only fields the access log has', () => {
+    const queried = [...runbook.matchAll(/^fields (.+)$/gm)].flatMap((m) =>
+      (m[1] ?? '').split(',').map((f) => f.trim()),
+    );
+    const proxyFields = queried.filter((f) => /^[a-z_]+$/.test(f));
+    const known = new Set([
+      ...ACCESS_LOG_FIELD_NAMES,
+      'query_timestamp',
+      'srcaddr',
+      'query_name',
+      'query_type',
+      'rcode',
+      'firewall_rule_action',
+    ]);
+    expect(proxyFields.filter((f) => !known.has(f))).toEqual([]);
   });
 });

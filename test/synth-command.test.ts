@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from './helpers/cli.js';
+import { runCli, spawnCliIn } from './helpers/cli.js';
 
 // The whole main job in process. CloudFormation validation is covered by test/cdk-stack.test.ts;
 // it is off here to keep the suite fast.
@@ -45,4 +45,13 @@ describe('agent-perimeter synth', () => {
     expect(r.stderr).toContain('no such policy file');
     expect(existsSync(out)).toBe(false);
   });
+
+  it('uses the embedded default policy from any working directory', () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), 'agent-perimeter-elsewhere-'));
+    const r = spawnCliIn(elsewhere, 'synth', '--out', 'out');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/synth: policy "demo" \(.*agent-perimeter\.yaml\)/);
+    expect(existsSync(join(elsewhere, 'out', 'AgentPerimeter-demo.template.json'))).toBe(true);
+  }, 120_000);
 });

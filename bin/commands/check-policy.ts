@@ -5,13 +5,18 @@ import { policyFromArgs } from './policy-arg.js';
 export const checkPolicyCommand: Command = {
   name: 'check-policy',
   summary: 'Validate a policy file (exit 0 valid, 2 invalid).',
-  usage: `Usage: agent-perimeter check-policy [FILE]
+  usage: `Usage: agent-perimeter check-policy [--policy FILE | FILE]
 
-Validates FILE (default: the embedded agent-perimeter.yaml) and lists every problem with
-its path, value, line and fix. Exit 0 when valid, 2 when not.`,
+Validates the policy (default: the embedded agent-perimeter.yaml) and lists every problem
+with its path, value, line and fix. Exit 0 when valid, 2 when not.`,
   async run(argv, io) {
-    const { positionals } = parseCommandArgs('check-policy', argv, {}, 1);
-    const { policy, source } = policyFromArgs(positionals[0]);
+    const { values, positionals } = parseCommandArgs(
+      'check-policy',
+      argv,
+      { policy: { type: 'string' } },
+      1,
+    );
+    const { policy, source } = policyFromArgs(values.policy, positionals[0], 'check-policy');
     const injected = policy.egress.filter((e) => e.inject !== undefined).length;
     io.out(
       `${source}: valid policy "${policy.name}": ${policy.egress.length} egress host(s), ${injected} with credential injection, ${policy.agents.length} agent profile(s).`,

@@ -1,6 +1,12 @@
 import { join, relative, resolve } from 'node:path';
+import { LOCAL_RUNTIMES } from '../../lib/contract/runtimes.js';
 import { UserError } from '../../lib/errors.js';
-import { COMPOSE_FILE, ENVOY_FILE, renderLocalFiles } from '../../lib/local/index.js';
+import {
+  COMPOSE_FILE,
+  ENVOY_FILE,
+  LAUNCHER_FILE,
+  renderLocalFiles,
+} from '../../lib/local/index.js';
 import { policyInjectListeners } from '../../lib/policy/index.js';
 import { writeFileAtomic } from '../../lib/write-file.js';
 import { renderCheckedProxyConfig } from '../../proxy/render-checked.js';
@@ -9,7 +15,7 @@ import { parseCommandArgs } from './args.js';
 import type { Command } from './command.js';
 import { policyFromArgs } from './policy-arg.js';
 
-const RUNTIMES = ['runc', 'runsc'] as const;
+const RUNTIMES = LOCAL_RUNTIMES;
 
 export const localCommand: Command = {
   name: 'local',
@@ -58,7 +64,7 @@ Options:
     const variables = [...new Set(policyInjectListeners(policy).map((l) => l.credentialVariable))];
     io.out(
       [
-        `wrote ${join(shown, COMPOSE_FILE)} and ${join(shown, ENVOY_FILE)} for policy "${policy.name}"`,
+        `wrote ${join(shown, COMPOSE_FILE)}, ${join(shown, ENVOY_FILE)} and ${join(shown, LAUNCHER_FILE)} for policy "${policy.name}"`,
         ...(variables.length === 0
           ? []
           : [`  1. export ${variables.map((v) => `${v}=...`).join(' ')}`]),

@@ -1,8 +1,9 @@
+import { GCP_AGENT_RUNTIMES } from '../../lib/contract/runtimes.js';
 import { UserError } from '../../lib/errors.js';
 import { parseCommandArgs } from './args.js';
 import type { Command } from './command.js';
 
-const RUNTIMES = ['service', 'job', 'both', 'none'];
+const RUNTIMES: readonly string[] = GCP_AGENT_RUNTIMES;
 
 export const planGcpCommand: Command = {
   name: 'plan-gcp',
@@ -41,7 +42,7 @@ Options:
       );
     }
     // Loaded on demand: the Pulumi SDKs take a moment to import and only this command needs them.
-    const { writeGcpPlan } = await import('../gcp-plan.js');
+    const { writeGcpPlan } = await import('../../app/gcp-plan.js');
     const result = await writeGcpPlan({
       outFile: values.out,
       ...(values.policy === undefined ? {} : { policyFile: values.policy }),

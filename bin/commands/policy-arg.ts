@@ -1,9 +1,20 @@
-import { relative } from 'node:path';
-import { DEFAULT_POLICY_FILE, loadPolicy, type Policy } from '../../lib/policy/index.js';
+import { UserError } from '../../lib/errors.js';
+import { loadPolicy, type Policy, resolvePolicyFile } from '../../lib/policy/index.js';
 
-/** Loads the policy named on the command line, or the embedded default. */
-export function policyFromArgs(file: string | undefined): { policy: Policy; source: string } {
-  const path = file ?? DEFAULT_POLICY_FILE;
-  const source = file ?? (relative(process.cwd(), DEFAULT_POLICY_FILE) || 'agent-perimeter.yaml');
-  return { policy: loadPolicy(path), source };
+/**
+ * Loads the policy named on the command line (`--policy FILE`, or a positional FILE where a
+ * command takes one as a shorthand), or the embedded default, from any working directory.
+ */
+export function policyFromArgs(
+  flag: string | undefined,
+  positional?: string,
+  command?: string,
+): { policy: Policy; source: string } {
+  if (flag !== undefined && positional !== undefined && flag !== positional) {
+    throw new UserError(
+      `agent-perimeter ${command ?? ''}: two policy files given ("${positional}" and --policy "${flag}"). Fix: give one.`,
+    );
+  }
+  const file = resolvePolicyFile(flag ?? positional);
+  return { policy: loadPolicy(file), source: file.shown };
 }

@@ -1,7 +1,6 @@
 import { relative } from 'node:path';
 import { verifyAwsDescribe } from '../../lib/containment/aws-describe/index.js';
 import {
-  agentFacingPorts,
   combine,
   formatReport,
   TemplateError,
@@ -9,7 +8,7 @@ import {
   verifyTemplateFiles,
 } from '../../lib/containment/index.js';
 import { UserError } from '../../lib/errors.js';
-import { loadPolicy } from '../../lib/policy/index.js';
+import { loadPolicy, proxyPorts, resolvePolicyFile } from '../../lib/policy/index.js';
 import { parseCommandArgs } from './args.js';
 import type { Command } from './command.js';
 
@@ -56,7 +55,9 @@ Options:
   --json                  print the report as JSON
   --trust-import NAME     assume Fn::ImportValue NAME (or a literal id NAME) opens no path,
                           e.g. once the exporting stack is verified; repeatable
-  --trust-parameter NAME  assume parameter NAME opens no path, whatever its value; repeatable
+  --trust-parameter NAME  assume parameter NAME (or a pseudo parameter such as AWS::Region)
+                          opens no path, whatever its value: conditions on it are checked
+                          both ways while that fits, else one way; repeatable
   --policy FILE           take the proxy's agent-facing ports from this policy instead of
                           the proxy load balancer's listeners (or forwarding rule ports)
   --prefix-list ID=SVC    a literal prefix list id is the AWS-managed list of a service,
@@ -89,7 +90,9 @@ Exit 0 when contained, 1 when a violation is found, 2 when a file cannot be read
       managedPrefixLists: prefixLists(values['prefix-list']),
       ...(values.policy === undefined
         ? {}
-        : { proxyPorts: agentFacingPorts(loadPolicy(values.policy)) }),
+        : {
+            proxyPorts: [...proxyPorts(loadPolicy(resolvePolicyFile(values.policy))).agentFacing],
+          }),
     };
     const names = positionals.map((p) => relative(process.cwd(), p) || p);
     let report: ReturnType<typeof verifyTemplateFiles>;

@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { acknowledge } from '../nag.js';
+import { acknowledge, REGULATORY_PACK_NAMES } from '../nag.js';
 
 /** Prefix of the audit bucket's server access logs in the access-log bucket. */
 export const ACCESS_LOG_PREFIX = 'audit-bucket/';
@@ -37,7 +37,7 @@ export function createAccessLogBucket(scope: Construct, id: string, retentionDay
   const cfn = bucket.node.defaultChild as s3.CfnBucket;
   // No access logs of its own: cdk-nag counts a bucket that receives another bucket's server
   // access logs as logged, and logging it into itself would loop.
-  for (const pack of ['NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321']) {
+  for (const pack of REGULATORY_PACK_NAMES) {
     acknowledge(
       cfn,
       `${pack}-S3DefaultEncryptionKMS`,
@@ -143,7 +143,7 @@ export function createAuditBucket(scope: Construct, id: string, inputs: AuditBuc
       }),
     );
   }
-  for (const pack of ['NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321']) {
+  for (const pack of REGULATORY_PACK_NAMES) {
     acknowledge(cfn, `${pack}-S3BucketReplicationEnabled`, REPLICATION_REASON);
   }
   return bucket;

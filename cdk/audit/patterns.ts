@@ -1,4 +1,4 @@
-import { ACCESS_LOG_FIELDS, DENY_ROUTE_PREFIX } from '../../lib/proxy-contract.js';
+import { ACCESS_LOG_FIELD_NAMES, DENY_PREFIX, REFUSALS } from '../../lib/proxy-contract.js';
 import { AuditLoggingError } from './errors.js';
 
 /*
@@ -8,17 +8,29 @@ import { AuditLoggingError } from './errors.js';
  */
 
 function accessLogField(name: string): string {
-  if (!(name in ACCESS_LOG_FIELDS)) {
+  if (!ACCESS_LOG_FIELD_NAMES.includes(name)) {
     throw new AuditLoggingError(
-      `the proxy access log has no "${name}" field (lib/proxy-contract.ts ACCESS_LOG_FIELDS), which the audit alarms filter on. Fix: keep the field in the access-log contract or update the audit patterns.`,
+      `the proxy access log has no "${name}" field (lib/proxy-contract.ts ACCESS_LOG_FORMATS), which the audit alarms filter on. Fix: keep the field in the access-log contract or update the audit patterns.`,
     );
   }
   return name;
 }
 
-/** Requests the proxy refused: every refusal's route name starts with `deny_`. */
+/**
+ * Everything the proxy refused, on any kind of line: one clause per distinct (field, value) of
+ * the refusal table in the access-log contract, so a new refusal cannot be missed here.
+ */
 export function deniedRequestsPattern(): string {
-  return `{ $.${accessLogField('route_name')} = "${DENY_ROUTE_PREFIX}*" }`;
+  // Every refusal name starts with DENY_PREFIX, so one prefix match per field covers them all
+  // (filter patterns are limited to 1,024 characters).
+  const covering = (value: string) => {
+    const at = value.indexOf(DENY_PREFIX);
+    return at < 0 ? value : `${value.slice(0, at + DENY_PREFIX.length)}*`;
+  };
+  const clauses = [
+    ...new Set(REFUSALS.map((r) => `$.${accessLogField(r.field)} = "${covering(r.value)}"`)),
+  ];
+  return `{ ${clauses.map((c) => `(${c})`).join(' || ')} }`;
 }
 
 /** Responses with a 5xx status (upstream failures, overload, timeouts). */

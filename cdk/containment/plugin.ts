@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import type {
   IPolicyValidationContext,
   IPolicyValidationPlugin,
@@ -9,8 +10,11 @@ import type { IConstruct } from 'constructs';
 import {
   CHANNEL_NAMES,
   CHANNELS,
+  combine,
   TemplateError,
+  type TemplateReport,
   type VerifyOptions,
+  type VerifyReport,
   verifyTemplate,
 } from '../../lib/containment/index.js';
 import {
@@ -60,21 +64,34 @@ export function containmentViolations(
   templatePath: string,
   options: VerifyOptions = {},
 ): PolicyViolation[] {
-  let report: ReturnType<typeof verifyTemplate>;
+  return checkTemplate(template, templatePath, templatePath, options).violations;
+}
+
+/** The report of one template and its violations as CDK policy violations. */
+function checkTemplate(
+  template: unknown,
+  templatePath: string,
+  source: string,
+  options: VerifyOptions,
+): { report: TemplateReport | undefined; violations: PolicyViolation[] } {
+  let report: TemplateReport;
   try {
-    report = verifyTemplate(template, templatePath, options);
+    report = verifyTemplate(template, source, options);
   } catch (error) {
     if (!(error instanceof TemplateError)) throw error;
-    return [
-      {
-        ruleName: `${CONTAINMENT_RULE_PREFIX}-cannot-prove`,
-        description: error.message,
-        severity: 'error',
-        violatingResources: [{ templatePath, locations: [] }],
-      },
-    ];
+    return {
+      report: undefined,
+      violations: [
+        {
+          ruleName: `${CONTAINMENT_RULE_PREFIX}-cannot-prove`,
+          description: error.message,
+          severity: 'error',
+          violatingResources: [{ templatePath, locations: [] }],
+        },
+      ],
+    };
   }
-  return report.violations.map((v) => ({
+  const violations = report.violations.map((v) => ({
     ruleName: `${CONTAINMENT_RULE_PREFIX}-${v.channel}`,
     description: `${v.resource}: ${v.explanation}`,
     severity: 'error',
@@ -83,6 +100,7 @@ export function containmentViolations(
       { resourceLogicalId: v.resource, templatePath, locations: ['Properties'] },
     ],
   }));
+  return { report, violations };
 }
 
 /**
@@ -116,12 +134,32 @@ export class ContainmentChecks implements IPolicyValidationPlugin {
     };
   }
 
+  private reports: TemplateReport[] | undefined;
+
   validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
     const scope = (context as { appConstruct?: IConstruct }).appConstruct ?? this.scope;
     const options = this.options(scope);
-    const violations = context.templatePaths.flatMap((path) =>
-      containmentViolations(JSON.parse(readFileSync(path, 'utf8')) as unknown, path, options),
+    const checked = context.templatePaths.map((path) =>
+      checkTemplate(
+        JSON.parse(readFileSync(path, 'utf8')) as unknown,
+        path,
+        relative(process.cwd(), path) || path,
+        options,
+      ),
     );
+    this.reports = checked.flatMap((c) => (c.report === undefined ? [] : [c.report]));
+    const violations = checked.flatMap((c) => c.violations);
     return { success: violations.length === 0, violations, pluginVersion: this.version };
+  }
+
+  /**
+   * The proof of the last synth, for summaries: the same run that passed or failed it, not a
+   * second verification. Throws before any synth.
+   */
+  lastReport(): VerifyReport {
+    if (this.reports === undefined) {
+      throw new Error('ContainmentChecks.lastReport() before any synth ran the plugin');
+    }
+    return combine(this.reports);
   }
 }

@@ -1,4 +1,5 @@
 import type { CfnResource } from 'aws-cdk-lib';
+import { TIER_TAG, Tier } from '../../lib/contract/tiers.js';
 import { field, referencedResource, resolved, resourcesOfType, tagOf } from './lookup.js';
 
 /**
@@ -7,8 +8,8 @@ import { field, referencedResource, resolved, resourcesOfType, tagOf } from './l
  * carry it too (`Tags.of(taskDefinition).add('agent-perimeter:tier', 'agent')`), which is how
  * this pack, seeing one resource at a time, knows a task definition runs an agent.
  */
-export const TIER_TAG = 'agent-perimeter:tier';
-export const AGENT = 'agent';
+export { TIER_TAG };
+export const AGENT = Tier.AGENT;
 
 /** Whether a resource is tagged (or has metadata) `agent-perimeter:tier=agent`. */
 export function taggedAgent(node: CfnResource): boolean {

@@ -1,6 +1,7 @@
 import type { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagPack, type NagPackProps, type NagRuleResult } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
+import { NAG_PACKS } from '../nag.js';
 import {
   agentLogGroupEncrypted,
   agentServiceNoPublicIp,
@@ -89,11 +90,11 @@ export const AGENT_PERIMETER_RULES: readonly RuleEntry[] = [
  * finding with `Validations.of(construct).acknowledge({ id, reason })`.
  */
 export class AgentPerimeterChecks extends NagPack {
-  public readonly name = 'AgentPerimeter';
+  public readonly name = NAG_PACKS.agentPerimeter;
 
   constructor(scope?: IConstruct, props?: NagPackProps) {
     super(scope, props);
-    this.packName = 'AgentPerimeter';
+    this.packName = NAG_PACKS.agentPerimeter;
   }
 
   protected checkResource(node: CfnResource): void {

@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { Annotations, Stack } from 'aws-cdk-lib';
 import type {
   FlowLog,
   GatewayVpcEndpoint,
@@ -16,7 +16,15 @@ import type {
   CfnFirewallRuleGroupAssociation,
 } from 'aws-cdk-lib/aws-route53resolver';
 import { Construct } from 'constructs';
-import { hostProblem, type Policy, proxyPorts, upstreamPorts } from '../../lib/policy/index.js';
+import { imageRegistryDomains } from '../../lib/image-registry.js';
+import {
+  hostProblem,
+  type Policy,
+  type ProxyUpstreams,
+  proxyPorts,
+  proxyUpstreams,
+  upstreamPorts,
+} from '../../lib/policy/index.js';
 import { guardAgentSecurityGroup } from './containment-check.js';
 import { dnsAllowlist } from './dns-allowlist.js';
 import { DnsFirewall, type DnsQueryLogging } from './dns-firewall.js';
@@ -27,7 +35,7 @@ import { createPerimeterNetworkAcls } from './network-acls.js';
 import { createNetworkLogs } from './network-logs.js';
 import { createNewVpc, DEFAULT_MAX_AZS, DEFAULT_VPC_CIDR } from './new-vpc.js';
 import type { ManagedPrefixListLookup } from './s3-prefix-list.js';
-import { checkUpstreamRuleCount, resolveS3PrefixList } from './security-group-inputs.js';
+import { planUpstreamRules, resolveS3PrefixList } from './security-group-inputs.js';
 import { createSecurityGroups } from './security-groups.js';
 import { Tier, tagTier } from './tags.js';
 import { createPerimeterEndpoints } from './vpc-endpoints.js';
@@ -226,6 +234,11 @@ export class AgentNetwork extends Construct {
   public readonly healthPort: number;
   /** Ports the proxy may reach on the internet: the union of the policy's `egress[].ports`. */
   public readonly upstreamPorts: number[];
+  /**
+   * Where the proxy's own egress may go: public entries' ports towards everything outside the
+   * internal networks (never into the VPC), internal (`private`) entries' ports to their ranges.
+   */
+  public readonly upstreams: ProxyUpstreams;
 
   constructor(scope: Construct, id: string, props: AgentNetworkProps) {
     super(scope, id);
@@ -236,6 +249,7 @@ export class AgentNetwork extends Construct {
     this.proxyPorts = [...proxyPorts(policy).agentFacing];
     this.healthPort = policy.proxy.health_port;
     this.upstreamPorts = upstreamPorts(policy);
+    this.upstreams = withImagePulls(proxyUpstreams(policy), policy.proxy.image);
 
     const extraDomains = [...(props.extraDnsDomains ?? [])];
     for (const domain of extraDomains) {
@@ -274,12 +288,14 @@ export class AgentNetwork extends Construct {
     const prefixList = resolveS3PrefixList(this, props.s3PrefixListId, fail);
     this.s3PrefixListLookup = prefixList.lookup;
     this.s3PrefixListId = prefixList.id;
-    checkUpstreamRuleCount(this.upstreamPorts, fail);
+    const upstreamRules = planUpstreamRules(this.upstreams, fail, (message) =>
+      Annotations.of(this).addWarningV2('agent-perimeter:proxy-egress-port-span', message),
+    );
     const groups = createSecurityGroups(this, {
       vpc: this.vpc,
       proxyPorts: this.proxyPorts,
       healthPort: this.healthPort,
-      upstreamPorts: this.upstreamPorts,
+      upstreamRules,
       s3PrefixListId: this.s3PrefixListId,
       secretsEndpoint: secretNames.length > 0,
     });
@@ -344,4 +360,15 @@ export class AgentNetwork extends Construct {
 
     guardAgentSecurityGroup(this, this.agentSecurityGroup);
   }
+}
+
+/**
+ * Fargate pulls the proxy image through the task's own network interface, so a public
+ * registry also needs 443 towards public addresses, whatever the allowlist holds.
+ */
+function withImagePulls(upstreams: ProxyUpstreams, image: string): ProxyUpstreams {
+  if (imageRegistryDomains(image).length === 0 || upstreams.publicPorts.includes(443)) {
+    return upstreams;
+  }
+  return { ...upstreams, publicPorts: [...upstreams.publicPorts, 443].sort((a, b) => a - b) };
 }

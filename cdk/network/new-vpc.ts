@@ -1,6 +1,6 @@
 import { IpAddresses, type ISubnet, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
-import { acknowledge } from '../nag.js';
+import { acknowledge, REGULATORY_PACK_NAMES } from '../nag.js';
 
 /** IPv4 range of a new VPC when `cidr` is not given. */
 export const DEFAULT_VPC_CIDR = '10.64.0.0/16';
@@ -105,7 +105,7 @@ export function createNewVpc(
   });
   for (const subnet of vpc.publicSubnets) {
     const route = subnet.node.findChild('DefaultRoute');
-    for (const pack of ['NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321']) {
+    for (const pack of REGULATORY_PACK_NAMES) {
       acknowledge(
         route,
         `${pack}-VPCNoUnrestrictedRouteToIGW`,

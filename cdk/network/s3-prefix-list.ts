@@ -6,7 +6,7 @@ import {
   PhysicalResourceId,
 } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { acknowledge } from '../nag.js';
+import { acknowledge, REGULATORY_PACK_NAMES } from '../nag.js';
 
 /**
  * Looks up, at deploy time, the id of the AWS-managed prefix list of a gateway endpoint service
@@ -47,7 +47,7 @@ export class ManagedPrefixListLookup extends Construct {
       'AwsSolutions-IAM5[Resource::*]',
       'ec2:DescribeManagedPrefixLists has no resource-level permissions; this policy grants only that read-only action, used once per deployment to find the S3 prefix list id.',
     );
-    for (const pack of ['NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321']) {
+    for (const pack of REGULATORY_PACK_NAMES) {
       acknowledge(
         policy,
         `${pack}-IAMNoInlinePolicy`,

@@ -1,7 +1,8 @@
 import { Token } from 'aws-cdk-lib';
 import { GatewayVpcEndpointAwsService } from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
-import { portRanges } from '../../lib/policy/index.js';
+import { nonInternalIpv4Cidrs, type ProxyUpstreams } from '../../lib/policy/index.js';
+import { OTHER_PROXY_EGRESS_RULES, type ProxyEgressRule, planProxyEgress } from './proxy-egress.js';
 import { ManagedPrefixListLookup } from './s3-prefix-list.js';
 import { SG_RULES_PER_DIRECTION } from './security-groups.js';
 
@@ -30,15 +31,27 @@ export function resolveS3PrefixList(
   return { id: given, lookup: undefined };
 }
 
-/** Fails when the proxy's outbound rules would not fit into one security group. */
-export function checkUpstreamRuleCount(
-  upstreamPorts: readonly number[],
+/**
+ * The proxy's outbound rules to upstreams, within one security group. Fails when they cannot
+ * fit; warns (through `warn`) when the public ports had to share one range.
+ */
+export function planUpstreamRules(
+  upstreams: ProxyUpstreams,
   fail: (message: string) => never,
-): void {
-  const upstreamRuleCount = portRanges(upstreamPorts).length + 3;
-  if (upstreamRuleCount > SG_RULES_PER_DIRECTION) {
+  warn: (message: string) => void,
+): readonly ProxyEgressRule[] {
+  const budget = SG_RULES_PER_DIRECTION - OTHER_PROXY_EGRESS_RULES;
+  const plan = planProxyEgress(upstreams, budget);
+  if ('needed' in plan) {
     fail(
-      `the policy's egress ports need ${upstreamRuleCount} outbound rules on the proxy security group, more than the ${SG_RULES_PER_DIRECTION} a security group holds. Fix: use fewer distinct ports (consecutive ports share a rule).`,
+      `the policy's egress needs ${plan.needed} outbound rules on the proxy security group (public ports towards ${nonInternalIpv4Cidrs().length} address blocks outside the internal networks, plus one per internal range and port range), more than the ${budget} left in a security group of ${SG_RULES_PER_DIRECTION}. Fix: use fewer internal ranges in \`private\` lists, or fewer distinct port ranges.`,
     );
   }
+  if (plan.collapsed) {
+    const ports = upstreams.publicPorts.join(', ');
+    warn(
+      `the proxy security group opens every port from ${upstreams.publicPorts[0]} to ${upstreams.publicPorts.at(-1)} towards public addresses: one rule per listed port (${ports}) would not fit in a security group. Envoy still allows only the listed ports.`,
+    );
+  }
+  return plan.rules;
 }

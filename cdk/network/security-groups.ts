@@ -9,6 +9,7 @@ import {
 } from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
 import { formatRange, type PortRange, portRanges } from '../../lib/policy/index.js';
+import type { ProxyEgressRule } from './proxy-egress.js';
 import { Tier, tagTier } from './tags.js';
 
 /** Security groups hold 60 rules per direction unless the quota is raised. */
@@ -20,8 +21,8 @@ export interface PerimeterSecurityGroupsInput {
   readonly proxyPorts: readonly number[];
   /** Port of the proxy's health check listener (load balancer to tasks only). */
   readonly healthPort: number;
-  /** Ports the proxy may open to the internet. */
-  readonly upstreamPorts: readonly number[];
+  /** The proxy's outbound rules to upstreams (`planProxyEgress`). */
+  readonly upstreamRules: readonly ProxyEgressRule[];
   /** Managed prefix list of S3 in this region, for ECR image layers via the gateway endpoint. */
   readonly s3PrefixListId: string;
   /** Whether a Secrets Manager endpoint (with its own security group) is created. */
@@ -138,12 +139,15 @@ export function createSecurityGroups(
     loadBalancer.addEgressRule(proxy, tcp(range), `to proxy tasks on ${ports}`);
     proxy.addIngressRule(loadBalancer, tcp(range), `from the proxy load balancer on ${ports}`);
   }
-  // Proxy -> internet on the allowlisted ports only (the proxy enforces the hosts).
-  for (const range of portRanges(input.upstreamPorts)) {
+  // Proxy -> upstreams on the allowlisted ports only (Envoy enforces the hosts and refuses
+  // guarded addresses; these rules keep the proxy out of internal networks on their own).
+  for (const rule of input.upstreamRules) {
     proxy.addEgressRule(
-      Peer.anyIpv4(),
-      tcp(range),
-      `to allowlisted upstreams on ${formatRange(range)} (hosts enforced by the proxy)`,
+      Peer.ipv4(rule.cidr),
+      tcp(rule.ports),
+      rule.internal
+        ? `to internal upstreams in ${rule.cidr} on ${formatRange(rule.ports)} (private entries)`
+        : `to public upstreams on ${formatRange(rule.ports)} (hosts enforced by the proxy)`,
     );
   }
   proxy.addEgressRule(endpoint, https, 'to the VPC interface endpoints (ECR, CloudWatch Logs)');

@@ -4,6 +4,8 @@ export {
   type EnvoyCommandOptions,
   envoyCommand,
   MAX_INLINE_CONFIG_BYTES,
+  MAX_TASK_DEFINITION_BYTES,
+  TASK_DEFINITION_OVERHEAD_BYTES,
 } from './envoy-command.js';
 export { ProxyTierError } from './errors.js';
 export { secretArnForPolicies } from './execution-role.js';

@@ -8,6 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { agentEnvironment } from '../../lib/agent-env.js';
+import { TIER_TAG, Tier } from '../../lib/contract/tiers.js';
 import type { JsonObject } from '../../lib/json.js';
 import {
   type Policy,
@@ -15,6 +16,7 @@ import {
   policyInjectListeners,
   proxyPorts,
 } from '../../lib/policy/index.js';
+import { stopTimeoutSeconds } from '../../lib/proxy-launcher.js';
 import { ENVOY_ENTRYPOINT, ENVOY_USER, envoyCommand } from './envoy-command.js';
 import { ProxyTierError } from './errors.js';
 import { acknowledgeEcrLogin, executionPolicyStatements } from './execution-role.js';
@@ -146,8 +148,8 @@ export class ProxyTier extends Construct {
     const listeners = policyInjectListeners(policy);
     const secretNames = [...new Set(listeners.map((l) => l.secret))];
     this.secrets = resolveSecrets(this, secretNames, props.secrets);
-    const command = envoyCommand(props.envoyConfig, {
-      concurrency: proxy.cpu,
+    const command = envoyCommand(policy, props.envoyConfig, {
+      credentialVariables: [...new Set(listeners.map((l) => l.credentialVariable))],
     });
     if (proxy.replicas.min < 2) {
       Annotations.of(this).addWarningV2(
@@ -157,7 +159,7 @@ export class ProxyTier extends Construct {
     }
 
     Tags.of(this).add('agent-perimeter:policy', policy.name);
-    Tags.of(this).add('agent-perimeter:tier', 'proxy');
+    Tags.of(this).add(TIER_TAG, Tier.PROXY);
 
     this.cluster =
       props.cluster ??
@@ -225,6 +227,9 @@ export class ProxyTier extends Construct {
       privileged: false,
       linuxParameters,
       essential: true,
+      // The launcher drains for proxy.limits.drain_timeout_s on SIGTERM; ECS waits a little
+      // longer before it kills the container.
+      stopTimeout: Duration.seconds(stopTimeoutSeconds(proxy.limits.drain_timeout_s)),
       ulimits: [{ name: ecs.UlimitName.NOFILE, softLimit: nofile, hardLimit: nofile }],
       portMappings: this.ports.container.map((containerPort) => ({
         containerPort,

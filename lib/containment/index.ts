@@ -1,3 +1,4 @@
+export * from '../contract/gcp-plan.js';
 export * from './addresses.js';
 export type { AnalysisOptions } from './analysis/context.js';
 export { type AgentReach, analyze, type ContainmentResult } from './analyze.js';
@@ -14,11 +15,9 @@ export {
 } from './gcp/adapter.js';
 export * from './gcp/facts.js';
 export { AGENT_TAG, GOOGLE_API_VIPS, PROXY_TAG } from './gcp/names.js';
-export * from './gcp/plan-format.js';
 export type * from './model.js';
 export { EVERY_MEMBER, isUnresolved } from './model.js';
 export { evaluateOrdered, type OrderedResult, type OrderedRule } from './ordered.js';
-export { agentFacingPorts } from './policy-ports.js';
 export { localRoutes, type RoutedDestinations, routeDestinations } from './routing.js';
 export * from './verify.js';
 export * from './violations.js';

@@ -3,11 +3,13 @@ import { Document } from 'yaml';
 import type { JsonObject } from '../json.js';
 import { type AgentProfile, type Policy, policyInjectListeners } from '../policy/index.js';
 import { looksLikeSecret } from '../policy/secrets.js';
+import { LAUNCHER_SCRIPT } from '../proxy-launcher.js';
 import { LocalComposeError } from './errors.js';
 import {
   agentService,
   composeSecrets,
   EGRESS_NETWORK,
+  LAUNCHER_FILE,
   PROXY_SERVICE,
   perimeterNetwork,
   proxyService,
@@ -16,6 +18,7 @@ import {
 /** File names written by `agent-perimeter local`. */
 export const COMPOSE_FILE = 'docker-compose.yaml';
 export const ENVOY_FILE = 'envoy.yaml';
+export { LAUNCHER_FILE };
 
 export interface LocalComposeOptions {
   /**
@@ -96,7 +99,7 @@ export function composeProject(
 }
 
 /**
- * `docker-compose.yaml` and `envoy.yaml` for a policy. The Envoy config is passed in already
+ * `docker-compose.yaml`, `envoy.yaml` and the proxy launcher for a policy. The Envoy config is passed in already
  * rendered and validated (`lib/` does not depend on the renderer). Throws if anything
  * secret-looking would be written (the policy loader already rejects such values).
  */
@@ -136,5 +139,5 @@ export function renderLocalFiles(
       }
     }
   }
-  return { [COMPOSE_FILE]: text, [ENVOY_FILE]: envoyConfigText };
+  return { [COMPOSE_FILE]: text, [ENVOY_FILE]: envoyConfigText, [LAUNCHER_FILE]: LAUNCHER_SCRIPT };
 }

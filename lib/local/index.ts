@@ -2,6 +2,7 @@ export {
   COMPOSE_FILE,
   composeProject,
   ENVOY_FILE,
+  LAUNCHER_FILE,
   type LocalComposeOptions,
   type LocalFiles,
   renderLocalFiles,

@@ -7,6 +7,7 @@ import {
   proxyPorts,
 } from '../policy/index.js';
 import { SECRETS_DIR } from '../proxy-contract.js';
+import { ENVOY_USER, launchArguments, stopTimeoutSeconds } from '../proxy-launcher.js';
 
 /** The proxy's service name: agents reach it as `http://proxy:<port>`. */
 export const PROXY_SERVICE = 'proxy';
@@ -14,9 +15,10 @@ export const PROXY_SERVICE = 'proxy';
 export const EGRESS_NETWORK = 'egress';
 /** Where the rendered Envoy config is mounted read-only in the proxy container. */
 export const ENVOY_CONFIG_PATH = '/etc/agent-perimeter/envoy.yaml';
-/** The Envoy binary and user of the official images (as on AWS; see cdk/proxy-tier). */
-const ENVOY_ENTRYPOINT = '/usr/local/bin/envoy';
-const ENVOY_USER = '101:101';
+/** The launcher's file beside docker-compose.yaml. */
+export const LAUNCHER_FILE = 'launch.sh';
+/** Where the launcher (lib/proxy-launcher.ts) is mounted in the proxy container. */
+export const LAUNCHER_PATH = '/etc/agent-perimeter/launch.sh';
 
 /** A profile's own network, `internal: true`: its only other member is the proxy. */
 export function perimeterNetwork(profile: AgentProfile): string {
@@ -114,19 +116,28 @@ export function proxyService(
   const listeners = policyInjectListeners(policy);
   const service: JsonObject = {
     image: escapeDollars(proxy.image),
-    entrypoint: [ENVOY_ENTRYPOINT],
-    command: [
-      '--config-path',
-      ENVOY_CONFIG_PATH,
-      '--disable-hot-restart',
-      '--log-level',
-      'info',
-      '--concurrency',
-      String(Math.max(1, Math.ceil(proxy.cpu))),
-    ],
+    // The launcher checks the credentials, runs Envoy and drains it on `docker compose stop`.
+    entrypoint: ['/bin/bash', LAUNCHER_PATH],
+    command: launchArguments({
+      config: { path: ENVOY_CONFIG_PATH },
+      logLevel: proxy.log_level,
+      concurrency: proxy.cpu,
+      drainSeconds: proxy.limits.drain_timeout_s,
+      admin: proxy.admin === 'loopback',
+      credentials:
+        proxy.credentials_from === 'env'
+          ? { variables: [...new Set(listeners.map((l) => l.credentialVariable))] }
+          : { files: [...new Set(listeners.map((l) => `${SECRETS_DIR}/${l.secret}`))] },
+    }).map(escapeDollars),
+    stop_grace_period: `${stopTimeoutSeconds(proxy.limits.drain_timeout_s)}s`,
     user: ENVOY_USER,
+    // An init process as PID 1 forwards `docker compose stop`'s SIGTERM to the launcher.
+    init: true,
     ...hardening(),
-    volumes: [{ type: 'bind', source: './envoy.yaml', target: ENVOY_CONFIG_PATH, read_only: true }],
+    volumes: [
+      { type: 'bind', source: './envoy.yaml', target: ENVOY_CONFIG_PATH, read_only: true },
+      { type: 'bind', source: `./${LAUNCHER_FILE}`, target: LAUNCHER_PATH, read_only: true },
+    ],
     mem_limit: `${proxy.memory_mib}m`,
     cpus: proxy.cpu,
     pids_limit: 1024,

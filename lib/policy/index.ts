@@ -6,3 +6,4 @@ export * from './ports.js';
 export * from './schema.js';
 export { looksLikeSecret } from './secrets.js';
 export { RESERVED_AGENT_ENV } from './semantics.js';
+export * from './upstream-addresses.js';

@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMap, LineCounter, type Node, parseDocument } from 'yaml';
 import type { z } from 'zod';
@@ -164,14 +164,55 @@ function pathKey(part: string): PropertyKey[] {
   return [index ? Number(index[1]) : part];
 }
 
-/** Reads and validates a policy file (default: the embedded `agent-perimeter.yaml`). */
-export function loadPolicy(file: string = DEFAULT_POLICY_FILE): Policy {
-  if (!existsSync(file)) {
+/** Where a policy comes from: the file to read and how to name it in messages. */
+export interface PolicyFile {
+  /** Absolute path. */
+  readonly path: string;
+  /** As the user gave it, or the embedded default relative to the working directory. */
+  readonly shown: string;
+  /** True when no file was given and the embedded default is used. */
+  readonly embedded: boolean;
+}
+
+/**
+ * The one place a policy path is resolved, for every command, the CDK app and the Pulumi
+ * program: the given file (relative to `cwd`), else the embedded default, from any directory.
+ */
+export function resolvePolicyFile(given?: string, cwd: string = process.cwd()): PolicyFile {
+  if (given === undefined || given === '') {
+    return {
+      path: DEFAULT_POLICY_FILE,
+      shown: relative(cwd, DEFAULT_POLICY_FILE) || 'agent-perimeter.yaml',
+      embedded: true,
+    };
+  }
+  return { path: resolve(cwd, given), shown: given, embedded: false };
+}
+
+/**
+ * Reads and validates a policy file (default: the embedded `agent-perimeter.yaml`). A missing
+ * file, a directory or an unreadable file is a UserError (exit 2) that says so.
+ */
+export function loadPolicy(file: string | PolicyFile = DEFAULT_POLICY_FILE): Policy {
+  const { path, shown } = typeof file === 'string' ? { path: file, shown: file } : file;
+  let text: string;
+  try {
+    if (statSync(path).isDirectory()) {
+      throw new UserError(
+        `${shown}: is a directory, not a policy file. Fix: name the YAML file, e.g. ${join(shown, 'agent-perimeter.yaml')}.`,
+      );
+    }
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if (error instanceof UserError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
     throw new UserError(
-      `${file}: no such policy file. Fix: pass an existing file, or omit it to use the embedded default.`,
+      code === 'ENOENT'
+        ? `${shown}: no such policy file. Fix: pass an existing file, or omit --policy to use the embedded default.`
+        : `${shown}: cannot be read (${code ?? String(error)}). Fix: check the file's permissions.`,
     );
   }
-  return parsePolicy(readFileSync(file, 'utf8'), file);
+  return parsePolicy(text, shown);
 }
 
 /** Where the JSON Schema for editors lives, relative to the repository root. */

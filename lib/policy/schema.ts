@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import { LOCAL_RUNTIMES } from '../contract/runtimes.js';
 import { ENVOY_IMAGE } from '../versions.js';
 import { hostProblem } from './hosts.js';
 import { looksLikeSecret } from './secrets.js';
+import { privateCidrProblem } from './upstream-addresses.js';
 
 /*
  * The policy file's one schema. It validates the file, gives the TypeScript types, and is
@@ -96,6 +98,62 @@ export const InjectSchema = z
     description: 'The proxy adds this credential to requests sent to the base-URL listener.',
   });
 
+/** Methods a request rule may name. CONNECT and TRACE are never forwarded to an upstream. */
+export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+/** Characters of an RFC 3986 path, without percent-encoding (Envoy compares decoded paths). */
+const PATH_CHARS = /^[A-Za-z0-9._~!$&'()*+,;=:@/-]+$/;
+
+function pathProblem(path: string): string | undefined {
+  if (!path.startsWith('/')) return 'must start with "/", e.g. "/v1/messages".';
+  if (/[?#]/.test(path)) {
+    return 'contains a query or fragment. Fix: write only the path; the query string is not matched.';
+  }
+  if (!PATH_CHARS.test(path)) {
+    return 'contains characters a normalized path cannot hold (spaces, "%" escapes, non-ASCII). Fix: write the decoded path with letters, digits and "/-._~".';
+  }
+  if (path.includes('//') || /\/\.\.?(\/|$)/.test(path)) {
+    return 'contains "//", "." or ".." segments, which Envoy normalizes away before matching, so the rule would never match. Fix: write the normalized path.';
+  }
+  return undefined;
+}
+
+const RequestPath = custom(pathProblem).meta({
+  description: 'Exact path, e.g. "/v1/messages". The query string is not part of the match.',
+});
+
+const RequestPathPrefix = custom((prefix) => {
+  const problem = pathProblem(prefix);
+  if (problem !== undefined) return problem;
+  if (!prefix.endsWith('/')) {
+    return `must end with "/" so it matches whole path segments ("${prefix}" would also match "${prefix}-other"). Fix: write "${prefix}/", or use \`path\` for one exact path.`;
+  }
+  return undefined;
+}).meta({ description: 'Path prefix ending in "/", e.g. "/v1/files/".' });
+
+export const RequestRuleSchema = z
+  .strictObject({
+    method: z.enum(HTTP_METHODS, {
+      error: `must be one of ${HTTP_METHODS.join(', ')} (upper case).`,
+    }),
+    path: RequestPath.optional(),
+    path_prefix: RequestPathPrefix.optional(),
+  })
+  .superRefine((rule, ctx) => {
+    if ((rule.path === undefined) === (rule.path_prefix === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'needs exactly one of `path` (one exact path) or `path_prefix` (a subtree ending in "/"), e.g. { method: POST, path: /v1/messages }.',
+      });
+    }
+  })
+  .meta({ description: 'One kind of request the proxy forwards: a method and a path.' });
+
+const PrivateCidr = custom((cidr) => privateCidrProblem(cidr)).meta({
+  description: 'Internal address range, e.g. "10.20.0.0/16".',
+});
+
 export const EgressSchema = z.strictObject({
   host: Host,
   ports: z
@@ -104,7 +162,25 @@ export const EgressSchema = z.strictObject({
     .max(16, { error: 'lists more than 16 ports. Fix: split the entry or narrow the ports.' })
     .default([443])
     .meta({ description: 'Ports the agent may CONNECT to. @default [443]' }),
+  tls: z.boolean({ error: 'must be true or false.' }).default(true).meta({
+    description:
+      'Check that every tunnel to this host carries TLS whose SNI names the host; anything else is closed. false makes tunnels opaque (e.g. SSH on port 22): an explicit choice per entry. @default true',
+  }),
+  private: z
+    .union([z.boolean(), z.array(PrivateCidr).min(1).max(16)], {
+      error:
+        'must be true (any internal range: 10/8, 172.16/12, 192.168/16, 100.64/10) or a list of CIDR blocks such as ["10.20.0.0/16"].',
+    })
+    .optional()
+    .meta({
+      description:
+        'The host is internal: allow it to resolve to internal addresses (true: 10/8, 172.16/12, 192.168/16, 100.64/10; or only the listed CIDRs), and only to those. @default - public addresses only',
+    }),
   inject: InjectSchema.optional(),
+  allow: z.array(RequestRuleSchema).min(1).max(64).optional().meta({
+    description:
+      "Requests the proxy forwards through this entry's base URL (needs `inject`); anything else gets a 403 naming the policy. @default - every method and path",
+  }),
   description: z
     .string()
     .max(200)
@@ -247,7 +323,7 @@ export const AgentSchema = z.strictObject({
       "AWS permissions for the agent's task role. Credentials then live inside the agent boundary; prefer making the proxy call on the agent's behalf. @default - no task role at all",
   }),
   runtime: z
-    .enum(['runc', 'runsc'], { error: 'must be "runc" or "runsc" (gVisor).' })
+    .enum(LOCAL_RUNTIMES, { error: 'must be "runc" or "runsc" (gVisor).' })
     .optional()
     .meta({
       description:
@@ -260,14 +336,39 @@ const LimitsSchema = z.strictObject({
   idle_timeout_s: z.number().int().min(1).max(3600).default(300),
   max_tunnel_duration_s: z.number().int().min(1).max(86400).default(3600),
   max_request_headers_kb: z.number().int().min(1).max(8192).default(60),
+  request_headers_timeout_s: z.number().int().min(1).max(300).default(10).meta({
+    description:
+      'Time an agent has to send complete request headers (slow-header attacks). @default 10',
+  }),
+  max_concurrent_streams: z.number().int().min(1).max(1024).default(100).meta({
+    description: 'HTTP/2 streams per agent connection. @default 100',
+  }),
   max_connections: z.number().int().min(1).max(1_000_000).default(10000).meta({
     description:
-      'Open downstream connections per proxy task (Envoy overload manager). @default 10000',
+      'Open downstream connections per proxy task (Envoy overload manager), and the circuit-breaker limit of every upstream cluster. @default 10000',
   }),
   requests_per_second: z.number().int().min(1).max(100000).optional().meta({
-    description: 'Token-bucket limit per proxy task. @default - unlimited',
+    description: 'Token-bucket limit per proxy task, all agents together. @default - unlimited',
+  }),
+  requests_per_second_per_agent: z.number().int().min(1).max(100000).default(100).meta({
+    description:
+      'Token-bucket limit per agent address and proxy task, so one agent cannot starve the rest. @default 100',
+  }),
+  dns_cache_max_hosts: z.number().int().min(16).max(100000).default(1024).meta({
+    description:
+      'Names under wildcard entries the proxy keeps resolved at once. Exact entries have their own cache, sized to the allowlist, which agents cannot fill. @default 1024',
+  }),
+  dns_host_ttl_s: z.number().int().min(5).max(3600).default(60).meta({
+    description: 'Unused names leave the DNS cache after this long. @default 60',
+  }),
+  drain_timeout_s: z.number().int().min(1).max(110).default(30).meta({
+    description:
+      'On SIGTERM the proxy fails its health check and drains for this long before it exits; the container stop timeout is 10 s longer (Fargate allows at most 120 s). @default 30',
   }),
 });
+
+/** Log levels the proxy may run at. debug and trace print request headers after injection. */
+export const PROXY_LOG_LEVELS = ['info', 'warning', 'error', 'critical', 'off'] as const;
 
 export const ProxySchema = z.strictObject({
   image: z.string().min(1).default(ENVOY_IMAGE),
@@ -276,7 +377,20 @@ export const ProxySchema = z.strictObject({
   inject_base_port: port('the first base-URL listener').default(8081),
   admin: z
     .enum(['disabled', 'loopback'], { error: 'must be "disabled" or "loopback".' })
-    .default('disabled'),
+    .default('loopback')
+    .meta({
+      description:
+        'Envoy\'s admin interface, on 127.0.0.1 only (agents cannot reach it). The launcher uses it to fail health checks and drain on SIGTERM; "disabled" makes SIGTERM stop Envoy at once. @default loopback',
+    }),
+  log_level: z
+    .enum(PROXY_LOG_LEVELS, {
+      error: (issue) =>
+        issue.input === 'debug' || issue.input === 'trace'
+          ? `is refused: at ${String(issue.input)} level Envoy prints request headers, including credentials it injected. Fix: use one of ${PROXY_LOG_LEVELS.join(', ')}.`
+          : `must be one of ${PROXY_LOG_LEVELS.join(', ')}.`,
+    })
+    .default('info')
+    .meta({ description: "Envoy's log level (debug and trace are refused). @default info" }),
   credentials_from: z
     .enum(['env', 'file'], { error: 'must be "env" or "file".' })
     .default('env')
@@ -301,6 +415,10 @@ export const ProxySchema = z.strictObject({
 });
 
 export const LoggingSchema = z.strictObject({
+  flush_interval_s: z.number().int().min(5).max(3600).default(60).meta({
+    description:
+      'Tunnels are logged when established and then at this interval, so a long tunnel is never invisible until it closes. @default 60',
+  }),
   retention_days: z
     .union(
       RETENTION_DAYS.map((n) => z.literal(n)),
@@ -352,4 +470,5 @@ export type Policy = z.output<typeof PolicySchema>;
 export type PolicyInput = z.input<typeof PolicySchema>;
 export type EgressRule = Policy['egress'][number];
 export type InjectRule = NonNullable<EgressRule['inject']>;
+export type RequestRule = NonNullable<EgressRule['allow']>[number];
 export type AgentProfile = Policy['agents'][number];

@@ -76,6 +76,25 @@ export function semanticProblems(policy: PartialPolicy): Problem[] {
         `cannot inject into a wildcard host ("${rule.host}"): the base-URL listener forwards to one host. Fix: add an entry for the exact host that needs the credential.`,
       );
     }
+    if (rule.allow !== undefined && rule.inject === undefined) {
+      add(
+        `egress[${i}].allow`,
+        `request rules need requests the proxy can read, and without \`inject\` "${rule.host}" is reached only through end-to-end TLS tunnels. Fix: add \`inject\` (the agent then uses the entry's base URL), or remove \`allow\`.`,
+      );
+    }
+    if (!rule.tls && rule.inject !== undefined) {
+      add(
+        `egress[${i}].tls`,
+        `is false, but "${rule.host}" has \`inject\`, so agents reach it only through its base URL, never through a tunnel. Fix: remove \`tls: false\`.`,
+      );
+    }
+    const rules = new Set<string>();
+    rule.allow?.forEach((r, j) => {
+      const key = `${r.method} ${r.path ?? `${r.path_prefix}*`}`;
+      if (rules.has(key))
+        add(`egress[${i}].allow[${j}]`, `${key} is listed twice. Fix: remove the copy.`);
+      rules.add(key);
+    });
   });
 
   if (policy.proxy !== undefined) {
@@ -99,6 +118,12 @@ export function semanticProblems(policy: PartialPolicy): Problem[] {
         add(path, `${port} is already used by ${owner}. Fix: pick a free port.`);
       } else used.set(port, path);
     };
+    if (/distroless/.test(proxy.image)) {
+      add(
+        'proxy.image',
+        `"${proxy.image}" has no shell, and the proxy launcher (credential checks, draining on SIGTERM) runs with bash. Fix: use the envoyproxy/envoy image of the same version (or a mirror of it).`,
+      );
+    }
     claim(proxy.port, 'proxy.port');
     claim(proxy.health_port, 'proxy.health_port');
     if (proxy.admin === 'loopback') claim(ADMIN_PORT, `proxy.admin (127.0.0.1:${ADMIN_PORT})`);

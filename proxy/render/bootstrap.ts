@@ -1,9 +1,15 @@
 import { type Policy, policyInjectListeners } from '../../lib/policy/index.js';
 import { ADMIN_PORT } from '../../lib/proxy-contract.js';
-import { forwardProxyCluster, forwardProxyListener } from './forward-proxy.js';
+import { dfpCluster, dfpTlsCluster } from './dns.js';
+import { egressCluster, egressListener, usedCaches } from './egress.js';
+import { tunnelTargets } from './entries.js';
+import { forwardProxyListener } from './forward-proxy.js';
 import { healthListener } from './health.js';
-import { DEFAULT_CA_BUNDLE, injectCluster, injectListener, injectSecret } from './inject.js';
-import { type JsonObject, TYPE } from './types.js';
+import { DEFAULT_CA_BUNDLE, injectListener, injectSecret } from './inject.js';
+import { INTERNAL_LISTENER_EXTENSION } from './internal.js';
+import { overloadManager } from './limits.js';
+import { tunnelCluster, tunnelListener } from './tunnel.js';
+import type { JsonObject } from './types.js';
 
 export interface RenderOptions {
   /**
@@ -16,37 +22,42 @@ export interface RenderOptions {
 /**
  * Renders a validated policy into an Envoy v3 bootstrap. Pure: the same policy always gives
  * the same config. Validate the result with `validateEnvoyConfig` before shipping it.
+ *
+ * Hops of one CONNECT: the forward listener (allowlist, 403s) -> the host's SNI-checking
+ * internal listener (TLS entries) -> the egress internal listener (resolve, address guard)
+ * -> the internet. Base-URL listeners resolve, guard and connect themselves.
  */
 export function renderProxyConfig(policy: Policy, options: RenderOptions = {}): JsonObject {
   const caBundle = options.caBundle ?? DEFAULT_CA_BUNDLE;
   const injects = policyInjectListeners(policy);
+  const tls = tunnelTargets(policy).filter((t) => t.mode === 'tls');
+  const caches = usedCaches(policy);
+  const ruleOf = (host: string) => {
+    const rule = policy.egress.find((r) => r.host === host);
+    if (rule === undefined) throw new Error(`no egress entry for inject host ${host}`);
+    return rule;
+  };
   const bootstrap: JsonObject = {
     node: { id: `${policy.name}-proxy`, cluster: `${policy.name}-proxy` },
+    bootstrap_extensions: [INTERNAL_LISTENER_EXTENSION],
     static_resources: {
       listeners: [
         forwardProxyListener(policy),
-        ...injects.map((l) => injectListener(policy, l)),
+        ...injects.map((l) => injectListener(policy, l, ruleOf(l.host))),
         healthListener(policy),
+        ...tls.map((t) => tunnelListener(policy, t)),
+        ...caches.map((c) => egressListener(policy, c)),
       ],
       clusters: [
-        forwardProxyCluster(policy),
-        ...injects.map((l) => injectCluster(policy, l, caBundle)),
+        ...tls.map((t) => tunnelCluster(policy, t)),
+        ...caches.flatMap((c) => [egressCluster(policy, c), dfpCluster(policy, c)]),
+        ...(injects.length > 0 ? [dfpTlsCluster(policy, caBundle)] : []),
       ],
       secrets: injects
         .filter((l, i) => injects.findIndex((o) => o.secret === l.secret) === i)
         .map((l) => injectSecret(policy, l)),
     },
-    overload_manager: {
-      resource_monitors: [
-        {
-          name: 'envoy.resource_monitors.global_downstream_max_connections',
-          typed_config: {
-            '@type': TYPE.downstreamConnections,
-            max_active_downstream_connections: policy.proxy.limits.max_connections,
-          },
-        },
-      ],
-    },
+    overload_manager: overloadManager(policy),
   };
   if (policy.proxy.admin === 'loopback') {
     bootstrap.admin = {

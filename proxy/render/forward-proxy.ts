@@ -1,142 +1,149 @@
-import { type EgressRule, isWildcard, type Policy } from '../../lib/policy/index.js';
-import { DENY_ROUTE_PREFIX } from '../../lib/proxy-contract.js';
-import { agentFacingHcm, denied, httpListener } from './http.js';
-import { type Json, type JsonObject, seconds, slug, TYPE } from './types.js';
+import {
+  type EgressRule,
+  type InjectListener,
+  isWildcard,
+  type Policy,
+  policyInjectListeners,
+} from '../../lib/policy/index.js';
+import { DENY_PREFIX } from '../../lib/proxy-contract.js';
+import { authorityMatcher, NOT_LOWERCASE_AUTHORITY } from './authority.js';
+import { egressListenerName, TUNNEL_CHECKS, TUNNEL_HEADER, tunnelRouteTimeouts } from './egress.js';
+import { type TunnelTarget, tunnelTargets } from './entries.js';
+import { agentFacingHcm, denied, denyConnect, denyPlain, httpListener } from './http.js';
+import { tunnelListenerName } from './tunnel.js';
+import { type Json, type JsonObject, slug } from './types.js';
 
 export const FORWARD_PROXY_LISTENER = 'forward_proxy';
-export const DFP_CLUSTER = 'dynamic_forward_proxy';
-const DNS_CACHE = 'egress_dns_cache';
 
-/** Escapes a DNS name for RE2. */
-function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-function dnsCache(policy: Policy): JsonObject {
-  return {
-    name: DNS_CACHE,
-    dns_lookup_family: 'V4_ONLY',
-    // Every allowlisted host (wildcards can expand), with headroom; bounds memory per task.
-    max_hosts: Math.max(1024, policy.egress.length * 16),
-  };
-}
+const PLAIN_HTTP = 'plain-HTTP forwarding is refused; use HTTPS (CONNECT) or a base-URL listener';
+const NOT_LOWERCASE =
+  'host names must be lower case without a trailing dot (e.g. "github.com:443"), and the lower-case name must be in the egress allowlist';
 
 /**
- * Routes for one allowlist entry. Envoy's `*.example.com` domain matches any depth, so
- * wildcard entries also pin `:authority` to exactly one extra label.
+ * A TLS tunnel is terminated into its SNI-checking listener; an opaque one (`tls: false`) is
+ * passed, as a CONNECT, straight to the egress hop.
  */
-function allowVirtualHost(policy: Policy, rule: EgressRule): JsonObject {
-  const name = slug(rule.host);
-  const ports = rule.ports.join('|');
-  const connect: JsonObject = { connect_matcher: {} };
-  if (isWildcard(rule.host)) {
-    const suffix = escapeRegex(rule.host.slice(1));
-    connect.headers = [
-      {
-        name: ':authority',
-        string_match: {
-          safe_regex: { regex: `^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?${suffix}:(${ports})$` },
-        },
+function allowRoute(policy: Policy, target: TunnelTarget): JsonObject {
+  const match = { connect_matcher: {}, headers: [authorityMatcher(target.host, target.port)] };
+  const timeouts = tunnelRouteTimeouts(policy);
+  if (target.mode === 'tls') {
+    return {
+      name: `allow_${target.id}`,
+      match,
+      route: {
+        cluster: tunnelListenerName(target),
+        upgrade_configs: [{ upgrade_type: 'CONNECT', connect_config: {} }],
+        ...timeouts,
       },
-    ];
+    };
   }
-  const depthGuard: Json[] = isWildcard(rule.host)
-    ? [
-        {
-          name: `${DENY_ROUTE_PREFIX}wildcard_depth_${name}`,
-          match: { connect_matcher: {} },
-          direct_response: denied(policy, `"${rule.host}" allows exactly one label`),
-        },
-      ]
-    : [];
   return {
-    name: `allow_${name}`,
-    domains: rule.ports.map((p) => `${rule.host}:${p}`),
-    routes: [
+    name: `allow_${target.id}`,
+    match,
+    route: {
+      cluster: egressListenerName(target.cache),
+      upgrade_configs: [{ upgrade_type: 'CONNECT' }],
+      ...timeouts,
+    },
+    request_headers_to_add: [
       {
-        name: `allow_${name}`,
-        match: connect,
-        route: {
-          cluster: DFP_CLUSTER,
-          upgrade_configs: [{ upgrade_type: 'CONNECT', connect_config: {} }],
-          // Tunnels are long-lived: no request timeout, bounded by idle time and max duration.
-          timeout: '0s',
-          idle_timeout: seconds(policy.proxy.limits.idle_timeout_s),
-          max_stream_duration: {
-            max_stream_duration: seconds(policy.proxy.limits.max_tunnel_duration_s),
-          },
-        },
-      },
-      ...depthGuard,
-      {
-        name: `${DENY_ROUTE_PREFIX}plain_http`,
-        match: { prefix: '/' },
-        direct_response: denied(
-          policy,
-          'plain-HTTP forwarding is refused; use HTTPS (CONNECT) or a base-URL listener',
-        ),
+        header: { key: TUNNEL_HEADER, value: TUNNEL_CHECKS.opaque },
+        append_action: 'OVERWRITE_IF_EXISTS_OR_ADD',
       },
     ],
   };
+}
+
+function notLowercase(policy: Policy): JsonObject {
+  return {
+    name: `${DENY_PREFIX}not_lowercase`,
+    match: { connect_matcher: {}, headers: [NOT_LOWERCASE_AUTHORITY] },
+    direct_response: denied(policy, NOT_LOWERCASE),
+  };
+}
+
+/** Routes for one allowlist entry. Envoy matched the virtual host case-insensitively. */
+function entryVirtualHost(
+  policy: Policy,
+  rule: EgressRule,
+  targets: readonly TunnelTarget[],
+  inject: InjectListener | undefined,
+): JsonObject {
+  const name = slug(rule.host);
+  const routes: Json[] = [];
+  if (inject !== undefined) {
+    routes.push(
+      denyConnect(
+        `${DENY_PREFIX}use_base_url`,
+        policy,
+        `"${rule.host}" is reached only through its base URL, where the proxy adds the credential (${inject.env}=http://<proxy>:${inject.port}); agent-perimeter sets it for agents`,
+      ),
+    );
+  } else if (isWildcard(rule.host)) {
+    routes.push(
+      ...targets.map((t) => allowRoute(policy, t)),
+      notLowercase(policy),
+      denyConnect(
+        `${DENY_PREFIX}wildcard_depth_${name}`,
+        policy,
+        `"${rule.host}" allows exactly one label`,
+      ),
+    );
+  } else {
+    // The virtual host matched case-insensitively, so the exact allow routes missed only
+    // because of case: every other CONNECT here spells the name differently.
+    routes.push(
+      ...targets.map((t) => allowRoute(policy, t)),
+      denyConnect(`${DENY_PREFIX}not_lowercase`, policy, NOT_LOWERCASE),
+    );
+  }
+  routes.push(denyPlain(`${DENY_PREFIX}plain_http`, policy, PLAIN_HTTP));
+  return { name: `entry_${name}`, domains: rule.ports.map((p) => `${rule.host}:${p}`), routes };
 }
 
 function denyVirtualHost(policy: Policy): JsonObject {
   return {
-    name: `${DENY_ROUTE_PREFIX}all`,
+    name: `${DENY_PREFIX}all`,
     domains: ['*'],
     routes: [
-      {
-        name: `${DENY_ROUTE_PREFIX}not_allowlisted`,
-        match: { connect_matcher: {} },
-        direct_response: denied(policy, 'destination host:port is not in the egress allowlist'),
-      },
-      {
-        name: `${DENY_ROUTE_PREFIX}plain_http`,
-        match: { prefix: '/' },
-        direct_response: denied(
-          policy,
-          'plain-HTTP forwarding is refused; use HTTPS (CONNECT) or a base-URL listener',
-        ),
-      },
+      notLowercase(policy),
+      denyConnect(
+        `${DENY_PREFIX}not_allowlisted`,
+        policy,
+        'destination host:port is not in the egress allowlist',
+      ),
+      denyPlain(`${DENY_PREFIX}plain_http`, policy, PLAIN_HTTP),
     ],
   };
 }
 
 /**
- * The HTTP_PROXY / HTTPS_PROXY listener: CONNECT tunnels to allowlisted host:port pairs only.
- * Anything else, IP literals included, falls through to the `*` virtual host and gets a 403.
+ * The HTTP_PROXY / HTTPS_PROXY listener: CONNECT tunnels to allowlisted host:port pairs only,
+ * each handed to the hop that checks it. Anything else, IP literals included, gets a 403.
  */
 export function forwardProxyListener(policy: Policy): JsonObject {
+  const targets = tunnelTargets(policy);
+  const injects = policyInjectListeners(policy);
   const virtualHosts: Json[] = [
-    ...policy.egress.map((rule) => allowVirtualHost(policy, rule)),
+    ...policy.egress.map((rule) =>
+      entryVirtualHost(
+        policy,
+        rule,
+        targets.filter((t) => t.rule === rule),
+        injects.find((l) => l.host === rule.host),
+      ),
+    ),
     denyVirtualHost(policy),
   ];
   const hcm = agentFacingHcm(
     policy,
     FORWARD_PROXY_LISTENER,
+    'proxy',
     { name: 'egress_allowlist', virtual_hosts: virtualHosts },
-    [
-      {
-        name: 'envoy.filters.http.dynamic_forward_proxy',
-        typed_config: { '@type': TYPE.dfpFilter, dns_cache_config: dnsCache(policy) },
-      },
-    ],
+    [],
   );
   // Envoy answers every CONNECT with its own 403 unless the connection manager accepts the
-  // upgrade; the routes then decide, and only allow routes terminate the tunnel.
+  // upgrade; the routes then decide, and only allow routes open a tunnel.
   hcm.upgrade_configs = [{ upgrade_type: 'CONNECT' }];
   return httpListener(FORWARD_PROXY_LISTENER, policy.proxy.port, hcm);
-}
-
-/** The cluster that connects tunnels to whatever host the allowed CONNECT named. */
-export function forwardProxyCluster(policy: Policy): JsonObject {
-  return {
-    name: DFP_CLUSTER,
-    connect_timeout: seconds(policy.proxy.limits.connect_timeout_s),
-    lb_policy: 'CLUSTER_PROVIDED',
-    cluster_type: {
-      name: 'envoy.clusters.dynamic_forward_proxy',
-      typed_config: { '@type': TYPE.dfpCluster, dns_cache_config: dnsCache(policy) },
-    },
-  };
 }

@@ -6,11 +6,14 @@ import { type JsonObject, TYPE } from './types.js';
 export const HEALTH_LISTENER = 'health';
 
 /**
- * Load-balancer health checks: `GET /healthz` answers 200 (503 while Envoy drains, so the
- * balancer stops sending new tunnels before shutdown). Every other path is a 404.
+ * Load-balancer health checks: `GET /healthz` answers 200, and 503 once the launcher has failed
+ * the health check on SIGTERM (Envoy's `/healthcheck/fail`), so the balancer stops sending new
+ * tunnels before shutdown. Every other path is a 404. The listener is exempt from the global
+ * connection limit and the overload manager: a saturated task must not look dead, or the
+ * orchestrator would replace the busiest task and cut its agents off.
  */
 export function healthListener(policy: Policy): JsonObject {
-  return httpListener(HEALTH_LISTENER, policy.proxy.health_port, {
+  const listener = httpListener(HEALTH_LISTENER, policy.proxy.health_port, {
     stat_prefix: HEALTH_LISTENER,
     codec_type: 'AUTO',
     route_config: {
@@ -41,4 +44,5 @@ export function healthListener(policy: Policy): JsonObject {
       { name: 'envoy.filters.http.router', typed_config: { '@type': TYPE.router } },
     ],
   });
+  return { ...listener, ignore_global_conn_limit: true, bypass_overload_manager: true };
 }

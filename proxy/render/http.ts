@@ -1,32 +1,36 @@
 import type { Policy } from '../../lib/policy/index.js';
-import { accessLog } from './access-log.js';
+import { deniedMessage, FILTER_STATE, type LogType } from '../../lib/proxy-contract.js';
+import { accessLog, tunnelLogOptions } from './access-log.js';
 import { type Json, type JsonObject, seconds, TYPE } from './types.js';
+
+/** Agents seen at once by one task's per-agent rate limiter before the oldest bucket is reused. */
+export const MAX_TRACKED_AGENTS = 4096;
 
 /** A listener on all interfaces running one HTTP connection manager. */
 export function httpListener(name: string, port: number, hcm: JsonObject): JsonObject {
   return {
     name,
     address: { socket_address: { address: '0.0.0.0', port_value: port } },
-    filter_chains: [
-      {
-        filters: [
-          {
-            name: 'envoy.filters.network.http_connection_manager',
-            typed_config: { '@type': TYPE.hcm, ...hcm },
-          },
-        ],
-      },
-    ],
+    filter_chains: [{ filters: [hcmFilter(hcm)] }],
+  };
+}
+
+export function hcmFilter(hcm: JsonObject): Json {
+  return {
+    name: 'envoy.filters.network.http_connection_manager',
+    typed_config: { '@type': TYPE.hcm, ...hcm },
   };
 }
 
 /**
  * Connection-manager settings shared by agent-facing listeners: hardened request parsing,
- * limits from the policy, and the JSON access log.
+ * limits from the policy, rate limits, correlation state for the internal hops, and the JSON
+ * access log.
  */
 export function agentFacingHcm(
   policy: Policy,
   statPrefix: string,
+  logType: LogType,
   routeConfig: JsonObject,
   filters: Json[],
 ): JsonObject {
@@ -39,48 +43,103 @@ export function agentFacingHcm(
     merge_slashes: true,
     path_with_escaped_slashes_action: 'REJECT_REQUEST',
     max_request_headers_kb: limits.max_request_headers_kb,
+    request_headers_timeout: seconds(limits.request_headers_timeout_s),
     stream_idle_timeout: seconds(limits.idle_timeout_s),
     common_http_protocol_options: {
       idle_timeout: seconds(limits.idle_timeout_s),
       headers_with_underscores_action: 'REJECT_REQUEST',
     },
-    access_log: accessLog(statPrefix, policy.name),
+    http2_protocol_options: { max_concurrent_streams: limits.max_concurrent_streams },
+    access_log: accessLog(logType, statPrefix, policy),
+    access_log_options: tunnelLogOptions(policy),
     route_config: routeConfig,
-    http_filters: [...rateLimit(policy, statPrefix), ...filters, router()],
+    http_filters: [...rateLimits(policy, statPrefix), correlation(), ...filters, router()],
   };
 }
 
-function rateLimit(policy: Policy, statPrefix: string): Json[] {
-  const rps = policy.proxy.limits.requests_per_second;
-  if (rps === undefined) return [];
-  const always = {
-    default_value: { numerator: 100, denominator: 'HUNDRED' },
-    runtime_key: `${statPrefix}_ratelimit`,
-  };
-  return [
-    {
-      name: 'envoy.filters.http.local_ratelimit',
-      typed_config: {
-        '@type': TYPE.localRateLimit,
-        stat_prefix: `${statPrefix}_ratelimit`,
-        token_bucket: { max_tokens: rps, tokens_per_fill: rps, fill_interval: '1s' },
-        filter_enabled: always,
-        filter_enforced: always,
-      },
+const always = (key: string) => ({
+  default_value: { numerator: 100, denominator: 'HUNDRED' },
+  runtime_key: key,
+});
+
+function bucket(rps: number): JsonObject {
+  return { max_tokens: rps, tokens_per_fill: rps, fill_interval: '1s' };
+}
+
+/**
+ * A token bucket per agent address (so one agent cannot starve the others or fill the DNS
+ * cache), and, when the policy sets one, a bucket for the whole task.
+ */
+function rateLimits(policy: Policy, statPrefix: string): Json[] {
+  const { requests_per_second: perTask, requests_per_second_per_agent: perAgent } =
+    policy.proxy.limits;
+  const filter = (name: string, config: JsonObject): Json => ({
+    name: 'envoy.filters.http.local_ratelimit',
+    typed_config: {
+      '@type': TYPE.localRateLimit,
+      stat_prefix: `${statPrefix}_${name}`,
+      filter_enabled: always(`${statPrefix}_${name}_enabled`),
+      filter_enforced: always(`${statPrefix}_${name}_enforced`),
+      ...config,
     },
-  ];
+  });
+  const agent = filter('per_agent', {
+    // Every request has an address, so the default bucket is never the one consumed.
+    token_bucket: bucket(perAgent),
+    always_consume_default_token_bucket: false,
+    // An empty value makes one bucket per distinct address (Envoy's dynamic descriptors).
+    descriptors: [{ entries: [{ key: 'remote_address' }], token_bucket: bucket(perAgent) }],
+    rate_limits: [{ actions: [{ remote_address: {} }] }],
+    max_dynamic_descriptors: MAX_TRACKED_AGENTS,
+  });
+  return perTask === undefined
+    ? [agent]
+    : [filter('per_task', { token_bucket: bucket(perTask) }), agent];
 }
 
-function router(): Json {
-  return { name: 'envoy.filters.http.router', typed_config: { '@type': TYPE.router } };
+/** Saves the agent's address and the request id for the log lines of the internal hops. */
+function correlation(): Json {
+  const value = (key: string, format: string) => ({
+    object_key: key,
+    factory_key: 'envoy.string',
+    format_string: { text_format_source: { inline_string: format } },
+    read_only: true,
+    shared_with_upstream: 'TRANSITIVE',
+  });
+  return {
+    name: 'envoy.filters.http.set_filter_state',
+    typed_config: {
+      '@type': TYPE.setFilterState,
+      on_request_headers: [
+        value(FILTER_STATE.agentAddress, '%DOWNSTREAM_REMOTE_ADDRESS%'),
+        value(FILTER_STATE.requestId, '%REQ(X-REQUEST-ID)%'),
+      ],
+    },
+  };
+}
+
+export function router(): Json {
+  return {
+    name: 'envoy.filters.http.router',
+    // No x-envoy-* headers towards upstreams (timeouts, attempt counts): they are ours.
+    typed_config: { '@type': TYPE.router, suppress_envoy_headers: true },
+  };
 }
 
 /** A 403 naming the policy, so a denied agent (and its operator) knows why. */
 export function denied(policy: Policy, reason: string): JsonObject {
   return {
     status: 403,
-    body: {
-      inline_string: `agent-perimeter: denied by policy "${policy.name}": ${reason}\n`,
-    },
+    body: { inline_string: deniedMessage(policy.name, reason) },
   };
+}
+
+/** A route that answers every CONNECT reaching it with a 403. */
+export function denyConnect(name: string, policy: Policy, reason: string): JsonObject {
+  return { name, match: { connect_matcher: {} }, direct_response: denied(policy, reason) };
+}
+
+/** A route that answers every plain request (not CONNECT) reaching it with a 403. */
+export function denyPlain(name: string, policy: Policy, reason: string): JsonObject {
+  return { name, match: { prefix: '/' }, direct_response: denied(policy, reason) };
 }

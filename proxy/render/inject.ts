@@ -1,50 +1,115 @@
-import type { InjectListener, Policy } from '../../lib/policy/index.js';
-import { SECRETS_DIR } from '../../lib/proxy-contract.js';
-import { agentFacingHcm, httpListener } from './http.js';
-import { type JsonObject, seconds, slug, TYPE } from './types.js';
+import {
+  type EgressRule,
+  type InjectListener,
+  internalRangesOf,
+  type Policy,
+  type RequestRule,
+} from '../../lib/policy/index.js';
+import { DENY_PREFIX, SECRETS_DIR } from '../../lib/proxy-contract.js';
+import { addressGuardFilter } from './address-guard.js';
+import { DFP_TLS_CLUSTER, dfpFilter } from './dns.js';
+import { agentFacingHcm, denyPlain, httpListener } from './http.js';
+import { type Json, type JsonObject, seconds, slug, TYPE } from './types.js';
 
 /** CA bundle of the official Envoy image (Ubuntu's ca-certificates). */
 export const DEFAULT_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 
-/** Headers an agent could use to smuggle data or confuse the upstream; removed before forwarding. */
-const STRIPPED_HEADERS = ['proxy-authorization', 'proxy-connection', 'x-forwarded-for'];
+/**
+ * Headers an agent could use to authenticate as someone else (its own key, another account's
+ * session), to smuggle data, or that reveal the agent to the upstream. The injected header is
+ * not listed: the credential injector overwrites every copy the agent sent.
+ */
+export const STRIPPED_HEADERS: readonly string[] = [
+  'authorization',
+  'x-api-key',
+  'cookie',
+  'proxy-authorization',
+  'proxy-connection',
+  'forwarded',
+  'via',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-port',
+  'x-forwarded-prefix',
+  'x-forwarded-proto',
+  'x-forwarded-client-cert',
+  'x-real-ip',
+  'x-envoy-external-address',
+  'x-envoy-internal',
+];
 
 export function injectListenerName(listener: InjectListener): string {
   return `inject_${slug(listener.host)}`;
 }
 
-export function injectClusterName(listener: InjectListener): string {
-  return `upstream_${slug(listener.host)}`;
+/** What the upstream sees as Host: the entry's host, with its port when it is not 443. */
+function upstreamAuthority(listener: InjectListener): string {
+  return listener.upstreamPort === 443
+    ? listener.host
+    : `${listener.host}:${listener.upstreamPort}`;
+}
+
+function describeRule(rule: RequestRule): string {
+  return `${rule.method} ${rule.path ?? `${rule.path_prefix}...`}`;
+}
+
+function forward(policy: Policy, listener: InjectListener, name: string, match: JsonObject): Json {
+  return {
+    name,
+    match,
+    route: {
+      cluster: DFP_TLS_CLUSTER,
+      // Model responses stream for minutes; bound by idle time instead of a total.
+      timeout: '0s',
+      idle_timeout: seconds(policy.proxy.limits.idle_timeout_s),
+    },
+    // The forward proxy filter sets Host (and so SNI and the checked SAN) to the entry's host,
+    // whatever Host the agent sent.
+    typed_per_filter_config: {
+      'envoy.filters.http.dynamic_forward_proxy': {
+        '@type': TYPE.dfpPerRoute,
+        host_rewrite_literal: upstreamAuthority(listener),
+      },
+    },
+  };
+}
+
+/** One route per `allow` rule, then a 403 for everything else; one catch-all without rules. */
+function routes(policy: Policy, listener: InjectListener, rule: EgressRule): Json[] {
+  const name = injectListenerName(listener);
+  if (rule.allow === undefined) return [forward(policy, listener, name, { prefix: '/' })];
+  const allowed = rule.allow.map(describeRule).join(', ');
+  return [
+    ...rule.allow.map((r, i) =>
+      forward(policy, listener, `allow_${slug(listener.host)}_${i}`, {
+        ...(r.path !== undefined ? { path: r.path } : { prefix: r.path_prefix ?? '/' }),
+        headers: [{ name: ':method', string_match: { exact: r.method } }],
+      }),
+    ),
+    denyPlain(
+      `${DENY_PREFIX}request_not_allowed`,
+      policy,
+      `this method and path are not allowed through the base URL of "${listener.host}" (allowed: ${allowed})`,
+    ),
+  ];
 }
 
 /**
  * A plain-HTTP listener the agent uses as its base URL (e.g. ANTHROPIC_BASE_URL). The proxy
- * overwrites the credential header with the secret and forwards over verified TLS.
+ * forwards only the requests the entry allows, overwrites the credential header with the
+ * secret, and sends them on over verified TLS to the entry's host and nowhere else.
  */
-export function injectListener(policy: Policy, listener: InjectListener): JsonObject {
+export function injectListener(
+  policy: Policy,
+  listener: InjectListener,
+  rule: EgressRule,
+): JsonObject {
   const name = injectListenerName(listener);
+  const injectedHeader = listener.header;
   const route: JsonObject = {
     name,
-    virtual_hosts: [
-      {
-        name,
-        domains: ['*'],
-        routes: [
-          {
-            name,
-            match: { prefix: '/' },
-            route: {
-              cluster: injectClusterName(listener),
-              host_rewrite_literal: listener.host,
-              // Model responses stream for minutes; bound by idle time instead of a total.
-              timeout: '0s',
-              idle_timeout: seconds(policy.proxy.limits.idle_timeout_s),
-            },
-          },
-        ],
-      },
-    ],
-    request_headers_to_remove: STRIPPED_HEADERS,
+    virtual_hosts: [{ name, domains: ['*'], routes: routes(policy, listener, rule) }],
+    request_headers_to_remove: STRIPPED_HEADERS.filter((h) => h !== injectedHeader),
   };
   const injector = {
     name: 'envoy.filters.http.credential_injector',
@@ -62,52 +127,16 @@ export function injectListener(policy: Policy, listener: InjectListener): JsonOb
       },
     },
   };
-  return httpListener(name, listener.port, agentFacingHcm(policy, name, route, [injector]));
-}
-
-/** The upstream for one base-URL listener: TLS with SNI and SAN checked against the host. */
-export function injectCluster(
-  policy: Policy,
-  listener: InjectListener,
-  caBundle: string,
-): JsonObject {
-  const name = injectClusterName(listener);
-  return {
+  const filters = [
+    injector,
+    dfpFilter(policy, 'exact'),
+    addressGuardFilter(internalRangesOf(rule)),
+  ];
+  return httpListener(
     name,
-    type: 'LOGICAL_DNS',
-    dns_lookup_family: 'V4_ONLY',
-    connect_timeout: seconds(policy.proxy.limits.connect_timeout_s),
-    load_assignment: {
-      cluster_name: name,
-      endpoints: [
-        {
-          lb_endpoints: [
-            {
-              endpoint: {
-                address: {
-                  socket_address: { address: listener.host, port_value: listener.upstreamPort },
-                },
-              },
-            },
-          ],
-        },
-      ],
-    },
-    transport_socket: {
-      name: 'envoy.transport_sockets.tls',
-      typed_config: {
-        '@type': TYPE.upstreamTls,
-        sni: listener.host,
-        common_tls_context: {
-          tls_params: { tls_minimum_protocol_version: 'TLSv1_2' },
-          validation_context: {
-            trusted_ca: { filename: caBundle },
-            match_typed_subject_alt_names: [{ san_type: 'DNS', matcher: { exact: listener.host } }],
-          },
-        },
-      },
-    },
-  };
+    listener.port,
+    agentFacingHcm(policy, name, 'base_url', route, filters),
+  );
 }
 
 /** The credential as a static secret, read from the environment or a file, never inline. */

@@ -2,6 +2,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import protobuf from 'protobufjs';
+import { API_ADDITIONS, type ApiAddition } from './api-additions.js';
+import { SCALARS } from './schema.js';
 
 /**
  * Lazily loads Envoy's API protos into one protobufjs Root per process.
@@ -37,6 +39,8 @@ const PACKAGE_RE = /^[ \t]*package[ \t]+([\w.]+)[ \t]*;/m;
 const TOP_LEVEL_RE = /^(?:message|enum)\s+(\w+)/gm;
 const TYPE_NAME_RE = /^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$/;
 const FROZEN_RE = /package_version_status\s*=\s*FROZEN\b/;
+/** The option protoc-gen-validate rules are declared under. */
+const RULES_OPTION = '(validate.rules)';
 /** Marks an import served from protobufjs's bundled definitions rather than from disk. */
 const BUNDLED_IMPORT = '<bundled>';
 
@@ -67,6 +71,10 @@ export class ProtoRegistry {
   /** Package name → top-level type name → declaring file, built one directory at a time. */
   private readonly packages = new Map<string, ReadonlyMap<string, string>>();
   private bundledLoaded = false;
+  /** Additions already applied to the current root. */
+  private readonly applied = new Set<ApiAddition>();
+  /** Additions whose field the snapshot already has: the list must shrink (see the test). */
+  private readonly redundant = new Set<ApiAddition>();
 
   private static newRoot(): protobuf.Root {
     return new protobuf.Root();
@@ -154,6 +162,7 @@ export class ProtoRegistry {
       // references of missing imports. schema.ts resolves the fields of the types in use.
       this.parseInto(this.root, this.importClosure(file));
       this.loaded.add(file);
+      this.applyAdditions();
       return true;
     } catch {
       // A proto protobufjs cannot parse: rebuild the root from the files known to parse, as a
@@ -169,6 +178,50 @@ export class ProtoRegistry {
     for (const file of this.loaded) this.parseInto(root, this.importClosure(file));
     this.root = root;
     this.bundledLoaded = false;
+    this.applied.clear();
+    this.applyAdditions();
+  }
+
+  /** Additions (api-additions.ts) found to be in the snapshot already, after loading `types`. */
+  redundantAdditions(): readonly ApiAddition[] {
+    for (const addition of API_ADDITIONS) this.find(addition.message);
+    return [...this.redundant];
+  }
+
+  /** Applies API_ADDITIONS to the messages loaded so far, once each. */
+  private applyAdditions(): void {
+    for (const addition of API_ADDITIONS) {
+      if (this.applied.has(addition)) continue;
+      const type = this.lookupLoaded(addition.message);
+      if (!(type instanceof protobuf.Type)) continue;
+      this.applied.add(addition);
+      const existing = type.fields[addition.field];
+      if (addition.kind === 'rules') {
+        if (existing === undefined) {
+          throw new Error(`api-additions: ${addition.message} has no field ${addition.field}`);
+        }
+        existing.parsedOptions = [
+          ...(existing.parsedOptions ?? []).filter((o) => !Object.hasOwn(o, RULES_OPTION)),
+          { [RULES_OPTION]: addition.rules },
+        ];
+        continue;
+      }
+      if (existing !== undefined) {
+        this.redundant.add(addition);
+        continue;
+      }
+      const scalar = SCALARS.has(addition.type);
+      // A message field's type may live in a file the message's own file does not import.
+      if (!scalar) this.find(addition.type);
+      const field = new protobuf.Field(
+        addition.field,
+        addition.id,
+        scalar ? addition.type : `.${addition.type}`,
+        addition.repeated === true ? 'repeated' : undefined,
+      );
+      if (addition.rules !== undefined) field.parsedOptions = [{ [RULES_OPTION]: addition.rules }];
+      type.add(field);
+    }
   }
 
   /** Adds the closure's files that `root` does not hold yet. */

@@ -23,7 +23,8 @@ export type ScalarType =
   | 'string'
   | 'bytes';
 
-const SCALARS: ReadonlySet<string> = new Set<ScalarType>([
+/** Protobuf's scalar type names. */
+export const SCALARS: ReadonlySet<string> = new Set<ScalarType>([
   'double',
   'float',
   'int32',

@@ -1,10 +1,12 @@
+import { GOOGLE_API_VIPS } from '../../lib/contract/tiers.js';
 import { imageRegistryDomains } from '../../lib/image-registry.js';
 import {
+  DEFAULT_INTERNAL_RANGES,
   hostProblem,
   type Policy,
   type ProxyPorts,
-  upstreamPorts as policyUpstreamPorts,
   proxyPorts,
+  proxyUpstreams,
 } from '../../lib/policy/index.js';
 import {
   containsAddress,
@@ -25,7 +27,7 @@ import { AGENT_TAG, fitName, fqdn, PROXY_TAG } from '../names.js';
  */
 
 /** restricted.googleapis.com: Google APIs that support VPC Service Controls, over private routing. */
-export const RESTRICTED_GOOGLE_APIS_RANGE = '199.36.153.4/30';
+export const RESTRICTED_GOOGLE_APIS_RANGE = GOOGLE_API_VIPS.restricted;
 /** The four addresses of {@link RESTRICTED_GOOGLE_APIS_RANGE}, for the private DNS zone. */
 export const RESTRICTED_GOOGLE_APIS_IPS: readonly string[] = [
   '199.36.153.4',
@@ -43,6 +45,8 @@ export const DENY_ALL_PRIORITY = 65534;
 export const ALLOW_PRIORITY = 1000;
 /** Priority of deny rules that must win over the allow rules. */
 export const GUARD_PRIORITY = 900;
+/** Priority of the allow rules for internal (`private`) entries, which win over the guard. */
+export const INTERNAL_UPSTREAM_PRIORITY = 890;
 /** Priority of the perimeter's routes (lower wins; equal-length prefixes only). */
 export const ROUTE_PRIORITY = 1000;
 /** Smallest agent subnet: Cloud Run Direct VPC egress needs at least a /26. */
@@ -229,8 +233,10 @@ export function planNetwork(policy: Policy, options: NetworkPlanOptions = {}): N
   }
 
   const registryNames = imageRegistryDomains(policy.proxy.image);
+  const upstreams = proxyUpstreams(policy);
+  // Public entries' ports, and 443 for image pulls from a public registry.
   const upstreamPorts = [
-    ...new Set([...policyUpstreamPorts(policy), ...(registryNames.length > 0 ? [443] : [])]),
+    ...new Set([...upstreams.publicPorts, ...(registryNames.length > 0 ? [443] : [])]),
   ].sort((a, b) => a - b);
   const n = policy.name;
   const agentGoogleApis = options.agentGoogleApis ?? true;
@@ -341,6 +347,19 @@ export function planNetwork(policy: Policy, options: NetworkPlanOptions = {}): N
       destinationRanges: [RESTRICTED_GOOGLE_APIS_RANGE],
       targetTags: [PROXY_TAG],
     }),
+    ...upstreams.internal.map(({ cidr, ports: internalPorts }, i) =>
+      rule({
+        name: `${n}-proxy-to-internal-${i + 1}`,
+        description: `agent-perimeter ${n}: the proxy reaches the internal range ${cidr} on the ports of the policy's private entries (Envoy checks every resolved address against it).`,
+        direction: 'EGRESS',
+        priority: INTERNAL_UPSTREAM_PRIORITY,
+        action: 'allow',
+        protocol: 'tcp',
+        ports: tcp(internalPorts),
+        destinationRanges: [cidr],
+        targetTags: [PROXY_TAG],
+      }),
+    ),
     rule({
       name: `${n}-proxy-to-upstream`,
       description: `agent-perimeter ${n}: the proxy reaches the internet on the policy's ports only; Envoy and the FQDN firewall policy narrow it to the allowlisted names.`,
@@ -354,12 +373,12 @@ export function planNetwork(policy: Policy, options: NetworkPlanOptions = {}): N
     }),
     rule({
       name: `${n}-proxy-deny-private`,
-      description: `agent-perimeter ${n}: the proxy never opens connections into private ranges (agents, other VPC hosts, DNS-rebinding targets).`,
+      description: `agent-perimeter ${n}: the proxy never opens connections into internal ranges (agents, other VPC hosts, peered networks, DNS-rebinding targets) except those its private entries name.`,
       direction: 'EGRESS',
       priority: GUARD_PRIORITY,
       action: 'deny',
       protocol: 'all',
-      destinationRanges: [...PRIVATE_RANGES],
+      destinationRanges: [...DEFAULT_INTERNAL_RANGES],
       targetTags: [PROXY_TAG],
     }),
   ];

@@ -1,2 +1,2 @@
-// The plan format is shared with the containment verifier, so it lives in lib/.
-export * from '../../lib/containment/gcp/plan-format.js';
+// The plan format is a contract between this program and the containment verifier (lib/contract).
+export * from '../../lib/contract/gcp-plan.js';

@@ -2,6 +2,12 @@
 import { stringify } from 'yaml';
 import type { JsonObject } from '../../lib/json.js';
 import { SECRETS_DIR } from '../../lib/proxy-contract.js';
+import {
+  ENVOY_USER,
+  LAUNCHER_SCRIPT,
+  launchArguments,
+  stopTimeoutSeconds,
+} from '../../lib/proxy-launcher.js';
 import { GcpPerimeterError } from '../errors.js';
 
 /*
@@ -15,6 +21,7 @@ import { GcpPerimeterError } from '../errors.js';
 /** Where the files land on the instance. /etc is stateless on COS; /run is tmpfs. */
 export const BOOT_PATHS = {
   config: '/etc/agent-perimeter/envoy.json',
+  launcher: '/etc/agent-perimeter/launch.sh',
   fetchScript: '/etc/agent-perimeter/fetch-secrets.sh',
   unit: '/etc/systemd/system/agent-perimeter-envoy.service',
   runDir: '/run/agent-perimeter',
@@ -28,9 +35,10 @@ export const ENVOY_SERVICE = 'agent-perimeter-envoy';
 /** Path of the config inside the container. */
 export const CONTAINER_CONFIG_PATH = '/etc/envoy/agent-perimeter.json';
 
-/** The Envoy binary and user of the official image (see cdk/proxy-tier/envoy-command.ts). */
-export const ENVOY_ENTRYPOINT = '/usr/local/bin/envoy';
-export const ENVOY_USER = '101:101';
+/** Path of the launcher (lib/proxy-launcher.ts) inside the container. */
+export const CONTAINER_LAUNCHER_PATH = '/etc/envoy/agent-perimeter-launch.sh';
+
+export { ENVOY_USER };
 
 /**
  * GCE caps one metadata value at 256 KiB. The config travels base64-encoded inside the
@@ -61,8 +69,12 @@ export interface BootOptions {
   readonly nofile: number;
   /** Memory limit of the container, MiB. */
   readonly memoryMib: number;
-  /** @default 'info' */
-  readonly logLevel?: string;
+  /** `proxy.log_level`. */
+  readonly logLevel: string;
+  /** `proxy.limits.drain_timeout_s`: how long the launcher drains on stop. */
+  readonly drainSeconds: number;
+  /** `proxy.admin` is `loopback`: the launcher can fail health checks and drain. */
+  readonly admin: boolean;
 }
 
 const SAFE_SECRET = /^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/;
@@ -124,7 +136,8 @@ export function fetchSecretsScript(options: BootOptions): string {
     '  printf \'%s\' "${data}" | base64 --decode',
     '}',
     '',
-    '# check NAME VALUE: a credential is one non-empty line (it becomes an HTTP header value).',
+    '# check NAME VALUE: a credential is one non-empty line. A line break would also split the',
+    '# env file into another variable; the launcher in the container checks the rest.',
     'check() {',
     '  if [ -z "$2" ]; then',
     '    echo "agent-perimeter: secret $1 is empty. Fix: add a version with the credential." >&2',
@@ -202,6 +215,7 @@ export function dockerRunArgs(options: BootOptions): string[] {
     '--log-opt=max-size=50m',
     '--log-opt=max-file=5',
     `--mount=type=bind,source=${BOOT_PATHS.config},target=${CONTAINER_CONFIG_PATH},readonly`,
+    `--mount=type=bind,source=${BOOT_PATHS.launcher},target=${CONTAINER_LAUNCHER_PATH},readonly`,
   ];
   if (options.secrets.length > 0) {
     args.push(
@@ -211,15 +225,20 @@ export function dockerRunArgs(options: BootOptions): string[] {
     );
   }
   args.push(
-    `--entrypoint=${ENVOY_ENTRYPOINT}`,
+    '--entrypoint=/bin/bash',
     options.image,
-    '--config-path',
-    CONTAINER_CONFIG_PATH,
-    '--disable-hot-restart',
-    '--log-level',
-    options.logLevel ?? 'info',
-    '--concurrency',
-    String(Math.max(1, Math.floor(options.concurrency))),
+    CONTAINER_LAUNCHER_PATH,
+    ...launchArguments({
+      config: { path: CONTAINER_CONFIG_PATH },
+      logLevel: options.logLevel,
+      concurrency: options.concurrency,
+      drainSeconds: options.drainSeconds,
+      admin: options.admin,
+      credentials:
+        options.credentialsFrom === 'env'
+          ? { variables: options.secrets.map((s) => s.variable) }
+          : { files: options.secrets.map((s) => `${SECRETS_DIR}/${s.secret}`) },
+    }),
   );
   return args;
 }
@@ -245,7 +264,10 @@ export function envoyUnit(options: BootOptions): string {
       : [`ExecStartPre=/usr/bin/docker-credential-gcr configure-docker --registries=${registry}`]),
     `ExecStartPre=-/usr/bin/docker rm --force ${ENVOY_SERVICE}`,
     `ExecStart=${dockerRunArgs(options).join(' ')}`,
-    `ExecStop=/usr/bin/docker stop --time=30 ${ENVOY_SERVICE}`,
+    // docker stop sends SIGTERM; the launcher drains for drainSeconds, docker waits a little
+    // longer, and systemd longer still.
+    `ExecStop=/usr/bin/docker stop --time=${stopTimeoutSeconds(options.drainSeconds)} ${ENVOY_SERVICE}`,
+    `TimeoutStopSec=${stopTimeoutSeconds(options.drainSeconds) + 10}`,
     `ExecStopPost=/bin/rm -rf ${BOOT_PATHS.runDir}`,
     'Restart=always',
     'RestartSec=5',
@@ -271,6 +293,12 @@ export function proxyCloudInit(options: BootOptions): string {
         owner: 'root',
         encoding: 'b64',
         content: config,
+      },
+      {
+        path: BOOT_PATHS.launcher,
+        permissions: '0644',
+        owner: 'root',
+        content: LAUNCHER_SCRIPT,
       },
       {
         path: BOOT_PATHS.fetchScript,

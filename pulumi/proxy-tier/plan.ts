@@ -148,6 +148,9 @@ export function planProxyTier(
     concurrency,
     nofile: openFileLimit(policy),
     memoryMib: proxy.memory_mib,
+    logLevel: proxy.log_level,
+    drainSeconds: proxy.limits.drain_timeout_s,
+    admin: proxy.admin === 'loopback',
   });
   const n = policy.name;
   return {

@@ -27,7 +27,13 @@ export async function runCli(...argv: string[]): Promise<CliResult> {
 
 /** Runs the real `bin/agent-perimeter.js` in a child process, as a user would. */
 export function spawnCli(...argv: string[]): CliResult {
+  return spawnCliIn(process.cwd(), ...argv);
+}
+
+/** Like `spawnCli`, from another working directory. */
+export function spawnCliIn(cwd: string, ...argv: string[]): CliResult {
   const r = spawnSync(process.execPath, [resolve('bin/agent-perimeter.js'), ...argv], {
+    cwd,
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1' },
   });

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildCdkApp } from '../../bin/cdk-app.js';
+import { buildAwsApp } from '../../app/aws.js';
 
 /** A CloudFormation template as plain JSON, for mutation. */
 export interface TemplateJson {
@@ -27,7 +27,7 @@ export function realTemplate(): { template: TemplateJson; stackName: string } {
   const previous = process.env.CDK_VALIDATION;
   process.env.CDK_VALIDATION = 'false';
   try {
-    const { app, stack } = buildCdkApp({ outdir });
+    const { app, stack } = buildAwsApp({ outdir });
     const assembly = app.synth({ validateOnSynthesis: false });
     const artifact = assembly.getStackByName(stack.stackName);
     const template = JSON.parse(

@@ -20,3 +20,26 @@ export function policyProblems(text: string): PolicyError['problems'] {
   }
   throw new Error(`expected the policy to be invalid:\n${text}`);
 }
+
+/** Wildcards, internal hosts, an opaque port and three inject entries with request rules. */
+export const RICH_EGRESS = [
+  '  - host: api.anthropic.com',
+  '    inject: { header: x-api-key, secret: anthropic }',
+  '    allow: [{ method: POST, path: /v1/messages }, { method: POST, path: /v1/messages/count_tokens }]',
+  '  - host: api.github.com',
+  '    inject: { header: authorization, secret: github, port: 9200 }',
+  '    allow: [{ method: GET, path_prefix: /repos/acme/ }]',
+  '  - host: internal-api.corp.example.com',
+  '    private: ["10.20.0.0/16"]',
+  '    inject: { header: x-token, secret: internal }',
+  '  - host: "*.example.com"',
+  '    ports: [443, 8443]',
+  '  - host: "*.svc.corp.example.com"',
+  '    private: true',
+  '  - host: git.corp.example.com',
+  '    ports: [443, 22]',
+  '    private: ["10.30.0.0/16", "172.20.0.0/16"]',
+  '  - host: ssh.github.com',
+  '    ports: [443]',
+  '    tls: false',
+].join('\n');

@@ -1,3 +1,4 @@
+import { TIER_TAG, TIERS } from '../../contract/tiers.js';
 import type {
   Attachment,
   DnsFirewallAssociation,
@@ -20,8 +21,7 @@ import type {
 import type { Resolver } from './resolve.js';
 import { isValueRecord, Opaque, Ref, type Value } from './values.js';
 
-export const TIER_TAG = 'agent-perimeter:tier';
-const TIERS = new Set<Tier>(['agent', 'proxy', 'endpoint', 'public']);
+export { TIER_TAG };
 
 export interface AdapterOptions {
   /** Literal prefix list ids of AWS-managed lists, by service: `{ 'pl-63a5400a': 's3' }`. */

@@ -67,6 +67,8 @@ export class Resolver {
   private readonly inProgress = new Set<string>();
   /** Comparisons of deploy-time values met while evaluating conditions (key -> label). */
   readonly unknownLeaves = new Map<string, string>();
+  /** Those of `unknownLeaves` that compare only values the user trusts. */
+  readonly trustedLeaves = new Set<string>();
 
   constructor(
     readonly template: CfnTemplate,
@@ -138,7 +140,12 @@ export class Resolver {
       return this.opaque('ref:?', 'Ref', 'uses a Ref the verifier cannot evaluate');
     if (name === 'AWS::NoValue') return NoValue.instance;
     if (PSEUDO.has(name)) {
-      return this.opaque(`pseudo:${name}`, name, 'is only known at deploy time');
+      return this.opaque(
+        `pseudo:${name}`,
+        name,
+        'is only known at deploy time',
+        this.trust.parameters.has(name),
+      );
     }
     const param = this.template.Parameters?.[name];
     if (param !== undefined) return this.parameter(name, param.Type);
@@ -534,10 +541,24 @@ export class Resolver {
     if (ka.known && kb.known) return ka.text === kb.text;
     if (ka.text === kb.text) return true;
     const key = `eq:${[ka.text, kb.text].sort().join('==')}`;
+    if (this.onlyTrusted(ra) && this.onlyTrusted(rb)) this.trustedLeaves.add(key);
     const assigned = this.world.leaves.get(key);
     if (assigned !== undefined) return assigned;
     this.unknownLeaves.set(key, `${this.display(ra)} equals ${this.display(rb)}`);
     return undefined;
+  }
+
+  /** Whether every deploy-time value inside `v` is one the user trusts. */
+  private onlyTrusted(v: Value): boolean {
+    const opaques: Opaque[] = [];
+    const collect = (x: Value): void => {
+      if (x instanceof Opaque) opaques.push(x);
+      else if (typeof x === 'string') opaques.push(...this.opaquesIn(x));
+      else if (Array.isArray(x)) for (const y of x) collect(y);
+      else if (isRecord(x)) for (const y of Object.values(x as Record<string, Value>)) collect(y);
+    };
+    collect(v);
+    return opaques.every((o) => o.trusted);
   }
 
   private comparable(v: Value): { known: boolean; text: string } {

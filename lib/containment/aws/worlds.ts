@@ -27,7 +27,14 @@ function walk(v: unknown, visit: (key: string, value: unknown) => void): void {
   }
 }
 
-/** Parameter names and condition names the resources use. */
+/**
+ * Resource types that cannot change what agents reach, whatever their condition: CDK's
+ * `CDKMetadata` (its condition compares the region with ~30 names, which would otherwise mean
+ * 2^30 worlds to check in every CDK app).
+ */
+const INERT_TYPES: ReadonlySet<string> = new Set(['AWS::CDK::Metadata']);
+
+/** Parameter names and condition names the resources that matter use. */
 function referenced(template: CfnTemplate): { names: Set<string>; conditions: Set<string> } {
   const names = new Set<string>();
   const conditions = new Set<string>();
@@ -42,9 +49,9 @@ function referenced(template: CfnTemplate): { names: Set<string>; conditions: Se
       conditions.add(value[0]);
     if (key === 'Condition' && typeof value === 'string') conditions.add(value);
   };
-  walk(template.Resources, visit);
-  for (const r of Object.values(template.Resources))
-    if (r.Condition !== undefined) conditions.add(r.Condition);
+  const relevant = Object.values(template.Resources).filter((r) => !INERT_TYPES.has(r.Type));
+  walk(relevant, visit);
+  for (const r of relevant) if (r.Condition !== undefined) conditions.add(r.Condition);
   // Conditions refer to parameters and to other conditions.
   const queue = [...conditions];
   while (queue.length > 0) {
@@ -100,7 +107,14 @@ export function enumerateWorlds(template: CfnTemplate, trust: Trust): Worlds {
     const parameters = new Map(combo);
     const probe = new Resolver(template, { parameters, leaves: new Map() }, trust);
     const open = new Set([...conditions].filter((c) => probe.condition(c) === undefined));
-    const leaves = [...probe.unknownLeaves.keys()];
+    let leaves = [...probe.unknownLeaves.keys()];
+    // Comparisons of trusted values are enumerated while that stays within the budget; past
+    // it, the user's trust ("opens no path whatever its value") lets one outcome stand for all.
+    const fixed = new Map<string, boolean>();
+    if (total + 2 ** leaves.length > MAX_WORLDS) {
+      for (const key of probe.trustedLeaves) fixed.set(key, false);
+      leaves = leaves.filter((k) => !fixed.has(k));
+    }
     total += 2 ** leaves.length;
     if (total > MAX_WORLDS) {
       return {
@@ -111,7 +125,7 @@ export function enumerateWorlds(template: CfnTemplate, trust: Trust): Worlds {
     for (const bits of product(leaves.map(() => [true, false]))) {
       const world: World = {
         parameters,
-        leaves: new Map(leaves.map((k, i) => [k, bits[i] as boolean])),
+        leaves: new Map([...fixed, ...leaves.map((k, i) => [k, bits[i] as boolean] as const)]),
       };
       const labels: string[] = combo.map(
         ([name, v]) => `parameter ${name} is ${JSON.stringify(v)}`,

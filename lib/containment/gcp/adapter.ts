@@ -1,3 +1,4 @@
+import { GCP_PLAN_FORMAT } from '../../contract/gcp-plan.js';
 import type { ContainmentModel, Unprovable } from '../model.js';
 import { GcpBuilder } from './builder.js';
 import { buildDns } from './dns.js';
@@ -5,7 +6,6 @@ import { type GcpNetworkFacts, gcpPlanToNetworkFacts } from './facts.js';
 import { buildFirewallRules } from './firewall.js';
 import type { GcpOptions } from './names.js';
 import { buildNetworks, buildRoutes } from './network.js';
-import { GCP_PLAN_FORMAT } from './plan-format.js';
 import { buildWorkloads, classify } from './workloads.js';
 
 export type { GcpOptions } from './names.js';

@@ -1,24 +1,11 @@
 /*
  * What marks the tiers of a GCP perimeter. GCP has no tier tag on subnets, so tiers are found
- * from placement: the network tags below (the Pulumi program's `pulumi/names.ts` uses the
- * same values; a test keeps them equal) and Cloud Run, which runs agents only.
+ * from placement: the network tags of lib/contract (which the Pulumi program uses too) and
+ * Cloud Run, which runs agents only.
  */
+import { AGENT_TAG, GOOGLE_API_VIPS, PROXY_TAG } from '../../contract/tiers.js';
 
-/** Network tag of agents: firewall rules and routes select agents by it. */
-export const AGENT_TAG = 'agent-perimeter-agent';
-
-/** Network tag of the Envoy instances: the only tag the internet route may apply to. */
-export const PROXY_TAG = 'agent-perimeter-proxy';
-
-/**
- * Google APIs reached through Private Google Access: the VIP ranges whose routes to the
- * default internet gateway stay inside Google's network. restricted.googleapis.com serves
- * only APIs VPC Service Controls can fence; private.googleapis.com serves every API.
- */
-export const GOOGLE_API_VIPS = {
-  restricted: '199.36.153.4/30',
-  private: '199.36.153.8/30',
-} as const;
+export { AGENT_TAG, GOOGLE_API_VIPS, PROXY_TAG };
 
 export interface GcpOptions {
   /** Network tags that mark agents. @default [AGENT_TAG] */

@@ -1,3 +1,4 @@
+import { DENIED_MESSAGE_PREFIX } from '../../proxy-contract.js';
 import {
   blocked,
   broken,
@@ -13,8 +14,8 @@ import { authority } from '../net/tcp.js';
 import { bytesThrough, describeTunnel, tlsThrough } from '../net/tunnel.js';
 import type { HostPort } from '../targets.js';
 
-/** How every refusal body of the agent-perimeter proxy starts (`proxy/render/http.ts`). */
-export const POLICY_REFUSAL_PREFIX = 'agent-perimeter: denied by policy';
+/** How every refusal body of the agent-perimeter proxy starts (the proxy's contract). */
+export const POLICY_REFUSAL_PREFIX = DENIED_MESSAGE_PREFIX;
 
 function refusal(outcome: ConnectOutcome & { kind: 'response' }): string {
   const line = firstLine(outcome.body);

@@ -1,4 +1,4 @@
-import { GCP_PLAN_FORMAT, type GcpPlan, type StackExport } from '../plan-format.js';
+import { GCP_PLAN_FORMAT, type GcpPlan, type StackExport } from '../../../contract/gcp-plan.js';
 import { dnsFacts, responsePolicyRules } from './dns.js';
 import { address, forwardingRule } from './exposure.js';
 import { firewallPolicies, firewallRule } from './firewall.js';

@@ -4,7 +4,7 @@ import {
   type GcpPlan,
   type PlannedResource,
   type StackExport,
-} from '../plan-format.js';
+} from '../../../contract/gcp-plan.js';
 import type { Source } from './reader.js';
 
 /*

@@ -1,4 +1,4 @@
-import type { JsonObject } from '../../json.js';
+import type { JsonObject } from '../json.js';
 
 /*
  * The offline plan of a GCP perimeter: every resource the Pulumi program would register, with

@@ -2,11 +2,11 @@
 // without the Pulumi CLI or Google credentials, and records every resource it would create.
 import { relative, resolve } from 'node:path';
 import type { JsonObject } from '../lib/json.js';
-import { DEFAULT_POLICY_FILE, type Policy } from '../lib/policy/index.js';
 import { writeFileAtomic } from '../lib/write-file.js';
 import { canonicalJson, recordUnderMocks } from '../pulumi/plan/record.js';
 import { GCP_PLAN_FORMAT, type GcpPlan, type PlannedResource } from '../pulumi/plan/types.js';
 import { buildGcpProgram, readProgramConfig } from './gcp-program.js';
+import { type PreparedPolicy, preparePolicy } from './prepare.js';
 
 /** Placeholders used when no project or region is given: plans are then comparable. */
 export const PLAN_PROJECT = 'agent-perimeter-plan';
@@ -15,8 +15,8 @@ export const PLAN_REGION = 'us-central1';
 export interface GcpPlanOptions {
   /** Policy file. @default the embedded agent-perimeter.yaml */
   readonly policyFile?: string;
-  /** A validated policy to plan instead of reading `policyFile` (tests). */
-  readonly policy?: Policy;
+  /** The policy, already prepared, instead of reading `policyFile`. */
+  readonly prepared?: PreparedPolicy;
   /** @default PLAN_PROJECT */
   readonly project?: string;
   /** @default PLAN_REGION */
@@ -29,14 +29,13 @@ export interface GcpPlanOptions {
 export async function planGcp(options: GcpPlanOptions = {}): Promise<GcpPlan> {
   const project = options.project ?? PLAN_PROJECT;
   const region = options.region ?? PLAN_REGION;
-  const config: Record<string, string> = {
-    'agent-perimeter:policy': resolve(options.policyFile ?? DEFAULT_POLICY_FILE),
-  };
+  const prepared = options.prepared ?? preparePolicy(options.policyFile);
+  const config: Record<string, string> = { 'agent-perimeter:policy': prepared.file.path };
   for (const [key, value] of Object.entries(options.config ?? {})) {
     config[key.includes(':') ? key : `agent-perimeter:${key}`] = value;
   }
   const { resources, outputs } = await recordUnderMocks({ project, region, config }, () => {
-    const { outputs: programOutputs } = buildGcpProgram(readProgramConfig(), options.policy);
+    const { outputs: programOutputs } = buildGcpProgram(readProgramConfig(), prepared);
     return programOutputs;
   });
   return {

@@ -1,16 +1,20 @@
 import { existsSync, rmSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { ContainmentChecks } from '../cdk/containment/index.js';
 import { addCompliancePacks } from '../cdk/nag.js';
 import { AgentPerimeterChecks } from '../cdk/nag-rules/index.js';
 import { AgentPerimeterStack } from '../cdk/stack/index.js';
-import { loadPolicy, type Policy, proxyPorts } from '../lib/policy/index.js';
+import { type Policy, proxyPorts } from '../lib/policy/index.js';
 import { parseProbeDeployment } from '../lib/probe/deploy.js';
-import { renderCheckedProxyConfig } from '../proxy/index.js';
+import { type PreparedPolicy, preparePolicy } from './prepare.js';
 
-export interface CdkAppOptions {
-  /** Policy file; relative paths resolve against the working directory. */
+export interface AwsAppOptions {
+  /**
+   * The policy, already prepared (the synth pipeline passes the one it made).
+   * @default - prepared from `policyFile`, else CDK context `policy`, else the embedded default
+   */
+  readonly prepared?: PreparedPolicy;
+  /** Policy file, relative to the working directory. */
   readonly policyFile?: string;
   /** Where to write the cloud assembly. @default 'cdk.out' (or the CLI's choice) */
   readonly outdir?: string;
@@ -18,11 +22,12 @@ export interface CdkAppOptions {
   readonly context?: Record<string, unknown>;
 }
 
-export interface CdkApp {
+export interface AwsApp {
   readonly app: App;
-  readonly policy: Policy;
-  readonly policyFile: string;
+  readonly prepared: PreparedPolicy;
   readonly stack: AgentPerimeterStack;
+  /** The containment plugin registered on the app; it keeps the reports of its last run. */
+  readonly containment: ContainmentChecks;
 }
 
 /** The stack name for a policy: one deployment per policy name and account/region. */
@@ -31,22 +36,22 @@ export function stackName(policy: Policy): string {
 }
 
 /**
- * Builds the AWS app from a policy: renders and validates the Envoy config, composes the
- * stack, and registers the compliance packs and the containment verifier. The policy path comes from `options.policyFile`,
- * else CDK context `policy`, else `agent-perimeter.yaml`.
+ * The AWS app of a policy: the stack, the compliance packs, the workload pack and the
+ * containment verifier, so synth fails on any unacknowledged finding or any way out of the
+ * agent tier. Nothing is left in `outdir` when the policy is bad.
  */
-export function buildCdkApp(options: CdkAppOptions = {}): CdkApp {
+export function buildAwsApp(options: AwsAppOptions = {}): AwsApp {
   const createdOutdir = options.outdir !== undefined && !existsSync(options.outdir);
   const app = new App({
     ...(options.outdir === undefined ? {} : { outdir: options.outdir }),
     ...(options.context === undefined ? {} : { context: options.context }),
   });
-  const fromContext = app.node.tryGetContext('policy') as string | undefined;
-  const policyFile = resolve(options.policyFile ?? fromContext ?? 'agent-perimeter.yaml');
-  let policy: Policy;
+  let prepared: PreparedPolicy;
   let probe: ReturnType<typeof parseProbeDeployment>;
   try {
-    policy = loadPolicy(policyFile);
+    prepared =
+      options.prepared ??
+      preparePolicy(options.policyFile ?? (app.node.tryGetContext('policy') as string | undefined));
     // `-c agent-perimeter:probe=false` turns the egress probe off; a JSON object adjusts it.
     probe = parseProbeDeployment(
       app.node.tryGetContext('agent-perimeter:probe'),
@@ -57,20 +62,19 @@ export function buildCdkApp(options: CdkAppOptions = {}): CdkApp {
     if (createdOutdir) rmSync(app.outdir, { recursive: true, force: true });
     throw error;
   }
+  const { policy, envoyConfig } = prepared;
   const stack = new AgentPerimeterStack(app, stackName(policy), {
     policy,
     probe: probe.enabled ? probe : false,
-    envoyConfig: renderCheckedProxyConfig(policy),
+    envoyConfig,
     env: {
       account: process.env.CDK_DEFAULT_ACCOUNT,
       region: process.env.CDK_DEFAULT_REGION,
     },
   });
-  // The four compliance packs, our workload pack, and the containment proof: synth fails on any
-  // unacknowledged finding or any way out of the agent tier.
-  addCompliancePacks(app, [
-    new AgentPerimeterChecks(app),
-    new ContainmentChecks(app, { proxyPorts: [...proxyPorts(policy).agentFacing] }),
-  ]);
-  return { app, policy, policyFile, stack };
+  const containment = new ContainmentChecks(app, {
+    proxyPorts: [...proxyPorts(policy).agentFacing],
+  });
+  addCompliancePacks(app, [new AgentPerimeterChecks(app), containment]);
+  return { app, prepared, stack, containment };
 }

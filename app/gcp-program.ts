@@ -2,22 +2,20 @@
 // and validates the Envoy config, and composes the perimeter. `bin/pulumi-program.ts` (the
 // entry point of Pulumi.yaml) runs it for `pulumi up`; `agent-perimeter plan-gcp` runs it
 // under Pulumi's mocks (bin/gcp-plan.ts).
-import { resolve } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { UserError } from '../lib/errors.js';
-import { loadPolicy, type Policy } from '../lib/policy/index.js';
 import {
   DEFAULT_DEPLOYMENT,
   type ProbeDeployment,
   parseProbeDeployment,
 } from '../lib/probe/deploy.js';
-import { renderCheckedProxyConfig } from '../proxy/index.js';
 import { AGENT_RUNTIMES, AgentPerimeter, type AgentRuntime } from '../pulumi/index.js';
+import { type PreparedPolicy, preparePolicy } from './prepare.js';
 
 /** The program's settings, from Pulumi config (namespace: the Pulumi project). */
 export interface GcpProgramConfig {
-  /** `policy`: the policy file, relative to the project directory. @default "agent-perimeter.yaml" */
-  readonly policyFile: string;
+  /** `policy`: the policy file, relative to the project directory. @default - the embedded default */
+  readonly policyFile?: string;
   /** `gcp:project` (required). */
   readonly project: string;
   /** `gcp:region` (required). */
@@ -71,7 +69,7 @@ export function readProgramConfig(): GcpProgramConfig {
   const optional = <K extends keyof GcpProgramConfig>(key: K, value: GcpProgramConfig[K]) =>
     value === undefined ? {} : { [key]: value };
   return {
-    policyFile: config.get('policy') ?? 'agent-perimeter.yaml',
+    ...optional('policyFile', config.get('policy')),
     project,
     region,
     agentRuntime: runtime as AgentRuntime,
@@ -115,16 +113,17 @@ export interface GcpProgramOutputs {
 }
 
 /**
- * Composes the perimeter from `config` (and `policy`, when given, instead of reading
+ * Composes the perimeter from `config` (and a prepared policy, when given, instead of reading
  * `config.policyFile`). Throws UserError for a bad policy or setting.
  */
 export function buildGcpProgram(
   config: GcpProgramConfig,
-  policy: Policy = loadPolicy(resolve(config.policyFile)),
+  prepared: PreparedPolicy = preparePolicy(config.policyFile),
 ): { readonly perimeter: AgentPerimeter; readonly outputs: GcpProgramOutputs } {
+  const { policy, envoyConfig } = prepared;
   const perimeter = new AgentPerimeter(policy.name, {
     policy,
-    envoyConfig: renderCheckedProxyConfig(policy),
+    envoyConfig,
     project: config.project,
     region: config.region,
     network: {

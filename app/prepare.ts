@@ -1,0 +1,37 @@
+import type { JsonObject } from '../lib/json.js';
+import {
+  loadPolicy,
+  type Policy,
+  type PolicyFile,
+  resolvePolicyFile,
+} from '../lib/policy/index.js';
+import { renderCheckedProxyConfig } from '../proxy/index.js';
+
+/*
+ * The start of every run: the policy read and validated once, and the Envoy config rendered
+ * and validated against Envoy's API once. Everything after (the AWS assembly, the GCP plan,
+ * local files, the checks) takes this value instead of reading or rendering again.
+ */
+
+export interface PreparedPolicy {
+  readonly policy: Policy;
+  readonly file: PolicyFile;
+  /** The Envoy bootstrap for the policy, validated. */
+  readonly envoyConfig: JsonObject;
+}
+
+/** Reads `given` (else the embedded default), validates it and renders the proxy config. */
+export function preparePolicy(given?: string | PolicyFile): PreparedPolicy {
+  const file = typeof given === 'object' ? given : resolvePolicyFile(given);
+  const policy = loadPolicy(file);
+  return { policy, file, envoyConfig: renderCheckedProxyConfig(policy) };
+}
+
+/** Prepares a policy that was parsed elsewhere (a library user, a test). */
+export function prepareParsed(policy: Policy, shown = '<policy>'): PreparedPolicy {
+  return {
+    policy,
+    file: { path: shown, shown, embedded: false },
+    envoyConfig: renderCheckedProxyConfig(policy),
+  };
+}

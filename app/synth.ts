@@ -1,0 +1,158 @@
+import { readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { acknowledgementsUnder, COMPLIANCE_PACK_NAMES } from '../cdk/nag.js';
+
+import {
+  combine,
+  formatReport,
+  type VerifyReport,
+  verifyTemplate,
+} from '../lib/containment/index.js';
+import { proxyPorts } from '../lib/policy/index.js';
+import { writeFileAtomic } from '../lib/write-file.js';
+import { envoyYaml } from '../proxy/yaml.js';
+import { buildAwsApp } from './aws.js';
+import { writeGcpPlan } from './gcp-plan.js';
+import { type PreparedPolicy, preparePolicy } from './prepare.js';
+
+/*
+ * `npm run synth` as one pipeline, computed once: policy -> Envoy config -> AWS assembly (with
+ * its checks) -> GCP plan (with its check) -> a report value. The command only prints it.
+ */
+
+export interface PackCount {
+  readonly pack: string;
+  readonly unacknowledged: number;
+  readonly acknowledged: number;
+}
+
+export interface SynthReport {
+  readonly prepared: PreparedPolicy;
+  /** CloudFormation resource types of the stack. */
+  readonly stackName: string;
+  readonly resourceTypes: readonly string[];
+  readonly packs: readonly PackCount[];
+  /** The AWS containment proof, as the synth's own plugin computed it. */
+  readonly awsContainment: VerifyReport;
+  readonly gcp: Awaited<ReturnType<typeof writeGcpPlan>>;
+  readonly gcpContainment: VerifyReport;
+  readonly files: {
+    readonly template: string;
+    readonly envoy: string;
+    readonly nag: string;
+    readonly gcpPlan: string;
+  };
+  readonly seconds: number;
+  /** False when a check failed after the assembly was written (today: the GCP proof). */
+  readonly ok: boolean;
+}
+
+interface ValidationReport {
+  readonly pluginReports: readonly {
+    readonly summary: { readonly pluginName: string };
+    readonly violations: readonly { readonly ruleName: string; readonly severity: string }[];
+  }[];
+}
+
+export interface SynthOptions {
+  /** Policy file. @default the embedded default */
+  readonly policyFile?: string;
+  /** Output directory (absolute). */
+  readonly outdir: string;
+}
+
+/**
+ * Synthesizes and checks everything for one policy. Throws (before writing anything) for a bad
+ * policy; a failing AWS check makes `app.synth()` throw, which the caller reports.
+ */
+export async function synthesize(options: SynthOptions): Promise<SynthReport> {
+  const started = performance.now();
+  const prepared = preparePolicy(options.policyFile);
+  const { app, stack, containment } = buildAwsApp({
+    prepared,
+    outdir: options.outdir,
+    context: { '@aws-cdk/core:validationReportJson': true },
+  });
+  app.synth();
+
+  const template = join(options.outdir, `${stack.stackName}.template.json`);
+  const types = Object.values(
+    (JSON.parse(readFileSync(template, 'utf8')) as { Resources: Record<string, { Type: string }> })
+      .Resources,
+  ).map((r) => r.Type);
+  const envoy = join(options.outdir, `${stack.stackName}.envoy.yaml`);
+  writeFileAtomic(envoy, envoyYaml(prepared.envoyConfig, prepared.file.shown));
+
+  const report = JSON.parse(
+    readFileSync(join(options.outdir, 'policy-validation-report.json'), 'utf8'),
+  ) as ValidationReport;
+  const acks = acknowledgementsUnder(stack);
+  const packs = COMPLIANCE_PACK_NAMES.map((pack) => ({
+    pack,
+    unacknowledged:
+      report.pluginReports.find((r) => r.summary.pluginName === pack)?.violations.length ?? 0,
+    acknowledged: acks.filter((a) => a.id.startsWith(`${pack}-`)).length,
+  }));
+  const nag = join(options.outdir, 'agent-perimeter-nag.json');
+  writeFileAtomic(nag, `${JSON.stringify({ packs, acknowledgements: acks }, null, 2)}\n`);
+
+  // The GCP perimeter from the same prepared policy, planned offline (Pulumi mocks).
+  const gcp = await writeGcpPlan({ prepared, outFile: join(options.outdir, 'gcp-plan.json') });
+  const shown = relative(process.cwd(), gcp.file) || gcp.file;
+  const gcpContainment = combine([
+    verifyTemplate(gcp.plan, shown, { proxyPorts: [...proxyPorts(prepared.policy).agentFacing] }),
+  ]);
+  return {
+    prepared,
+    stackName: stack.stackName,
+    resourceTypes: types,
+    packs,
+    awsContainment: containment.lastReport(),
+    gcp,
+    gcpContainment,
+    files: { template, envoy, nag, gcpPlan: gcp.file },
+    seconds: (performance.now() - started) / 1000,
+    ok: gcpContainment.contained,
+  };
+}
+
+/** `EC2 92, IAM 14, ...`: resource counts per AWS service, largest first. */
+export function byService(types: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const type of types) {
+    const service = type.startsWith('Custom::') ? 'custom' : (type.split('::')[1] ?? type);
+    counts.set(service, (counts.get(service) ?? 0) + 1);
+  }
+  return [...counts]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([service, n]) => `${service} ${n}`)
+    .join(', ');
+}
+
+/** The summary `npm run synth` prints. */
+export function formatSynthReport(r: SynthReport): string[] {
+  const show = (path: string) => relative(process.cwd(), path) || '.';
+  const { policy, file } = r.prepared;
+  const [gcpLine = ''] = formatReport(r.gcpContainment);
+  return [
+    `agent-perimeter synth: policy "${policy.name}" (${file.shown}) in ${r.seconds.toFixed(1)}s`,
+    `  stack      ${r.stackName}: ${r.resourceTypes.length} resources (${byService(r.resourceTypes)})`,
+    `  egress     ${policy.egress.length} allowlisted host(s), ${policy.egress.filter((e) => e.inject).length} with credential injection`,
+    ...r.packs.map(
+      (p) =>
+        `  cdk-nag    ${p.pack.padEnd(15)} ${p.unacknowledged} unacknowledged, ${p.acknowledged} acknowledged`,
+    ),
+    `  contain    ${formatReport(r.awsContainment)[0] ?? ''}`,
+    process.env.CDK_VALIDATION === 'false'
+      ? '  cfn        CloudFormation validation skipped (CDK_VALIDATION=false)'
+      : "  cfn        CDK's CloudFormation validation passed",
+    `  gcp        ${r.gcp.headline}`,
+    `  contain    ${r.gcpContainment.contained ? gcpLine : `${r.gcpContainment.violations.length} way(s) out in the GCP plan:`}`,
+    ...(r.gcpContainment.contained ? [] : formatReport(r.gcpContainment)),
+    ...r.gcp.plan.warnings.map((w) => `  gcp        warning: ${w}`),
+    `  outputs    ${show(r.files.template)}`,
+    `             ${show(r.files.envoy)}`,
+    `             ${show(r.files.nag)} (acknowledgements with reasons)`,
+    `             ${show(r.files.gcpPlan)}`,
+  ];
+}

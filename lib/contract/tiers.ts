@@ -1,0 +1,42 @@
+/*
+ * How the perimeter's parts are marked, so that what builds them (cdk/, pulumi/) and what
+ * checks them (lib/containment/, the cdk-nag pack) agree by construction.
+ */
+
+/** AWS: the tag key that tells the tiers apart (subnets, security groups, tasks). */
+export const TIER_TAG = 'agent-perimeter:tier';
+
+/** Values of {@link TIER_TAG}. */
+export const Tier = {
+  /** Agent subnets, the agent security group, agent task definitions and services. */
+  AGENT: 'agent',
+  /** Proxy subnets, the proxy tasks' and the proxy load balancer's security groups. */
+  PROXY: 'proxy',
+  /** Interface endpoint subnets and security groups. */
+  ENDPOINT: 'endpoint',
+  /** Public subnets, which hold only the NAT gateways of the proxy tier. */
+  PUBLIC: 'public',
+} as const;
+export type Tier = (typeof Tier)[keyof typeof Tier];
+
+/** Every tier value, for readers that validate what they find. */
+export const TIERS: ReadonlySet<string> = new Set(Object.values(Tier));
+
+/** GCP: network tag of the Cloud Run agents; firewall rules and routes select agents by it. */
+export const AGENT_TAG = 'agent-perimeter-agent';
+
+/**
+ * GCP: network tag of the Envoy instances; the only tag the route to the internet (and so
+ * Cloud NAT) and the proxy's firewall rules apply to.
+ */
+export const PROXY_TAG = 'agent-perimeter-proxy';
+
+/**
+ * Google APIs reached through Private Google Access: the VIP ranges whose routes to the
+ * default internet gateway stay inside Google's network. restricted.googleapis.com serves only
+ * APIs VPC Service Controls can fence; private.googleapis.com serves every API.
+ */
+export const GOOGLE_API_VIPS = {
+  restricted: '199.36.153.4/30',
+  private: '199.36.153.8/30',
+} as const;

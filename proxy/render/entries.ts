@@ -1,0 +1,52 @@
+import { type EgressRule, isWildcard, type Policy } from '../../lib/policy/index.js';
+import { slug } from './types.js';
+
+/*
+ * The renderer's view of the allowlist: which host:port pairs agents may CONNECT to, how each
+ * tunnel is checked, and which DNS cache resolves it. Every listener and cluster is derived
+ * from these, so the forward, tunnel and egress hops always agree.
+ */
+
+/**
+ * Exact names resolve through a cache sized to the allowlist, which no agent can fill; names
+ * under wildcard entries (unbounded: any label) resolve through their own, bounded cache.
+ */
+export type DnsCache = 'exact' | 'wildcard';
+
+/** How a tunnel to one host:port is checked before it reaches the egress hop. */
+export type TunnelMode =
+  /** The tunnel must start with a TLS ClientHello whose SNI names the host (the default). */
+  | 'tls'
+  /** `tls: false`: opaque bytes (e.g. SSH), an explicit per-entry choice. */
+  | 'opaque';
+
+/** One host:port an agent may open a CONNECT tunnel to. */
+export interface TunnelTarget {
+  readonly rule: EgressRule;
+  readonly host: string;
+  readonly port: number;
+  readonly mode: TunnelMode;
+  readonly cache: DnsCache;
+  /** `<host slug>_<port>`, unique per target: names its listener, cluster and routes. */
+  readonly id: string;
+}
+
+export function dnsCacheOf(host: string): DnsCache {
+  return isWildcard(host) ? 'wildcard' : 'exact';
+}
+
+/** Every CONNECT target, in policy order. Entries with `inject` have none: see `inject.ts`. */
+export function tunnelTargets(policy: Policy): TunnelTarget[] {
+  return policy.egress
+    .filter((rule) => rule.inject === undefined)
+    .flatMap((rule) =>
+      rule.ports.map((port) => ({
+        rule,
+        host: rule.host,
+        port,
+        mode: rule.tls ? ('tls' as const) : ('opaque' as const),
+        cache: dnsCacheOf(rule.host),
+        id: `${slug(rule.host)}_${port}`,
+      })),
+    );
+}
