@@ -223,8 +223,13 @@ describe('ProbeTask: the deploy-time run', () => {
     expect(
       props(resourcesOfType(again, 'Custom::AgentPerimeterProbeRun')[0]?.[1]).Fingerprint,
     ).toBe(fingerprint);
-    // One more allowlisted host: the DNS firewall's list and the proxy's config change.
-    const wider = { ...policy, egress: [...policy.egress, { host: 'pypi.org', ports: [443], tls: true }] };
+    // One allowlisted host swapped for another: the DNS firewall's list and the proxy's config change.
+    const wider = {
+      ...policy,
+      egress: policy.egress.map((e, i) =>
+        i === policy.egress.length - 1 ? { ...e, host: 'pypi.org' } : e,
+      ),
+    };
     const widened = synth({ policy: wider, envoyConfig: renderCheckedProxyConfig(wider) }).template;
     expect(
       props(resourcesOfType(widened, 'Custom::AgentPerimeterProbeRun')[0]?.[1]).Fingerprint,
