@@ -95,6 +95,8 @@ describe('ProbeTask: the probe runs like an agent', () => {
       LinuxParameters: { Capabilities: { Drop: ['ALL'] } },
     });
     expect(props(taskDefinition).Cpu).toBe('256');
+    // ECS takes task definitions up to 64 KiB; the probe program travels inside this one.
+    expect(JSON.stringify(props(taskDefinition)).length).toBeLessThan(60 * 1024);
   });
 
   it('runs the probe bundle with plain node, pointed at the proxy, reporting JSON lines', () => {

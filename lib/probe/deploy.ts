@@ -152,7 +152,12 @@ export function probeTargetsFor(
   source = 'probe',
 ): ProbeTargetsInput {
   const allowed = policy.egress.find(
-    (rule) => !isWildcard(rule.host) && rule.inject === undefined && rule.ports.includes(443),
+    (rule) =>
+      !isWildcard(rule.host) &&
+      rule.inject === undefined &&
+      // `tls: false` marks opaque ports the proxy does not inspect: not a TLS tunnel to test.
+      rule.tls !== false &&
+      rule.ports.includes(443),
   );
   const denied = DENIED_CANDIDATES.find((name) => !allowlisted(policy, name)) ?? 'denied.invalid';
   const targets: ProbeTargetsInput = {
