@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentEnvironment } from '../lib/agent-env.js';
 import { probeCommand } from '../lib/probe/bundle.js';
 import type { ProbeReport } from '../lib/probe/index.js';
+import { makeTestPki } from './conformance/certs.js';
 import { namespaceProblem, type ProbeNamespace, TestNetwork } from './helpers/netns.js';
 import { validPolicy } from './helpers/policy.js';
 import {
@@ -21,7 +22,6 @@ import {
   PUBLIC4,
   PUBLIC6,
 } from './helpers/probe-world/addresses.js';
-import { makeTestCa } from './helpers/test-ca.js';
 
 /*
  * The probe, run for real in network namespaces: a contained namespace whose only way out is
@@ -217,7 +217,7 @@ describe.skipIf(problem !== undefined)(
 
     beforeAll(async () => {
       const t0 = performance.now();
-      const { ca, leaves } = makeTestCa(dir, [ALLOWED_HOST, DENIED_HOST]);
+      const { ca, leaves } = makeTestPki(dir, [ALLOWED_HOST, DENIED_HOST]);
       const config = join(dir, 'world.json');
       writeFileSync(
         config,

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { DENIED_MESSAGE_PREFIX } from '../../proxy-contract.js';
 import {
   blocked,
@@ -97,6 +98,23 @@ export function proxyChecks(ctx: ProbeContext): Planned {
   return { checks: [...allowedChecks(ctx, allowed), ...refusals], skipped: [] };
 }
 
+/**
+ * An open tunnel to the allowed host, for the checks that send something through one; the
+ * verdict instead when there is none (no proxy: broken; refused: nothing to send through).
+ */
+async function allowedTunnel(
+  ctx: ProbeContext,
+  allowed: HostPort,
+): Promise<{ socket: Socket } | Verdict> {
+  const outcome = await proxyConnect(ctx.proxy, allowed.text, ctx.targets.timeout_ms);
+  if (outcome.kind === 'unreachable') return unreachable(ctx, outcome.code);
+  if (outcome.kind !== 'response' || outcome.socket === undefined)
+    return blocked(
+      `no tunnel to send it through: ${outcome.kind === 'response' ? refusal(outcome) : 'the proxy closed the connection'}`,
+    );
+  return { socket: outcome.socket };
+}
+
 function allowedChecks(ctx: ProbeContext, allowed: HostPort): PlannedCheck[] {
   const { denied_host: denied, timeout_ms: timeout } = ctx.targets;
   const via = ` via ${ctx.proxy.text}`;
@@ -135,13 +153,9 @@ function allowedChecks(ctx: ProbeContext, allowed: HostPort): PlannedCheck[] {
       name: 'proxy-sni-mismatch',
       target: `ClientHello for ${denied.host} inside CONNECT ${allowed.text}${via}`,
       run: async () => {
-        const outcome = await proxyConnect(ctx.proxy, allowed.text, timeout);
-        if (outcome.kind === 'unreachable') return unreachable(ctx, outcome.code);
-        if (outcome.kind !== 'response' || outcome.socket === undefined)
-          return blocked(
-            `no tunnel to send it through: ${outcome.kind === 'response' ? refusal(outcome) : 'the proxy closed the connection'}`,
-          );
-        const tunnel = await tlsThrough(outcome.socket, denied.host, timeout);
+        const opened = await allowedTunnel(ctx, allowed);
+        if ('outcome' in opened) return opened;
+        const tunnel = await tlsThrough(opened.socket, denied.host, timeout);
         if (tunnel.kind === 'closed')
           return blocked(
             `the proxy closed the tunnel after the ClientHello naming ${denied.host}, with no ServerHello`,
@@ -159,14 +173,10 @@ function allowedChecks(ctx: ProbeContext, allowed: HostPort): PlannedCheck[] {
       name: 'proxy-no-tls',
       target: `plain HTTP inside CONNECT ${allowed.text}${via}`,
       run: async () => {
-        const outcome = await proxyConnect(ctx.proxy, allowed.text, timeout);
-        if (outcome.kind === 'unreachable') return unreachable(ctx, outcome.code);
-        if (outcome.kind !== 'response' || outcome.socket === undefined)
-          return blocked(
-            `no tunnel to send it through: ${outcome.kind === 'response' ? refusal(outcome) : 'the proxy closed the connection'}`,
-          );
+        const opened = await allowedTunnel(ctx, allowed);
+        if ('outcome' in opened) return opened;
         const tunnel = await bytesThrough(
-          outcome.socket,
+          opened.socket,
           `GET / HTTP/1.1\r\nHost: ${denied.host}\r\nUser-Agent: agent-perimeter-probe\r\nConnection: close\r\n\r\n`,
           timeout,
         );
