@@ -1,12 +1,15 @@
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { buildSync } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import { collectAwsDescribe } from '../lib/containment/aws-describe/collect.js';
-import { DESCRIBE_CALLS, verifyAwsDescribe } from '../lib/containment/aws-describe/index.js';
+import { verifyAwsDescribe } from '../lib/containment/aws-describe/index.js';
 import { TemplateError, verifyTemplate } from '../lib/containment/index.js';
 import { runVerify } from './helpers/containment-cli.js';
 import { realTemplate } from './helpers/containment-template.js';
+import { fakeAwsAnswer } from './helpers/fake-aws.js';
 
 /*
  * `verify --aws-describe DIR` on a snapshot of the demo stack as deployed (test/fixtures/
@@ -302,77 +305,83 @@ describe('reading a snapshot', () => {
 });
 
 describe('collecting a snapshot (scripts/collect-aws-describe.ts)', () => {
+  const rulesFile = `route53resolver-list-firewall-rules.${String((items(read('route53resolver-list-firewall-rule-group-associations'), 'FirewallRuleGroupAssociations')[0] as Item).FirewallRuleGroupId)}.json`;
+  const READ_ONLY =
+    /^(ec2 (describe|get)-|route53resolver list-|elbv2 describe-|ecs (list|describe)-)/;
+
   it('runs read-only AWS CLI calls and writes what verify reads', async () => {
-    // The AWS CLI answered from the recorded snapshot; list calls from what it holds.
     const calls: string[] = [];
-    const answer = (file: string) => read(file);
     const aws = async (args: readonly string[]) => {
       calls.push(args.slice(0, 2).join(' '));
-      const [service, command] = args;
-      const byId = (file: string, flag: string) => {
-        const id = args[args.indexOf(flag) + 1] ?? '';
-        return answer(
-          `${file}.${id
-            .split('/')
-            .pop()
-            ?.replace(/[^A-Za-z0-9._-]+/g, '-')}`,
-        );
-      };
-      if (service === 'ec2') return answer(`ec2-${command}`);
-      if (command === 'list-firewall-rules')
-        return byId(DESCRIBE_CALLS.firewallRules.file, '--firewall-rule-group-id');
-      if (command === 'list-firewall-domains')
-        return byId(DESCRIBE_CALLS.firewallDomains.file, '--firewall-domain-list-id');
-      if (service === 'route53resolver') return answer(`route53resolver-${command}`);
-      if (command === 'describe-listeners')
-        return answer(`elbv2-describe-listeners.AgentP-Proxy-1a2b3c4d5e6f`);
-      if (service === 'elbv2') return answer(`elbv2-${command}`);
-      const cluster = (args[args.indexOf('--cluster') + 1] ?? '').split('/').pop() ?? '';
-      if (command === 'list-clusters')
-        return {
-          clusterArns: [
-            'AgentPerimeter-demo-ProxyCluster29DC0C5A-Gh78Ij90Kl12',
-            'AgentPerimeter-demo-AgentsCluster3D9E340A-Ab12Cd34Ef56',
-          ].map((c) => `arn:aws:ecs:us-east-1:111122223333:cluster/${c}`),
-        };
-      const file = (name: string) => {
-        try {
-          return answer(`${name}.${cluster}`);
-        } catch {
-          return undefined;
-        }
-      };
-      if (command === 'list-services')
-        return {
-          serviceArns: (
-            (file('ecs-describe-services')?.services ?? []) as Record<string, unknown>[]
-          ).map((s) => s.serviceArn),
-        };
-      if (command === 'describe-services') return file('ecs-describe-services') ?? { services: [] };
-      if (command === 'list-tasks')
-        return {
-          taskArns: ((file('ecs-describe-tasks')?.tasks ?? []) as Record<string, unknown>[]).map(
-            (t) => t.taskArn,
-          ),
-        };
-      if (command === 'describe-tasks') return file('ecs-describe-tasks') ?? { tasks: [] };
-      if (command === 'describe-task-definition')
-        return byId(DESCRIBE_CALLS.ecsTaskDefinitions.file, '--task-definition');
-      throw new Error(`unexpected aws ${args.join(' ')}`);
+      return fakeAwsAnswer(FIXTURE, args);
     };
     const out = mkdtempSync(join(tmpdir(), 'agent-perimeter-collect-'));
     temps.push(out);
     const files = await collectAwsDescribe({ outDir: out, vpcIds: [vpc], aws });
     expect(files).toContain('ec2-describe-vpcs.json');
-    expect(files).toContain(
-      `route53resolver-list-firewall-rules.${String((items(read('route53resolver-list-firewall-rule-group-associations'), 'FirewallRuleGroupAssociations')[0] as Item).FirewallRuleGroupId)}.json`,
-    );
-    expect(
-      calls.every((c) =>
-        /^(ec2 (describe|get)-|route53resolver list-|elbv2 describe-|ecs (list|describe)-)/.test(c),
-      ),
-    ).toBe(true);
-    expect(verifyAwsDescribe(out, {}, 'collected').violations).toEqual([]);
-    expect(verifyAwsDescribe(out, {}, 'collected').agents).toHaveLength(3);
+    expect(files).toContain(rulesFile);
+    expect(calls.every((c) => READ_ONLY.test(c))).toBe(true);
+    const report = verifyAwsDescribe(out, {}, 'collected');
+    expect(report.violations).toEqual([]);
+    expect(report.agents).toHaveLength(3);
   });
+
+  it('the script drives the aws program on PATH and verify proves its output', async () => {
+    const bin = mkdtempSync(join(tmpdir(), 'agent-perimeter-fake-aws-'));
+    const out = join(bin, 'snapshot');
+    temps.push(bin);
+    const log = join(bin, 'calls.log');
+    // The fake CLI as one plain module, so each call starts as fast as node does.
+    buildSync({
+      entryPoints: ['test/helpers/fake-aws-cli.ts'],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      outfile: join(bin, 'fake-aws.mjs'),
+      logLevel: 'silent',
+    });
+    writeFileSync(
+      join(bin, 'aws'),
+      `#!/bin/sh\nexec "${process.execPath}" "${join(bin, 'fake-aws.mjs')}" "$@"\n`,
+      { mode: 0o755 },
+    );
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'scripts/collect-aws-describe.ts',
+        out,
+        '--vpc',
+        vpc,
+        '--region',
+        'us-east-1',
+      ],
+      {
+        encoding: 'utf8',
+        env: {
+          ...process.env,
+          PATH: `${bin}:${process.env.PATH ?? ''}`,
+          FAKE_AWS_SNAPSHOT: resolve(FIXTURE),
+          FAKE_AWS_LOG: log,
+        },
+        timeout: 120_000,
+      },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/now run: npx agent-perimeter verify --aws-describe /);
+    const calls = readFileSync(log, 'utf8').trim().split('\n');
+    expect(
+      calls.every((c) => READ_ONLY.test(c) && c.endsWith('--region us-east-1 --output json')),
+    ).toBe(true);
+    expect((await runVerify('--aws-describe', out)).code).toBe(0);
+    const usage = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'scripts/collect-aws-describe.ts'],
+      { encoding: 'utf8' },
+    );
+    expect(usage.status).toBe(2);
+    expect(usage.stderr).toContain('Usage: npx tsx scripts/collect-aws-describe.ts DIR');
+  }, 180_000);
 });

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
 
 /*
@@ -22,7 +23,7 @@ let cached: string | undefined;
 export function probeBundle(): string {
   if (cached !== undefined) return cached;
   const result = buildSync({
-    entryPoints: [new URL('./entrypoint.ts', import.meta.url).pathname],
+    entryPoints: [fileURLToPath(new URL('./entrypoint.ts', import.meta.url))],
     bundle: true,
     write: false,
     platform: 'node',
