@@ -30,7 +30,7 @@ export function proxyPorts(policy: Policy): ProxyPorts {
   const inject = [...new Set(profiles.flatMap((p) => p.inject.map((l) => l.port)))];
   const agentFacing = [...forwardProxies, ...inject.filter((p) => !forwardProxies.includes(p))];
   return {
-    forwardProxy: port,
+    forwardProxy: profiles[0]?.forwardProxyPort ?? port,
     forwardProxies,
     inject,
     health: health_port,
