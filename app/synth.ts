@@ -100,7 +100,10 @@ export async function synthesize(options: SynthOptions): Promise<SynthReport> {
   const gcp = await writeGcpPlan({ prepared, outFile: join(options.outdir, 'gcp-plan.json') });
   const shown = relative(process.cwd(), gcp.file) || gcp.file;
   const gcpContainment = combine([
-    verifyTemplate(gcp.plan, shown, { proxyPorts: [...proxyPorts(prepared.policy).agentFacing] }),
+    verifyTemplate(gcp.plan, shown, {
+      proxyPorts: [...proxyPorts(prepared.policy).agentFacing],
+      expectedProxy: prepared.expectedProxy,
+    }),
   ]);
   return {
     prepared,
