@@ -71,7 +71,8 @@ export function buildAwsApp(options: AwsAppOptions = {}): AwsApp {
       region: process.env.CDK_DEFAULT_REGION,
     },
   });
-  // The same call a library user makes: ports and prefix lists come from the stack's network.
+  // The same call a library user makes: the proxy's ports and identity, and the prefix lists,
+  // come from the stack's network and proxy tier.
   const { containment } = addAgentPerimeterChecks(app);
   return { app, prepared, stack, containment };
 }

@@ -1,12 +1,15 @@
 import { resolve } from 'node:path';
 import { Stack, Stage, Token } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
+import type { ExpectedProxy } from '../../lib/contract/proxy-identity.js';
 import { AgentNetwork } from '../network/index.js';
+import { ProxyTier } from '../proxy-tier/index.js';
 
 /*
  * What the containment verifier needs to know about a template that the perimeter constructs
  * already know: the ports agents may use on the proxy tier (from the policy) and the S3 prefix
- * list id when it was given as a literal (`s3PrefixListId`). Read from the construct tree at
+ * list id when it was given as a literal (`s3PrefixListId`), and the image and config the
+ * proxy tasks must run. Read from the construct tree at
  * validation time, so an app that only calls `addAgentPerimeterChecks(app)` (or registers
  * ContainmentChecks itself) gets the same proof as `agent-perimeter synth`.
  */
@@ -16,6 +19,8 @@ export interface DerivedOptions {
   readonly proxyPorts?: readonly number[];
   /** Literal S3 prefix list ids given to AgentNetworks in the stack, `{ id: 's3' }`. */
   readonly managedPrefixLists: Readonly<Record<string, string>>;
+  /** The proxy identity of the stack's ProxyTier; undefined when none, or several differ. */
+  readonly expectedProxy?: ExpectedProxy;
 }
 
 /** The stack whose template is `templatePath` in the assembly of `app`, if any. */
@@ -42,5 +47,14 @@ export function derivedOptions(app: IConstruct | undefined, templatePath: string
       lists[network.s3PrefixListId] = 's3';
     }
   }
-  return { ...(ports.length === 0 ? {} : { proxyPorts: ports }), managedPrefixLists: lists };
+  const proxies = stack.node
+    .findAll()
+    .filter((c): c is ProxyTier => c instanceof ProxyTier && Stack.of(c) === stack)
+    .map((p) => p.expectedProxy);
+  const identities = new Set(proxies.map((p) => `${p.image}\u0000${p.configDigest}`));
+  return {
+    ...(ports.length === 0 ? {} : { proxyPorts: ports }),
+    managedPrefixLists: lists,
+    ...(identities.size === 1 && proxies[0] !== undefined ? { expectedProxy: proxies[0] } : {}),
+  };
 }

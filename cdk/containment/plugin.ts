@@ -17,6 +17,7 @@ import {
   type VerifyReport,
   verifyTemplate,
 } from '../../lib/containment/index.js';
+import type { ExpectedProxy } from '../../lib/contract/proxy-identity.js';
 import {
   contextList,
   contextMap,
@@ -55,6 +56,12 @@ export interface ContainmentChecksProps {
    * listener ports of the proxy tier's load balancers in the template
    */
   readonly proxyPorts?: readonly number[];
+  /**
+   * The proxy the policy renders: the verifier then proves that the proxy tier runs this
+   * image and exactly this configuration.
+   * @default - the proxy tier's structure only (tier tags, task role), not its image or config
+   */
+  readonly expectedProxy?: ExpectedProxy;
 }
 
 /**
@@ -134,6 +141,9 @@ export class ContainmentChecks implements IPolicyValidationPlugin {
       ...(parameters === undefined ? {} : { trustedParameters: parameters }),
       ...(lists === undefined ? {} : { managedPrefixLists: lists }),
       ...(this.props.proxyPorts === undefined ? {} : { proxyPorts: this.props.proxyPorts }),
+      ...(this.props.expectedProxy === undefined
+        ? {}
+        : { expectedProxy: this.props.expectedProxy }),
     };
   }
 
@@ -147,6 +157,7 @@ export class ContainmentChecks implements IPolicyValidationPlugin {
       const derived = derivedOptions(scope, path);
       const lists = { ...derived.managedPrefixLists, ...options.managedPrefixLists };
       const ports = options.proxyPorts ?? derived.proxyPorts;
+      const expectedProxy = options.expectedProxy ?? derived.expectedProxy;
       return checkTemplate(
         JSON.parse(readFileSync(path, 'utf8')) as unknown,
         path,
@@ -155,6 +166,7 @@ export class ContainmentChecks implements IPolicyValidationPlugin {
           ...options,
           ...(Object.keys(lists).length === 0 ? {} : { managedPrefixLists: lists }),
           ...(ports === undefined ? {} : { proxyPorts: ports }),
+          ...(expectedProxy === undefined ? {} : { expectedProxy }),
         },
       );
     });
