@@ -43,7 +43,10 @@ export interface AgentPerimeterArgs {
     | 'loadBalancerIp'
     | 'networkTag'
   >;
-  /** Agent workloads. */
+  /**
+   * Agent workloads.
+   * @default - each profile as a Cloud Run service with its own image
+   */
   readonly agents?: {
     /**
      * How each profile of `policy.agents` runs.
@@ -67,7 +70,10 @@ export interface AgentPerimeterArgs {
     | false
     | (Partial<Omit<ProbeDeployment, 'enabled'>> &
         Pick<ProbeJobArgs, 'image' | 'notificationChannels'>);
-  /** Audit logging settings. */
+  /**
+   * Audit logging settings.
+   * @default - AuditLogging's defaults, in the perimeter's region
+   */
   readonly logging?: Omit<AuditLoggingArgs, 'policy' | 'project' | 'location' | 'network'> & {
     /** @default - the perimeter's region */
     readonly location?: string;
