@@ -70,6 +70,12 @@ describe('folder layering', () => {
     expect(violations('app', crossesInto(['bin']))).toEqual([]);
   });
 
+  it('nothing imports the package entry points: exports/ only re-exports', () => {
+    for (const folder of ['lib', 'proxy', 'cdk', 'pulumi', 'app', 'bin']) {
+      expect(violations(folder, crossesInto(['exports']))).toEqual([]);
+    }
+  });
+
   it('the check sees real imports', () => {
     expect(imports('proxy/render/bootstrap.ts')).toContain('../../lib/policy/index.js');
   });
