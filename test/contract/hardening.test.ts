@@ -25,7 +25,7 @@ function agentContainer(): Record<string, unknown> {
   const template = Template.fromStack(stack);
   const defs = Object.values(template.findResources('AWS::ECS::TaskDefinition'));
   const mine = defs.find((d) =>
-    (d.Properties?.Tags as { Value: string }[]).some((t) => t.Value === 'claude-code'),
+    ((d.Properties?.Tags ?? []) as { Value: string }[]).some((t) => t.Value === 'claude-code'),
   );
   const containers = mine?.Properties?.ContainerDefinitions as Record<string, unknown>[];
   const agent = containers?.find((c) => c.Name === 'agent');
