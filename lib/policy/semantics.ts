@@ -1,6 +1,10 @@
+import { BUNDLE_VARIABLES, CA_ONLY_VARIABLE } from '../ca/trust.js';
 import type { Problem } from '../errors.js';
 import { ADMIN_PORT } from '../proxy-contract.js';
-import { injectListeners } from './derived.js';
+import { injectListeners, PROXY_CREDENTIAL_ENV_PREFIX } from './derived.js';
+
+export { PROXY_CREDENTIAL_ENV_PREFIX };
+
 import { isWildcard } from './hosts.js';
 import { FIRST_UNPRIVILEGED_PORT } from './ports.js';
 import type { AgentProfile, EgressRule, Policy } from './schema.js';
@@ -31,9 +35,6 @@ export const CREDENTIAL_AGENT_ENV = [
   'AWS_CONTAINER_AUTHORIZATION_TOKEN',
 ] as const;
 
-/** Prefix of the variables the proxy reads injected credentials from (`credentialVariable`). */
-export const PROXY_CREDENTIAL_ENV_PREFIX = 'AGENT_PERIMETER_SECRET_';
-
 /** What the cross-field checks see: entries that parsed on their own, at their original index. */
 export interface PartialPolicy {
   /** Every entry's host as written, valid or not, so duplicates are found regardless. */
@@ -42,6 +43,9 @@ export interface PartialPolicy {
   readonly agents: readonly (AgentProfile | undefined)[];
   readonly proxy: Policy['proxy'] | undefined;
 }
+
+/** The trust variables the blueprint sets when some entry is intercepted. */
+const TRUST_AGENT_ENV: readonly string[] = [...BUNDLE_VARIABLES, CA_ONLY_VARIABLE];
 
 /**
  * Checks that span fields: duplicates, port collisions, and rules that need context. They run
@@ -70,19 +74,65 @@ export function semanticProblems(policy: PartialPolicy): Problem[] {
         add(`egress[${i}].ports[${j}]`, `${p} is listed twice. Fix: remove the copy.`);
       ports.add(p);
     });
-    if (rule.inject !== undefined && isWildcard(rule.host)) {
+    if (rule.inject !== undefined && isWildcard(rule.host) && rule.tls !== 'intercept') {
       add(
         `egress[${i}].inject`,
         `cannot inject into a wildcard host ("${rule.host}"): the base-URL listener forwards to one host. Fix: add an entry for the exact host that needs the credential.`,
       );
     }
-    if (rule.allow !== undefined && rule.inject === undefined) {
+    const intercepted = rule.tls === 'intercept';
+    if (rule.allow !== undefined && rule.inject === undefined && !intercepted) {
       add(
         `egress[${i}].allow`,
-        `request rules need requests the proxy can read, and without \`inject\` "${rule.host}" is reached only through end-to-end TLS tunnels. Fix: add \`inject\` (the agent then uses the entry's base URL), or remove \`allow\`.`,
+        `request rules need requests the proxy can read, and without \`inject\` or \`tls: intercept\` "${rule.host}" is reached only through end-to-end TLS tunnels. Fix: add \`tls: intercept\` (the proxy then terminates TLS with the private CA), add \`inject\` (the agent then uses the entry's base URL), or remove \`allow\`.`,
       );
     }
-    if (!rule.tls && rule.inject !== undefined) {
+    if (
+      intercepted &&
+      isWildcard(rule.host) &&
+      policy.proxy?.interception?.allow_wildcards !== true
+    ) {
+      add(
+        `egress[${i}].tls`,
+        `intercepts the wildcard "${rule.host}": the proxy would hold a certificate for every name under it${rule.inject !== undefined ? ' and send the credential to each' : ''}. Fix: intercept exact hosts only, or set \`proxy.interception.allow_wildcards: true\` to accept that.`,
+      );
+    }
+    if (rule.websocket !== undefined && !intercepted) {
+      add(
+        `egress[${i}].websocket`,
+        `applies only to intercepted entries; tunnels to "${rule.host}" carry whatever the TLS holds. Fix: remove \`websocket\`, or set \`tls: intercept\`.`,
+      );
+    }
+    if (rule.inject !== undefined) {
+      const { format, username } = rule.inject;
+      if (format === 'basic' && username === undefined) {
+        add(
+          `egress[${i}].inject.username`,
+          'is required with `format: basic` (the header is "Basic base64(<username>:<secret>)"). Fix: add e.g. `username: x-access-token` (GitHub).',
+        );
+      }
+      if (format !== 'basic' && username !== undefined) {
+        add(
+          `egress[${i}].inject.username`,
+          `is used only with \`format: basic\` (format is "${format}"). Fix: remove it, or set \`format: basic\`.`,
+        );
+      }
+      if (intercepted && (rule.inject.port !== undefined || rule.inject.env !== undefined)) {
+        add(
+          `egress[${i}].inject.${rule.inject.port !== undefined ? 'port' : 'env'}`,
+          `configures a base-URL listener, but "${rule.host}" is intercepted: agents use https://${rule.host} itself. Fix: remove \`port\` and \`env\`.`,
+        );
+      }
+    }
+    rule.allow?.forEach((r, j) => {
+      if (r.git_repo !== undefined && !intercepted) {
+        add(
+          `egress[${i}].allow[${j}].git_repo`,
+          `git clients use https://${rule.host} directly, never a base URL. Fix: set \`tls: intercept\` on this entry.`,
+        );
+      }
+    });
+    if (rule.tls === false && rule.inject !== undefined) {
       add(
         `egress[${i}].tls`,
         `is false, but "${rule.host}" has \`inject\`, so agents reach it only through its base URL, never through a tunnel. Fix: remove \`tls: false\`.`,
@@ -90,7 +140,10 @@ export function semanticProblems(policy: PartialPolicy): Problem[] {
     }
     const rules = new Set<string>();
     rule.allow?.forEach((r, j) => {
-      const key = `${r.method} ${r.path ?? `${r.path_prefix}*`}`;
+      const key =
+        r.git_repo !== undefined
+          ? `git ${r.git_repo}`
+          : `${r.method} ${r.path ?? `${r.path_prefix}*`}`;
       if (rules.has(key))
         add(`egress[${i}].allow[${j}]`, `${key} is listed twice. Fix: remove the copy.`);
       rules.add(key);
@@ -146,6 +199,7 @@ export function semanticProblems(policy: PartialPolicy): Problem[] {
     policy.proxy === undefined
       ? new Set<string>()
       : new Set(injectListeners(policy.egress, policy.proxy.inject_base_port).map((l) => l.env));
+  const interceptionOn = policy.egress.some((r) => r?.tls === 'intercept');
   const names = new Map<string, number>();
   policy.agents.forEach((agent, i) => {
     if (agent === undefined) return;
@@ -157,7 +211,7 @@ export function semanticProblems(policy: PartialPolicy): Problem[] {
       );
     } else names.set(agent.name, i);
     for (const [key, value] of Object.entries(agent.environment)) {
-      if (RESERVED_AGENT_ENV.has(key)) {
+      if (RESERVED_AGENT_ENV.has(key) || (interceptionOn && TRUST_AGENT_ENV.includes(key))) {
         add(
           `agents[${i}].environment.${key}`,
           'is set by agent-perimeter to route traffic through the proxy. Fix: remove it.',

@@ -1,4 +1,4 @@
-import { type Policy, policyInjectListeners } from '../../lib/policy/index.js';
+import { injectedCredentials, type Policy, policyInjectListeners } from '../../lib/policy/index.js';
 import { ADMIN_PORT } from '../../lib/proxy-contract.js';
 import { dfpCluster, dfpTlsCluster } from './dns.js';
 import { egressCluster, egressListener, usedCaches } from './egress.js';
@@ -30,7 +30,17 @@ export interface RenderOptions {
 export function renderProxyConfig(policy: Policy, options: RenderOptions = {}): JsonObject {
   const caBundle = options.caBundle ?? DEFAULT_CA_BUNDLE;
   const injects = policyInjectListeners(policy);
-  const tls = tunnelTargets(policy).filter((t) => t.mode === 'tls');
+  const tls = tunnelTargets(policy).filter((t) => t.mode !== 'opaque');
+  const interceptCaches = [
+    ...new Set(
+      tunnelTargets(policy)
+        .filter((t) => t.mode === 'intercept')
+        .map((t) => t.cache),
+    ),
+  ];
+  const tlsCaches = [
+    ...new Set([...(injects.length > 0 ? (['exact'] as const) : []), ...interceptCaches]),
+  ].sort();
   const caches = usedCaches(policy);
   const ruleOf = (host: string) => {
     const rule = policy.egress.find((r) => r.host === host);
@@ -51,11 +61,9 @@ export function renderProxyConfig(policy: Policy, options: RenderOptions = {}): 
       clusters: [
         ...tls.map((t) => tunnelCluster(policy, t)),
         ...caches.flatMap((c) => [egressCluster(policy, c), dfpCluster(policy, c)]),
-        ...(injects.length > 0 ? [dfpTlsCluster(policy, caBundle)] : []),
+        ...tlsCaches.map((c) => dfpTlsCluster(policy, caBundle, c)),
       ],
-      secrets: injects
-        .filter((l, i) => injects.findIndex((o) => o.secret === l.secret) === i)
-        .map((l) => injectSecret(policy, l)),
+      secrets: injectedCredentials(policy).map((c) => injectSecret(policy, c)),
     },
     overload_manager: overloadManager(policy),
   };

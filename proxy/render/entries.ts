@@ -18,7 +18,9 @@ export type TunnelMode =
   /** The tunnel must start with a TLS ClientHello whose SNI names the host (the default). */
   | 'tls'
   /** `tls: false`: opaque bytes (e.g. SSH), an explicit per-entry choice. */
-  | 'opaque';
+  | 'opaque'
+  /** `tls: intercept`: the SNI is checked, then the proxy terminates the TLS itself. */
+  | 'intercept';
 
 /** One host:port an agent may open a CONNECT tunnel to. */
 export interface TunnelTarget {
@@ -35,16 +37,24 @@ export function dnsCacheOf(host: string): DnsCache {
   return isWildcard(host) ? 'wildcard' : 'exact';
 }
 
-/** Every CONNECT target, in policy order. Entries with `inject` have none: see `inject.ts`. */
+function modeOf(rule: EgressRule): TunnelMode {
+  if (rule.tls === 'intercept') return 'intercept';
+  return rule.tls ? 'tls' : 'opaque';
+}
+
+/**
+ * Every CONNECT target, in policy order. Entries with `inject` have none (see `inject.ts`),
+ * unless they are intercepted: then the credential is added inside the tunnel.
+ */
 export function tunnelTargets(policy: Policy): TunnelTarget[] {
   return policy.egress
-    .filter((rule) => rule.inject === undefined)
+    .filter((rule) => rule.inject === undefined || rule.tls === 'intercept')
     .flatMap((rule) =>
       rule.ports.map((port) => ({
         rule,
         host: rule.host,
         port,
-        mode: rule.tls ? ('tls' as const) : ('opaque' as const),
+        mode: modeOf(rule),
         cache: dnsCacheOf(rule.host),
         id: `${slug(rule.host)}_${port}`,
       })),
