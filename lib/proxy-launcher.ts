@@ -42,52 +42,11 @@ function leafExtensionArgs(): string {
     .join(' ');
 }
 
-export const LAUNCHER_SCRIPT = `set -u
-# No dollar-brace expansions anywhere: CloudFormation reads them as parameter references.
-log() { printf '%s: %s\\n' "${LAUNCHER_NAME}" "$*" >&2; }
-refuse() { log "refusing to start: $*"; exit ${LAUNCHER_EXIT.config}; }
-usage() { log "$*"; exit ${LAUNCHER_EXIT.usage}; }
-
-# A credential becomes one HTTP header value, byte for byte.
-check_value() {
-  local what="$1" value="$2"
-  [ -n "$value" ] || refuse "$what is empty. Fix: store the credential in the secret."
-  case "$value" in *$'\\n'* | *$'\\r'*) refuse "$what contains a line break. Fix: store the value on one line, without a trailing newline." ;; esac
-  if [[ "$value" =~ ^[[:space:]] || "$value" =~ [[:space:]]$ ]]; then
-    refuse "$what has leading or trailing whitespace. Fix: store the value without it."
-  fi
-}
-check_variable() {
-  [[ -v $1 ]] || refuse "credential variable $1 is not set. Fix: give the proxy container the secret."
-  local -n credential="$1"
-  check_value "credential variable $1" "$credential"
-}
-check_file() {
-  [ -r "$1" ] || refuse "credential file $1 cannot be read. Fix: mount the secret there."
-  local value=""
-  IFS= read -r -d '' value < "$1" || true
-  check_value "credential file $1" "$value"
-}
-
-# A token as the header value of its format: "Bearer <token>" or "Basic base64(<user>:<token>)".
-format_credential() {
-  local out="" format="" user="" kind="" source="" value=""
-  IFS=: read -r out format user kind source <<< "$1"
-  case "$kind" in
-    env) check_variable "$source"; local -n token="$source"; value="$token" ;;
-    file) check_file "$source"; IFS= read -r -d '' value < "$source" || true ;;
-    *) usage "--credential-as needs OUT:FORMAT:USER:env|file:SOURCE, got $1" ;;
-  esac
-  case "$format" in
-    bearer) value="Bearer $value" ;;
-    basic) value="Basic $(printf '%s:%s' "$user" "$value" | base64 -w0)" ;;
-    *) usage "--credential-as format must be bearer or basic, got $format" ;;
-  esac
-  export "$out=$value"
-}
-
-# The private CA: read once into memory; the key never reaches Envoy's environment.
-ca_key="" ca_cert="" leaf_dir="" leaf_days=7 leaves=""
+/*
+ * The interception parts of the script, included only when the policy intercepts: every byte
+ * of the launcher counts against the ECS task definition's 64 KiB.
+ */
+const INTERCEPTING_FUNCTIONS = `# The private CA: read once into memory; the key never reaches Envoy's environment.
 read_ca() {
   local what="$1" kind="$2" source="$3" value=""
   case "$kind" in
@@ -139,6 +98,82 @@ issue_leaves() {
   done <<< "$leaves"
 }
 
+`;
+const INTERCEPTING_START = `renew_pid=""
+if [ -n "$leaves" ]; then
+  command -v openssl >/dev/null 2>&1 || refuse "openssl is not in the image, and intercepted hosts need certificates. Fix: use the envoyproxy/envoy image (it has openssl through ca-certificates)."
+  [ -n "$ca_key" ] && [ -n "$ca_cert" ] || refuse "intercepted hosts need the CA key and certificate. Fix: give the proxy the CA secret (--ca-key-env/--ca-key-file) and --ca-cert-env/--ca-cert-file."
+  [ -n "$leaf_dir" ] && [ -d "$leaf_dir" ] && [ -w "$leaf_dir" ] || refuse "the certificate directory '$leaf_dir' is not a writable directory. Fix: mount a writable volume there for the proxy."
+  umask 077
+  issue_leaves || refuse "the certificates for the intercepted hosts could not be issued (see above). Fix: check that the CA key and certificate belong together and the CA has not expired."
+  # Re-issue at half the lifetime; Envoy reloads each pair when it is moved into place.
+  (
+    nap=""
+    trap '[ -z "$nap" ] || kill "$nap" 2>/dev/null; exit 0' TERM
+    trap - INT
+    while :; do
+      sleep $((leaf_days * 43200)) &
+      nap=$!
+      wait "$nap"
+      issue_leaves || log "renewal failed; the current certificates stay in use"
+    done
+  ) &
+  renew_pid=$!
+fi
+ca_key=""
+`;
+const PLAIN_FUNCTIONS = `read_ca() { refuse "this launcher cannot issue certificates. Fix: render the proxy for the policy that has the tls: intercept entries."; }`;
+const PLAIN_START = `[ -z "$leaves" ] || read_ca`;
+
+function script(interception: boolean): string {
+  const INTERCEPTION_FUNCTIONS = interception ? INTERCEPTING_FUNCTIONS : PLAIN_FUNCTIONS;
+  const INTERCEPTION_START = interception ? INTERCEPTING_START : PLAIN_START;
+  return `set -u
+# No dollar-brace expansions anywhere: CloudFormation reads them as parameter references.
+log() { printf '%s: %s\\n' "${LAUNCHER_NAME}" "$*" >&2; }
+refuse() { log "refusing to start: $*"; exit ${LAUNCHER_EXIT.config}; }
+usage() { log "$*"; exit ${LAUNCHER_EXIT.usage}; }
+
+# A credential becomes one HTTP header value, byte for byte.
+check_value() {
+  local what="$1" value="$2"
+  [ -n "$value" ] || refuse "$what is empty. Fix: store the credential in the secret."
+  case "$value" in *$'\\n'* | *$'\\r'*) refuse "$what contains a line break. Fix: store the value on one line, without a trailing newline." ;; esac
+  if [[ "$value" =~ ^[[:space:]] || "$value" =~ [[:space:]]$ ]]; then
+    refuse "$what has leading or trailing whitespace. Fix: store the value without it."
+  fi
+}
+check_variable() {
+  [[ -v $1 ]] || refuse "credential variable $1 is not set. Fix: give the proxy container the secret."
+  local -n credential="$1"
+  check_value "credential variable $1" "$credential"
+}
+check_file() {
+  [ -r "$1" ] || refuse "credential file $1 cannot be read. Fix: mount the secret there."
+  local value=""
+  IFS= read -r -d '' value < "$1" || true
+  check_value "credential file $1" "$value"
+}
+
+# A token as the header value of its format: "Bearer <token>" or "Basic base64(<user>:<token>)".
+format_credential() {
+  local out="" format="" user="" kind="" source="" value=""
+  IFS=: read -r out format user kind source <<< "$1"
+  case "$kind" in
+    env) check_variable "$source"; local -n token="$source"; value="$token" ;;
+    file) check_file "$source"; IFS= read -r -d '' value < "$source" || true ;;
+    *) usage "--credential-as needs OUT:FORMAT:USER:env|file:SOURCE, got $1" ;;
+  esac
+  case "$format" in
+    bearer) value="Bearer $value" ;;
+    basic) value="Basic $(printf '%s:%s' "$user" "$value" | base64 -w0)" ;;
+    *) usage "--credential-as format must be bearer or basic, got $format" ;;
+  esac
+  export "$out=$value"
+}
+
+ca_key="" ca_cert="" leaf_dir="" leaf_days=7 leaves=""
+${INTERCEPTION_FUNCTIONS}
 drain_s=0 admin_host="" admin_port=""
 while [ $# -gt 0 ]; do
   [ "$1" = "--" ] && { shift; break; }
@@ -164,28 +199,7 @@ done
 case "$drain_s" in '' | *[!0-9]*) usage "--drain-seconds must be a whole number, got $drain_s" ;; esac
 case "$leaf_days" in '' | 0 | *[!0-9]*) usage "--leaf-days must be a whole number of days, got $leaf_days" ;; esac
 
-renew_pid=""
-if [ -n "$leaves" ]; then
-  command -v openssl >/dev/null 2>&1 || refuse "openssl is not in the image, and intercepted hosts need certificates. Fix: use the envoyproxy/envoy image (it has openssl through ca-certificates)."
-  [ -n "$ca_key" ] && [ -n "$ca_cert" ] || refuse "intercepted hosts need the CA key and certificate. Fix: give the proxy the CA secret (--ca-key-env/--ca-key-file) and --ca-cert-env/--ca-cert-file."
-  [ -n "$leaf_dir" ] && [ -d "$leaf_dir" ] && [ -w "$leaf_dir" ] || refuse "the certificate directory '$leaf_dir' is not a writable directory. Fix: mount a writable volume there for the proxy."
-  umask 077
-  issue_leaves || refuse "the certificates for the intercepted hosts could not be issued (see above). Fix: check that the CA key and certificate belong together and the CA has not expired."
-  # Re-issue at half the lifetime; Envoy reloads each pair when it is moved into place.
-  (
-    nap=""
-    trap '[ -z "$nap" ] || kill "$nap" 2>/dev/null; exit 0' TERM
-    trap - INT
-    while :; do
-      sleep $((leaf_days * 43200)) &
-      nap=$!
-      wait "$nap"
-      issue_leaves || log "renewal failed; the current certificates stay in use"
-    done
-  ) &
-  renew_pid=$!
-fi
-ca_key=""
+${INTERCEPTION_START}
 
 # Envoy prints request headers, injected credentials included, at debug and trace level.
 previous=""
@@ -247,6 +261,18 @@ status=$?
 log "Envoy exited with status $status"
 exit "$status"
 `;
+}
+
+/** The launcher for policies without intercepted hosts (the smaller script). */
+export const LAUNCHER_SCRIPT = script(false);
+
+/** The launcher that also issues and renews leaf certificates for intercepted hosts. */
+export const INTERCEPTING_LAUNCHER_SCRIPT = script(true);
+
+/** The launcher a policy needs. */
+export function launcherScript(intercepts: boolean): string {
+  return intercepts ? INTERCEPTING_LAUNCHER_SCRIPT : LAUNCHER_SCRIPT;
+}
 
 /** How the launcher reads the credentials it checks. */
 export type LauncherCredentials =

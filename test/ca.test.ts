@@ -15,7 +15,7 @@ import { loadPolicyCa } from '../lib/ca/policy-ca.js';
 import { CA_DEFAULT_DAYS, LEAF_DEFAULT_DAYS } from '../lib/ca/profile.js';
 import { trustBundle } from '../lib/ca/trust.js';
 import { parsePolicy } from '../lib/policy/index.js';
-import { LAUNCHER_SCRIPT, launchArguments } from '../lib/proxy-launcher.js';
+import { INTERCEPTING_LAUNCHER_SCRIPT, launchArguments } from '../lib/proxy-launcher.js';
 import { runCli } from './helpers/cli.js';
 import { makePki, missingTools, openssl, run } from './helpers/tls.js';
 
@@ -136,7 +136,7 @@ describe('ca create and ca issue', async () => {
     const dir = join(root, 'launcher');
     const tls = join(dir, 'tls');
     mkdirSync(tls, { recursive: true });
-    writeFileSync(join(dir, 'launch.sh'), LAUNCHER_SCRIPT);
+    writeFileSync(join(dir, 'launch.sh'), INTERCEPTING_LAUNCHER_SCRIPT);
     const args = launchArguments({
       config: { path: '/dev/null' },
       logLevel: 'info',
