@@ -1,4 +1,5 @@
 import { loadPolicyCa, type PolicyCa } from '../lib/ca/policy-ca.js';
+import { type ExpectedProxy, proxyConfigDigest } from '../lib/contract/proxy-identity.js';
 import type { JsonObject } from '../lib/json.js';
 import {
   loadPolicy,
@@ -19,30 +20,33 @@ export interface PreparedPolicy {
   readonly file: PolicyFile;
   /** The Envoy bootstrap for the policy, validated. */
   readonly envoyConfig: JsonObject;
+  /** What the verifier expects behind the proxy tier's addresses: this image and config. */
+  readonly expectedProxy: ExpectedProxy;
   /** The private CA's public certificates, checked, when some entry is intercepted. */
   readonly ca?: PolicyCa;
 }
 
-function withCa(policy: Policy, file: PolicyFile): { ca?: PolicyCa } {
-  const ca = loadPolicyCa(policy, file.path, file.shown);
-  return ca === undefined ? {} : { ca };
+/** `caBase`: the file CA paths are relative to (the policy file, or a name in the cwd). */
+function prepared(policy: Policy, file: PolicyFile, caBase: string = file.path): PreparedPolicy {
+  const envoyConfig = renderCheckedProxyConfig(policy);
+  const ca = loadPolicyCa(policy, caBase, file.shown);
+  return {
+    policy,
+    file,
+    envoyConfig,
+    expectedProxy: { image: policy.proxy.image, configDigest: proxyConfigDigest(envoyConfig) },
+    ...(ca === undefined ? {} : { ca }),
+  };
 }
 
 /** Reads `given` (else the embedded default), validates it and renders the proxy config. */
 export function preparePolicy(given?: string | PolicyFile): PreparedPolicy {
   const file = typeof given === 'object' ? given : resolvePolicyFile(given);
-  const policy = loadPolicy(file);
-  return { policy, file, envoyConfig: renderCheckedProxyConfig(policy), ...withCa(policy, file) };
+  return prepared(loadPolicy(file), file);
 }
 
 /** Prepares a policy that was parsed elsewhere (a library user, a test). */
 export function prepareParsed(policy: Policy, shown = '<policy>'): PreparedPolicy {
   // CA paths of a parsed policy are relative to the working directory.
-  const file = { path: `${process.cwd()}/${shown}`, shown, embedded: false };
-  return {
-    policy,
-    file: { path: shown, shown, embedded: false },
-    envoyConfig: renderCheckedProxyConfig(policy),
-    ...withCa(policy, file),
-  };
+  return prepared(policy, { path: shown, shown, embedded: false }, `${process.cwd()}/${shown}`);
 }

@@ -1,5 +1,5 @@
 import { isWildcard } from './hosts.js';
-import type { EgressRule, InjectRule, Policy } from './schema.js';
+import type { EgressRule, InjectRule } from './schema.js';
 
 /** A credential the proxy adds, and where Envoy reads the finished header value. */
 export interface InjectedCredential {
@@ -74,25 +74,7 @@ export function injectListeners(
   return out;
 }
 
-/** Convenience over a whole validated policy. */
-export function policyInjectListeners(policy: Policy): InjectListener[] {
-  return injectListeners(policy.egress, policy.proxy.inject_base_port);
-}
-
 /** True for entries whose TLS the proxy terminates with a certificate of the private CA. */
 export function isIntercepted(rule: EgressRule | undefined): boolean {
   return rule?.tls === 'intercept';
-}
-
-/** The entries the proxy intercepts, in policy order. */
-export function interceptedRules(policy: Policy): EgressRule[] {
-  return policy.egress.filter(isIntercepted);
-}
-
-/** Every credential the proxy injects anywhere, once per distinct header variable. */
-export function injectedCredentials(policy: Policy): InjectedCredential[] {
-  const all = policy.egress.flatMap((r) =>
-    r.inject === undefined ? [] : [injectedCredential(r.inject)],
-  );
-  return all.filter((c, i) => all.findIndex((o) => o.headerVariable === c.headerVariable) === i);
 }
