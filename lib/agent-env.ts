@@ -1,4 +1,11 @@
-import { type Policy, policyInjectListeners } from './policy/index.js';
+import {
+  type AgentProfile,
+  modelAccessOf,
+  modelAgentEnvironment,
+  modelListenerOf,
+  type Policy,
+  policyInjectListeners,
+} from './policy/index.js';
 
 /**
  * Placeholder for SDKs that refuse to start without a key. It is not a secret: the proxy
@@ -7,16 +14,42 @@ import { type Policy, policyInjectListeners } from './policy/index.js';
 export const PLACEHOLDER_API_KEY = 'injected-by-agent-perimeter-proxy';
 
 /**
+ * The ECS task-credential and task-metadata endpoint. An agent with a task role fetches its
+ * credentials from here over plain HTTP; with the proxy variables set (and
+ * NODE_USE_ENV_PROXY=1) that request would go to the proxy and be refused.
+ */
+export const ECS_CREDENTIALS_ADDRESS = '169.254.170.2';
+
+/** Claude Code's switch for its autoupdater, bug command, error reporting and telemetry. */
+export const NONESSENTIAL_TRAFFIC_VARIABLE = 'CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC';
+
+export interface AgentEnvironmentOptions {
+  /**
+   * The profile the environment is for: its model access, and whether it has a task role
+   * (`aws_access`), which puts the task-credential address in NO_PROXY.
+   * @default - no profile: the policy's model access, no task role
+   */
+  readonly agent?: AgentProfile;
+}
+
+/**
  * The environment an agent needs to reach the world through the proxy at `proxyHost`
  * (a DNS name or IP the agent can reach). Cloud stacks pass their load balancer's address.
+ * docs/agent-environment.md lists every variable and why it is set.
  *
  * Both spellings of the proxy variables are set: curl reads only lowercase `http_proxy`,
  * many other tools only the uppercase ones. Programs that ignore them still cannot get out;
  * the network only lets them reach the proxy.
  */
-export function agentEnvironment(policy: Policy, proxyHost: string): Record<string, string> {
-  const proxyUrl = `http://${proxyHost}:${policy.proxy.port}`;
-  const noProxy = ['localhost', '127.0.0.1', '::1', proxyHost].join(',');
+export function agentEnvironment(
+  policy: Policy,
+  proxyHost: string,
+  options: AgentEnvironmentOptions = {},
+): Record<string, string> {
+  const proxyUrl = `http://${hostForUrl(proxyHost)}:${policy.proxy.port}`;
+  const direct = ['localhost', '127.0.0.1', '::1', proxyHost];
+  if (options.agent?.aws_access !== undefined) direct.push(ECS_CREDENTIALS_ADDRESS);
+  const noProxy = direct.join(',');
   const env: Record<string, string> = {
     HTTPS_PROXY: proxyUrl,
     HTTP_PROXY: proxyUrl,
@@ -26,12 +59,27 @@ export function agentEnvironment(policy: Policy, proxyHost: string): Record<stri
     no_proxy: noProxy,
     // Node's fetch() ignores the variables above unless this is set (Node 24+).
     NODE_USE_ENV_PROXY: '1',
+    // Telemetry, error reporting and update checks would only be refused (and raise alarms).
+    [NONESSENTIAL_TRAFFIC_VARIABLE]: '1',
   };
   for (const listener of policyInjectListeners(policy)) {
-    env[listener.env] = `http://${proxyHost}:${listener.port}`;
+    env[listener.env] = `http://${hostForUrl(proxyHost)}:${listener.port}`;
     if (listener.host === 'api.anthropic.com' && listener.header === 'x-api-key') {
       env.ANTHROPIC_API_KEY = PLACEHOLDER_API_KEY;
     }
   }
+  const access = modelAccessOf(policy, options.agent);
+  const model = modelListenerOf(policy, access);
+  if (model !== undefined) {
+    Object.assign(
+      env,
+      modelAgentEnvironment(access, model, `http://${hostForUrl(proxyHost)}:${model.port}`),
+    );
+  }
   return env;
+}
+
+/** An IPv6 literal goes in brackets inside a URL. */
+function hostForUrl(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }

@@ -30,6 +30,21 @@ export function deniedMessage(policyName: string, reason: string): string {
 /** Where credential files are mounted when `proxy.credentials_from` is `file`. */
 export const SECRETS_DIR = '/etc/agent-perimeter/secrets';
 
+/**
+ * The Vertex AI access token, as Envoy reads it: an SDS file the token refresher beside Envoy
+ * rewrites (atomically, on tmpfs) before each token expires. The directory is mounted into the
+ * Envoy container read-only at VERTEX_TOKEN_CONTAINER_DIR.
+ */
+export const VERTEX_TOKEN_SECRET = 'vertex_access_token';
+export const VERTEX_TOKEN_FILE = 'vertex-token.json';
+export const VERTEX_TOKEN_CONTAINER_DIR = '/etc/agent-perimeter/vertex';
+
+/**
+ * The variable the proxy reads a Bedrock API key from (`model_access.api_key_secret`). The
+ * launcher prefixes the value with "Bearer " before Envoy starts.
+ */
+export const MODEL_CREDENTIAL_VARIABLE = 'AGENT_PERIMETER_SECRET_MODEL_API_KEY';
+
 /** Envoy's admin interface, on 127.0.0.1 only; the launcher drains through it on SIGTERM. */
 export const ADMIN_PORT = 9901;
 

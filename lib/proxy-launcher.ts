@@ -47,6 +47,13 @@ check_variable() {
   local -n credential="$1"
   check_value "credential variable $1" "$credential"
 }
+# A bearer credential (a Bedrock API key): Envoy's generic injector sends the value as the
+# whole header, so the launcher writes it as "Bearer <key>" unless it already is.
+bearer() {
+  local -n bearer_value="$1"
+  case "$bearer_value" in "Bearer "*) ;; *) bearer_value="Bearer $bearer_value" ;; esac
+  export "$1"
+}
 check_file() {
   [ -r "$1" ] || refuse "credential file $1 cannot be read. Fix: mount the secret there."
   local value=""
@@ -60,10 +67,11 @@ while [ $# -gt 0 ]; do
   [ $# -ge 2 ] || usage "option $1 needs a value"
   case "$1" in
     --credential-env) check_variable "$2" ;;
+    --bearer-env) check_variable "$2"; bearer "$2" ;;
     --credential-file) check_file "$2" ;;
     --drain-seconds) drain_s="$2" ;;
     --admin) IFS=: read -r admin_host admin_port <<< "$2" ;;
-    *) usage "unknown option $1 (expected --credential-env, --credential-file, --drain-seconds, --admin, then -- and the Envoy command)" ;;
+    *) usage "unknown option $1 (expected --credential-env, --bearer-env, --credential-file, --drain-seconds, --admin, then -- and the Envoy command)" ;;
   esac
   shift 2
 done
@@ -131,7 +139,11 @@ exit "$status"
 
 /** How the launcher reads the credentials it checks. */
 export type LauncherCredentials =
-  | { readonly variables: readonly string[] }
+  | {
+      readonly variables: readonly string[];
+      /** Variables whose value becomes "Bearer <value>" (a Bedrock API key). */
+      readonly bearerVariables?: readonly string[];
+    }
   | { readonly files: readonly string[] };
 
 export interface LaunchOptions {
@@ -159,7 +171,10 @@ export const ENVOY_USER = '101:101';
 export function launchArguments(options: LaunchOptions): string[] {
   const credentials =
     'variables' in options.credentials
-      ? options.credentials.variables.flatMap((v) => ['--credential-env', v])
+      ? [
+          ...options.credentials.variables.flatMap((v) => ['--credential-env', v]),
+          ...(options.credentials.bearerVariables ?? []).flatMap((v) => ['--bearer-env', v]),
+        ]
       : options.credentials.files.flatMap((f) => ['--credential-file', f]);
   const config =
     'inline' in options.config

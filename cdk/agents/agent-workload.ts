@@ -116,7 +116,10 @@ export class AgentWorkload extends Construct {
     this.profile = profile;
     this.size = agentTaskSize(profile, where);
     const retention = logRetention(policy.logging.retention_days);
-    this.environment = { ...profile.environment, ...agentEnvironment(policy, props.proxyAddress) };
+    this.environment = {
+      ...profile.environment,
+      ...agentEnvironment(policy, props.proxyAddress, { agent: profile }),
+    };
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       encryptionKey: props.logKey,

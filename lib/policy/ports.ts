@@ -1,4 +1,5 @@
 import { injectListeners } from './derived.js';
+import { policyModelListener } from './model-access.js';
 import type { Policy } from './schema.js';
 
 /**
@@ -13,9 +14,11 @@ export interface ProxyPorts {
   readonly forwardProxy: number;
   /** Base-URL listeners that inject credentials, in policy order. */
   readonly inject: readonly number[];
+  /** The Bedrock or Vertex AI base-URL listener, when `model_access` uses one. */
+  readonly model: number | undefined;
   /** Load-balancer health checks (`proxy.health_port`); agents never need it. */
   readonly health: number;
-  /** What agents connect to: the forward-proxy port, then the inject ports. */
+  /** What agents connect to: the forward-proxy port, the inject ports, then the model port. */
   readonly agentFacing: readonly number[];
   /** Every port Envoy listens on: `agentFacing` plus `health`. */
   readonly container: readonly number[];
@@ -24,10 +27,12 @@ export interface ProxyPorts {
 export function proxyPorts(policy: Policy): ProxyPorts {
   const { port, health_port, inject_base_port } = policy.proxy;
   const inject = [...new Set(injectListeners(policy.egress, inject_base_port).map((l) => l.port))];
-  const agentFacing = [port, ...inject.filter((p) => p !== port)];
+  const model = policyModelListener(policy)?.port;
+  const agentFacing = [...new Set([port, ...inject, ...(model === undefined ? [] : [model])])];
   return {
     forwardProxy: port,
     inject,
+    model,
     health: health_port,
     agentFacing,
     container: [...agentFacing, health_port],

@@ -8,6 +8,7 @@ import { healthListener } from './health.js';
 import { DEFAULT_CA_BUNDLE, injectListener, injectSecret } from './inject.js';
 import { INTERNAL_LISTENER_EXTENSION } from './internal.js';
 import { overloadManager } from './limits.js';
+import { modelListener, modelSecrets } from './model.js';
 import { tunnelCluster, tunnelListener } from './tunnel.js';
 import type { JsonObject } from './types.js';
 
@@ -32,6 +33,7 @@ export function renderProxyConfig(policy: Policy, options: RenderOptions = {}): 
   const injects = policyInjectListeners(policy);
   const tls = tunnelTargets(policy).filter((t) => t.mode === 'tls');
   const caches = usedCaches(policy);
+  const model = modelListener(policy);
   const ruleOf = (host: string) => {
     const rule = policy.egress.find((r) => r.host === host);
     if (rule === undefined) throw new Error(`no egress entry for inject host ${host}`);
@@ -44,6 +46,7 @@ export function renderProxyConfig(policy: Policy, options: RenderOptions = {}): 
       listeners: [
         forwardProxyListener(policy),
         ...injects.map((l) => injectListener(policy, l, ruleOf(l.host))),
+        ...(model === undefined ? [] : [model]),
         healthListener(policy),
         ...tls.map((t) => tunnelListener(policy, t)),
         ...caches.map((c) => egressListener(policy, c)),
@@ -51,11 +54,14 @@ export function renderProxyConfig(policy: Policy, options: RenderOptions = {}): 
       clusters: [
         ...tls.map((t) => tunnelCluster(policy, t)),
         ...caches.flatMap((c) => [egressCluster(policy, c), dfpCluster(policy, c)]),
-        ...(injects.length > 0 ? [dfpTlsCluster(policy, caBundle)] : []),
+        ...(injects.length > 0 || model !== undefined ? [dfpTlsCluster(policy, caBundle)] : []),
       ],
-      secrets: injects
-        .filter((l, i) => injects.findIndex((o) => o.secret === l.secret) === i)
-        .map((l) => injectSecret(policy, l)),
+      secrets: [
+        ...injects
+          .filter((l, i) => injects.findIndex((o) => o.secret === l.secret) === i)
+          .map((l) => injectSecret(policy, l)),
+        ...modelSecrets(policy),
+      ],
     },
     overload_manager: overloadManager(policy),
   };
