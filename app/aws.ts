@@ -74,6 +74,7 @@ export function buildAwsApp(options: AwsAppOptions = {}): AwsApp {
   });
   const containment = new ContainmentChecks(app, {
     proxyPorts: [...proxyPorts(policy).agentFacing],
+    expectedProxy: prepared.expectedProxy,
   });
   addCompliancePacks(app, [new AgentPerimeterChecks(app), containment]);
   return { app, prepared, stack, containment };

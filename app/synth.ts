@@ -116,6 +116,7 @@ export async function synthesize(options: SynthOptions): Promise<SynthReport> {
       : combine([
           verifyTemplate(gcp.plan, relative(process.cwd(), gcp.file) || gcp.file, {
             proxyPorts: [...proxyPorts(prepared.policy).agentFacing],
+            expectedProxy: prepared.expectedProxy,
           }),
         ]);
   return {

@@ -1,21 +1,16 @@
 import { readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative, resolve } from 'node:path';
 import { isMap, LineCounter, type Node, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { formatProblems, type Problem, UserError } from '../errors.js';
+import { packageFile } from '../package-files.js';
 import { defaultMessage, formatPath, showValue, suggest } from './issues.js';
 import { ModelAccessSchema } from './model-access-schema.js';
 import { AgentSchema, EgressSchema, type Policy, PolicySchema, ProxySchema } from './schema.js';
 import { semanticProblems } from './semantics.js';
 
-/** The embedded default policy at the repository root. */
-export const DEFAULT_POLICY_FILE = resolve(
-  dirname(fileURLToPath(import.meta.url)),
-  '..',
-  '..',
-  'agent-perimeter.yaml',
-);
+/** The embedded default policy at the package root. */
+export const DEFAULT_POLICY_FILE = packageFile('agent-perimeter.yaml');
 
 /** A policy that failed validation; carries every problem found. */
 export class PolicyError extends UserError {
