@@ -9,7 +9,7 @@ import {
   verifyTemplate,
 } from '../lib/containment/index.js';
 import { UserError } from '../lib/errors.js';
-import { modelAccessCloud, proxyPorts } from '../lib/policy/index.js';
+import { modelAccessCloud, proxyEgress, proxyPorts } from '../lib/policy/index.js';
 import { writeFileAtomic } from '../lib/write-file.js';
 import { envoyYaml } from '../proxy/yaml.js';
 import { buildAwsApp } from './aws.js';
@@ -159,7 +159,7 @@ export function formatSynthReport(r: SynthReport): string[] {
   return [
     `agent-perimeter synth: policy "${policy.name}" (${file.shown}) in ${r.seconds.toFixed(1)}s`,
     `  stack      ${r.stackName}: ${r.resourceTypes.length} resources (${byService(r.resourceTypes)})`,
-    `  egress     ${policy.egress.length} allowlisted host(s), ${policy.egress.filter((e) => e.inject).length} with credential injection`,
+    `  egress     ${proxyEgress(policy).length} allowlisted host(s), ${proxyEgress(policy).filter((e) => e.inject).length} with credential injection${policy.agents.length > 1 ? `, ${policy.agents.length} profiles with their own listeners` : ''}`,
     ...r.packs.map(
       (p) =>
         `  cdk-nag    ${p.pack.padEnd(15)} ${p.unacknowledged} unacknowledged, ${p.acknowledged} acknowledged`,

@@ -1,10 +1,10 @@
 import {
-  type AgentProfile,
   modelAccessOf,
   modelAgentEnvironment,
   modelListenerOf,
   type Policy,
-  policyInjectListeners,
+  policyProfile,
+  policyProfiles,
 } from './policy/index.js';
 
 /**
@@ -23,19 +23,13 @@ export const ECS_CREDENTIALS_ADDRESS = '169.254.170.2';
 /** Claude Code's switch for its autoupdater, bug command, error reporting and telemetry. */
 export const NONESSENTIAL_TRAFFIC_VARIABLE = 'CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC';
 
-export interface AgentEnvironmentOptions {
-  /**
-   * The profile the environment is for: its model access, and whether it has a task role
-   * (`aws_access`), which puts the task-credential address in NO_PROXY.
-   * @default - no profile: the policy's model access, no task role
-   */
-  readonly agent?: AgentProfile;
-}
-
 /**
- * The environment an agent needs to reach the world through the proxy at `proxyHost`
- * (a DNS name or IP the agent can reach). Cloud stacks pass their load balancer's address.
- * docs/agent-environment.md lists every variable and why it is set.
+ * The environment an agent of profile `profile` (default: the first) needs to reach the world
+ * through the proxy at `proxyHost` (a DNS name or IP the agent can reach): that profile's own
+ * forward-proxy port and base URLs, never another profile's, the model settings of its model
+ * access, and Claude Code's switch for non-essential traffic. A profile with a task role
+ * (`aws_access`) also gets the task-credential address in NO_PROXY. Cloud stacks pass their
+ * load balancer's address. docs/agent-environment.md lists every variable and why it is set.
  *
  * Both spellings of the proxy variables are set: curl reads only lowercase `http_proxy`,
  * many other tools only the uppercase ones. Programs that ignore them still cannot get out;
@@ -44,11 +38,16 @@ export interface AgentEnvironmentOptions {
 export function agentEnvironment(
   policy: Policy,
   proxyHost: string,
-  options: AgentEnvironmentOptions = {},
+  profile?: string,
 ): Record<string, string> {
-  const proxyUrl = `http://${hostForUrl(proxyHost)}:${policy.proxy.port}`;
+  const listeners =
+    profile === undefined ? policyProfiles(policy)[0] : policyProfile(policy, profile);
+  if (listeners === undefined) throw new Error(`policy "${policy.name}" has no agent profile`);
+  const agent = policy.agents[listeners.index];
+  const host = hostForUrl(proxyHost);
+  const proxyUrl = `http://${host}:${listeners.forwardProxyPort}`;
   const direct = ['localhost', '127.0.0.1', '::1', proxyHost];
-  if (options.agent?.aws_access !== undefined) direct.push(ECS_CREDENTIALS_ADDRESS);
+  if (agent?.aws_access !== undefined) direct.push(ECS_CREDENTIALS_ADDRESS);
   const noProxy = direct.join(',');
   const env: Record<string, string> = {
     HTTPS_PROXY: proxyUrl,
@@ -62,19 +61,16 @@ export function agentEnvironment(
     // Telemetry, error reporting and update checks would only be refused (and raise alarms).
     [NONESSENTIAL_TRAFFIC_VARIABLE]: '1',
   };
-  for (const listener of policyInjectListeners(policy)) {
-    env[listener.env] = `http://${hostForUrl(proxyHost)}:${listener.port}`;
+  for (const listener of listeners.inject) {
+    env[listener.env] = `http://${host}:${listener.port}`;
     if (listener.host === 'api.anthropic.com' && listener.header === 'x-api-key') {
       env.ANTHROPIC_API_KEY = PLACEHOLDER_API_KEY;
     }
   }
-  const access = modelAccessOf(policy, options.agent);
+  const access = modelAccessOf(policy, agent);
   const model = modelListenerOf(policy, access);
   if (model !== undefined) {
-    Object.assign(
-      env,
-      modelAgentEnvironment(access, model, `http://${hostForUrl(proxyHost)}:${model.port}`),
-    );
+    Object.assign(env, modelAgentEnvironment(access, model, `http://${host}:${model.port}`));
   }
   return env;
 }

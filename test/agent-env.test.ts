@@ -32,7 +32,7 @@ describe('agent-env --proxy', () => {
     ['http://user:pw@proxy.internal:3128', 'credentials'],
     ['proxy.internal/path', 'not a host'],
     ['proxy.internal:99999', 'not a port'],
-    ['proxy.internal:8080', "not the policy's proxy.port"],
+    ['proxy.internal:8080', 'not the forward-proxy port'],
     ['2001:db8::5', 'needs brackets'],
     ['bad_host!', 'not a DNS name'],
     ['', 'is empty'],

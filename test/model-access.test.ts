@@ -368,10 +368,8 @@ describe("Claude Code's environment", () => {
       ].join('\n'),
     );
     const [plain, reader] = policy.agents;
-    expect(agentEnvironment(policy, 'p', { agent: plain }).NO_PROXY).toBe(
-      'localhost,127.0.0.1,::1,p',
-    );
-    expect(agentEnvironment(policy, 'p', { agent: reader }).NO_PROXY).toBe(
+    expect(agentEnvironment(policy, 'p', plain?.name).NO_PROXY).toBe('localhost,127.0.0.1,::1,p');
+    expect(agentEnvironment(policy, 'p', reader?.name).NO_PROXY).toBe(
       'localhost,127.0.0.1,::1,p,169.254.170.2',
     );
   });

@@ -1,5 +1,6 @@
 import { agentEnvironment } from '../../lib/agent-env.js';
 import { UserError } from '../../lib/errors.js';
+import { policyProfile, policyProfiles } from '../../lib/policy/index.js';
 import { parseProxyAddress } from '../../lib/proxy-address.js';
 import { parseCommandArgs } from './args.js';
 import type { Command } from './command.js';
@@ -14,11 +15,12 @@ export const agentEnvCommand: Command = {
   usage: `Usage: agent-perimeter agent-env [--proxy HOST[:PORT] | --proxy http://HOST[:PORT]] [--policy FILE] [--agent NAME] [--format env|json]
 
 Prints the variables (HTTPS_PROXY, NO_PROXY, ANTHROPIC_BASE_URL or the Bedrock / Vertex AI
-settings, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC, ...) that route an agent through the
-proxy at HOST. No variable holds a secret. Without --proxy the host is ${DEFAULT_PROXY_HOST}
-(the proxy of \`agent-perimeter local\`), and a note says so on stderr. A PORT must be the
-policy's proxy.port. --agent NAME gives that profile's environment (a task role adds the
-task-credential address to NO_PROXY). docs/agent-environment.md explains every variable.`,
+settings, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC, ...) that route an agent of profile NAME
+(default: the first) through its own listeners on the proxy at HOST. No variable holds a
+secret. Without --proxy the host is ${DEFAULT_PROXY_HOST} (the proxy of \`agent-perimeter
+local\`), and a note says so on stderr. A PORT must be the profile's forward-proxy port. A
+profile with a task role also gets the task-credential address in NO_PROXY.
+docs/agent-environment.md explains every variable.`,
   async run(argv, io) {
     const { values } = parseCommandArgs(
       'agent-env',
@@ -41,19 +43,15 @@ task-credential address to NO_PROXY). docs/agent-environment.md explains every v
       );
     }
     const address = parseProxyAddress(values.proxy ?? DEFAULT_PROXY_HOST);
-    if (address.port !== undefined && address.port !== policy.proxy.port) {
+    const profile =
+      values.agent === undefined ? policyProfiles(policy)[0] : policyProfile(policy, values.agent);
+    const port = profile?.forwardProxyPort ?? policy.proxy.port;
+    if (address.port !== undefined && address.port !== port) {
       throw new UserError(
-        `--proxy "${values.proxy}": port ${address.port} is not the policy's proxy.port (${policy.proxy.port}); agents reach the proxy's listeners on the ports the policy defines. Fix: pass the host alone, or set proxy.port to ${address.port}.`,
+        `--proxy "${values.proxy}": port ${address.port} is not the forward-proxy port of profile "${profile?.name}" (${port}); agents reach the proxy's listeners on the ports the policy defines. Fix: pass the host alone, or --proxy ${address.host}:${port}.`,
       );
     }
-    const agent =
-      values.agent === undefined ? undefined : policy.agents.find((a) => a.name === values.agent);
-    if (values.agent !== undefined && agent === undefined) {
-      throw new UserError(
-        `--agent "${values.agent}" is not a profile of policy "${policy.name}". Fix: use one of ${policy.agents.map((a) => a.name).join(', ')}.`,
-      );
-    }
-    const env = agentEnvironment(policy, address.host, agent === undefined ? {} : { agent });
+    const env = agentEnvironment(policy, address.host, values.agent);
     if (values.format === 'json') io.out(JSON.stringify(env, null, 2));
     else
       io.out(

@@ -65,6 +65,12 @@ export interface AgentWorkloadProps {
    * @default `agent-perimeter-<policy name>-<profile name>`
    */
   readonly family?: string;
+  /**
+   * The policy profile whose listeners (forward proxy, base URLs) the task's environment
+   * points at; the egress probe runs as the first profile.
+   * @default - `profile.name`
+   */
+  readonly listenersOf?: string;
 }
 
 /**
@@ -118,7 +124,7 @@ export class AgentWorkload extends Construct {
     const retention = logRetention(policy.logging.retention_days);
     this.environment = {
       ...profile.environment,
-      ...agentEnvironment(policy, props.proxyAddress, { agent: profile }),
+      ...agentEnvironment(policy, props.proxyAddress, props.listenersOf ?? profile.name),
     };
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {

@@ -4,6 +4,7 @@ import {
   type BedrockAccess,
   bedrockResourceArns,
   type Policy,
+  policyInjectListeners,
 } from '../../lib/policy/index.js';
 
 /**
@@ -78,12 +79,7 @@ export function policySecretNames(policy: Policy): string[] {
     access.provider === 'bedrock' && access.api_key_secret !== undefined
       ? [access.api_key_secret]
       : [];
-  return [
-    ...new Set([
-      ...policy.egress.flatMap((rule) => (rule.inject ? [rule.inject.secret] : [])),
-      ...modelKey,
-    ]),
-  ];
+  return [...new Set([...policyInjectListeners(policy).map((l) => l.secret), ...modelKey])];
 }
 
 /**

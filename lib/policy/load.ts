@@ -137,10 +137,23 @@ export function parsePolicy(text: string, source = '<policy>'): Policy {
   const hosts = Array.isArray(fields.egress)
     ? fields.egress.map((e: unknown) => (e as { host?: unknown } | null)?.host)
     : [];
+  // Each profile's own list, entry by entry, so its duplicates and collisions are reported
+  // even when another field of the profile is invalid.
+  const agentEgress = Array.isArray(fields.agents)
+    ? fields.agents.map((a: unknown) => {
+        const own = (a as { egress?: unknown } | null)?.egress;
+        if (!Array.isArray(own)) return undefined;
+        return {
+          hosts: own.map((e: unknown) => (e as { host?: unknown } | null)?.host),
+          egress: each(own, EgressSchema),
+        };
+      })
+    : [];
   const semantic = semanticProblems(
     result.success
-      ? { ...result.data, hosts }
+      ? { ...result.data, hosts, agentEgress }
       : {
+          agentEgress,
           hosts,
           egress: each(fields.egress, EgressSchema),
           agents: each(fields.agents, AgentSchema),

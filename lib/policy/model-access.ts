@@ -1,6 +1,6 @@
 import { BEDROCK_GEO_PREFIXES } from './bedrock-geo.js';
-import { injectListeners } from './derived.js';
 import type { BedrockAccess, ModelAccess, VertexAccess } from './model-access-schema.js';
+import { allocateProfiles, type ProfileInputs } from './profiles.js';
 import type { AgentProfile, Policy } from './schema.js';
 
 /*
@@ -111,22 +111,26 @@ export function vertexPaths(access: VertexAccess): string[] {
   );
 }
 
-/** The port of the model listener: `port`, else the first port after the inject listeners. */
-export function modelListenerPort(
-  policy: Pick<Policy, 'egress' | 'proxy'>,
-  access: ListenedModelAccess,
-): number {
+/** What the model listener's port depends on: every profile's listeners. */
+export interface ModelPortInputs extends ProfileInputs {
+  readonly proxy: Pick<Policy['proxy'], 'port' | 'inject_base_port' | 'health_port'>;
+}
+
+/**
+ * The port of the model listener, shared by every profile: `port`, else the first free port
+ * after all profiles' base-URL listeners.
+ */
+export function modelListenerPort(policy: ModelPortInputs, access: ListenedModelAccess): number {
   if (access.port !== undefined) return access.port;
-  const used = injectListeners(policy.egress, policy.proxy.inject_base_port).map((l) => l.port);
-  let port = policy.proxy.inject_base_port + used.length;
-  while (used.includes(port) || port === policy.proxy.port || port === policy.proxy.health_port) {
-    port += 1;
-  }
+  const profiles = allocateProfiles(policy);
+  const used = new Set([...profiles.flatMap((p) => p.agentFacing), policy.proxy.health_port]);
+  let port = policy.proxy.inject_base_port + profiles.reduce((n, p) => n + p.inject.length, 0);
+  while (used.has(port)) port += 1;
   return port;
 }
 
 export function modelListenerOf(
-  policy: Pick<Policy, 'egress' | 'proxy'>,
+  policy: ModelPortInputs,
   access: ModelAccess,
 ): ModelListener | undefined {
   const listened = listenedModelAccess(access);
@@ -253,9 +257,6 @@ export function modelAgentEnvironment(
 }
 
 /** Names `modelAgentEnvironment` sets for `access`; a profile must not set them itself. */
-export function modelAgentEnvironmentNames(
-  policy: Pick<Policy, 'egress' | 'proxy'>,
-  access: ModelAccess,
-): string[] {
+export function modelAgentEnvironmentNames(policy: ModelPortInputs, access: ModelAccess): string[] {
   return Object.keys(modelAgentEnvironment(access, modelListenerOf(policy, access), 'http://x'));
 }

@@ -1,5 +1,5 @@
-import { injectListeners } from './derived.js';
 import { policyModelListener } from './model-access.js';
+import { policyProfiles, proxyEgress } from './profiles.js';
 import type { Policy } from './schema.js';
 
 /**
@@ -10,27 +10,35 @@ export const FIRST_UNPRIVILEGED_PORT = 1024;
 
 /** The proxy's listener ports, derived from the policy; every platform uses the same ones. */
 export interface ProxyPorts {
-  /** The HTTP_PROXY / HTTPS_PROXY listener (`proxy.port`). */
+  /** The HTTP_PROXY / HTTPS_PROXY listener of the first profile (`proxy.port`). */
   readonly forwardProxy: number;
-  /** Base-URL listeners that inject credentials, in policy order. */
+  /** Every profile's HTTP_PROXY / HTTPS_PROXY listener, in profile order. */
+  readonly forwardProxies: readonly number[];
+  /** Base-URL listeners that inject credentials, in profile and policy order. */
   readonly inject: readonly number[];
   /** The Bedrock or Vertex AI base-URL listener, when `model_access` uses one. */
   readonly model: number | undefined;
   /** Load-balancer health checks (`proxy.health_port`); agents never need it. */
   readonly health: number;
-  /** What agents connect to: the forward-proxy port, the inject ports, then the model port. */
+  /** What agents connect to: the forward-proxy ports, the inject ports (all profiles), then the
+   * model port every profile shares. */
   readonly agentFacing: readonly number[];
   /** Every port Envoy listens on: `agentFacing` plus `health`. */
   readonly container: readonly number[];
 }
 
 export function proxyPorts(policy: Policy): ProxyPorts {
-  const { port, health_port, inject_base_port } = policy.proxy;
-  const inject = [...new Set(injectListeners(policy.egress, inject_base_port).map((l) => l.port))];
+  const { port, health_port } = policy.proxy;
+  const profiles = policyProfiles(policy);
+  const forwardProxies = [...new Set(profiles.map((p) => p.forwardProxyPort))];
+  const inject = [...new Set(profiles.flatMap((p) => p.inject.map((l) => l.port)))];
   const model = policyModelListener(policy)?.port;
-  const agentFacing = [...new Set([port, ...inject, ...(model === undefined ? [] : [model])])];
+  const agentFacing = [
+    ...new Set([...forwardProxies, ...inject, ...(model === undefined ? [] : [model])]),
+  ];
   return {
-    forwardProxy: port,
+    forwardProxy: profiles[0]?.forwardProxyPort ?? port,
+    forwardProxies,
     inject,
     model,
     health: health_port,
@@ -39,9 +47,9 @@ export function proxyPorts(policy: Policy): ProxyPorts {
   };
 }
 
-/** Ports the proxy may open to the internet: the union of `egress[].ports`, sorted. */
+/** Ports the proxy may open to the internet: the union of every profile's ports, sorted. */
 export function upstreamPorts(policy: Policy): number[] {
-  return [...new Set(policy.egress.flatMap((rule) => rule.ports))].sort((a, b) => a - b);
+  return [...new Set(proxyEgress(policy).flatMap((rule) => rule.ports))].sort((a, b) => a - b);
 }
 
 /** An inclusive port range. */

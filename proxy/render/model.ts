@@ -170,13 +170,28 @@ export function modelListener(policy: Policy): JsonObject | undefined {
             name: 'envoy.filters.network.http_connection_manager',
             typed_config: {
               '@type': TYPE.hcm,
-              ...agentFacingHcm(policy, MODEL_LISTENER, 'base_url', route, filters),
+              ...agentFacingHcm(
+                policy,
+                sharedProfile(policy),
+                MODEL_LISTENER,
+                'base_url',
+                route,
+                filters,
+              ),
             },
           },
         ],
       },
     ],
   };
+}
+
+/**
+ * The `profile` the model listener's log lines carry: every profile shares the listener, so
+ * it is the profile's name only when there is one, else "*" (the agent address tells them apart).
+ */
+export function sharedProfile(policy: Policy): string {
+  return policy.agents.length === 1 ? (policy.agents[0]?.name ?? '*') : '*';
 }
 
 /** Static secrets the model listener needs: the Bedrock API key, read like inject secrets. */
