@@ -278,19 +278,19 @@ export function semanticProblems(policy: PartialPolicy): Problem[] {
         continue;
       }
       if (reviewed.has(key)) continue;
+      const secret = credentialValue(value);
+      if (secret !== undefined) {
+        add(
+          path,
+          `looks like ${secret}. Agents must never hold credentials: store it in the secret store, add an \`inject\` rule so the proxy adds it, and remove it here (or list "${key}" in \`agents[${i}].environment_not_credentials\` if this is not a credential).`,
+        );
+        continue;
+      }
       const name = credentialName(key);
       if (name !== undefined) {
         add(
           path,
           `is a name that by convention holds ${name}. Agents must never hold credentials. Fix: store the credential in the secret store and let the proxy add it (an \`inject\` rule on the host that needs it), and remove the variable; if it holds no credential, list "${key}" in \`agents[${i}].environment_not_credentials\`.`,
-        );
-        continue;
-      }
-      const secret = credentialValue(value);
-      if (secret !== undefined) {
-        add(
-          path,
-          `holds ${secret}. Agents must never hold credentials: store it in the secret store, add an \`inject\` rule so the proxy adds it, and remove it here (or list "${key}" in \`agents[${i}].environment_not_credentials\` if this is not a credential).`,
         );
       }
     }
