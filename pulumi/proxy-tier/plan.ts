@@ -157,6 +157,7 @@ export function planProxyTier(
     logLevel: proxy.log_level,
     drainSeconds: proxy.limits.drain_timeout_s,
     admin: proxy.admin === 'loopback',
+    vertexToken: policy.model_access.provider === 'vertex',
   });
   const n = policy.name;
   return {
