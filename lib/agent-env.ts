@@ -1,4 +1,6 @@
+import { BUNDLE_VARIABLES, CA_ONLY_VARIABLE } from './ca/trust.js';
 import {
+  interceptedRules,
   modelAccessOf,
   modelAgentEnvironment,
   modelListenerOf,
@@ -6,6 +8,7 @@ import {
   policyProfile,
   policyProfiles,
 } from './policy/index.js';
+import { AGENT_TRUST_DIR, AGENT_TRUST_FILES } from './proxy-contract.js';
 
 /**
  * Placeholder for SDKs that refuse to start without a key. It is not a secret: the proxy
@@ -72,6 +75,23 @@ export function agentEnvironment(
   if (model !== undefined) {
     Object.assign(env, modelAgentEnvironment(access, model, `http://${host}:${model.port}`));
   }
+  Object.assign(env, trustEnvironment(policy));
+  return env;
+}
+
+/**
+ * With intercepted hosts, the variables that make common clients trust the private CA, whose
+ * files every platform mounts read-only at AGENT_TRUST_DIR. JVMs read none of them: import the
+ * CA with keytool or pass -Djavax.net.ssl.trustStore (README, "Giving agents git access").
+ */
+export function trustEnvironment(
+  policy: Policy,
+  dir: string = AGENT_TRUST_DIR,
+): Record<string, string> {
+  if (interceptedRules(policy).length === 0) return {};
+  const env: Record<string, string> = {};
+  for (const name of BUNDLE_VARIABLES) env[name] = `${dir}/${AGENT_TRUST_FILES.bundle}`;
+  env[CA_ONLY_VARIABLE] = `${dir}/${AGENT_TRUST_FILES.ca}`;
   return env;
 }
 
