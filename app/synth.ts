@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { CONTROL_TOWER_PACK } from '../cdk/control-tower.js';
 import { acknowledgementsUnder, COMPLIANCE_PACK_NAMES } from '../cdk/nag.js';
 
 import {
@@ -22,6 +23,8 @@ import { type PreparedPolicy, preparePolicy } from './prepare.js';
 
 export interface PackCount {
   readonly pack: string;
+  /** `cdk-nag`, or `cfn-guard` for the Control Tower rules. */
+  readonly engine: 'cdk-nag' | 'cfn-guard';
   readonly unacknowledged: number;
   readonly acknowledged: number;
 }
@@ -87,12 +90,17 @@ export async function synthesize(options: SynthOptions): Promise<SynthReport> {
     readFileSync(join(options.outdir, 'policy-validation-report.json'), 'utf8'),
   ) as ValidationReport;
   const acks = acknowledgementsUnder(stack);
-  const packs = COMPLIANCE_PACK_NAMES.map((pack) => ({
+  const count = (pack: string, engine: PackCount['engine'], idPrefix: string): PackCount => ({
     pack,
+    engine,
     unacknowledged:
       report.pluginReports.find((r) => r.summary.pluginName === pack)?.violations.length ?? 0,
-    acknowledged: acks.filter((a) => a.id.startsWith(`${pack}-`)).length,
-  }));
+    acknowledged: acks.filter((a) => a.id.startsWith(idPrefix)).length,
+  });
+  const packs = [
+    ...COMPLIANCE_PACK_NAMES.map((pack) => count(pack, 'cdk-nag', `${pack}-`)),
+    count(CONTROL_TOWER_PACK, 'cfn-guard', `${CONTROL_TOWER_PACK}::`),
+  ];
   const nag = join(options.outdir, 'agent-perimeter-nag.json');
   writeFileAtomic(nag, `${JSON.stringify({ packs, acknowledgements: acks }, null, 2)}\n`);
 
@@ -140,7 +148,7 @@ export function formatSynthReport(r: SynthReport): string[] {
     `  egress     ${policy.egress.length} allowlisted host(s), ${policy.egress.filter((e) => e.inject).length} with credential injection`,
     ...r.packs.map(
       (p) =>
-        `  cdk-nag    ${p.pack.padEnd(15)} ${p.unacknowledged} unacknowledged, ${p.acknowledged} acknowledged`,
+        `  ${p.engine.padEnd(10)} ${p.pack.padEnd(15)} ${p.unacknowledged} unacknowledged, ${p.acknowledged} acknowledged`,
     ),
     `  contain    ${formatReport(r.awsContainment)[0] ?? ''}`,
     process.env.CDK_VALIDATION === 'false'

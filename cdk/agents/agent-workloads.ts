@@ -5,6 +5,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import type { Policy } from '../../lib/policy/index.js';
+import { acknowledgeControlTower, CONTROL_TOWER_RULES } from '../nag.js';
 import { type AgentImageRef, AgentWorkload } from './agent-workload.js';
 import { AgentWorkloadError } from './errors.js';
 import {
@@ -169,6 +170,11 @@ export class AgentWorkloads extends Construct {
       emptyOnDelete: true,
     });
     repository.node.addDependency(this.cacheRule);
+    acknowledgeControlTower(
+      repository.node.defaultChild as ecr.CfnRepository,
+      CONTROL_TOWER_RULES.ecrTagImmutability,
+      'A pull-through cache repository of ECR Public: ECR refreshes cached tags from upstream, so its tags must stay mutable; pin the policy image by digest to run exactly one image. The landing-zone setting takes agent and probe images from private ECR by digest, with no cache.',
+    );
     this.repositories[name] = repository;
     return repository;
   }

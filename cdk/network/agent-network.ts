@@ -30,7 +30,7 @@ import { dnsAllowlist } from './dns-allowlist.js';
 import { DnsFirewall, type DnsQueryLogging } from './dns-firewall.js';
 import { policySecretNames } from './endpoint-policies.js';
 import { AgentNetworkError } from './errors.js';
-import { sameSubnets, selectExistingVpcSubnets } from './existing-vpc.js';
+import { selectExistingVpcSubnets } from './existing-vpc.js';
 import { createPerimeterNetworkAcls } from './network-acls.js';
 import { createNetworkLogs } from './network-logs.js';
 import { createNewVpc, DEFAULT_MAX_AZS, DEFAULT_VPC_CIDR } from './new-vpc.js';
@@ -72,10 +72,12 @@ export interface AgentNetworkProps {
   readonly proxySubnets?: SubnetSelection;
 
   /**
-   * Where the interface endpoints live: either exactly the agent subnets, or subnets shared
-   * with neither agents nor proxy (isolated ones).
+   * Where the interface endpoints live: isolated subnets shared with neither agents nor proxy
+   * (a /28 per zone is enough). They get their own NACL (443 from agents and proxy only).
+   * Endpoints among the agents are refused: the agent NACL would then have to answer the
+   * proxy tasks on their ephemeral ports, a path the containment proof reports.
    *
-   * @default - the new VPC's dedicated 'Endpoints' subnets; the agent subnets with `vpc`
+   * @default - the new VPC's dedicated 'Endpoints' subnets; required with `vpc`
    */
   readonly endpointSubnets?: SubnetSelection;
 
@@ -136,6 +138,17 @@ export interface AgentNetworkProps {
    * `ec2:DescribeManagedPrefixLists`)
    */
   readonly s3PrefixListId?: string;
+
+  /**
+   * Strip the rules of a new VPC's default security group. CDK does it with a Lambda-backed
+   * custom resource, which a landing zone that requires Lambda functions in a VPC
+   * (CT.LAMBDA.PR.3) refuses; such landing zones close default security groups themselves
+   * (AWS Config rule `vpc-default-security-group-closed` with remediation, Security Hub
+   * EC2.2). Nothing in the perimeter uses the default group.
+   *
+   * @default true
+   */
+  readonly restrictDefaultSecurityGroup?: boolean;
 }
 
 /**
@@ -174,7 +187,7 @@ export class AgentNetwork extends Construct {
   public readonly agentSubnets: ISubnet[];
   /** Private subnets (NAT egress) of the proxy load balancer and tasks. */
   public readonly proxySubnets: ISubnet[];
-  /** Subnets holding the interface endpoints (the agent subnets, or dedicated ones). */
+  /** Dedicated subnets holding the interface endpoints. */
   public readonly endpointSubnets: ISubnet[];
   /** Public subnets of a new VPC, holding only NAT gateways; empty with an existing VPC. */
   public readonly publicSubnets: ISubnet[];
@@ -192,8 +205,8 @@ export class AgentNetwork extends Construct {
 
   /** The NACL of the agent subnets. */
   public readonly agentNetworkAcl: NetworkAcl;
-  /** The NACL of dedicated endpoint subnets; undefined when endpoints share the agent subnets. */
-  public readonly endpointNetworkAcl: NetworkAcl | undefined;
+  /** The NACL of the endpoint subnets. */
+  public readonly endpointNetworkAcl: NetworkAcl;
 
   /** Encrypts the flow-log and DNS query-log groups. */
   public readonly logKey: IKey;
@@ -273,12 +286,9 @@ export class AgentNetwork extends Construct {
       this.endpointSubnets = subnets.endpoints;
       this.publicSubnets = [];
     }
-    const sharedEndpointSubnets = sameSubnets(this.endpointSubnets, this.agentSubnets);
     for (const subnet of this.agentSubnets) tagTier(subnet, Tier.AGENT);
     for (const subnet of this.proxySubnets) tagTier(subnet, Tier.PROXY);
-    if (!sharedEndpointSubnets) {
-      for (const subnet of this.endpointSubnets) tagTier(subnet, Tier.ENDPOINT);
-    }
+    for (const subnet of this.endpointSubnets) tagTier(subnet, Tier.ENDPOINT);
     for (const subnet of this.publicSubnets) tagTier(subnet, Tier.PUBLIC);
 
     // --- Security groups --------------------------------------------------------------------
@@ -313,7 +323,6 @@ export class AgentNetwork extends Construct {
         agentSubnets: this.agentSubnets,
         proxySubnets: this.proxySubnets,
         endpointSubnets: this.endpointSubnets,
-        sharedEndpointSubnets,
         proxyPorts: this.proxyPorts,
       },
       fail,

@@ -3,7 +3,7 @@ import type { CfnFlowLog } from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
 import { imageRegistryDomains } from '../../lib/image-registry.js';
 import type { JsonObject } from '../../lib/json.js';
-import type { Policy } from '../../lib/policy/index.js';
+import { accessLogPrefix, type Policy } from '../../lib/policy/index.js';
 import { PROBE_IMAGE } from '../../lib/probe/image.js';
 import { AgentWorkloads, type AgentWorkloadsProps } from '../agents/index.js';
 import { AuditLogging, type AuditLoggingProps } from '../audit/index.js';
@@ -66,8 +66,20 @@ export class AgentPerimeterStack extends Stack {
       ...props,
     });
     this.policy = props.policy;
+    // The landing-zone setting: no Lambda function, no root container, the central log bucket.
+    const landingZone = props.policy.landing_zone;
+    const centralLogs =
+      landingZone === undefined
+        ? undefined
+        : {
+            bucketName: landingZone.access_log_bucket,
+            prefix: accessLogPrefix(landingZone, props.policy.name),
+          };
     const networkProps = props.network ?? {};
     this.network = new AgentNetwork(this, 'Network', {
+      ...(landingZone === undefined
+        ? {}
+        : { s3PrefixListId: landingZone.s3_prefix_list_id, restrictDefaultSecurityGroup: false }),
       ...networkProps,
       policy: props.policy,
       extraDnsDomains: [
@@ -83,8 +95,15 @@ export class AgentPerimeterStack extends Stack {
       loadBalancerSecurityGroup: this.network.loadBalancerSecurityGroup,
       logKey: this.network.logKey,
       envoyConfig: props.envoyConfig,
+      ...(landingZone === undefined || centralLogs === undefined
+        ? {}
+        : {
+            deletionProtection: landingZone.nlb_deletion_protection,
+            accessLogs: { bucketName: centralLogs.bucketName, prefix: `${centralLogs.prefix}nlb` },
+          }),
     });
     this.agents = new AgentWorkloads(this, 'Agents', {
+      ...(landingZone === undefined ? {} : { prepareScratch: false }),
       ...props.agents,
       policy: props.policy,
       vpc: this.network.vpc,
@@ -103,7 +122,10 @@ export class AgentPerimeterStack extends Stack {
             securityGroup: this.network.agentSecurityGroup,
             proxyAddress: this.proxy.address,
             logKey: this.network.logKey,
-            image: this.agents.resolveImage(PROBE_IMAGE.aws, 'the egress probe image'),
+            image: this.agents.resolveImage(
+              landingZone?.probe_image ?? PROBE_IMAGE.aws,
+              landingZone === undefined ? 'the egress probe image' : 'landing_zone.probe_image',
+            ),
             ...(props.probe === undefined ? {} : { deployment: props.probe }),
           });
     const flowLog = this.network.flowLog.node.defaultChild as CfnFlowLog;
@@ -117,6 +139,7 @@ export class AgentPerimeterStack extends Stack {
       agentSubnets: this.network.agentSubnets,
       logKey: this.network.logKey,
       additionalSources: this.probe === undefined ? [] : [this.probe.auditSource],
+      ...(centralLogs === undefined ? {} : { centralAccessLogs: centralLogs }),
     });
     this.probe?.addAlarms(this.audit.alarmTopic, this.audit.metricNamespace);
     this.probe?.runAfter(this.network, this.proxy);

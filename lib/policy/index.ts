@@ -1,6 +1,7 @@
 export * from './derived.js';
 export * from './hosts.js';
 export * from './json-schema.js';
+export * from './landing-zone.js';
 export * from './load.js';
 export * from './ports.js';
 export * from './schema.js';

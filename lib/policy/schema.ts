@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { LOCAL_RUNTIMES } from '../contract/runtimes.js';
 import { ENVOY_IMAGE } from '../versions.js';
 import { hostProblem } from './hosts.js';
+import { LandingZoneSchema } from './landing-zone.js';
 import { looksLikeSecret } from './secrets.js';
 import { privateCidrProblem } from './upstream-addresses.js';
 
@@ -458,6 +459,7 @@ export const PolicySchema = z
       ]),
     proxy: ProxySchema.default(ProxySchema.parse({})),
     logging: LoggingSchema.default(LoggingSchema.parse({})),
+    landing_zone: LandingZoneSchema.optional(),
   })
   .meta({
     title: 'agent-perimeter policy',
