@@ -1,7 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { CONTROL_TOWER_PACK } from '../cdk/control-tower.js';
-import { acknowledgementsUnder, COMPLIANCE_PACK_NAMES } from '../cdk/nag.js';
 
 import {
   combine,
@@ -14,6 +12,7 @@ import { writeFileAtomic } from '../lib/write-file.js';
 import { envoyYaml } from '../proxy/yaml.js';
 import { buildAwsApp } from './aws.js';
 import { writeGcpPlan } from './gcp-plan.js';
+import { type PackCount, packResults } from './packs.js';
 import { type PreparedPolicy, preparePolicy } from './prepare.js';
 
 /*
@@ -21,13 +20,7 @@ import { type PreparedPolicy, preparePolicy } from './prepare.js';
  * its checks) -> GCP plan (with its check) -> a report value. The command only prints it.
  */
 
-export interface PackCount {
-  readonly pack: string;
-  /** `cdk-nag`, or `cfn-guard` for the Control Tower rules. */
-  readonly engine: 'cdk-nag' | 'cfn-guard';
-  readonly unacknowledged: number;
-  readonly acknowledged: number;
-}
+export type { PackCount } from './packs.js';
 
 export interface SynthReport {
   readonly prepared: PreparedPolicy;
@@ -48,13 +41,6 @@ export interface SynthReport {
   readonly seconds: number;
   /** False when a check failed after the assembly was written (today: the GCP proof). */
   readonly ok: boolean;
-}
-
-interface ValidationReport {
-  readonly pluginReports: readonly {
-    readonly summary: { readonly pluginName: string };
-    readonly violations: readonly { readonly ruleName: string; readonly severity: string }[];
-  }[];
 }
 
 export interface SynthOptions {
@@ -86,21 +72,7 @@ export async function synthesize(options: SynthOptions): Promise<SynthReport> {
   const envoy = join(options.outdir, `${stack.stackName}.envoy.yaml`);
   writeFileAtomic(envoy, envoyYaml(prepared.envoyConfig, prepared.file.shown));
 
-  const report = JSON.parse(
-    readFileSync(join(options.outdir, 'policy-validation-report.json'), 'utf8'),
-  ) as ValidationReport;
-  const acks = acknowledgementsUnder(stack);
-  const count = (pack: string, engine: PackCount['engine'], idPrefix: string): PackCount => ({
-    pack,
-    engine,
-    unacknowledged:
-      report.pluginReports.find((r) => r.summary.pluginName === pack)?.violations.length ?? 0,
-    acknowledged: acks.filter((a) => a.id.startsWith(idPrefix)).length,
-  });
-  const packs = [
-    ...COMPLIANCE_PACK_NAMES.map((pack) => count(pack, 'cdk-nag', `${pack}-`)),
-    count(CONTROL_TOWER_PACK, 'cfn-guard', `${CONTROL_TOWER_PACK}::`),
-  ];
+  const { packs, acknowledgements: acks } = packResults(options.outdir, stack);
   const nag = join(options.outdir, 'agent-perimeter-nag.json');
   writeFileAtomic(nag, `${JSON.stringify({ packs, acknowledgements: acks }, null, 2)}\n`);
 

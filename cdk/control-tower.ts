@@ -32,6 +32,10 @@ export interface ControlTowerRule {
   readonly file: string;
   /** Resource types the rule inspects; empty when the file names none (then it always runs). */
   readonly types: readonly string[];
+  /** The Control Tower control, e.g. `CT.EC2.PR.5`. */
+  readonly control: string;
+  /** Guard rule names in the file, as violations report them (`nacl_no_unrestricted_ssh_rdp_check`). */
+  readonly ruleNames: readonly string[];
 }
 
 let rules: ControlTowerRule[] | undefined;
@@ -45,10 +49,13 @@ export function controlTowerRules(): readonly ControlTowerRule[] {
       const file = join(RULES_DIR, f);
       const text = readFileSync(file, 'utf8');
       const declared = [...text.matchAll(/^let\s+\w+\s*=\s*["'](AWS::\w+::\w+)["']/gm)];
+      const names = [...text.matchAll(/^rule\s+(\w+)\s+when\s+is_cfn_template/gm)];
       return {
         id: f.replace(/^.*\//, '').replace(/\.guard$/, ''),
         file,
         types: [...new Set(declared.map((m) => m[1] as string))],
+        control: /\[(CT\.[A-Z0-9-]+\.PR\.\d+)\]/.exec(text)?.[1] ?? '',
+        ruleNames: [...new Set(names.map((m) => m[1] as string))],
       };
     });
   return rules;
@@ -111,4 +118,9 @@ export function controlTowerReport(templatePaths: readonly string[]): PolicyVali
   return new ControlTowerChecks().validate({
     templatePaths: [...templatePaths],
   } as IPolicyValidationContext);
+}
+
+/** The Control Tower control (`CT.S3.PR.2`) a guard rule name belongs to. */
+export function controlOfRule(ruleName: string): string | undefined {
+  return controlTowerRules().find((r) => r.ruleNames.includes(ruleName))?.control;
 }

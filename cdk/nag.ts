@@ -79,14 +79,22 @@ export const CONTROL_TOWER_RULES = {
 export const CONTROL_TOWER_NAMESPACE = 'ControlTower';
 
 /**
- * Acknowledges one Control Tower rule on one construct. Only the default (demo) profile
- * does: the landing-zone setting removes every resource that needs one.
+ * Construct-tree context set (to true) on a stack built with the landing-zone setting: there
+ * every Control Tower rule must pass, so nothing below acknowledges one.
+ */
+export const LANDING_ZONE_CONTEXT = 'agent-perimeter:landing-zone';
+
+/**
+ * Acknowledges one Control Tower rule on one construct, outside a landing zone only: the
+ * demo profile keeps these resources on purpose, the landing-zone setting removes every one,
+ * and a regression there must fail synth rather than be acknowledged.
  */
 export function acknowledgeControlTower(
   scope: IConstruct,
   rule: (typeof CONTROL_TOWER_RULES)[keyof typeof CONTROL_TOWER_RULES],
   reason: string,
 ): void {
+  if (scope.node.tryGetContext(LANDING_ZONE_CONTEXT) === true) return;
   acknowledge(scope, `${CONTROL_TOWER_NAMESPACE}::${rule}`, reason);
 }
 

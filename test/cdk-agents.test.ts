@@ -498,6 +498,10 @@ describe('compliance', () => {
       'AwsSolutions-ECS2',
       'AwsSolutions-IAM5[Resource::*]',
       'AwsSolutions-IAM5[Resource::*]',
+      // Control Tower (test/control-tower.test.ts): the cache's mutable tags, the root init.
+      'ControlTower::ecr_private_tag_immutability_enabled_check',
+      'ControlTower::ecs_task_definition_nonroot_user_check',
+      'ControlTower::ecs_task_definition_nonroot_user_check',
     ]);
   });
 });

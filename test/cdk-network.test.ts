@@ -15,6 +15,7 @@ import {
   planNaclEntries,
   TIER_TAG_KEY,
 } from '../cdk/network/index.js';
+import { verifyTemplate } from '../lib/containment/index.js';
 import {
   loadPolicy,
   nonInternalIpv4Cidrs,
@@ -121,15 +122,17 @@ beforeAll(() => {
     privateSubnetIds: ['subnet-proxy1', 'subnet-proxy2'],
     privateSubnetIpv4CidrBlocks: ['10.1.0.0/24', '10.1.1.0/24'],
     privateSubnetRouteTableIds: ['rtb-proxy1', 'rtb-proxy2'],
-    isolatedSubnetIds: ['subnet-agent1', 'subnet-agent2'],
-    isolatedSubnetIpv4CidrBlocks: ['10.1.8.0/21', '10.1.16.0/21'],
-    isolatedSubnetRouteTableIds: ['rtb-agent1', 'rtb-agent2'],
+    isolatedSubnetIds: ['subnet-agent1', 'subnet-agent2', 'subnet-endpoint1', 'subnet-endpoint2'],
+    isolatedSubnetNames: ['Agents', 'Endpoints'],
+    isolatedSubnetIpv4CidrBlocks: ['10.1.8.0/21', '10.1.16.0/21', '10.1.32.0/28', '10.1.32.16/28'],
+    isolatedSubnetRouteTableIds: ['rtb-agent1', 'rtb-agent2', 'rtb-endpoint1', 'rtb-endpoint2'],
   });
   const existingNetwork = new AgentNetwork(existingStack, 'Network', {
     policy,
     vpc,
-    agentSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
+    agentSubnets: { subnetGroupName: 'Agents' },
     proxySubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+    endpointSubnets: { subnetGroupName: 'Endpoints' },
     logRetention: RetentionDays.ONE_MONTH,
   });
   main = built(mainStack, mainNetwork);
@@ -198,10 +201,16 @@ describe('pure planning', () => {
       [120, 'allow', '0.0.0.0/0', { from: 443, to: 443 }],
     ]);
     expect(plan.ingress.map((e) => [e.action, e.cidr, e.ports])).toEqual([
-      ['allow', '10.0.1.0/24', { from: 1024, to: 65535 }],
+      ['allow', '10.0.1.0/24', { from: 32768, to: 65535 }],
       ['deny', '10.0.0.0/16', undefined],
-      ['allow', '0.0.0.0/0', { from: 1024, to: 65535 }],
+      ['allow', '0.0.0.0/0', { from: 32768, to: 65535 }],
     ]);
+    // Control Tower's CT.EC2.PR.5: nothing from anywhere may reach SSH or RDP.
+    for (const e of plan.ingress.filter((x) => x.cidr === '0.0.0.0/0' && x.action === 'allow')) {
+      for (const port of [22, 3389]) {
+        expect(e.ports !== undefined && (e.ports.from > port || e.ports.to < port)).toBe(true);
+      }
+    }
   });
 });
 
@@ -707,22 +716,92 @@ describe('existing VPC', () => {
     expect(resourcesOfType(template, 'AWS::EC2::VPC')).toEqual([]);
     expect(network.agentSubnets.map((s) => s.subnetId)).toEqual(['subnet-agent1', 'subnet-agent2']);
     expect(network.proxySubnets.map((s) => s.subnetId)).toEqual(['subnet-proxy1', 'subnet-proxy2']);
-    // Endpoints default to the agent subnets, so the agent ACL also admits endpoint clients.
-    expect(network.endpointSubnets).toEqual(network.agentSubnets);
-    expect(network.endpointNetworkAcl).toBeUndefined();
+    // Endpoints in their own subnets, with their own ACL: the agent ACL admits nobody.
+    expect(network.endpointSubnets.map((s) => s.subnetId)).toEqual([
+      'subnet-endpoint1',
+      'subnet-endpoint2',
+    ]);
     const associations = resourcesOfType(template, 'AWS::EC2::SubnetNetworkAclAssociation').map(
       ([, r]) => props(r).SubnetId,
     );
-    expect(associations.sort()).toEqual(['subnet-agent1', 'subnet-agent2']);
+    expect(associations.sort()).toEqual([
+      'subnet-agent1',
+      'subnet-agent2',
+      'subnet-endpoint1',
+      'subnet-endpoint2',
+    ]);
     const s3 = props(resources(template)[existing.id(network.s3Endpoint)]);
     expect(s3.RouteTableIds).toEqual(['rtb-agent1', 'rtb-agent2']);
     const acl = existing.id(network.agentNetworkAcl);
     const verdict = (egress: boolean, ip: string, port: number) =>
       naclVerdict(template, acl, { egress, ip, port, protocol: 'tcp' }, '10.1.0.0/16');
     expect(verdict(true, '10.1.0.10', 3128)).toBe('allow');
-    expect(verdict(true, '10.1.16.10', 443)).toBe('allow'); // endpoint in the other agent subnet
-    expect(verdict(false, '10.1.0.10', 443)).toBe('allow'); // proxy to an endpoint here
+    expect(verdict(true, '10.1.32.20', 443)).toBe('allow'); // an endpoint
+    expect(verdict(true, '10.1.16.10', 443)).toBe('deny'); // the other agent subnet
+    expect(verdict(false, '10.1.0.10', 443)).toBe('deny'); // nothing connects to agents
+    expect(verdict(true, '10.1.0.10', 40000)).toBe('deny'); // no reply rule towards the proxy
     expect(verdict(true, '10.1.0.10', 22)).toBe('deny');
+  });
+
+  it('refuses endpoints among the agents (no endpointSubnets), naming the fix', () => {
+    // The layout of a new ec2.Vpc in the same stack passed as `vpc` with the default endpoints.
+    const layout = [
+      { name: 'Public', subnetType: SubnetType.PUBLIC, cidrMask: 24 },
+      { name: 'Proxy', subnetType: SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 },
+      { name: 'Agents', subnetType: SubnetType.PRIVATE_ISOLATED, cidrMask: 20 },
+    ];
+    const stack = new Stack(new App(), 'SharedLayout');
+    const vpc = new Vpc(stack, 'Vpc', { maxAzs: 2, subnetConfiguration: layout });
+    expect(
+      () =>
+        new AgentNetwork(stack, 'Network', {
+          policy,
+          vpc,
+          agentSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
+          proxySubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+        }),
+    ).toThrow(
+      /without endpointSubnets; the interface endpoints cannot share the agent subnets.*Fix: pass endpointSubnets selecting dedicated isolated subnets/,
+    );
+    const again = new Stack(new App(), 'SameSubnets');
+    const vpc2 = new Vpc(again, 'Vpc', { maxAzs: 2, subnetConfiguration: layout });
+    expect(
+      () =>
+        new AgentNetwork(again, 'Network', {
+          policy,
+          vpc: vpc2,
+          agentSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
+          proxySubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+          endpointSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
+        }),
+    ).toThrow(
+      /endpoint subnets must share no subnet with agents or proxy.*Fix: pass endpointSubnets/,
+    );
+  });
+
+  it('proves a new ec2.Vpc with dedicated endpoint subnets contained', () => {
+    const app = new App();
+    const stack = new Stack(app, 'OwnVpc');
+    const vpc = new Vpc(stack, 'Vpc', {
+      maxAzs: 2,
+      subnetConfiguration: [
+        { name: 'Public', subnetType: SubnetType.PUBLIC, cidrMask: 24 },
+        { name: 'Proxy', subnetType: SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 },
+        { name: 'Agents', subnetType: SubnetType.PRIVATE_ISOLATED, cidrMask: 20 },
+        { name: 'Endpoints', subnetType: SubnetType.PRIVATE_ISOLATED, cidrMask: 28 },
+      ],
+    });
+    new AgentNetwork(stack, 'Network', {
+      policy,
+      vpc,
+      agentSubnets: { subnetGroupName: 'Agents' },
+      proxySubnets: { subnetGroupName: 'Proxy' },
+      endpointSubnets: { subnetGroupName: 'Endpoints' },
+    });
+    const report = verifyTemplate(Template.fromStack(stack).toJSON(), 'OwnVpc', {
+      proxyPorts: [...proxyPorts(policy).agentFacing],
+    });
+    expect(report.violations.map((v) => `${v.channel}: ${v.explanation}`)).toEqual([]);
   });
 
   it('refuses an existing VPC without subnet selections, naming the fix', () => {

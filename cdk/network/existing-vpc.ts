@@ -120,6 +120,8 @@ export function selectExistingVpcSubnets(
   const agents = select(input.agentSubnets, 'agent');
   const proxy = select(input.proxySubnets, 'proxy');
   if (input.endpointSubnets === undefined) {
+    // The agents' and proxy's own problems first: they need fixing whatever the endpoints do.
+    checkSubnetTiers(vpc, { agents, proxy, endpoints: [] }, fail);
     fail(
       `an existing VPC (${vpc.node.path}) was given without endpointSubnets; the interface endpoints cannot share the agent subnets, because their NACL would then have to let agents reach the proxy subnets on every ephemeral port. ${DEDICATED_ENDPOINT_SUBNETS_FIX}`,
     );

@@ -139,7 +139,11 @@ function acknowledgeLoadBalancer(
     ]) {
       acknowledge(resource, id, reason);
     }
-    acknowledgeControlTower(resource, CONTROL_TOWER_RULES.elbDeletionProtection, reason);
+    acknowledgeControlTower(
+      resource,
+      CONTROL_TOWER_RULES.elbDeletionProtection,
+      `${reason} The landing-zone setting turns it on.`,
+    );
   }
 }
 

@@ -7,6 +7,7 @@ import { accessLogPrefix, type Policy } from '../../lib/policy/index.js';
 import { PROBE_IMAGE } from '../../lib/probe/image.js';
 import { AgentWorkloads, type AgentWorkloadsProps } from '../agents/index.js';
 import { AuditLogging, type AuditLoggingProps } from '../audit/index.js';
+import { LANDING_ZONE_CONTEXT } from '../nag.js';
 import { AgentNetwork, type AgentNetworkProps } from '../network/index.js';
 import { ProbeTask, type ProbeTaskProps } from '../probe/index.js';
 import { ProxyTier } from '../proxy-tier/index.js';
@@ -68,6 +69,7 @@ export class AgentPerimeterStack extends Stack {
     this.policy = props.policy;
     // The landing-zone setting: no Lambda function, no root container, the central log bucket.
     const landingZone = props.policy.landing_zone;
+    if (landingZone !== undefined) this.node.setContext(LANDING_ZONE_CONTEXT, true);
     const centralLogs =
       landingZone === undefined
         ? undefined
@@ -98,7 +100,7 @@ export class AgentPerimeterStack extends Stack {
       ...(landingZone === undefined || centralLogs === undefined
         ? {}
         : {
-            deletionProtection: landingZone.nlb_deletion_protection,
+            deletionProtection: true,
             accessLogs: { bucketName: centralLogs.bucketName, prefix: `${centralLogs.prefix}nlb` },
           }),
     });

@@ -52,14 +52,10 @@ export const LandingZoneSchema = z
         description:
           "The egress probe's image (Node 22), from this account's private ECR by digest: the default goes through a pull-through cache whose repository must keep tags mutable (CT.ECR.PR.3).",
       }),
-    nlb_deletion_protection: z.boolean().default(true).meta({
-      description:
-        'Deletion protection on the proxy NLB (CT.ELASTICLOADBALANCING.PR.5); `cdk destroy` then needs it switched off first. @default true',
-    }),
   })
   .meta({
     description:
-      "AWS only: deploy into an AWS Control Tower landing zone. Removes every Lambda function (the S3 prefix list is given, the default security group is left to the landing zone, the probe runs on its schedule only), the root init container (agent images must declare their scratch paths as VOLUMEs owned by the agent user), and the stack's own access-log bucket.",
+      "AWS only: deploy into an AWS Control Tower landing zone. Turns on NLB deletion protection (`cdk destroy` then needs it switched off first), removes every Lambda function (the S3 prefix list is given, the default security group is left to the landing zone, the probe runs on its schedule only), the root init container (agent images must declare their scratch paths as VOLUMEs owned by the agent user), and the stack's own access-log bucket.",
   });
 
 export type LandingZone = z.output<typeof LandingZoneSchema>;
