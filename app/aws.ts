@@ -79,6 +79,7 @@ export function buildAwsApp(options: AwsAppOptions = {}): AwsApp {
   const landingZone = policy.landing_zone;
   const containment = new ContainmentChecks(app, {
     proxyPorts: [...proxyPorts(policy).agentFacing],
+    expectedProxy: prepared.expectedProxy,
     ...(landingZone === undefined
       ? {}
       : { managedPrefixLists: { [landingZone.s3_prefix_list_id]: 's3' } }),

@@ -1,3 +1,4 @@
+import { type ExpectedProxy, proxyConfigDigest } from '../lib/contract/proxy-identity.js';
 import type { JsonObject } from '../lib/json.js';
 import {
   loadPolicy,
@@ -18,20 +19,27 @@ export interface PreparedPolicy {
   readonly file: PolicyFile;
   /** The Envoy bootstrap for the policy, validated. */
   readonly envoyConfig: JsonObject;
+  /** What the verifier expects behind the proxy tier's addresses: this image and config. */
+  readonly expectedProxy: ExpectedProxy;
+}
+
+function prepared(policy: Policy, file: PolicyFile): PreparedPolicy {
+  const envoyConfig = renderCheckedProxyConfig(policy);
+  return {
+    policy,
+    file,
+    envoyConfig,
+    expectedProxy: { image: policy.proxy.image, configDigest: proxyConfigDigest(envoyConfig) },
+  };
 }
 
 /** Reads `given` (else the embedded default), validates it and renders the proxy config. */
 export function preparePolicy(given?: string | PolicyFile): PreparedPolicy {
   const file = typeof given === 'object' ? given : resolvePolicyFile(given);
-  const policy = loadPolicy(file);
-  return { policy, file, envoyConfig: renderCheckedProxyConfig(policy) };
+  return prepared(loadPolicy(file), file);
 }
 
 /** Prepares a policy that was parsed elsewhere (a library user, a test). */
 export function prepareParsed(policy: Policy, shown = '<policy>'): PreparedPolicy {
-  return {
-    policy,
-    file: { path: shown, shown, embedded: false },
-    envoyConfig: renderCheckedProxyConfig(policy),
-  };
+  return prepared(policy, { path: shown, shown, embedded: false });
 }

@@ -7,7 +7,7 @@ import {
   type VerifyReport,
   verifyTemplate,
 } from '../lib/containment/index.js';
-import { proxyPorts } from '../lib/policy/index.js';
+import { proxyEgress, proxyPorts } from '../lib/policy/index.js';
 import { writeFileAtomic } from '../lib/write-file.js';
 import { envoyYaml } from '../proxy/yaml.js';
 import { buildAwsApp } from './aws.js';
@@ -80,7 +80,10 @@ export async function synthesize(options: SynthOptions): Promise<SynthReport> {
   const gcp = await writeGcpPlan({ prepared, outFile: join(options.outdir, 'gcp-plan.json') });
   const shown = relative(process.cwd(), gcp.file) || gcp.file;
   const gcpContainment = combine([
-    verifyTemplate(gcp.plan, shown, { proxyPorts: [...proxyPorts(prepared.policy).agentFacing] }),
+    verifyTemplate(gcp.plan, shown, {
+      proxyPorts: [...proxyPorts(prepared.policy).agentFacing],
+      expectedProxy: prepared.expectedProxy,
+    }),
   ]);
   return {
     prepared,
@@ -117,7 +120,7 @@ export function formatSynthReport(r: SynthReport): string[] {
   return [
     `agent-perimeter synth: policy "${policy.name}" (${file.shown}) in ${r.seconds.toFixed(1)}s`,
     `  stack      ${r.stackName}: ${r.resourceTypes.length} resources (${byService(r.resourceTypes)})`,
-    `  egress     ${policy.egress.length} allowlisted host(s), ${policy.egress.filter((e) => e.inject).length} with credential injection`,
+    `  egress     ${proxyEgress(policy).length} allowlisted host(s), ${proxyEgress(policy).filter((e) => e.inject).length} with credential injection${policy.agents.length > 1 ? `, ${policy.agents.length} profiles with their own listeners` : ''}`,
     ...r.packs.map(
       (p) =>
         `  ${p.engine.padEnd(10)} ${p.pack.padEnd(15)} ${p.unacknowledged} unacknowledged, ${p.acknowledged} acknowledged`,

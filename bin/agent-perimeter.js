@@ -1,7 +1,15 @@
 #!/usr/bin/env node
-// Launcher: runs the TypeScript CLI through tsx so a fresh clone needs no build step.
-import { register } from 'tsx/esm/api';
+// Launcher. In a checkout the TypeScript sources sit next to this file and run through tsx (no
+// build step, nothing to go stale); the npm package ships only the compiled dist/ (ADR 0030).
+import { existsSync } from 'node:fs';
 
-register();
-const { main } = await import('./cli.ts');
+const source = new URL('./cli.ts', import.meta.url);
+let main;
+if (existsSync(source)) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  ({ main } = await import(source.href));
+} else {
+  ({ main } = await import(new URL('../dist/bin/cli.js', import.meta.url).href));
+}
 process.exitCode = await main(process.argv.slice(2));

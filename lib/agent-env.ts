@@ -1,4 +1,4 @@
-import { type Policy, policyInjectListeners } from './policy/index.js';
+import { type Policy, policyProfile, policyProfiles } from './policy/index.js';
 
 /**
  * Placeholder for SDKs that refuse to start without a key. It is not a secret: the proxy
@@ -7,15 +7,24 @@ import { type Policy, policyInjectListeners } from './policy/index.js';
 export const PLACEHOLDER_API_KEY = 'injected-by-agent-perimeter-proxy';
 
 /**
- * The environment an agent needs to reach the world through the proxy at `proxyHost`
- * (a DNS name or IP the agent can reach). Cloud stacks pass their load balancer's address.
+ * The environment an agent of profile `profile` (default: the first) needs to reach the world
+ * through the proxy at `proxyHost` (a DNS name or IP the agent can reach): that profile's own
+ * forward-proxy port and base URLs, never another profile's. Cloud stacks pass their load
+ * balancer's address.
  *
  * Both spellings of the proxy variables are set: curl reads only lowercase `http_proxy`,
  * many other tools only the uppercase ones. Programs that ignore them still cannot get out;
  * the network only lets them reach the proxy.
  */
-export function agentEnvironment(policy: Policy, proxyHost: string): Record<string, string> {
-  const proxyUrl = `http://${proxyHost}:${policy.proxy.port}`;
+export function agentEnvironment(
+  policy: Policy,
+  proxyHost: string,
+  profile?: string,
+): Record<string, string> {
+  const listeners =
+    profile === undefined ? policyProfiles(policy)[0] : policyProfile(policy, profile);
+  if (listeners === undefined) throw new Error(`policy "${policy.name}" has no agent profile`);
+  const proxyUrl = `http://${proxyHost}:${listeners.forwardProxyPort}`;
   const noProxy = ['localhost', '127.0.0.1', '::1', proxyHost].join(',');
   const env: Record<string, string> = {
     HTTPS_PROXY: proxyUrl,
@@ -27,7 +36,7 @@ export function agentEnvironment(policy: Policy, proxyHost: string): Record<stri
     // Node's fetch() ignores the variables above unless this is set (Node 24+).
     NODE_USE_ENV_PROXY: '1',
   };
-  for (const listener of policyInjectListeners(policy)) {
+  for (const listener of listeners.inject) {
     env[listener.env] = `http://${proxyHost}:${listener.port}`;
     if (listener.host === 'api.anthropic.com' && listener.header === 'x-api-key') {
       env.ANTHROPIC_API_KEY = PLACEHOLDER_API_KEY;

@@ -40,6 +40,8 @@ export const ADMIN_PORT = 9901;
 export const FILTER_STATE = {
   agentAddress: 'agent_perimeter.agent_address',
   requestId: 'agent_perimeter.request_id',
+  /** The agent profile, known from the agent-facing listener the request arrived on. */
+  profile: 'agent_perimeter.profile',
 } as const;
 
 /**
@@ -62,6 +64,7 @@ function commonFields(agentFacing: boolean): Record<string, string> {
     downstream_address: agentFacing
       ? '%DOWNSTREAM_REMOTE_ADDRESS%'
       : filterState(FILTER_STATE.agentAddress),
+    ...(agentFacing ? {} : { profile: filterState(FILTER_STATE.profile) }),
     bytes_received: '%BYTES_RECEIVED%',
     bytes_sent: '%BYTES_SENT%',
     duration_ms: '%DURATION%',
@@ -90,8 +93,8 @@ const TUNNEL_FIELDS: Readonly<Record<string, string>> = {
 };
 
 /**
- * The JSON fields of each kind of line (besides the constants `log_type`, `listener` and
- * `policy`). Field names are stable: audit metric filters and the runbook query them.
+ * The JSON fields of each kind of line (besides the constants `log_type`, `listener`, `policy`
+ * and, on agent-facing lines, `profile`). Field names are stable: audit metric filters and the runbook query them.
  */
 export const ACCESS_LOG_FORMATS: Readonly<Record<LogType, Readonly<Record<string, string>>>> = {
   proxy: { ...commonFields(true), ...HTTP_FIELDS },
@@ -103,8 +106,11 @@ export const ACCESS_LOG_FORMATS: Readonly<Record<LogType, Readonly<Record<string
 /** Fields of the agent-facing request lines (`proxy` and `base_url`). */
 export const ACCESS_LOG_FIELDS: Readonly<Record<string, string>> = ACCESS_LOG_FORMATS.proxy;
 
-/** Constant fields every line also carries. */
-export const ACCESS_LOG_CONSTANTS = ['log_type', 'listener', 'policy'] as const;
+/**
+ * Constant fields every line also carries. `profile` is a constant of the agent-facing
+ * listener; the internal hops log the same value from the filter state it set.
+ */
+export const ACCESS_LOG_CONSTANTS = ['log_type', 'listener', 'policy', 'profile'] as const;
 
 /** Every field name any line can have. */
 export const ACCESS_LOG_FIELD_NAMES: readonly string[] = [

@@ -14,7 +14,9 @@ export { AGENT_TAG, PROXY_TAG } from '../lib/contract/tiers.js';
 export const POLICY_LABEL = 'agent-perimeter';
 
 /** Label of the tier a resource belongs to: `agent-perimeter-tier=<tier>`. */
-export const TIER_LABEL = 'agent-perimeter-tier';
+export { TIER_LABEL } from '../lib/contract/tiers.js';
+
+import { TIER_LABEL } from '../lib/contract/tiers.js';
 
 export type Tier = 'network' | 'proxy' | 'agent' | 'audit';
 

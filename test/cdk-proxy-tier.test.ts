@@ -212,6 +212,7 @@ describe('ProxyTier task definition', () => {
     ]);
     expect(base.tier.ports).toEqual({
       forwardProxy: 3128,
+      forwardProxies: [3128],
       inject: [8081],
       health: 8099,
       agentFacing: [3128, 8081],

@@ -50,7 +50,7 @@ describe('commands (in process)', () => {
     const r = await runCli('check-policy');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(
-      'valid policy "demo": 5 egress host(s), 1 with credential injection',
+      'valid policy "demo": 5 egress host(s), 1 base-URL listener(s) with credential injection',
     );
   });
 

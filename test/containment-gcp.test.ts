@@ -2,7 +2,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { planGcp } from '../app/gcp-plan.js';
+import { preparePolicy } from '../app/prepare.js';
 import { formatViolation, type TemplateReport, verifyTemplate } from '../lib/containment/index.js';
+import type { ExpectedProxy } from '../lib/contract/proxy-identity.js';
 import type { GcpPlan } from '../pulumi/plan/types.js';
 import { tempFiles } from './helpers/cli.js';
 import { runVerify } from './helpers/containment-cli.js';
@@ -17,9 +19,11 @@ import { asStackExport, GCP } from './helpers/pulumi-plan.js';
 
 let plan: GcpPlan;
 let withJobs: GcpPlan;
+let expectedProxy: ExpectedProxy;
 
 beforeAll(async () => {
   plan = await planGcp();
+  expectedProxy = preparePolicy().expectedProxy;
   withJobs = await planGcp({ config: { agentRuntime: 'both', agentGoogleApis: 'false' } });
 });
 
@@ -28,12 +32,12 @@ const lines = (r: TemplateReport) => r.violations.map((v) => formatViolation(v))
 function planted(m: GcpMutation): { plan: GcpPlan; report: TemplateReport } {
   const copy = structuredClone(plan) as GcpPlan & { resources: GcpPlan['resources'][number][] };
   m.plant(copy);
-  return { plan: copy, report: verifyTemplate(copy, 'gcp-plan.json') };
+  return { plan: copy, report: verifyTemplate(copy, 'gcp-plan.json', { expectedProxy }) };
 }
 
 describe('the unmodified GCP perimeter', () => {
   it('the plan verifies clean: agents reach only the proxy and restricted Google APIs', () => {
-    const report = verifyTemplate(plan, 'gcp-plan.json');
+    const report = verifyTemplate(plan, 'gcp-plan.json', { expectedProxy });
     expect(lines(report)).toEqual([]);
     expect(report.format).toBe('gcp-plan');
     expect(report.proxyPorts).toEqual([3128, 8081]);
@@ -108,7 +112,7 @@ describe('planted GCP escapes', () => {
     expect(GCP_MUTATIONS.length).toBeGreaterThanOrEqual(25);
     expect(new Set(GCP_MUTATIONS.map((m) => m.name)).size).toBe(GCP_MUTATIONS.length);
     // nacl-weakened has no GCP counterpart: there is no subnet ACL layer.
-    expect(new Set(GCP_MUTATIONS.map((m) => m.channel)).size).toBe(10);
+    expect(new Set(GCP_MUTATIONS.map((m) => m.channel)).size).toBe(11);
   });
 
   for (const m of GCP_MUTATIONS) {

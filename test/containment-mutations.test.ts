@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CHANNEL_NAMES, formatViolation, verifyTemplate } from '../lib/containment/index.js';
+import type { ExpectedProxy } from '../lib/contract/proxy-identity.js';
 import { tempFiles } from './helpers/cli.js';
 import { runVerify } from './helpers/containment-cli.js';
 import { MUTATIONS, parts, ref } from './helpers/containment-mutations.js';
@@ -14,9 +15,10 @@ import { realTemplate, type TemplateJson } from './helpers/containment-template.
 
 let base: TemplateJson;
 let stackName: string;
+let expectedProxy: ExpectedProxy;
 
 beforeAll(() => {
-  ({ template: base, stackName } = realTemplate());
+  ({ template: base, stackName, expectedProxy } = realTemplate());
 });
 
 const mutated = (plant: (t: TemplateJson) => string) => {
@@ -27,7 +29,7 @@ const mutated = (plant: (t: TemplateJson) => string) => {
 
 describe('the real template', () => {
   it('verifies clean: agents reach only the proxy tier and the endpoints', () => {
-    const report = verifyTemplate(base, stackName);
+    const report = verifyTemplate(base, stackName, { expectedProxy });
     expect(report.violations.map((v) => formatViolation(v))).toEqual([]);
     expect(report.agents.length).toBeGreaterThanOrEqual(2);
     expect(report.proxyPorts).toEqual([3128, 8081]);
@@ -49,7 +51,7 @@ describe('planted escapes', () => {
   for (const m of MUTATIONS) {
     it(`${m.channel}: ${m.name}`, () => {
       const { template, resource } = mutated(m.plant);
-      const report = verifyTemplate(template, stackName, m.options ?? {});
+      const report = verifyTemplate(template, stackName, { expectedProxy, ...m.options });
       const lines = report.violations.map((v) => formatViolation(v));
       const hit = report.violations.find((v) => v.channel === m.channel && v.resource === resource);
       expect(hit, `expected ${m.channel} on ${resource}, got:\n${lines.join('\n')}`).toBeDefined();

@@ -505,3 +505,44 @@ describe('agent profile validation rejects bad input with a precise message', ()
     expect(match?.line).toBeGreaterThan(0);
   });
 });
+
+/**
+ * A top-level case moved into a profile's own `egress`: same entries, nested four spaces
+ * deeper, under a profile of a policy whose top-level list is valid.
+ */
+function inProfile(text: string): string | undefined {
+  const head = 'name: test\negress:\n';
+  if (!text.startsWith(head)) return undefined;
+  const lines = text.slice(head.length).split('\n');
+  if (!lines.every((l) => l === '' || l.startsWith(' '))) return undefined;
+  const nested = lines.map((l) => (l === '' ? l : `    ${l}`)).join('\n');
+  return `${head}  - host: example.org\nagents:\n  - name: a\n    image: node:22\n    egress:\n${nested}`;
+}
+
+const PROFILE_BAD = BAD.flatMap(([what, text, path, words]) => {
+  const moved = inProfile(text);
+  return moved !== undefined && path.startsWith('egress[')
+    ? [
+        [
+          what,
+          moved,
+          `agents[0].${path}`,
+          words.replaceAll('egress[', 'agents[0].egress['),
+        ] as const,
+      ]
+    : [];
+});
+
+describe("a profile's own egress is checked like the top-level list, at the profile's path", () => {
+  it('covers most of the top-level cases', () => {
+    expect(PROFILE_BAD.length).toBeGreaterThanOrEqual(30);
+  });
+
+  it.each(PROFILE_BAD)('%s', (_what, text, path, words) => {
+    const problems = policyProblems(text);
+    const match = problems.find((p) => p.path === path);
+    expect(match, `no problem at ${path}; got ${JSON.stringify(problems)}`).toBeDefined();
+    expect(match?.message).toContain(words);
+    expect(match?.line).toBeGreaterThan(0);
+  });
+});

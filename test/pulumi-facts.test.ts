@@ -253,11 +253,26 @@ describe('facts from the offline plan', () => {
     ]);
   });
 
+  it('reads what the proxy runs: its image, config digest, identity and load balancer backends', async () => {
+    const { preparePolicy } = await import('../app/prepare.js');
+    const expected = preparePolicy().expectedProxy;
+    const proxy = facts.instances.find((i) => i.tags.includes(PROXY_TAG));
+    expect(proxy?.tierLabel).toBe('proxy');
+    expect(proxy?.boot).toEqual({ image: expected.image, configDigest: expected.configDigest });
+    const account = facts.serviceAccounts.find((a) => a.email === proxy?.serviceAccount);
+    expect(account?.proxyTier).toBe(true);
+    expect(facts.serviceAccounts.filter((a) => a.proxyTier)).toHaveLength(1);
+    expect(facts.backendServices).toEqual([
+      expect.objectContaining({
+        groups: [expect.stringMatching(/\/instanceGroups\/demo-proxy$/)],
+      }),
+    ]);
+  });
+
   it('lists what it does not describe, and nothing unresolved', () => {
     expect(facts.otherResources.map((r) => r.type).sort()).toEqual([
       'gcp:cloudscheduler/job:Job',
       GCP.healthCheck,
-      GCP.backend,
       GCP.regionHealthCheck,
       ...Array(4).fill('gcp:logging/metric:Metric'),
       ...Array(3).fill('gcp:monitoring/alertPolicy:AlertPolicy'),

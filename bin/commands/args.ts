@@ -3,6 +3,11 @@ import { UserError } from '../../lib/errors.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
+/** What `parseCommandArgs` returns, named so the compiled declarations can refer to it. */
+export type ParsedCommandArgs<O extends Options> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>
+>;
+
 /**
  * `util.parseArgs` in strict mode, with its errors turned into a UserError that names the
  * command and points at its `--help`.
@@ -12,7 +17,7 @@ export function parseCommandArgs<O extends Options>(
   argv: readonly string[],
   options: O,
   maxPositionals: number,
-) {
+): ParsedCommandArgs<O> {
   try {
     const parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
     if (parsed.positionals.length > maxPositionals) {

@@ -1,3 +1,4 @@
+import { explainPolicy, policyInjectListeners, proxyEgress } from '../../lib/policy/index.js';
 import { parseCommandArgs } from './args.js';
 import type { Command } from './command.js';
 import { policyFromArgs } from './policy-arg.js';
@@ -5,22 +6,28 @@ import { policyFromArgs } from './policy-arg.js';
 export const checkPolicyCommand: Command = {
   name: 'check-policy',
   summary: 'Validate a policy file (exit 0 valid, 2 invalid).',
-  usage: `Usage: agent-perimeter check-policy [--policy FILE | FILE]
+  usage: `Usage: agent-perimeter check-policy [--policy FILE | FILE] [--explain]
 
 Validates the policy (default: the embedded agent-perimeter.yaml) and lists every problem
-with its path, value, line and fix. Exit 0 when valid, 2 when not.`,
+with its path, value, line and fix. Exit 0 when valid, 2 when not.
+
+  --explain   also print each agent profile's listener ports, effective allowlist and the
+              credentials the proxy injects for it`,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(
       'check-policy',
       argv,
-      { policy: { type: 'string' } },
+      { policy: { type: 'string' }, explain: { type: 'boolean' } },
       1,
     );
     const { policy, source } = policyFromArgs(values.policy, positionals[0], 'check-policy');
-    const injected = policy.egress.filter((e) => e.inject !== undefined).length;
+    const hosts = proxyEgress(policy);
+    const injected = policyInjectListeners(policy).length;
+    const own = policy.agents.filter((a) => a.egress !== undefined).length;
     io.out(
-      `${source}: valid policy "${policy.name}": ${policy.egress.length} egress host(s), ${injected} with credential injection, ${policy.agents.length} agent profile(s).`,
+      `${source}: valid policy "${policy.name}": ${hosts.length} egress host(s), ${injected} base-URL listener(s) with credential injection, ${policy.agents.length} agent profile(s)${own > 0 ? ` (${own} with its own egress)` : ''}.`,
     );
+    if (values.explain === true) io.out(explainPolicy(policy));
     return 0;
   },
 };

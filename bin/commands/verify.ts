@@ -1,4 +1,5 @@
 import { relative } from 'node:path';
+import { preparePolicy } from '../../app/prepare.js';
 import { verifyAwsDescribe } from '../../lib/containment/aws-describe/index.js';
 import {
   combine,
@@ -7,8 +8,9 @@ import {
   type VerifyOptions,
   verifyTemplateFiles,
 } from '../../lib/containment/index.js';
+import { CHANNEL_NAMES } from '../../lib/containment/violations.js';
 import { UserError } from '../../lib/errors.js';
-import { loadPolicy, proxyPorts, resolvePolicyFile } from '../../lib/policy/index.js';
+import { proxyPorts } from '../../lib/policy/index.js';
 import { parseCommandArgs } from './args.js';
 import type { Command } from './command.js';
 
@@ -25,6 +27,12 @@ function prefixLists(values: readonly string[]): Record<string, string> {
     out[m[1] as string] = m[2] as string;
   }
   return out;
+}
+
+/** What `--policy` fixes: the agent-facing ports, and the proxy image and config to expect. */
+function fromPolicy(file: string): Pick<VerifyOptions, 'proxyPorts' | 'expectedProxy'> {
+  const { policy, expectedProxy } = preparePolicy(file);
+  return { proxyPorts: [...proxyPorts(policy).agentFacing], expectedProxy };
 }
 
 export const verifyCommand: Command = {
@@ -47,8 +55,8 @@ one line each:
 
   VIOLATION <resource>: <channel>: <explanation>
 
-Channels: route-to-internet, public-ip, ipv6, sg-egress, sg-ingress, lateral, nacl-weakened,
-dns-firewall, endpoint-policy, unprotected-workload, cannot-prove. See docs/containment.md.
+Channels: ${CHANNEL_NAMES.join(', ')}.
+See docs/containment.md.
 
 Options:
   --aws-describe DIR      a describe snapshot of a deployed VPC (see above); repeatable
@@ -59,7 +67,8 @@ Options:
                           opens no path, whatever its value: conditions on it are checked
                           both ways while that fits, else one way; repeatable
   --policy FILE           take the proxy's agent-facing ports from this policy instead of
-                          the proxy load balancer's listeners (or forwarding rule ports)
+                          the proxy load balancer's listeners (or forwarding rule ports),
+                          and prove the proxy runs this policy's image and Envoy config
   --prefix-list ID=SVC    a literal prefix list id is the AWS-managed list of a service,
                           e.g. pl-63a5400a=s3; repeatable
 
@@ -88,11 +97,7 @@ Exit 0 when contained, 1 when a violation is found, 2 when a file cannot be read
       trustedImports: values['trust-import'],
       trustedParameters: values['trust-parameter'],
       managedPrefixLists: prefixLists(values['prefix-list']),
-      ...(values.policy === undefined
-        ? {}
-        : {
-            proxyPorts: [...proxyPorts(loadPolicy(resolvePolicyFile(values.policy))).agentFacing],
-          }),
+      ...(values.policy === undefined ? {} : fromPolicy(values.policy)),
     };
     const names = positionals.map((p) => relative(process.cwd(), p) || p);
     let report: ReturnType<typeof verifyTemplateFiles>;

@@ -68,6 +68,12 @@ export interface AgentWorkloadProps {
    * @default `agent-perimeter-<policy name>-<profile name>`
    */
   readonly family?: string;
+  /**
+   * The policy profile whose listeners (forward proxy, base URLs) the task's environment
+   * points at; the egress probe runs as the first profile.
+   * @default - `profile.name`
+   */
+  readonly listenersOf?: string;
 }
 
 /**
@@ -119,7 +125,10 @@ export class AgentWorkload extends Construct {
     this.profile = profile;
     this.size = agentTaskSize(profile, where);
     const retention = logRetention(policy.logging.retention_days);
-    this.environment = { ...profile.environment, ...agentEnvironment(policy, props.proxyAddress) };
+    this.environment = {
+      ...profile.environment,
+      ...agentEnvironment(policy, props.proxyAddress, props.listenersOf ?? profile.name),
+    };
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       encryptionKey: props.logKey,

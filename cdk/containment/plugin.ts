@@ -17,6 +17,7 @@ import {
   type VerifyReport,
   verifyTemplate,
 } from '../../lib/containment/index.js';
+import type { ExpectedProxy } from '../../lib/contract/proxy-identity.js';
 import {
   contextList,
   contextMap,
@@ -52,6 +53,12 @@ export interface ContainmentChecksProps {
    * @default - the listener ports of the proxy tier's load balancers in each template
    */
   readonly proxyPorts?: readonly number[];
+  /**
+   * The proxy the policy renders: the verifier then proves that the proxy tier runs this
+   * image and exactly this configuration.
+   * @default - the proxy tier's structure only (tier tags, task role), not its image or config
+   */
+  readonly expectedProxy?: ExpectedProxy;
 }
 
 /**
@@ -131,6 +138,9 @@ export class ContainmentChecks implements IPolicyValidationPlugin {
       ...(parameters === undefined ? {} : { trustedParameters: parameters }),
       ...(lists === undefined ? {} : { managedPrefixLists: lists }),
       ...(this.props.proxyPorts === undefined ? {} : { proxyPorts: this.props.proxyPorts }),
+      ...(this.props.expectedProxy === undefined
+        ? {}
+        : { expectedProxy: this.props.expectedProxy }),
     };
   }
 

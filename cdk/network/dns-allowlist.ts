@@ -1,4 +1,4 @@
-import type { Policy } from '../../lib/policy/index.js';
+import { type Policy, proxyEgress } from '../../lib/policy/index.js';
 import { ecrLayerBucketName } from './endpoint-policies.js';
 
 /**
@@ -43,7 +43,7 @@ export function dnsAllowlist(
 ): string[] {
   return [
     ...new Set([
-      ...policy.egress.map((rule) => rule.host),
+      ...proxyEgress(policy).map((rule) => rule.host),
       ...awsServiceDomains(region, urlSuffix),
       ...extra,
     ]),

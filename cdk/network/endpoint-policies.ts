@@ -1,5 +1,5 @@
 import { Effect, PolicyStatement, StarPrincipal } from 'aws-cdk-lib/aws-iam';
-import type { Policy } from '../../lib/policy/index.js';
+import { type Policy, policyInjectListeners } from '../../lib/policy/index.js';
 
 /**
  * Where the endpoint policies apply. Pass `Stack.of(scope).partition` / `.region` / `.account`
@@ -68,7 +68,7 @@ export function logsWriteStatements(env: EndpointPolicyEnv): PolicyStatement[] {
 
 /** Names of the secrets the policy injects, in policy order, without duplicates. */
 export function policySecretNames(policy: Policy): string[] {
-  return [...new Set(policy.egress.flatMap((rule) => (rule.inject ? [rule.inject.secret] : [])))];
+  return [...new Set(policyInjectListeners(policy).map((l) => l.secret))];
 }
 
 /**

@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import {
   type CfnResource,
   CustomResource,
@@ -15,6 +14,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
 import { buildSync } from 'esbuild';
+import { siblingModule } from '../../lib/package-files.js';
 import type { OnDeploy } from '../../lib/probe/deploy.js';
 import { acknowledge, acknowledgeControlTower, CONTROL_TOWER_RULES } from '../nag.js';
 import { logRetention } from '../proxy-tier/retention.js';
@@ -30,7 +30,7 @@ let handlerCode: string | undefined;
 export function deployRunCode(): string {
   if (handlerCode !== undefined) return handlerCode;
   const result = buildSync({
-    entryPoints: [fileURLToPath(new URL('./deploy-run/entry.ts', import.meta.url))],
+    entryPoints: [siblingModule(import.meta.url, './deploy-run/entry.ts')],
     bundle: true,
     write: false,
     platform: 'node',

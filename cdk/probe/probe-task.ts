@@ -6,7 +6,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { AgentSchema, type Policy } from '../../lib/policy/index.js';
+import { AgentSchema, type Policy, proxyPorts } from '../../lib/policy/index.js';
 import { probeCommand } from '../../lib/probe/bundle.js';
 import {
   DEFAULT_DEPLOYMENT,
@@ -91,7 +91,11 @@ export class ProbeTask extends Construct {
     const profile = AgentSchema.parse({
       name: PROBE_NAME,
       image: props.image.imageUri,
-      command: probeCommand(['--proxy', `${props.proxyAddress}:${policy.proxy.port}`, '--jsonl']),
+      command: probeCommand([
+        '--proxy',
+        `${props.proxyAddress}:${proxyPorts(policy).forwardProxy}`,
+        '--jsonl',
+      ]),
       cpu: 0.25,
       memory_mib: 512,
       pids_limit: 64,
@@ -109,6 +113,8 @@ export class ProbeTask extends Construct {
       image: props.image,
       // A double dash never occurs in agent families (profile names are DNS labels).
       family: `agent-perimeter-${policy.name}--${PROBE_NAME}`,
+      // The probe tests the first profile: its listeners, its security group.
+      listenersOf: policy.agents[0]?.name,
     });
     Tags.of(this.workload.taskDefinition).add('agent-perimeter:role', PROBE_NAME);
 

@@ -5,6 +5,7 @@ import { type AnalysisOptions, Context } from './analysis/context.js';
 import { checkDns } from './analysis/dns.js';
 import { checkEndpoints, checkIdentityGrants } from './analysis/endpoints.js';
 import { checkFirewall, FirewallEvaluator } from './analysis/firewall.js';
+import { checkIdentities } from './analysis/identity.js';
 import { reachOf } from './analysis/reach.js';
 import { checkDirectInternet, checkNat, checkRoutes, tableUses } from './analysis/routes.js';
 import { checkWorkloads } from './analysis/workloads.js';
@@ -118,6 +119,8 @@ export function analyze(model: ContainmentModel, options: AnalysisOptions = {}):
   const tables = new Set(uses.map((u) => u.tableId).filter((t) => t !== undefined));
   violations.push(...checkEndpoints(ctx, reachableGroups, reachableAddresses, tables));
   violations.push(...checkIdentityGrants(ctx));
+  if (options.checkIdentities !== false)
+    violations.push(...checkIdentities(ctx, options.expectedProxy));
 
   return {
     source: model.source,

@@ -260,6 +260,35 @@ export type AttachmentRole =
   /** A managed service's interfaces (load balancer, database, interface endpoint). */
   | 'service';
 
+/**
+ * What a workload runs and as whom, read from its definition (task definition, instance
+ * template): the identity checks compare it with the proxy the perimeter expects behind the
+ * addresses agents may reach.
+ */
+export interface WorkloadIdentity {
+  /** The definition it runs, for messages. */
+  readonly definition: string;
+  /** Declared tier of the definition (its tier tag or label). */
+  readonly tier?: Tier;
+  /** Container images, as written (a value the input does not fix is unresolved). */
+  readonly images: readonly (string | Unresolved)[];
+  /**
+   * The identity its code gets credentials for (task role, service account), with that
+   * identity's declared tier; absent: none.
+   */
+  readonly principal?: { readonly resource: string; readonly tier?: Tier } | Unresolved;
+  /** SHA-256 of the proxy configuration it is given; absent: it is given none we can see. */
+  readonly configDigest?: string | Unresolved;
+}
+
+/** Where a load balancer sends what it receives. */
+export type ServiceTarget =
+  /** The attachments of a workload of the input (by `Attachment.resource`). */
+  | { readonly kind: 'workload'; readonly resource: string; readonly via: string }
+  /** An address or instance registered directly. */
+  | { readonly kind: 'address'; readonly address: string; readonly via: string }
+  | { readonly kind: 'unresolved'; readonly why: string; readonly via: string };
+
 /** One network interface's worth of placement: a subnet plus firewall groups. */
 export interface Attachment {
   readonly id: string;
@@ -281,6 +310,10 @@ export interface Attachment {
   readonly directInternet?: readonly Finding[];
   /** The interface of a service endpoint ('service' role), exempt from the agent-group rule. */
   readonly endpoint?: string;
+  /** What the workload runs and as whom ('workload' role), when its definition is known. */
+  readonly identity?: WorkloadIdentity;
+  /** A load balancer's targets ('service' role); undefined: not a load balancer. */
+  readonly targets?: readonly ServiceTarget[];
 }
 
 export interface DnsRule {

@@ -17,6 +17,8 @@ export const CHANNELS = {
     "A service endpoint agents can reach allows any resource or wildcard actions, or the agents' own identity holds permissions on the provider's APIs (a data channel).",
   'unprotected-workload':
     'A workload runs in an agent subnet, or runs an agent, without the agent firewall group.',
+  identity:
+    'Something other than what the perimeter expects answers on an address agents may reach: another workload or service in the proxy or endpoint tier, a load-balancer target that is not the proxy, or a proxy with another image, identity or configuration than the policy renders.',
   'cannot-prove':
     'Something that matters for containment is not visible in the input (an import, a parameter, a nested stack).',
 } as const;

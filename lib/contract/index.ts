@@ -5,6 +5,8 @@
  */
 
 export * from '../proxy-contract.js';
+export * from './gcp-boot.js';
 export * from './gcp-plan.js';
+export * from './proxy-identity.js';
 export * from './runtimes.js';
 export * from './tiers.js';

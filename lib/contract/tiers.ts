@@ -40,3 +40,9 @@ export const GOOGLE_API_VIPS = {
   restricted: '199.36.153.4/30',
   private: '199.36.153.8/30',
 } as const;
+
+/** GCP: the label key that tells the tiers apart (`agent-perimeter-tier=<tier>`). */
+export const TIER_LABEL = 'agent-perimeter-tier';
+
+/** GCP: the Pulumi type token of the proxy tier component; its children are the proxy's own. */
+export const PROXY_COMPONENT_TYPE = 'agent-perimeter:gcp:ProxyTier';

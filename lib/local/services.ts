@@ -76,7 +76,7 @@ export function agentService(
   options: AgentServiceOptions,
 ): JsonObject {
   const environment: JsonObject = {};
-  const env = { ...profile.environment, ...agentEnvironment(policy, PROXY_SERVICE) };
+  const env = { ...profile.environment, ...agentEnvironment(policy, PROXY_SERVICE, profile.name) };
   for (const [key, value] of Object.entries(env)) environment[key] = escapeDollars(value);
   const service: JsonObject = {
     image: escapeDollars(profile.image),

@@ -1,5 +1,5 @@
 import { isWildcard } from './hosts.js';
-import type { EgressRule, Policy } from './schema.js';
+import type { EgressRule } from './schema.js';
 
 /** A plain-HTTP listener on the proxy that forwards to one host over TLS with a credential. */
 export interface InjectListener {
@@ -47,9 +47,4 @@ export function injectListeners(
     });
   }
   return out;
-}
-
-/** Convenience over a whole validated policy. */
-export function policyInjectListeners(policy: Policy): InjectListener[] {
-  return injectListeners(policy.egress, policy.proxy.inject_base_port);
 }

@@ -1,9 +1,11 @@
 export * from './derived.js';
+export { explainPolicy } from './explain.js';
 export * from './hosts.js';
 export * from './json-schema.js';
 export * from './landing-zone.js';
 export * from './load.js';
 export * from './ports.js';
+export * from './profiles.js';
 export * from './schema.js';
 export { looksLikeSecret } from './secrets.js';
 export { RESERVED_AGENT_ENV } from './semantics.js';

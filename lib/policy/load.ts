@@ -1,20 +1,15 @@
 import { readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative, resolve } from 'node:path';
 import { isMap, LineCounter, type Node, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { formatProblems, type Problem, UserError } from '../errors.js';
+import { packageFile } from '../package-files.js';
 import { defaultMessage, formatPath, showValue, suggest } from './issues.js';
 import { AgentSchema, EgressSchema, type Policy, PolicySchema, ProxySchema } from './schema.js';
 import { semanticProblems } from './semantics.js';
 
-/** The embedded default policy at the repository root. */
-export const DEFAULT_POLICY_FILE = resolve(
-  dirname(fileURLToPath(import.meta.url)),
-  '..',
-  '..',
-  'agent-perimeter.yaml',
-);
+/** The embedded default policy at the package root. */
+export const DEFAULT_POLICY_FILE = packageFile('agent-perimeter.yaml');
 
 /** A policy that failed validation; carries every problem found. */
 export class PolicyError extends UserError {
@@ -141,10 +136,23 @@ export function parsePolicy(text: string, source = '<policy>'): Policy {
   const hosts = Array.isArray(fields.egress)
     ? fields.egress.map((e: unknown) => (e as { host?: unknown } | null)?.host)
     : [];
+  // Each profile's own list, entry by entry, so its duplicates and collisions are reported
+  // even when another field of the profile is invalid.
+  const agentEgress = Array.isArray(fields.agents)
+    ? fields.agents.map((a: unknown) => {
+        const own = (a as { egress?: unknown } | null)?.egress;
+        if (!Array.isArray(own)) return undefined;
+        return {
+          hosts: own.map((e: unknown) => (e as { host?: unknown } | null)?.host),
+          egress: each(own, EgressSchema),
+        };
+      })
+    : [];
   const semantic = semanticProblems(
     result.success
-      ? { ...result.data, hosts }
+      ? { ...result.data, hosts, agentEgress }
       : {
+          agentEgress,
           hosts,
           egress: each(fields.egress, EgressSchema),
           agents: each(fields.agents, AgentSchema),

@@ -1,4 +1,4 @@
-import { injectListeners } from './derived.js';
+import { policyProfiles, proxyEgress } from './profiles.js';
 import type { Policy } from './schema.js';
 
 /**
@@ -9,24 +9,29 @@ export const FIRST_UNPRIVILEGED_PORT = 1024;
 
 /** The proxy's listener ports, derived from the policy; every platform uses the same ones. */
 export interface ProxyPorts {
-  /** The HTTP_PROXY / HTTPS_PROXY listener (`proxy.port`). */
+  /** The HTTP_PROXY / HTTPS_PROXY listener of the first profile (`proxy.port`). */
   readonly forwardProxy: number;
-  /** Base-URL listeners that inject credentials, in policy order. */
+  /** Every profile's HTTP_PROXY / HTTPS_PROXY listener, in profile order. */
+  readonly forwardProxies: readonly number[];
+  /** Base-URL listeners that inject credentials, in profile and policy order. */
   readonly inject: readonly number[];
   /** Load-balancer health checks (`proxy.health_port`); agents never need it. */
   readonly health: number;
-  /** What agents connect to: the forward-proxy port, then the inject ports. */
+  /** What agents connect to: the forward-proxy ports, then the inject ports (all profiles). */
   readonly agentFacing: readonly number[];
   /** Every port Envoy listens on: `agentFacing` plus `health`. */
   readonly container: readonly number[];
 }
 
 export function proxyPorts(policy: Policy): ProxyPorts {
-  const { port, health_port, inject_base_port } = policy.proxy;
-  const inject = [...new Set(injectListeners(policy.egress, inject_base_port).map((l) => l.port))];
-  const agentFacing = [port, ...inject.filter((p) => p !== port)];
+  const { port, health_port } = policy.proxy;
+  const profiles = policyProfiles(policy);
+  const forwardProxies = [...new Set(profiles.map((p) => p.forwardProxyPort))];
+  const inject = [...new Set(profiles.flatMap((p) => p.inject.map((l) => l.port)))];
+  const agentFacing = [...forwardProxies, ...inject.filter((p) => !forwardProxies.includes(p))];
   return {
-    forwardProxy: port,
+    forwardProxy: profiles[0]?.forwardProxyPort ?? port,
+    forwardProxies,
     inject,
     health: health_port,
     agentFacing,
@@ -34,9 +39,9 @@ export function proxyPorts(policy: Policy): ProxyPorts {
   };
 }
 
-/** Ports the proxy may open to the internet: the union of `egress[].ports`, sorted. */
+/** Ports the proxy may open to the internet: the union of every profile's ports, sorted. */
 export function upstreamPorts(policy: Policy): number[] {
-  return [...new Set(policy.egress.flatMap((rule) => rule.ports))].sort((a, b) => a - b);
+  return [...new Set(proxyEgress(policy).flatMap((rule) => rule.ports))].sort((a, b) => a - b);
 }
 
 /** An inclusive port range. */

@@ -323,6 +323,21 @@ export const AgentSchema = z.strictObject({
     description:
       "AWS permissions for the agent's task role. Credentials then live inside the agent boundary; prefer making the proxy call on the agent's behalf. @default - no task role at all",
   }),
+  egress: z
+    .array(EgressSchema, { error: 'must be a list of { host, ports?, inject? } entries.' })
+    .min(1, {
+      error:
+        'is empty, so this profile could reach nothing. Fix: list the hosts it needs, or remove `egress` to use the top-level list.',
+    })
+    .optional()
+    .meta({
+      description:
+        "This profile's own allowlist, entries as in the top-level `egress` (inject included); it replaces the top-level list for this profile. @default - the top-level `egress`",
+    }),
+  proxy_port: port("this profile's HTTP_PROXY/HTTPS_PROXY listener").optional().meta({
+    description:
+      "Forward-proxy listener of this profile; each profile has its own listeners, so the proxy knows which profile sent a request. @default - proxy.port + the profile's index",
+  }),
   runtime: z
     .enum(LOCAL_RUNTIMES, { error: 'must be "runc" or "runsc" (gVisor).' })
     .optional()

@@ -1,8 +1,9 @@
 import type { Problem } from '../errors.js';
 import { ADMIN_PORT } from '../proxy-contract.js';
-import { injectListeners } from './derived.js';
+
 import { isWildcard } from './hosts.js';
 import { FIRST_UNPRIVILEGED_PORT } from './ports.js';
+import { allocateProfiles, MAX_AGENT_FACING_PORTS, type ProfileInputs } from './profiles.js';
 import type { AgentProfile, EgressRule, Policy } from './schema.js';
 import { looksLikeSecret } from './secrets.js';
 
@@ -41,6 +42,55 @@ export interface PartialPolicy {
   readonly egress: readonly (EgressRule | undefined)[];
   readonly agents: readonly (AgentProfile | undefined)[];
   readonly proxy: Policy['proxy'] | undefined;
+  /** Each profile's own `egress`, parsed entry by entry (undefined: the profile has none). */
+  readonly agentEgress?: readonly (OwnEgress | undefined)[];
+}
+
+/** A profile's own allowlist as the checks see it. */
+export interface OwnEgress {
+  readonly hosts: readonly unknown[];
+  readonly egress: readonly (EgressRule | undefined)[];
+}
+
+/** Profiles for the allocation, with their own lists as parsed entry by entry. */
+function agentInputs(policy: PartialPolicy): ProfileInputs['agents'] {
+  return policy.agents.map((agent, i) => {
+    if (agent === undefined) return undefined;
+    const own = policy.agentEgress?.[i];
+    return { name: agent.name, proxy_port: agent.proxy_port, egress: own?.egress ?? agent.egress };
+  });
+}
+
+/**
+ * Profiles share the proxy's internal hops per host, so every list that names a host must
+ * check it the same way (`tls`, `private`).
+ */
+function profileProblems(policy: PartialPolicy): Problem[] {
+  const problems: Problem[] = [];
+  const lists: [string, readonly (EgressRule | undefined)[]][] = [['egress', policy.egress]];
+  policy.agentEgress?.forEach((own, i) => {
+    if (own !== undefined) lists.push([`agents[${i}].egress`, own.egress]);
+  });
+  const first = new Map<string, { path: string; rule: EgressRule }>();
+  for (const [prefix, list] of lists) {
+    list.forEach((rule, j) => {
+      if (rule === undefined) return;
+      const seen = first.get(rule.host);
+      if (seen === undefined) {
+        first.set(rule.host, { path: `${prefix}[${j}]`, rule });
+        return;
+      }
+      for (const field of ['tls', 'private'] as const) {
+        if (JSON.stringify(seen.rule[field]) !== JSON.stringify(rule[field])) {
+          problems.push({
+            path: `${prefix}[${j}].${field}`,
+            message: `is ${JSON.stringify(rule[field] ?? null)}, but ${seen.path} sets ${JSON.stringify(seen.rule[field] ?? null)} for "${rule.host}": every profile's tunnels to a host pass the same checks in the proxy. Fix: use the same \`${field}\` in both entries.`,
+          });
+        }
+      }
+    });
+  }
+  return problems;
 }
 
 /**
@@ -51,51 +101,12 @@ export function semanticProblems(policy: PartialPolicy): Problem[] {
   const problems: Problem[] = [];
   const add = (path: string, message: string) => problems.push({ path, message });
 
-  const firstIndex = new Map<string, number>();
-  policy.hosts.forEach((host, i) => {
-    if (typeof host !== 'string') return;
-    const seen = firstIndex.get(host);
-    if (seen !== undefined) {
-      add(
-        `egress[${i}].host`,
-        `"${host}" is listed twice (also egress[${seen}]). Fix: merge the entries' ports into one.`,
-      );
-    } else firstIndex.set(host, i);
+  problems.push(...listProblems('egress', policy.hosts, policy.egress));
+  policy.agentEgress?.forEach((own, i) => {
+    if (own !== undefined)
+      problems.push(...listProblems(`agents[${i}].egress`, own.hosts, own.egress));
   });
-  policy.egress.forEach((rule, i) => {
-    if (rule === undefined) return;
-    const ports = new Set<number>();
-    rule.ports.forEach((p, j) => {
-      if (ports.has(p))
-        add(`egress[${i}].ports[${j}]`, `${p} is listed twice. Fix: remove the copy.`);
-      ports.add(p);
-    });
-    if (rule.inject !== undefined && isWildcard(rule.host)) {
-      add(
-        `egress[${i}].inject`,
-        `cannot inject into a wildcard host ("${rule.host}"): the base-URL listener forwards to one host. Fix: add an entry for the exact host that needs the credential.`,
-      );
-    }
-    if (rule.allow !== undefined && rule.inject === undefined) {
-      add(
-        `egress[${i}].allow`,
-        `request rules need requests the proxy can read, and without \`inject\` "${rule.host}" is reached only through end-to-end TLS tunnels. Fix: add \`inject\` (the agent then uses the entry's base URL), or remove \`allow\`.`,
-      );
-    }
-    if (!rule.tls && rule.inject !== undefined) {
-      add(
-        `egress[${i}].tls`,
-        `is false, but "${rule.host}" has \`inject\`, so agents reach it only through its base URL, never through a tunnel. Fix: remove \`tls: false\`.`,
-      );
-    }
-    const rules = new Set<string>();
-    rule.allow?.forEach((r, j) => {
-      const key = `${r.method} ${r.path ?? `${r.path_prefix}*`}`;
-      if (rules.has(key))
-        add(`egress[${i}].allow[${j}]`, `${key} is listed twice. Fix: remove the copy.`);
-      rules.add(key);
-    });
-  });
+  problems.push(...profileProblems(policy));
 
   if (policy.proxy !== undefined) {
     const { proxy } = policy;
@@ -106,7 +117,14 @@ export function semanticProblems(policy: PartialPolicy): Problem[] {
       );
     }
     const used = new Map<number, string>();
-    const claim = (port: number, path: string) => {
+    const claim = (port: number, path: string, label = path) => {
+      if (port > 65535) {
+        add(
+          path,
+          `${port} is not a port (${label} counts past 65535). Fix: set \`proxy_port\` on the profile, or lower proxy.port / proxy.inject_base_port.`,
+        );
+        return;
+      }
       if (port < FIRST_UNPRIVILEGED_PORT) {
         add(
           path,
@@ -116,7 +134,7 @@ export function semanticProblems(policy: PartialPolicy): Problem[] {
       const owner = used.get(port);
       if (owner !== undefined) {
         add(path, `${port} is already used by ${owner}. Fix: pick a free port.`);
-      } else used.set(port, path);
+      } else used.set(port, label);
     };
     if (/distroless/.test(proxy.image)) {
       add(
@@ -124,28 +142,73 @@ export function semanticProblems(policy: PartialPolicy): Problem[] {
         `"${proxy.image}" has no shell, and the proxy launcher (credential checks, draining on SIGTERM) runs with bash. Fix: use the envoyproxy/envoy image of the same version (or a mirror of it).`,
       );
     }
-    claim(proxy.port, 'proxy.port');
+    const profiles = allocateProfiles({ ...policy, agents: agentInputs(policy), proxy });
+    const facing = profiles.reduce((n, p) => n + p.agentFacing.length, 0);
+    if (facing > MAX_AGENT_FACING_PORTS) {
+      add(
+        'agents',
+        `${profiles.length} profiles need ${facing} agent-facing listener ports (each profile's forward proxy plus one per inject entry), more than the ${MAX_AGENT_FACING_PORTS} listeners an AWS Network Load Balancer allows. Fix: use fewer profiles or inject entries, or split the agents into two perimeters.`,
+      );
+    }
+    for (const profile of profiles) {
+      const agent = policy.agents[profile.index];
+      const path =
+        agent?.proxy_port !== undefined
+          ? `agents[${profile.index}].proxy_port`
+          : profile.index === 0
+            ? 'proxy.port'
+            : `agents[${profile.index}]`;
+      const label =
+        path === `agents[${profile.index}]`
+          ? `the forward proxy of profile "${profile.name}" (proxy.port + ${profile.index}; set \`proxy_port\` to move it)`
+          : path;
+      claim(profile.forwardProxyPort, path, label);
+    }
     claim(proxy.health_port, 'proxy.health_port');
     if (proxy.admin === 'loopback') claim(ADMIN_PORT, `proxy.admin (127.0.0.1:${ADMIN_PORT})`);
-    const listeners = injectListeners(policy.egress, proxy.inject_base_port);
-    const envs = new Set<string>();
-    for (const listener of listeners) {
-      const i = policy.egress.findIndex((r) => r?.host === listener.host);
-      claim(listener.port, `egress[${i}].inject.port`);
-      if (envs.has(listener.env) || RESERVED_AGENT_ENV.has(listener.env)) {
-        add(
-          `egress[${i}].inject.env`,
-          `"${listener.env}" is already set for agents. Fix: give this entry its own \`env\` name.`,
-        );
+    const inheriting = profiles.filter((p) => !p.ownEgress);
+    for (const profile of profiles) {
+      const envs = new Set<string>();
+      for (const listener of profile.inject) {
+        const fixed = listener.entryPath.startsWith('egress[') && inheriting[0] !== profile;
+        const rule = policy.egress[Number(/\[(\d+)\]$/.exec(listener.entryPath)?.[1])];
+        if (fixed && rule?.inject?.port !== undefined) {
+          if (inheriting[1] === profile) {
+            add(
+              `${listener.entryPath}.inject.port`,
+              `is fixed at ${listener.port}, but ${inheriting.length} profiles (${inheriting.map((p) => `"${p.name}"`).join(', ')}) use the top-level \`egress\` and each needs its own base-URL listener. Fix: remove \`port\` (each profile then gets the next free port from proxy.inject_base_port), or give those profiles their own \`egress\`.`,
+            );
+          }
+        } else {
+          const where =
+            profile.ownEgress || profiles.length === 1 ? '' : ` (profile "${profile.name}")`;
+          claim(
+            listener.port,
+            `${listener.entryPath}.inject.port`,
+            `${listener.entryPath}.inject.port${where}`,
+          );
+        }
+        if (envs.has(listener.env) || RESERVED_AGENT_ENV.has(listener.env)) {
+          add(
+            `${listener.entryPath}.inject.env`,
+            `"${listener.env}" is already set for agents. Fix: give this entry its own \`env\` name.`,
+          );
+        }
+        envs.add(listener.env);
       }
-      envs.add(listener.env);
     }
   }
 
-  const listenerEnvs =
-    policy.proxy === undefined
-      ? new Set<string>()
-      : new Set(injectListeners(policy.egress, policy.proxy.inject_base_port).map((l) => l.env));
+  const listenerEnvs = new Map<number, Set<string>>();
+  if (policy.proxy !== undefined) {
+    for (const p of allocateProfiles({
+      ...policy,
+      agents: agentInputs(policy),
+      proxy: policy.proxy,
+    })) {
+      listenerEnvs.set(p.index, new Set(p.inject.map((l) => l.env)));
+    }
+  }
   const names = new Map<string, number>();
   policy.agents.forEach((agent, i) => {
     if (agent === undefined) return;
@@ -170,7 +233,7 @@ export function semanticProblems(policy: PartialPolicy): Problem[] {
           `agents[${i}].environment.${key}`,
           'is a credential variable. Agents must never hold credentials: AWS access goes in `aws_access`, API keys in an `inject` rule the proxy applies. Fix: remove it.',
         );
-      } else if (listenerEnvs.has(key)) {
+      } else if (listenerEnvs.get(i)?.has(key)) {
         add(
           `agents[${i}].environment.${key}`,
           "is set by agent-perimeter to the proxy's credential-injecting base URL. Fix: remove it (change `egress[].inject.env` to rename it).",
@@ -201,5 +264,62 @@ export function semanticProblems(policy: PartialPolicy): Problem[] {
       paths.add(s.path);
     });
   });
+  return problems;
+}
+
+/** Checks of one allowlist: the top-level `egress` or a profile's own, at `prefix`. */
+function listProblems(
+  prefix: string,
+  hosts: readonly unknown[],
+  egress: readonly (EgressRule | undefined)[],
+): Problem[] {
+  const problems: Problem[] = [];
+  const add = (path: string, message: string) => problems.push({ path, message });
+  const firstIndex = new Map<string, number>();
+  hosts.forEach((host, i) => {
+    if (typeof host !== 'string') return;
+    const seen = firstIndex.get(host);
+    if (seen !== undefined) {
+      add(
+        `${prefix}[${i}].host`,
+        `"${host}" is listed twice (also ${prefix}[${seen}]). Fix: merge the entries' ports into one.`,
+      );
+    } else firstIndex.set(host, i);
+  });
+  egress.forEach((rule, i) => {
+    if (rule === undefined) return;
+    const ports = new Set<number>();
+    rule.ports.forEach((p, j) => {
+      if (ports.has(p))
+        add(`${prefix}[${i}].ports[${j}]`, `${p} is listed twice. Fix: remove the copy.`);
+      ports.add(p);
+    });
+    if (rule.inject !== undefined && isWildcard(rule.host)) {
+      add(
+        `${prefix}[${i}].inject`,
+        `cannot inject into a wildcard host ("${rule.host}"): the base-URL listener forwards to one host. Fix: add an entry for the exact host that needs the credential.`,
+      );
+    }
+    if (rule.allow !== undefined && rule.inject === undefined) {
+      add(
+        `${prefix}[${i}].allow`,
+        `request rules need requests the proxy can read, and without \`inject\` "${rule.host}" is reached only through end-to-end TLS tunnels. Fix: add \`inject\` (the agent then uses the entry's base URL), or remove \`allow\`.`,
+      );
+    }
+    if (!rule.tls && rule.inject !== undefined) {
+      add(
+        `${prefix}[${i}].tls`,
+        `is false, but "${rule.host}" has \`inject\`, so agents reach it only through its base URL, never through a tunnel. Fix: remove \`tls: false\`.`,
+      );
+    }
+    const rules = new Set<string>();
+    rule.allow?.forEach((r, j) => {
+      const key = `${r.method} ${r.path ?? `${r.path_prefix}*`}`;
+      if (rules.has(key))
+        add(`${prefix}[${i}].allow[${j}]`, `${key} is listed twice. Fix: remove the copy.`);
+      rules.add(key);
+    });
+  });
+
   return problems;
 }

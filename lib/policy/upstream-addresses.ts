@@ -9,6 +9,7 @@ import {
   subtract,
   toCidrs,
 } from '../containment/addresses.js';
+import { proxyEgress } from './profiles.js';
 import type { EgressRule, Policy } from './schema.js';
 
 /*
@@ -151,7 +152,7 @@ export interface ProxyUpstreams {
 export function proxyUpstreams(policy: Policy): ProxyUpstreams {
   const publicPorts = new Set<number>();
   const internal = new Map<string, Set<number>>();
-  for (const rule of policy.egress) {
+  for (const rule of proxyEgress(policy)) {
     const ranges = internalRangesOf(rule);
     if (ranges === undefined) {
       for (const p of rule.ports) publicPorts.add(p);

@@ -1,5 +1,5 @@
-import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
+import { siblingModule } from '../package-files.js';
 
 /*
  * The probe as one self-contained ES module that needs only Node's built-ins, so a stock
@@ -23,7 +23,7 @@ let cached: string | undefined;
 export function probeBundle(): string {
   if (cached !== undefined) return cached;
   const result = buildSync({
-    entryPoints: [fileURLToPath(new URL('./entrypoint.ts', import.meta.url))],
+    entryPoints: [siblingModule(import.meta.url, './entrypoint.ts')],
     bundle: true,
     write: false,
     platform: 'node',

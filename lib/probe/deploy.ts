@@ -1,7 +1,8 @@
 import { formatProblems, type Problem } from '../errors.js';
 import { isWildcard } from '../policy/hosts.js';
 import { formatPath, showValue, suggest } from '../policy/issues.js';
-import type { Policy } from '../policy/schema.js';
+import { policyProfiles } from '../policy/profiles.js';
+import type { EgressRule, Policy } from '../policy/schema.js';
 import { ProbeInputError, type ProbeTargetsInput, resolveTargets } from './targets.js';
 
 /*
@@ -132,9 +133,17 @@ export function parseProbeDeployment(raw: unknown, source: string): ProbeDeploym
 /** Names tried, in order, as the host and name the policy must not allow. */
 const DENIED_CANDIDATES = ['example.com', 'example.net', 'example.org'];
 
-/** Whether `host` is covered by an allowlist entry of `policy`. */
+/**
+ * The probe runs as the first agent profile (its security group, network tag, listeners), so
+ * it tests that profile's allowlist.
+ */
+function probeEgress(policy: Policy): readonly EgressRule[] {
+  return policyProfiles(policy)[0]?.egress ?? policy.egress;
+}
+
+/** Whether `host` is covered by an allowlist entry of the probe's profile. */
 function allowlisted(policy: Policy, host: string): boolean {
-  return policy.egress.some((rule) =>
+  return probeEgress(policy).some((rule) =>
     isWildcard(rule.host) ? host.endsWith(rule.host.slice(1)) : rule.host === host,
   );
 }
@@ -151,7 +160,7 @@ export function probeTargetsFor(
   overrides: ProbeTargetsInput = {},
   source = 'probe',
 ): ProbeTargetsInput {
-  const allowed = policy.egress.find(
+  const allowed = probeEgress(policy).find(
     (rule) =>
       !isWildcard(rule.host) &&
       rule.inject === undefined &&

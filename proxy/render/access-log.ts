@@ -2,13 +2,22 @@ import type { Policy } from '../../lib/policy/index.js';
 import { ACCESS_LOG_FORMATS, type LogType } from '../../lib/proxy-contract.js';
 import { type Json, type JsonObject, seconds, TYPE } from './types.js';
 
-/** JSON access log on stdout for one listener; `log_type`, `listener`, `policy` are constants. */
-export function accessLog(type: LogType, listener: string, policy: Policy): Json[] {
+/**
+ * JSON access log on stdout for one listener; `log_type`, `listener`, `policy` are constants,
+ * and so is `profile` on an agent-facing listener (internal hops read it from filter state).
+ */
+export function accessLog(
+  type: LogType,
+  listener: string,
+  policy: Policy,
+  profile?: string,
+): Json[] {
   const fields: JsonObject = {
     log_type: type,
     ...ACCESS_LOG_FORMATS[type],
     listener,
     policy: policy.name,
+    ...(profile === undefined ? {} : { profile }),
   };
   return [
     {

@@ -1,4 +1,9 @@
-import { type Policy, policyInjectListeners } from '../../lib/policy/index.js';
+import {
+  type Policy,
+  type ProfileInjectListener,
+  policyInjectListeners,
+  policyProfiles,
+} from '../../lib/policy/index.js';
 import { ADMIN_PORT } from '../../lib/proxy-contract.js';
 import { dfpCluster, dfpTlsCluster } from './dns.js';
 import { egressCluster, egressListener, usedCaches } from './egress.js';
@@ -29,12 +34,15 @@ export interface RenderOptions {
  */
 export function renderProxyConfig(policy: Policy, options: RenderOptions = {}): JsonObject {
   const caBundle = options.caBundle ?? DEFAULT_CA_BUNDLE;
+  const profiles = policyProfiles(policy);
   const injects = policyInjectListeners(policy);
   const tls = tunnelTargets(policy).filter((t) => t.mode === 'tls');
   const caches = usedCaches(policy);
-  const ruleOf = (host: string) => {
-    const rule = policy.egress.find((r) => r.host === host);
-    if (rule === undefined) throw new Error(`no egress entry for inject host ${host}`);
+  const ruleOf = (l: ProfileInjectListener) => {
+    const rule = profiles
+      .find((p) => p.name === l.profile)
+      ?.egress.find((r) => r.host === l.host && r.inject !== undefined);
+    if (rule === undefined) throw new Error(`no egress entry for inject host ${l.host}`);
     return rule;
   };
   const bootstrap: JsonObject = {
@@ -42,8 +50,8 @@ export function renderProxyConfig(policy: Policy, options: RenderOptions = {}): 
     bootstrap_extensions: [INTERNAL_LISTENER_EXTENSION],
     static_resources: {
       listeners: [
-        forwardProxyListener(policy),
-        ...injects.map((l) => injectListener(policy, l, ruleOf(l.host))),
+        ...profiles.map((p) => forwardProxyListener(policy, p)),
+        ...injects.map((l) => injectListener(policy, l, ruleOf(l))),
         healthListener(policy),
         ...tls.map((t) => tunnelListener(policy, t)),
         ...caches.map((c) => egressListener(policy, c)),

@@ -1,4 +1,9 @@
-import { type EgressRule, isWildcard, type Policy } from '../../lib/policy/index.js';
+import {
+  type EgressRule,
+  isWildcard,
+  type Policy,
+  policyProfiles,
+} from '../../lib/policy/index.js';
 import { slug } from './types.js';
 
 /*
@@ -35,9 +40,21 @@ export function dnsCacheOf(host: string): DnsCache {
   return isWildcard(host) ? 'wildcard' : 'exact';
 }
 
-/** Every CONNECT target, in policy order. Entries with `inject` have none: see `inject.ts`. */
+/**
+ * Every CONNECT target of all profiles, in profile and policy order, each host:port once: the
+ * internal hops are shared, the forward listener of each profile routes only to its own.
+ */
 export function tunnelTargets(policy: Policy): TunnelTarget[] {
-  return policy.egress
+  const byId = new Map<string, TunnelTarget>();
+  for (const profile of policyProfiles(policy)) {
+    for (const t of listTunnelTargets(profile.egress)) if (!byId.has(t.id)) byId.set(t.id, t);
+  }
+  return [...byId.values()];
+}
+
+/** The CONNECT targets of one allowlist. Entries with `inject` have none: see `inject.ts`. */
+export function listTunnelTargets(egress: readonly EgressRule[]): TunnelTarget[] {
+  return egress
     .filter((rule) => rule.inject === undefined)
     .flatMap((rule) =>
       rule.ports.map((port) => ({

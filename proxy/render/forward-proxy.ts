@@ -1,19 +1,30 @@
 import {
   type EgressRule,
+  hasManyProfiles,
   type InjectListener,
   isWildcard,
   type Policy,
-  policyInjectListeners,
+  type ProfileListeners,
 } from '../../lib/policy/index.js';
 import { DENY_PREFIX } from '../../lib/proxy-contract.js';
 import { authorityMatcher, NOT_LOWERCASE_AUTHORITY } from './authority.js';
 import { egressListenerName, TUNNEL_CHECKS, TUNNEL_HEADER, tunnelRouteTimeouts } from './egress.js';
-import { type TunnelTarget, tunnelTargets } from './entries.js';
+import { listTunnelTargets, type TunnelTarget } from './entries.js';
 import { agentFacingHcm, denied, denyConnect, denyPlain, httpListener } from './http.js';
 import { tunnelListenerName } from './tunnel.js';
 import { type Json, type JsonObject, slug } from './types.js';
 
 export const FORWARD_PROXY_LISTENER = 'forward_proxy';
+
+/**
+ * The forward-proxy listener of a profile: `forward_proxy` when the policy has one profile (as
+ * it always was), `forward_proxy_<profile>` when it has several.
+ */
+export function forwardProxyListenerName(policy: Policy, profile: ProfileListeners): string {
+  return hasManyProfiles(policy)
+    ? `${FORWARD_PROXY_LISTENER}_${profile.name}`
+    : FORWARD_PROXY_LISTENER;
+}
 
 const PLAIN_HTTP = 'plain-HTTP forwarding is refused; use HTTPS (CONNECT) or a base-URL listener';
 const NOT_LOWERCASE =
@@ -118,14 +129,16 @@ function denyVirtualHost(policy: Policy): JsonObject {
 }
 
 /**
- * The HTTP_PROXY / HTTPS_PROXY listener: CONNECT tunnels to allowlisted host:port pairs only,
- * each handed to the hop that checks it. Anything else, IP literals included, gets a 403.
+ * A profile's HTTP_PROXY / HTTPS_PROXY listener: CONNECT tunnels to host:port pairs of that
+ * profile's allowlist only, each handed to the hop that checks it. Anything else, IP literals
+ * and other profiles' hosts included, gets a 403.
  */
-export function forwardProxyListener(policy: Policy): JsonObject {
-  const targets = tunnelTargets(policy);
-  const injects = policyInjectListeners(policy);
+export function forwardProxyListener(policy: Policy, profile: ProfileListeners): JsonObject {
+  const targets = listTunnelTargets(profile.egress);
+  const injects = profile.inject;
+  const name = forwardProxyListenerName(policy, profile);
   const virtualHosts: Json[] = [
-    ...policy.egress.map((rule) =>
+    ...profile.egress.map((rule) =>
       entryVirtualHost(
         policy,
         rule,
@@ -137,7 +150,8 @@ export function forwardProxyListener(policy: Policy): JsonObject {
   ];
   const hcm = agentFacingHcm(
     policy,
-    FORWARD_PROXY_LISTENER,
+    profile.name,
+    name,
     'proxy',
     { name: 'egress_allowlist', virtual_hosts: virtualHosts },
     [],
@@ -145,5 +159,5 @@ export function forwardProxyListener(policy: Policy): JsonObject {
   // Envoy answers every CONNECT with its own 403 unless the connection manager accepts the
   // upgrade; the routes then decide, and only allow routes open a tunnel.
   hcm.upgrade_configs = [{ upgrade_type: 'CONNECT' }];
-  return httpListener(FORWARD_PROXY_LISTENER, policy.proxy.port, hcm);
+  return httpListener(name, profile.forwardProxyPort, hcm);
 }

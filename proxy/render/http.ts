@@ -29,6 +29,7 @@ export function hcmFilter(hcm: JsonObject): Json {
  */
 export function agentFacingHcm(
   policy: Policy,
+  profile: string,
   statPrefix: string,
   logType: LogType,
   routeConfig: JsonObject,
@@ -50,10 +51,10 @@ export function agentFacingHcm(
       headers_with_underscores_action: 'REJECT_REQUEST',
     },
     http2_protocol_options: { max_concurrent_streams: limits.max_concurrent_streams },
-    access_log: accessLog(logType, statPrefix, policy),
+    access_log: accessLog(logType, statPrefix, policy, profile),
     access_log_options: tunnelLogOptions(policy),
     route_config: routeConfig,
-    http_filters: [...rateLimits(policy, statPrefix), correlation(), ...filters, router()],
+    http_filters: [...rateLimits(policy, statPrefix), correlation(profile), ...filters, router()],
   };
 }
 
@@ -97,8 +98,11 @@ function rateLimits(policy: Policy, statPrefix: string): Json[] {
     : [filter('per_task', { token_bucket: bucket(perTask) }), agent];
 }
 
-/** Saves the agent's address and the request id for the log lines of the internal hops. */
-function correlation(): Json {
+/**
+ * Saves the agent's address, the request id and the profile for the log lines of the internal
+ * hops.
+ */
+function correlation(profile: string): Json {
   const value = (key: string, format: string) => ({
     object_key: key,
     factory_key: 'envoy.string',
@@ -113,6 +117,8 @@ function correlation(): Json {
       on_request_headers: [
         value(FILTER_STATE.agentAddress, '%DOWNSTREAM_REMOTE_ADDRESS%'),
         value(FILTER_STATE.requestId, '%REQ(X-REQUEST-ID)%'),
+        // Profile names are DNS labels, so the literal needs no escaping in a format string.
+        value(FILTER_STATE.profile, profile),
       ],
     },
   };

@@ -1,8 +1,10 @@
 import {
   type EgressRule,
+  hasManyProfiles,
   type InjectListener,
   internalRangesOf,
   type Policy,
+  type ProfileInjectListener,
   type RequestRule,
 } from '../../lib/policy/index.js';
 import { DENY_PREFIX, SECRETS_DIR } from '../../lib/proxy-contract.js';
@@ -38,8 +40,14 @@ export const STRIPPED_HEADERS: readonly string[] = [
   'x-envoy-internal',
 ];
 
-export function injectListenerName(listener: InjectListener): string {
-  return `inject_${slug(listener.host)}`;
+/**
+ * `inject_<host>` when the policy has one profile (as it always was), `inject_<profile>_<host>`
+ * when it has several: each profile has its own base-URL listener for a host.
+ */
+export function injectListenerName(policy: Policy, listener: ProfileInjectListener): string {
+  return hasManyProfiles(policy)
+    ? `inject_${slug(listener.profile)}_${slug(listener.host)}`
+    : `inject_${slug(listener.host)}`;
 }
 
 /** What the upstream sees as Host: the entry's host, with its port when it is not 443. */
@@ -75,8 +83,8 @@ function forward(policy: Policy, listener: InjectListener, name: string, match: 
 }
 
 /** One route per `allow` rule, then a 403 for everything else; one catch-all without rules. */
-function routes(policy: Policy, listener: InjectListener, rule: EgressRule): Json[] {
-  const name = injectListenerName(listener);
+function routes(policy: Policy, listener: ProfileInjectListener, rule: EgressRule): Json[] {
+  const name = injectListenerName(policy, listener);
   if (rule.allow === undefined) return [forward(policy, listener, name, { prefix: '/' })];
   const allowed = rule.allow.map(describeRule).join(', ');
   return [
@@ -101,10 +109,10 @@ function routes(policy: Policy, listener: InjectListener, rule: EgressRule): Jso
  */
 export function injectListener(
   policy: Policy,
-  listener: InjectListener,
+  listener: ProfileInjectListener,
   rule: EgressRule,
 ): JsonObject {
-  const name = injectListenerName(listener);
+  const name = injectListenerName(policy, listener);
   const injectedHeader = listener.header;
   const route: JsonObject = {
     name,
@@ -135,7 +143,7 @@ export function injectListener(
   return httpListener(
     name,
     listener.port,
-    agentFacingHcm(policy, name, 'base_url', route, filters),
+    agentFacingHcm(policy, listener.profile, name, 'base_url', route, filters),
   );
 }
 

@@ -116,7 +116,7 @@ export function agentEnvs(
   profile: AgentProfile,
   proxyHost: string,
 ): { name: string; value: string }[] {
-  const env = { ...profile.environment, ...agentEnvironment(policy, proxyHost) };
+  const env = { ...profile.environment, ...agentEnvironment(policy, proxyHost, profile.name) };
   return Object.keys(env)
     .sort()
     .map((name) => ({ name, value: env[name] as string }));

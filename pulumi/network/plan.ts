@@ -5,6 +5,7 @@ import {
   hostProblem,
   type Policy,
   type ProxyPorts,
+  proxyEgress,
   proxyPorts,
   proxyUpstreams,
 } from '../../lib/policy/index.js';
@@ -385,7 +386,7 @@ export function planNetwork(policy: Policy, options: NetworkPlanOptions = {}): N
 
   const dnsAllowedNames = [
     ...new Set([
-      ...policy.egress.map((e) => e.host),
+      ...proxyEgress(policy).map((e) => e.host),
       ...registryNames,
       ...extra,
       ...BUILT_IN_DNS_NAMES,

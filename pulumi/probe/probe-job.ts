@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
-import type { Policy } from '../../lib/policy/index.js';
+import { type Policy, proxyPorts } from '../../lib/policy/index.js';
 import type { ProbeDeployment } from '../../lib/probe/deploy.js';
 import { AGENT_TAG } from '../names.js';
 import { type ProbeJobPlan, planProbeJob, probeEnvs, probeMetricFilters } from './plan.js';
@@ -119,7 +119,7 @@ export class ProbeJob extends pulumi.ComponentResource {
                 args: proxy.apply((host) => [
                   ...plan.argsBeforeProxy,
                   '--proxy',
-                  `${host}:${policy.proxy.port}`,
+                  `${host}:${proxyPorts(policy).forwardProxy}`,
                   '--jsonl',
                 ]),
                 envs: proxy.apply((host) => probeEnvs(policy, plan, host)),

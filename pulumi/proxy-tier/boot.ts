@@ -1,5 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: this file writes bash, where ${VAR} is shell syntax, not a JS placeholder.
 import { stringify } from 'yaml';
+import { CONTAINER_LAUNCHER_PATH, GCP_BOOT_FILES } from '../../lib/contract/gcp-boot.js';
 import type { JsonObject } from '../../lib/json.js';
 import { SECRETS_DIR } from '../../lib/proxy-contract.js';
 import {
@@ -20,10 +21,10 @@ import { GcpPerimeterError } from '../errors.js';
 
 /** Where the files land on the instance. /etc is stateless on COS; /run is tmpfs. */
 export const BOOT_PATHS = {
-  config: '/etc/agent-perimeter/envoy.json',
+  config: GCP_BOOT_FILES.config,
   launcher: '/etc/agent-perimeter/launch.sh',
   fetchScript: '/etc/agent-perimeter/fetch-secrets.sh',
-  unit: '/etc/systemd/system/agent-perimeter-envoy.service',
+  unit: GCP_BOOT_FILES.unit,
   runDir: '/run/agent-perimeter',
   envFile: '/run/agent-perimeter/envoy.env',
   secretsDir: '/run/agent-perimeter/secrets',
@@ -36,9 +37,7 @@ export const ENVOY_SERVICE = 'agent-perimeter-envoy';
 export const CONTAINER_CONFIG_PATH = '/etc/envoy/agent-perimeter.json';
 
 /** Path of the launcher (lib/proxy-launcher.ts) inside the container. */
-export const CONTAINER_LAUNCHER_PATH = '/etc/envoy/agent-perimeter-launch.sh';
-
-export { ENVOY_USER };
+export { CONTAINER_LAUNCHER_PATH, ENVOY_USER };
 
 /**
  * GCE caps one metadata value at 256 KiB. The config travels base64-encoded inside the

@@ -1,4 +1,4 @@
-import { isWildcard, type Policy } from '../../lib/policy/index.js';
+import { isWildcard, type Policy, proxyEgress } from '../../lib/policy/index.js';
 import { GcpPerimeterError } from '../errors.js';
 import { RESTRICTED_GOOGLE_APIS_RANGE } from '../network/plan.js';
 
@@ -49,7 +49,7 @@ export interface EgressPolicyOptions {
 /** Plans the FQDN egress policy of the proxy. Pure. */
 export function planEgressPolicy(policy: Policy, options: EgressPolicyOptions): EgressPolicyPlan {
   const wildcardHosts = options.wildcardHosts ?? {};
-  const known = new Set(policy.egress.map((e) => e.host));
+  const known = new Set(proxyEgress(policy).map((e) => e.host));
   for (const [pattern, names] of Object.entries(wildcardHosts)) {
     if (!known.has(pattern) || !isWildcard(pattern)) {
       throw new GcpPerimeterError(
@@ -78,7 +78,7 @@ export function planEgressPolicy(policy: Policy, options: EgressPolicyOptions): 
     byPorts.set(key, group);
   };
   const uncovered: { host: string; ports: number[] }[] = [];
-  for (const entry of policy.egress) {
+  for (const entry of proxyEgress(policy)) {
     const ports = [...entry.ports].sort((a, b) => a - b);
     if (!isWildcard(entry.host)) add(ports, [entry.host]);
     else if (wildcardHosts[entry.host] !== undefined) add(ports, wildcardHosts[entry.host] ?? []);

@@ -1,6 +1,7 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import { agentEnvironment } from '../../lib/agent-env.js';
+import { PROXY_COMPONENT_TYPE } from '../../lib/contract/tiers.js';
 import { imageRegistryDomains } from '../../lib/image-registry.js';
 import type { JsonObject } from '../../lib/json.js';
 import { type Policy, type ProxyPorts, proxyPorts } from '../../lib/policy/index.js';
@@ -127,7 +128,7 @@ export class ProxyTier extends pulumi.ComponentResource {
   readonly warnings: readonly string[];
 
   constructor(name: string, args: ProxyTierArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    super('agent-perimeter:gcp:ProxyTier', name, {}, opts);
+    super(PROXY_COMPONENT_TYPE, name, {}, opts);
     const { policy, project, region } = args;
     const plan = planProxyTier(policy, args.envoyConfig, args);
     this.plan = plan;

@@ -136,6 +136,7 @@ export function smallModel(
         role: 'service',
         subnet: 'proxy',
         groups: ['sg-proxy'],
+        targets: [],
       },
       {
         id: 'ep',

@@ -11,6 +11,15 @@ export interface Mutation {
   readonly options?: { trustedImports?: string[] };
 }
 
+/** The proxy container of the proxy task definition, for in-place edits. */
+function proxyContainer(t: TemplateJson): Record<string, unknown> {
+  const defs = props(t, parts(t).proxyTaskDefinition).ContainerDefinitions as Record<
+    string,
+    unknown
+  >[];
+  return defs[0] as Record<string, unknown>;
+}
+
 export const ref = (id: string) => ({ Ref: id });
 export const att = (id: string, attribute: string) => ({ 'Fn::GetAtt': [id, attribute] });
 
@@ -60,6 +69,12 @@ export function parts(t: TemplateJson) {
     logsEndpoint: findId(t, 'AWS::EC2::VPCEndpoint', /Logs/),
     cluster: findId(t, 'AWS::ECS::Cluster'),
     proxyTaskDefinition: findId(t, 'AWS::ECS::TaskDefinition', /Proxy/),
+    proxyService: findId(t, 'AWS::ECS::Service', /Proxy/),
+    proxySubnet: tiered('AWS::EC2::Subnet', 'proxy')[0] as string,
+    endpointSubnet: tiered('AWS::EC2::Subnet', 'endpoint')[0] as string,
+    proxyTargetGroup: findId(t, 'AWS::ElasticLoadBalancingV2::TargetGroup', /3128/),
+    loadBalancer: findId(t, 'AWS::ElasticLoadBalancingV2::LoadBalancer'),
+    otherRole: findId(t, 'AWS::IAM::Role', /AuditDelivery/),
   };
 }
 
@@ -897,6 +912,101 @@ export const MUTATIONS: readonly Mutation[] = [
         TaskDefinition: ref('AgentTaskHost'),
         LaunchType: 'EC2',
       });
+    },
+  },
+  {
+    name: 'Lambda function in a proxy subnet with the proxy security group',
+    channel: 'identity',
+    plant: (t) => {
+      const p = parts(t);
+      return add(t, 'ProxySubnetFunction', 'AWS::Lambda::Function', {
+        Runtime: 'nodejs20.x',
+        Handler: 'index.handler',
+        Role: att(p.otherRole, 'Arn'),
+        Code: { ZipFile: 'x' },
+        VpcConfig: { SubnetIds: [ref(p.proxySubnet)], SecurityGroupIds: [ref(p.proxyGroup)] },
+      });
+    },
+  },
+  {
+    name: 'EC2 instance in an endpoint subnet',
+    channel: 'identity',
+    plant: (t) =>
+      add(t, 'EndpointSubnetInstance', 'AWS::EC2::Instance', {
+        ImageId: 'ami-12345678',
+        SubnetId: ref(parts(t).endpointSubnet),
+        SecurityGroupIds: [ref(parts(t).endpointGroup)],
+      }),
+  },
+  {
+    name: 'second ECS service registered in the proxy target group from elsewhere',
+    channel: 'identity',
+    plant: (t) => {
+      const p = parts(t);
+      add(t, 'ImpostorTask', 'AWS::ECS::TaskDefinition', {
+        NetworkMode: 'awsvpc',
+        RequiresCompatibilities: ['FARGATE'],
+        Cpu: '256',
+        Memory: '512',
+        ContainerDefinitions: [{ Name: 'envoy', Image: 'someone/relay:1' }],
+      });
+      add(t, 'ImpostorService', 'AWS::ECS::Service', {
+        Cluster: ref(p.cluster),
+        TaskDefinition: ref('ImpostorTask'),
+        LaunchType: 'FARGATE',
+        LoadBalancers: [
+          { ContainerName: 'envoy', ContainerPort: 3128, TargetGroupArn: ref(p.proxyTargetGroup) },
+        ],
+        NetworkConfiguration: {
+          AwsvpcConfiguration: { Subnets: [ref(p.publicSubnet)], AssignPublicIp: 'DISABLED' },
+        },
+      });
+      return p.loadBalancer;
+    },
+  },
+  {
+    name: 'proxy target group with an address registered by hand',
+    channel: 'identity',
+    plant: (t) => {
+      const p = parts(t);
+      props(t, p.proxyTargetGroup).Targets = [{ Id: '10.0.200.9', Port: 3128 }];
+      return p.loadBalancer;
+    },
+  },
+  {
+    name: 'proxy task runs another image',
+    channel: 'identity',
+    plant: (t) => {
+      proxyContainer(t).Image = 'envoyproxy/envoy:v1.30.0';
+      return parts(t).proxyService;
+    },
+  },
+  {
+    name: 'proxy task runs another Envoy config',
+    channel: 'identity',
+    plant: (t) => {
+      const command = proxyContainer(t).Command as string[];
+      const at = command.indexOf('--config-yaml');
+      command[at + 1] = JSON.stringify({ admin: {}, static_resources: {} });
+      return parts(t).proxyService;
+    },
+  },
+  {
+    name: 'proxy task runs as another role',
+    channel: 'identity',
+    plant: (t) => {
+      const p = parts(t);
+      props(t, p.proxyTaskDefinition).TaskRoleArn = att(p.otherRole, 'Arn');
+      return p.proxyService;
+    },
+  },
+  {
+    name: 'proxy task image from a parameter',
+    channel: 'cannot-prove',
+    plant: (t) => {
+      t.Parameters = { ...t.Parameters, ProxyImage: { Type: 'String' } };
+      proxyContainer(t).Image = ref('ProxyImage');
+      return parts(t).proxyService;
     },
   },
 ];

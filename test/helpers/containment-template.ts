@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildAwsApp } from '../../app/aws.js';
+import type { ExpectedProxy } from '../../lib/contract/proxy-identity.js';
 
 /** A CloudFormation template as plain JSON, for mutation. */
 export interface TemplateJson {
@@ -14,32 +15,38 @@ export interface TemplateJson {
   [key: string]: unknown;
 }
 
-let cached: { template: TemplateJson; stackName: string } | undefined;
+interface Real {
+  template: TemplateJson;
+  stackName: string;
+  /** What the verifier expects behind the proxy tier for the default policy. */
+  expectedProxy: ExpectedProxy;
+}
+
+let cached: Real | undefined;
 
 /**
  * The real synthesized stack template, built once per test process with the default policy
  * (CDK's CloudFormation validation and the policy-validation plugins off, for speed).
  */
-export function realTemplate(): { template: TemplateJson; stackName: string } {
-  if (cached !== undefined)
-    return { template: structuredClone(cached.template), stackName: cached.stackName };
+export function realTemplate(): Real {
+  if (cached !== undefined) return { ...cached, template: structuredClone(cached.template) };
   const outdir = mkdtempSync(join(tmpdir(), 'agent-perimeter-containment-'));
   const previous = process.env.CDK_VALIDATION;
   process.env.CDK_VALIDATION = 'false';
   try {
-    const { app, stack } = buildAwsApp({ outdir });
+    const { app, stack, prepared } = buildAwsApp({ outdir });
     const assembly = app.synth({ validateOnSynthesis: false });
     const artifact = assembly.getStackByName(stack.stackName);
     const template = JSON.parse(
       readFileSync(join(outdir, artifact.templateFile), 'utf8'),
     ) as TemplateJson;
-    cached = { template, stackName: stack.stackName };
+    cached = { template, stackName: stack.stackName, expectedProxy: prepared.expectedProxy };
   } finally {
     if (previous === undefined) delete process.env.CDK_VALIDATION;
     else process.env.CDK_VALIDATION = previous;
     rmSync(outdir, { recursive: true, force: true });
   }
-  return { template: structuredClone(cached.template), stackName: cached.stackName };
+  return { ...cached, template: structuredClone(cached.template) };
 }
 
 /** The first logical id of a type whose id matches `pattern`. */

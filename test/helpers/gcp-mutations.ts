@@ -32,6 +32,15 @@ const AGENT_TAG = 'agent-perimeter-agent';
 /** Pulumi's marker for a value not known until apply. */
 export const UNKNOWN = '04da6b54-80e4-46f7-96ec-b56ff0331ba9';
 
+/** The proxy instance template's inputs (to edit in place). */
+function proxyTemplate(plan: GcpPlan): JsonObject {
+  const found = plan.resources.find(
+    (r) => r.type === 'gcp:compute/instanceTemplate:InstanceTemplate',
+  );
+  if (found === undefined) throw new Error('no proxy instance template');
+  return found.inputs;
+}
+
 /** The inputs of the resource of `type` whose cloud name is `name` (to edit in place). */
 export function inputsOf(plan: GcpPlan, type: string, name: string): JsonObject {
   const found = plan.resources.find(
@@ -568,5 +577,69 @@ export const GCP_MUTATIONS: readonly GcpMutation[] = [
         network: NETWORK,
         peerNetwork: 'projects/other/global/networks/elsewhere',
       }),
+  },
+  {
+    name: 'proxy template runs another image',
+    channel: 'identity',
+    resource: 'demo-proxy-template',
+    mentions: 'evil/relay:1',
+    plant: (p) => {
+      const md = proxyTemplate(p).metadata as JsonObject;
+      md['user-data'] = String(md['user-data']).replace(
+        /\S+ \/etc\/envoy\/agent-perimeter-launch\.sh/,
+        'evil/relay:1 /etc/envoy/agent-perimeter-launch.sh',
+      );
+    },
+  },
+  {
+    name: 'proxy template writes another Envoy config',
+    channel: 'identity',
+    resource: 'demo-proxy-template',
+    mentions: 'other than the one the policy renders',
+    plant: (p) => {
+      const md = proxyTemplate(p).metadata as JsonObject;
+      md['user-data'] = String(md['user-data']).replace(
+        /content: [A-Za-z0-9+/=]{200,}/,
+        `content: ${Buffer.from('{"static_resources":{}}').toString('base64')}`,
+      );
+    },
+  },
+  {
+    name: 'proxy template runs as the agent service account',
+    channel: 'identity',
+    resource: 'demo-proxy-template',
+    mentions: AGENT_SA,
+    plant: (p) => {
+      (proxyTemplate(p).serviceAccount as JsonObject).email = AGENT_SA;
+    },
+  },
+  {
+    name: 'another instance with the proxy tag in the proxy subnet',
+    channel: 'identity',
+    resource: 'impostor-vm',
+    plant: (p) =>
+      add(p, 'gcp:compute/instance:Instance', 'impostor-vm', {
+        name: 'impostor-vm',
+        machineType: 'e2-small',
+        tags: ['agent-perimeter-proxy'],
+        serviceAccount: { email: PROXY_SA, scopes: [] },
+        networkInterfaces: [{ subnetwork: PROXY_SUBNET }],
+      }),
+  },
+  {
+    name: 'proxy backend service with an instance group not defined here',
+    channel: 'cannot-prove',
+    resource: 'demo-proxy',
+    mentions: 'elsewhere',
+    plant: (p) => {
+      const backend = inputsOf(
+        p,
+        'gcp:compute/regionBackendService:RegionBackendService',
+        'demo-proxy',
+      );
+      (backend.backends as JsonObject[]).push({
+        group: `projects/${PROJECT}/regions/us-central1/instanceGroups/elsewhere`,
+      });
+    },
   },
 ];

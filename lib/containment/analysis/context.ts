@@ -1,3 +1,4 @@
+import type { ExpectedProxy } from '../../contract/proxy-identity.js';
 import { cidrDestinations, type Destinations, NOWHERE, unionOf } from '../destinations.js';
 import type {
   Attachment,
@@ -27,6 +28,9 @@ export interface Terms {
   readonly dnsFilterFix: string;
   readonly dnsCatchAllFix: string;
   readonly dnsResolver: string;
+  /** What a proxy workload runs, and the identity it runs as. */
+  readonly proxyDefinition: string;
+  readonly principal: string;
 }
 
 const AWS_TERMS: Terms = {
@@ -41,6 +45,8 @@ const AWS_TERMS: Terms = {
   dnsCatchAllFix:
     'add a last rule that BLOCKs a domain list containing only "*" (no query type filter)',
   dnsResolver: "the provider's resolver (AmazonProvidedDNS)",
+  proxyDefinition: 'task definition',
+  principal: 'task role',
 };
 const GCP_TERMS: Terms = {
   group: 'firewall target',
@@ -54,6 +60,8 @@ const GCP_TERMS: Terms = {
     'bind a response policy whose rules let only the allowlisted names bypass it and answer "*." locally',
   dnsCatchAllFix: 'add a rule for "*." that answers with local data (e.g. A 0.0.0.0)',
   dnsResolver: 'Cloud DNS (the metadata server, 169.254.169.254)',
+  proxyDefinition: 'instance template',
+  principal: 'service account',
 };
 const NEUTRAL_TERMS: Terms = {
   ...AWS_TERMS,
@@ -69,6 +77,16 @@ export interface AnalysisOptions {
    * of the proxy tier's load balancers in the model
    */
   readonly proxyPorts?: readonly number[];
+  /**
+   * The proxy the policy renders (image, configuration digest). @default - only the proxy
+   * tier's structure is checked (tier marks and identities), not its image or configuration
+   */
+  readonly expectedProxy?: ExpectedProxy;
+  /**
+   * Prove who answers on the proxy and endpoint tiers' addresses (`identity`). Off for
+   * inputs that do not hold what workloads run (AWS describe snapshots). @default true
+   */
+  readonly checkIdentities?: boolean;
 }
 
 /** Indexes over one model, built once so every check is a lookup (no quadratic scans). */

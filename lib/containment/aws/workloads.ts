@@ -1,5 +1,6 @@
-import type { AttachmentRole, Finding, Tier } from '../model.js';
+import type { AttachmentRole, Finding, ServiceTarget, Tier, WorkloadIdentity } from '../model.js';
 import type { Builder } from './builder.js';
+import { loadBalancerTargets, taskIdentity } from './identity.js';
 import { isValueRecord, Opaque, Ref, type Value } from './values.js';
 
 type Props = Record<string, Value>;
@@ -17,6 +18,8 @@ export interface Placement {
   readonly ipv6: Finding[];
   readonly directInternet: Finding[];
   readonly endpoint?: string;
+  readonly identity?: WorkloadIdentity;
+  readonly targets?: readonly ServiceTarget[];
 }
 
 function rec(v: Value | undefined): Props | undefined {
@@ -121,6 +124,7 @@ function ecsService(b: Builder, id: string, p: Props): Placement | undefined {
   }
   return placement(id, kind, 'workload', {
     ...(tier === undefined ? {} : { tier }),
+    identity: taskIdentity(b, p.TaskDefinition),
     subnets: subnetsOf(b, net.Subnets),
     groups: groupsOf(b, net.SecurityGroups),
     publicIp: b.flagFinding(id, 'AssignPublicIp', net.AssignPublicIp),
@@ -273,6 +277,16 @@ function launchTemplate(b: Builder, id: string, p: Props): Placement | undefined
   });
 }
 
+/** A classic load balancer forwards to the instances listed on it. */
+function classicTargets(b: Builder, id: string, p: Props): ServiceTarget[] {
+  return b.list(p.Instances).map((i) => {
+    const ref = typeof i === 'string' ? b.r.decode(i) : i;
+    return ref instanceof Ref
+      ? { kind: 'workload', resource: ref.logicalId, via: id }
+      : { kind: 'address', address: b.r.display(i), via: id };
+  });
+}
+
 function loadBalancer(b: Builder, id: string, p: Props): Placement {
   const classic = b.type(id) === 'AWS::ElasticLoadBalancing::LoadBalancer';
   const scheme = b.text(p.Scheme) ?? (classic ? 'internet-facing' : 'internet-facing');
@@ -283,6 +297,7 @@ function loadBalancer(b: Builder, id: string, p: Props): Placement {
   const tier = b.tier(p);
   return placement(id, 'load balancer', 'service', {
     ...(tier === undefined ? {} : { tier }),
+    targets: classic ? classicTargets(b, id, p) : loadBalancerTargets(b, id),
     subnets: [...subnetsOf(b, p.Subnets), ...mappings.flatMap((m) => subnetsOf(b, m.SubnetId))],
     groups: groupsOf(b, p.SecurityGroups),
     publicIp: scheme === 'internal' ? [] : [{ resource: id, how: `its Scheme is ${scheme}` }],
@@ -614,6 +629,8 @@ export function buildWorkloads(b: Builder): void {
         ipv6: x.ipv6,
         directInternet: x.directInternet,
         ...(x.endpoint === undefined ? {} : { endpoint: x.endpoint }),
+        ...(x.identity === undefined ? {} : { identity: x.identity }),
+        ...(x.targets === undefined ? {} : { targets: x.targets }),
       });
     });
   }

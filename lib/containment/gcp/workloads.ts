@@ -1,8 +1,9 @@
+import { TIERS } from '../../contract/tiers.js';
 import { covers, parseCidr } from '../addresses.js';
-import type { Attachment, Finding, Tier } from '../model.js';
+import type { Attachment, Finding, ServiceTarget, Tier, WorkloadIdentity } from '../model.js';
 import type { GcpBuilder } from './builder.js';
-import type { CloudRunFact, InstanceFact } from './facts.js';
-import { sameRef } from './facts.js';
+import type { CloudRunFact, ForwardingRuleFact, InstanceFact } from './facts.js';
+import { refName, sameRef } from './facts.js';
 import { portRange } from './firewall.js';
 
 /*
@@ -157,8 +158,30 @@ function addCloudRun(b: GcpBuilder, run: CloudRunFact): void {
   });
 }
 
+/** What an instance runs: its boot document's Envoy unit and config, its service account. */
+function instanceIdentity(b: GcpBuilder, inst: InstanceFact): WorkloadIdentity {
+  const tier = TIERS.has(inst.tierLabel ?? '') ? (inst.tierLabel as Tier) : undefined;
+  const sa = inst.serviceAccount;
+  const account =
+    sa === undefined ? undefined : b.facts.serviceAccounts.find((a) => a.email === sa);
+  return {
+    definition: inst.name,
+    ...(tier === undefined ? {} : { tier }),
+    images: [
+      inst.boot.image ?? {
+        unresolved: 'its boot document starts no Envoy container the verifier recognises',
+      },
+    ],
+    ...(sa === undefined
+      ? {}
+      : { principal: { resource: sa, ...(account?.proxyTier === true ? { tier: 'proxy' } : {}) } }),
+    ...(inst.boot.configDigest === undefined ? {} : { configDigest: inst.boot.configDigest }),
+  };
+}
+
 function addInstance(b: GcpBuilder, inst: InstanceFact): Attachment[] {
   const kind = inst.kind === 'template' ? 'instance template' : 'instance';
+  const identity = instanceIdentity(b, inst);
   const out = inst.networkInterfaces.map((nic, i): Attachment => {
     const subnet = b.subnetId(nic.subnetwork, nic.network);
     const network = b.networkOfSubnet(subnet) ?? b.networkId(nic.network);
@@ -169,6 +192,7 @@ function addInstance(b: GcpBuilder, inst: InstanceFact): Attachment[] {
       resource: inst.name,
       kind,
       role: 'workload',
+      identity,
       host: inst.ref,
       ...(subnet === undefined ? {} : { subnet }),
       groups: [
@@ -196,6 +220,47 @@ function addInstance(b: GcpBuilder, inst: InstanceFact): Attachment[] {
   return out;
 }
 
+/**
+ * Where an internal forwarding rule sends connections: its backend service's managed
+ * instance groups and the templates they run.
+ */
+function loadBalancerTargets(b: GcpBuilder, f: ForwardingRuleFact): ServiceTarget[] {
+  const service = b.facts.backendServices.find((s) => sameRef(s.ref, f.backendService));
+  if (service === undefined) {
+    const to = f.backendService ?? f.target ?? 'nothing';
+    return [
+      {
+        kind: 'unresolved',
+        why: `${to}, which is not a backend service defined here`,
+        via: f.name,
+      },
+    ];
+  }
+  return service.groups.flatMap((group): ServiceTarget[] => {
+    const name = refName(group);
+    const mig = b.facts.instanceGroups.find((g) => refName(g.ref) === name);
+    if (mig === undefined) {
+      return [
+        {
+          kind: 'unresolved',
+          why: `instance group ${group}, which is not a managed group defined here`,
+          via: service.name,
+        },
+      ];
+    }
+    return mig.templates.map((t): ServiceTarget => {
+      const template = b.facts.instances.find((i) => sameRef(i.ref, t));
+      return template === undefined
+        ? {
+            kind: 'unresolved',
+            why: `instance template ${t}, which is not defined here`,
+            via: mig.name,
+          }
+        : { kind: 'workload', resource: template.name, via: mig.name };
+    });
+  });
+}
+
 /** Internal forwarding rules in the proxy's subnets are the proxy's listeners. */
 function addProxyListeners(b: GcpBuilder): void {
   for (const f of b.facts.forwardingRules) {
@@ -211,6 +276,16 @@ function addProxyListeners(b: GcpBuilder): void {
       );
     });
     if (!inProxy) continue;
+    const subnet = b.subnetId(f.subnetwork, f.network);
+    b.attachments.push({
+      id: `lb:${f.ref}`,
+      resource: f.name,
+      kind: 'internal load balancer',
+      role: 'service',
+      ...(subnet === undefined ? {} : { subnet }),
+      groups: [],
+      targets: loadBalancerTargets(b, f),
+    });
     for (const p of f.ports) {
       const range = portRange(p);
       // A wide range would make every port a proxy port; leaving it out fails closed.

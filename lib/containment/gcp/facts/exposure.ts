@@ -1,7 +1,18 @@
 import type { Reader } from './reader.js';
-import type { AddressFact, ForwardingRuleFact } from './types.js';
+import type { AddressFact, BackendServiceFact, ForwardingRuleFact } from './types.js';
 
 /* What can be reached from outside the network: forwarding rules and reserved addresses. */
+
+export function backendService(r: Reader): BackendServiceFact {
+  return {
+    name: r.name(),
+    ref: r.selfRef(),
+    groups: r
+      .objects('backends')
+      .map((x) => x.ref('group'))
+      .filter((g): g is string => g !== undefined),
+  };
+}
 
 export function forwardingRule(r: Reader): ForwardingRuleFact {
   const scheme = r.str('loadBalancingScheme') ?? 'EXTERNAL';

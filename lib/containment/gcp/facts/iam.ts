@@ -1,3 +1,4 @@
+import { PROXY_COMPONENT_TYPE } from '../../../contract/tiers.js';
 import type { Reader } from './reader.js';
 import type { IamBindingFact, ServiceAccountFact } from './types.js';
 
@@ -58,5 +59,10 @@ export function iamBinding(r: Reader, type: string, scope: string): IamBindingFa
 export function serviceAccount(r: Reader): ServiceAccountFact {
   const ref = r.selfRef();
   const email = r.str('email') ?? (ref.includes('@') ? ref.split('/').pop() : undefined);
-  return { ref, accountId: r.str('accountId'), email };
+  return {
+    ref,
+    accountId: r.str('accountId'),
+    email,
+    proxyTier: r.createdIn(PROXY_COMPONENT_TYPE),
+  };
 }

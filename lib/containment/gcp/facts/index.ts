@@ -1,6 +1,6 @@
 import { GCP_PLAN_FORMAT, type GcpPlan, type StackExport } from '../../../contract/gcp-plan.js';
 import { dnsFacts, responsePolicyRules } from './dns.js';
-import { address, forwardingRule } from './exposure.js';
+import { address, backendService, forwardingRule } from './exposure.js';
 import { firewallPolicies, firewallRule } from './firewall.js';
 import { IAM_TYPE, iamBinding, serviceAccount } from './iam.js';
 import { loggingFacts } from './logging.js';
@@ -95,6 +95,7 @@ export function gcpPlanToNetworkFacts(input: GcpPlan | StackExport | unknown): G
     ],
     instanceGroups: groups,
     forwardingRules: [...of(T.forwardingRule), ...of(T.globalForwardingRule)].map(forwardingRule),
+    backendServices: [...of(T.regionBackendService), ...of(T.backendService)].map(backendService),
     addresses: [...of(T.address), ...of(T.globalAddress)].map(address),
     serviceAccounts: of(T.serviceAccount).map(serviceAccount),
     iam,

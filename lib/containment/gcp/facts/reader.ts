@@ -18,6 +18,8 @@ export interface Source {
   readonly id: string | undefined;
   readonly custom: boolean;
   readonly value: JsonObject;
+  /** Type tokens of the components it was created in, outermost first (from its URN). */
+  readonly within: readonly string[];
 }
 
 export class Reader {
@@ -115,6 +117,11 @@ export class Reader {
     return v !== null && v !== undefined && typeof v === 'object' && !Array.isArray(v)
       ? Object.keys(v).sort()
       : [];
+  }
+
+  /** Whether the resource was created inside a component of this type. */
+  createdIn(type: string): boolean {
+    return this.source.within.includes(type);
   }
 
   /** The resource's own reference: its id, else its name. */

@@ -21,6 +21,8 @@ export const T = {
   regionAutoscaler: 'gcp:compute/regionAutoscaler:RegionAutoscaler',
   autoscaler: 'gcp:compute/autoscaler:Autoscaler',
   forwardingRule: 'gcp:compute/forwardingRule:ForwardingRule',
+  regionBackendService: 'gcp:compute/regionBackendService:RegionBackendService',
+  backendService: 'gcp:compute/backendService:BackendService',
   globalForwardingRule: 'gcp:compute/globalForwardingRule:GlobalForwardingRule',
   address: 'gcp:compute/address:Address',
   globalAddress: 'gcp:compute/globalAddress:GlobalAddress',

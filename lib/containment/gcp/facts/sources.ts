@@ -28,8 +28,15 @@ export function exportedResources(input: unknown): readonly ExportedResource[] |
   return Array.isArray(resources) ? (resources as ExportedResource[]) : undefined;
 }
 
+/** Type tokens of the parents in a URN (`urn:pulumi:stack::project::A$B$type::name`). */
+function within(urn: string): string[] {
+  const chain = urn.split('::')[2] ?? '';
+  return chain.split('$').slice(0, -1);
+}
+
 export function fromPlan(resource: PlannedResource): Source {
   return {
+    within: within(resource.urn),
     type: resource.type,
     name: resource.name,
     id: resource.id ?? undefined,
@@ -41,6 +48,7 @@ export function fromPlan(resource: PlannedResource): Source {
 export function fromExport(resource: ExportedResource): Source {
   const urnName = resource.urn.split('::').pop() ?? resource.urn;
   return {
+    within: within(resource.urn),
     type: resource.type,
     name: urnName,
     id: resource.id === '' ? undefined : resource.id,

@@ -1,3 +1,4 @@
+import type { BootFacts } from './boot.js';
 /*
  * GCP network facts: what a containment verifier needs to know about a perimeter, as plain
  * data, read from an offline plan (`agent-perimeter plan-gcp`) or from `pulumi stack export`
@@ -201,6 +202,10 @@ export interface InstanceFact {
   readonly osLogin: boolean;
   readonly metadataKeys: readonly string[];
   readonly bootImage: string | undefined;
+  /** Its `agent-perimeter-tier` label. */
+  readonly tierLabel: string | undefined;
+  /** What its boot document runs (the proxy's Envoy unit and config). */
+  readonly boot: BootFacts;
 }
 
 export interface InstanceGroupFact {
@@ -210,6 +215,13 @@ export interface InstanceGroupFact {
   readonly templates: readonly string[];
   readonly autohealingHealthCheck: string | undefined;
   readonly autoscaling: { readonly min: number; readonly max: number } | undefined;
+}
+
+/** A backend service: the instance groups a load balancer's forwarding rule sends to. */
+export interface BackendServiceFact {
+  readonly name: string;
+  readonly ref: string;
+  readonly groups: readonly string[];
 }
 
 export interface ForwardingRuleFact {
@@ -242,6 +254,8 @@ export interface AddressFact {
 
 export interface ServiceAccountFact {
   readonly ref: string;
+  /** Defined by the perimeter's proxy tier component (its URN's type chain says so). */
+  readonly proxyTier: boolean;
   readonly accountId: string | undefined;
   readonly email: string | undefined;
 }
@@ -335,6 +349,7 @@ export interface GcpNetworkFacts {
   readonly instances: readonly InstanceFact[];
   readonly instanceGroups: readonly InstanceGroupFact[];
   readonly forwardingRules: readonly ForwardingRuleFact[];
+  readonly backendServices: readonly BackendServiceFact[];
   readonly addresses: readonly AddressFact[];
   readonly serviceAccounts: readonly ServiceAccountFact[];
   readonly iam: readonly IamBindingFact[];

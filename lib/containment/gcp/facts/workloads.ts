@@ -1,3 +1,5 @@
+import { TIER_LABEL } from '../../../contract/tiers.js';
+import { bootFacts } from './boot.js';
 import type { Reader, ReadersOf } from './reader.js';
 import { canonicalRef, sameRef } from './refs.js';
 import { T } from './resource-types.js';
@@ -72,6 +74,8 @@ export function instance(r: Reader, kind: 'template' | 'instance'): InstanceFact
     metadataKeys: r.keys('metadata'),
     bootImage:
       kind === 'template' ? bootDisk?.str('sourceImage') : (bootDisk?.str('image') ?? undefined),
+    tierLabel: r.str(`labels.${TIER_LABEL}`),
+    boot: bootFacts(metadata?.str('user-data')),
   };
 }
 

@@ -1,0 +1,4 @@
+// `agent-perimeter/verify`: the containment verifier for CloudFormation templates, GCP plans
+// and recorded AWS describe output, without any cloud SDK.
+// A new verifier module: one `export * from` line here (or in lib/containment/index.ts).
+export * from '../lib/containment/index.js';

@@ -1,0 +1,140 @@
+import { UserError } from '../errors.js';
+import { type InjectListener, injectListeners } from './derived.js';
+import type { EgressRule, Policy } from './schema.js';
+
+/*
+ * One perimeter, many profiles. Each agent profile has its own agent-facing listeners (a
+ * forward proxy and one base URL per inject entry of its allowlist), so the proxy knows from
+ * the listener alone which profile sent a request, and the network lets each profile reach
+ * only its own ports. Every platform derives ports, allowlists and environments from here.
+ */
+
+/**
+ * Agent-facing listener ports one perimeter can give all profiles together: an AWS Network
+ * Load Balancer has at most 50 listeners (its default quota), one per agent-facing port.
+ */
+export const MAX_AGENT_FACING_PORTS = 50;
+
+/** A base-URL listener of one profile. */
+export interface ProfileInjectListener extends InjectListener {
+  /** The profile whose agents use it. */
+  readonly profile: string;
+  /** Where its entry is written, e.g. `agents[1].egress[0]` or `egress[0]`. */
+  readonly entryPath: string;
+}
+
+/** What one profile may reach, and on which listener ports of the proxy. */
+export interface ProfileListeners {
+  readonly name: string;
+  /** Position in `agents`. */
+  readonly index: number;
+  /** Where its allowlist is written: `egress` (inherited) or `agents[i].egress` (its own). */
+  readonly egressPath: string;
+  /** True when the profile sets its own `egress`. */
+  readonly ownEgress: boolean;
+  /** Its effective allowlist. */
+  readonly egress: readonly EgressRule[];
+  /** Its HTTP_PROXY / HTTPS_PROXY listener. */
+  readonly forwardProxyPort: number;
+  /** Its base-URL listeners, in allowlist order. */
+  readonly inject: readonly ProfileInjectListener[];
+  /** Every port its agents connect to: the forward proxy, then the base URLs. */
+  readonly agentFacing: readonly number[];
+}
+
+/** The inputs the allocation needs; tolerant of entries that failed validation. */
+export interface ProfileInputs {
+  readonly egress: readonly (EgressRule | undefined)[];
+  readonly agents: readonly (
+    | {
+        readonly name: string;
+        readonly egress?: readonly (EgressRule | undefined)[] | undefined;
+        readonly proxy_port?: number | undefined;
+      }
+    | undefined
+  )[];
+  readonly proxy: Pick<Policy['proxy'], 'port' | 'inject_base_port'>;
+}
+
+/**
+ * Allocates listeners: profile 0 keeps `proxy.port` and the base URLs from
+ * `proxy.inject_base_port` (so a one-profile policy renders as it always did); profile i gets
+ * `proxy.port + i` unless it sets `proxy_port`, and base-URL ports continue the count.
+ */
+export function allocateProfiles(inputs: ProfileInputs): ProfileListeners[] {
+  const out: ProfileListeners[] = [];
+  let injectCount = 0;
+  inputs.agents.forEach((agent, index) => {
+    if (agent === undefined) return;
+    const own = agent.egress !== undefined;
+    const egressPath = own ? `agents[${index}].egress` : 'egress';
+    const list = own ? (agent.egress ?? []) : inputs.egress;
+    const listeners = injectListeners(list, inputs.proxy.inject_base_port + injectCount);
+    // injectListeners numbers from its base; explicit `inject.port` values pass through.
+    injectCount += listeners.length;
+    const inject = listeners.map((l) => ({
+      ...l,
+      profile: agent.name,
+      entryPath: `${egressPath}[${list.findIndex((r) => r?.host === l.host)}]`,
+    }));
+    const forwardProxyPort = agent.proxy_port ?? inputs.proxy.port + index;
+    const ports = [forwardProxyPort, ...inject.map((l) => l.port)];
+    out.push({
+      name: agent.name,
+      index,
+      egressPath,
+      ownEgress: own,
+      egress: list.filter((r): r is EgressRule => r !== undefined),
+      forwardProxyPort,
+      inject,
+      agentFacing: [...new Set(ports)],
+    });
+  });
+  return out;
+}
+
+/** Every profile of a validated policy, in `agents` order. */
+export function policyProfiles(policy: Policy): ProfileListeners[] {
+  return allocateProfiles(policy);
+}
+
+/** The profile called `name`; a UserError naming the known profiles when there is none. */
+export function policyProfile(policy: Policy, name: string): ProfileListeners {
+  const profiles = policyProfiles(policy);
+  const found = profiles.find((p) => p.name === name);
+  if (found === undefined) {
+    throw new UserError(
+      `no agent profile "${name}" in policy "${policy.name}". Fix: use one of ${profiles.map((p) => `"${p.name}"`).join(', ')}.`,
+    );
+  }
+  return found;
+}
+
+/** True when the policy has more than one profile, so listener names carry the profile. */
+export function hasManyProfiles(policy: Pick<Policy, 'agents'>): boolean {
+  return policy.agents.length > 1;
+}
+
+/**
+ * What the proxy as a whole may reach: every profile's allowlist merged by host (ports
+ * joined). The policy checker makes entries for one host agree on `tls` and `private`, so the
+ * merge loses nothing the shared hops need. Entries no profile uses are left out.
+ */
+export function proxyEgress(policy: Policy): EgressRule[] {
+  const byHost = new Map<string, EgressRule>();
+  for (const profile of policyProfiles(policy)) {
+    for (const rule of profile.egress) {
+      const seen = byHost.get(rule.host);
+      if (seen === undefined) byHost.set(rule.host, rule);
+      else if (rule.ports.some((p) => !seen.ports.includes(p))) {
+        byHost.set(rule.host, { ...seen, ports: [...new Set([...seen.ports, ...rule.ports])] });
+      }
+    }
+  }
+  return [...byHost.values()];
+}
+
+/** Every profile's base-URL listeners, in profile order. */
+export function policyInjectListeners(policy: Policy): ProfileInjectListener[] {
+  return policyProfiles(policy).flatMap((p) => p.inject);
+}
