@@ -61,7 +61,6 @@ export function parts(t: TemplateJson) {
     nat: findId(t, 'AWS::EC2::NatGateway'),
     dnsAssociation: findId(t, 'AWS::Route53Resolver::FirewallRuleGroupAssociation'),
     dnsRuleGroup: findId(t, 'AWS::Route53Resolver::FirewallRuleGroup'),
-    dnsConfig: findId(t, 'AWS::Route53Resolver::FirewallConfig'),
     s3Endpoint: idsOf(t, 'AWS::EC2::VPCEndpoint').find(
       (id) => (props(t, id).VpcEndpointType ?? 'Gateway') === 'Gateway',
     ) as string,
@@ -664,9 +663,12 @@ export const MUTATIONS: readonly Mutation[] = [
     name: 'DNS firewall fails open',
     channel: 'dns-firewall',
     plant: (t) => {
-      const c = parts(t).dnsConfig;
-      props(t, c).FirewallFailOpen = 'ENABLED';
-      return c;
+      // Not in our templates (fail-closed is the default), but a template may carry one.
+      t.Resources.PlantedFailOpen = {
+        Type: 'AWS::Route53Resolver::FirewallConfig',
+        Properties: { ResourceId: { Ref: parts(t).vpc }, FirewallFailOpen: 'ENABLED' },
+      };
+      return 'PlantedFailOpen';
     },
   },
   {
