@@ -291,11 +291,27 @@ export class AgentNetwork extends Construct {
     for (const subnet of this.endpointSubnets) tagTier(subnet, Tier.ENDPOINT);
     for (const subnet of this.publicSubnets) tagTier(subnet, Tier.PUBLIC);
 
+    // --- Logs (first: the deploy-time prefix list lookup logs into the same key) ---------------
+    const retention = props.logRetention ?? (policy.logging.retention_days as RetentionDays);
+    const logs = createNetworkLogs(this, {
+      vpc: this.vpc,
+      logKey: props.logKey,
+      retention,
+    });
+    this.logKey = logs.logKey;
+    this.flowLogGroup = logs.flowLogGroup;
+    this.flowLog = logs.flowLog;
+    this.dnsQueryLogGroup = logs.dnsQueryLogGroup;
+    this.dnsQueryLogging = logs.dnsQueryLogging;
+
     // --- Security groups --------------------------------------------------------------------
     const stack = Stack.of(this);
     const env = { partition: stack.partition, region: stack.region, account: stack.account };
     const secretNames = policySecretNames(policy);
-    const prefixList = resolveS3PrefixList(this, props.s3PrefixListId, fail);
+    const prefixList = resolveS3PrefixList(this, props.s3PrefixListId, fail, {
+      key: this.logKey,
+      retention,
+    });
     this.s3PrefixListLookup = prefixList.lookup;
     this.s3PrefixListId = prefixList.id;
     const upstreamRules = planUpstreamRules(this.upstreams, fail, (message) =>
@@ -329,18 +345,6 @@ export class AgentNetwork extends Construct {
     );
     this.agentNetworkAcl = acls.agent;
     this.endpointNetworkAcl = acls.endpoint;
-
-    // --- Logs -------------------------------------------------------------------------------
-    const logs = createNetworkLogs(this, {
-      vpc: this.vpc,
-      logKey: props.logKey,
-      retention: props.logRetention ?? (policy.logging.retention_days as RetentionDays),
-    });
-    this.logKey = logs.logKey;
-    this.flowLogGroup = logs.flowLogGroup;
-    this.flowLog = logs.flowLog;
-    this.dnsQueryLogGroup = logs.dnsQueryLogGroup;
-    this.dnsQueryLogging = logs.dnsQueryLogging;
 
     // --- DNS firewall -----------------------------------------------------------------------
     this.dnsAllowedDomains = dnsAllowlist(policy, stack.region, stack.urlSuffix, extraDomains);
