@@ -133,6 +133,7 @@ beforeAll(() => {
     agentSubnets: { subnetGroupName: 'Agents' },
     proxySubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
     endpointSubnets: { subnetGroupName: 'Endpoints' },
+    acceptVpcWideDnsFirewall: true,
     logRetention: RetentionDays.ONE_MONTH,
   });
   main = built(mainStack, mainNetwork);
@@ -780,6 +781,74 @@ describe('existing VPC', () => {
     );
   });
 
+  it('refuses a VPC-wide DNS firewall in an existing VPC unless accepted, saying why', () => {
+    const stack = new Stack(new App(), 'Shared');
+    const vpc = new Vpc(stack, 'Vpc', {
+      maxAzs: 2,
+      subnetConfiguration: [
+        { name: 'Public', subnetType: SubnetType.PUBLIC, cidrMask: 24 },
+        { name: 'Proxy', subnetType: SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 },
+        { name: 'Agents', subnetType: SubnetType.PRIVATE_ISOLATED, cidrMask: 20 },
+        { name: 'Endpoints', subnetType: SubnetType.PRIVATE_ISOLATED, cidrMask: 28 },
+      ],
+    });
+    const subnets = {
+      agentSubnets: { subnetGroupName: 'Agents' },
+      proxySubnets: { subnetGroupName: 'Proxy' },
+      endpointSubnets: { subnetGroupName: 'Endpoints' },
+    };
+    expect(() => new AgentNetwork(stack, 'Network', { policy, vpc, ...subnets })).toThrow(
+      /the DNS firewall would apply to the whole of the existing VPC Shared\/Vpc.*Fix: leave vpc out .* or set acceptVpcWideDnsFirewall: true/,
+    );
+    new AgentNetwork(stack, 'First', { policy, vpc, ...subnets, acceptVpcWideDnsFirewall: true });
+    // A second perimeter in the same VPC would collide at deploy time.
+    expect(
+      () =>
+        new AgentNetwork(stack, 'Second', {
+          policy,
+          vpc,
+          ...subnets,
+          acceptVpcWideDnsFirewall: true,
+        }),
+    ).toThrow(/VPC Shared\/Vpc already holds the perimeter Shared\/First; two perimeters/);
+  });
+
+  it('refuses a second perimeter in an imported VPC of the same id, from another stack', () => {
+    const app = new App();
+    const attrs = {
+      vpcId: 'vpc-0123456789abcdef0',
+      vpcCidrBlock: '10.1.0.0/16',
+      availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+      privateSubnetIds: ['subnet-proxy1', 'subnet-proxy2'],
+      privateSubnetIpv4CidrBlocks: ['10.1.0.0/24', '10.1.1.0/24'],
+      isolatedSubnetIds: ['subnet-a1', 'subnet-a2', 'subnet-e1', 'subnet-e2'],
+      isolatedSubnetNames: ['Agents', 'Endpoints'],
+      isolatedSubnetIpv4CidrBlocks: [
+        '10.1.8.0/21',
+        '10.1.16.0/21',
+        '10.1.32.0/28',
+        '10.1.32.16/28',
+      ],
+      isolatedSubnetRouteTableIds: ['rtb-a1', 'rtb-a2', 'rtb-e1', 'rtb-e2'],
+      privateSubnetRouteTableIds: ['rtb-p1', 'rtb-p2'],
+    };
+    const build = (name: string) => {
+      const stack = new Stack(app, name);
+      return new AgentNetwork(stack, 'Network', {
+        policy,
+        vpc: Vpc.fromVpcAttributes(stack, 'Imported', attrs),
+        agentSubnets: { subnetGroupName: 'Agents' },
+        proxySubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+        endpointSubnets: { subnetGroupName: 'Endpoints' },
+        acceptVpcWideDnsFirewall: true,
+      });
+    };
+    build('One');
+    expect(() => build('Two')).toThrow(
+      /VPC vpc-0123456789abcdef0 already holds the perimeter One\/Network/,
+    );
+  });
+
   it('proves a new ec2.Vpc with dedicated endpoint subnets contained', () => {
     const app = new App();
     const stack = new Stack(app, 'OwnVpc');
@@ -798,6 +867,7 @@ describe('existing VPC', () => {
       agentSubnets: { subnetGroupName: 'Agents' },
       proxySubnets: { subnetGroupName: 'Proxy' },
       endpointSubnets: { subnetGroupName: 'Endpoints' },
+      acceptVpcWideDnsFirewall: true,
     });
     const report = verifyTemplate(Template.fromStack(stack).toJSON(), 'OwnVpc', {
       proxyPorts: [...proxyPorts(policy).agentFacing],

@@ -1,4 +1,4 @@
-import { Annotations, Stack } from 'aws-cdk-lib';
+import { Annotations, Stack, Token } from 'aws-cdk-lib';
 import type {
   FlowLog,
   GatewayVpcEndpoint,
@@ -15,7 +15,7 @@ import type {
   CfnFirewallRuleGroup,
   CfnFirewallRuleGroupAssociation,
 } from 'aws-cdk-lib/aws-route53resolver';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import { imageRegistryDomains } from '../../lib/image-registry.js';
 import {
   hostProblem,
@@ -49,7 +49,11 @@ export interface AgentNetworkProps {
    * An existing VPC to build the perimeter in. It must span at least two Availability Zones,
    * have isolated subnets for the agents and private subnets with a NAT route for the proxy,
    * and use the Amazon-provided DNS resolver. `agentSubnets` and `proxySubnets` are then
-   * required; `maxAzs`, `cidr` and `natGateways` must be left out.
+   * required; `maxAzs`, `cidr` and `natGateways` must be left out. Shared VPCs: the DNS
+   * firewall applies to the whole VPC (see `acceptVpcWideDnsFirewall`, required), the
+   * interface endpoints need subnets of their own (`endpointSubnets`, required), the perimeter
+   * creates its own private-DNS endpoints (a VPC that already has some for ECR, Logs or
+   * Secrets Manager fails at deploy time), and one VPC holds at most one perimeter.
    *
    * @default - a new VPC with public (NAT only), proxy, agent and endpoint subnets
    */
@@ -149,6 +153,18 @@ export interface AgentNetworkProps {
    * @default true
    */
   readonly restrictDefaultSecurityGroup?: boolean;
+
+  /**
+   * With an existing `vpc`: accept that the DNS Firewall and DNS query logging apply to the
+   * whole VPC. Route 53 Resolver associates them with a VPC, not with subnets, so every other
+   * workload in the VPC could then resolve only the perimeter's allowlist (everything else gets
+   * NXDOMAIN, fail-closed, under mutation protection), and its queries are logged with the
+   * agents'. Set it only for a VPC that holds nothing else, or nothing that needs other names.
+   *
+   * @default false - an existing VPC is refused with this explanation; give the perimeter a
+   * VPC of its own (leave `vpc` out), or set this to true
+   */
+  readonly acceptVpcWideDnsFirewall?: boolean;
 }
 
 /**
@@ -281,6 +297,11 @@ export class AgentNetwork extends Construct {
     } else {
       this.vpc = props.vpc;
       const subnets = selectExistingVpcSubnets(props.vpc, props, fail);
+      if (props.acceptVpcWideDnsFirewall !== true) {
+        fail(
+          `the DNS firewall would apply to the whole of the existing VPC ${props.vpc.node.path}: Route 53 Resolver associates it with a VPC, not with subnets, so every other workload there could resolve only the perimeter's allowlist (NXDOMAIN for the rest, fail-closed, under mutation protection). Fix: leave vpc out so the perimeter gets a VPC of its own, or set acceptVpcWideDnsFirewall: true if nothing else in that VPC needs other names.`,
+        );
+      }
       this.agentSubnets = subnets.agents;
       this.proxySubnets = subnets.proxy;
       this.endpointSubnets = subnets.endpoints;
@@ -303,6 +324,8 @@ export class AgentNetwork extends Construct {
     this.flowLog = logs.flowLog;
     this.dnsQueryLogGroup = logs.dnsQueryLogGroup;
     this.dnsQueryLogging = logs.dnsQueryLogging;
+
+    claimVpc(this, this.vpc, fail);
 
     // --- Security groups --------------------------------------------------------------------
     const stack = Stack.of(this);
@@ -384,4 +407,29 @@ function withImagePulls(upstreams: ProxyUpstreams, image: string): ProxyUpstream
     return upstreams;
   }
   return { ...upstreams, publicPorts: [...upstreams.publicPorts, 443].sort((a, b) => a - b) };
+}
+
+const PERIMETERS = new WeakMap<IConstruct, Map<unknown, string>>();
+
+/**
+ * One perimeter per VPC, across the whole app: a second one would deploy a second DNS firewall
+ * association at the same priority (refused by Route 53 Resolver), duplicate private-DNS
+ * interface endpoints (refused by EC2) and a second NACL on shared subnets (the last one wins).
+ * A VPC is known by its construct, or by its id when that is a literal (imports of one VPC in
+ * two stacks).
+ */
+function claimVpc(network: Construct, vpc: IVpc, fail: (message: string) => never): void {
+  const root = network.node.root;
+  const claims = PERIMETERS.get(root) ?? new Map<unknown, string>();
+  PERIMETERS.set(root, claims);
+  const keys: unknown[] = [vpc, ...(Token.isUnresolved(vpc.vpcId) ? [] : [vpc.vpcId])];
+  for (const key of keys) {
+    const other = claims.get(key);
+    if (other !== undefined && other !== network.node.path) {
+      fail(
+        `VPC ${Token.isUnresolved(vpc.vpcId) ? vpc.node.path : vpc.vpcId} already holds the perimeter ${other}; two perimeters in one VPC would collide at deploy time (two DNS firewall associations at one priority, duplicate private-DNS endpoints, two NACLs on one subnet). Fix: one perimeter per VPC; more kinds of agents are more profiles under agents: in one policy.`,
+      );
+    }
+  }
+  for (const key of keys) claims.set(key, network.node.path);
 }
