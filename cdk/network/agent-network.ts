@@ -21,6 +21,7 @@ import {
   hostProblem,
   type Policy,
   type ProxyUpstreams,
+  policyProfiles,
   proxyPorts,
   proxyUpstreams,
   upstreamPorts,
@@ -181,6 +182,11 @@ export class AgentNetwork extends Construct {
 
   /** Agent tasks: egress only to the load balancer, the endpoints and S3 (ECR layers). */
   public readonly agentSecurityGroup: SecurityGroup;
+  /**
+   * Each agent profile's security group, by profile name: it may reach only that profile's
+   * listeners on the load balancer. The first is {@link agentSecurityGroup}.
+   */
+  public readonly agentSecurityGroups: Readonly<Record<string, SecurityGroup>>;
   /** The proxy's internal Network Load Balancer: from agents, to proxy tasks. */
   public readonly loadBalancerSecurityGroup: SecurityGroup;
   /** The Envoy tasks: from the load balancer, to the internet on the policy's ports. */
@@ -294,12 +300,14 @@ export class AgentNetwork extends Construct {
     const groups = createSecurityGroups(this, {
       vpc: this.vpc,
       proxyPorts: this.proxyPorts,
+      profiles: policyProfiles(policy).map((p) => ({ name: p.name, ports: p.agentFacing })),
       healthPort: this.healthPort,
       upstreamRules,
       s3PrefixListId: this.s3PrefixListId,
       secretsEndpoint: secretNames.length > 0,
     });
     this.agentSecurityGroup = groups.agent;
+    this.agentSecurityGroups = groups.agents;
     this.loadBalancerSecurityGroup = groups.loadBalancer;
     this.proxySecurityGroup = groups.proxy;
     this.endpointSecurityGroup = groups.endpoint;
@@ -358,7 +366,9 @@ export class AgentNetwork extends Construct {
     this.secretsManagerEndpoint = endpoints.secretsManager;
     this.s3Endpoint = endpoints.s3;
 
-    guardAgentSecurityGroup(this, this.agentSecurityGroup);
+    for (const group of Object.values(this.agentSecurityGroups)) {
+      guardAgentSecurityGroup(this, group);
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { CfnFlowLog } from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
+import { agentEnvironment } from '../../lib/agent-env.js';
 import { imageRegistryDomains } from '../../lib/image-registry.js';
 import type { JsonObject } from '../../lib/json.js';
 import type { Policy } from '../../lib/policy/index.js';
@@ -90,6 +91,7 @@ export class AgentPerimeterStack extends Stack {
       vpc: this.network.vpc,
       subnets: this.network.agentSubnets,
       securityGroup: this.network.agentSecurityGroup,
+      securityGroups: this.network.agentSecurityGroups,
       proxyAddress: this.proxy.address,
       logKey: this.network.logKey,
     });
@@ -150,6 +152,19 @@ export class AgentPerimeterStack extends Stack {
         description: `Starts one "${name}" agent inside the perimeter`,
         value: workload.runTaskCommand,
       });
+      if (props.policy.agents.length > 1) {
+        // Each profile has its own listeners and security group; the un-suffixed outputs
+        // above are the first profile's.
+        new CfnOutput(this, outputId('Agent', name, 'Environment'), {
+          description: `Environment of agent profile "${name}" (JSON): its own listeners only; none is secret`,
+          value: this.toJsonString(agentEnvironment(props.policy, this.proxy.address, name)),
+        });
+        new CfnOutput(this, outputId('Agent', name, 'SecurityGroup'), {
+          description: `Security group of agent profile "${name}": only its own proxy listeners and the endpoints`,
+          value: (this.network.agentSecurityGroups[name] ?? this.network.agentSecurityGroup)
+            .securityGroupId,
+        });
+      }
     }
     if (this.probe !== undefined) {
       new CfnOutput(this, 'ProbeRunTask', {
