@@ -4,7 +4,7 @@ import { ContainmentChecks } from '../cdk/containment/index.js';
 import { addCompliancePacks } from '../cdk/nag.js';
 import { AgentPerimeterChecks } from '../cdk/nag-rules/index.js';
 import { AgentPerimeterStack } from '../cdk/stack/index.js';
-import { type Policy, proxyPorts } from '../lib/policy/index.js';
+import { type Policy, proxyPorts, withProfilePorts } from '../lib/policy/index.js';
 import { parseProbeDeployment } from '../lib/probe/deploy.js';
 import { type PreparedPolicy, preparePolicy } from './prepare.js';
 
@@ -74,6 +74,7 @@ export function buildAwsApp(options: AwsAppOptions = {}): AwsApp {
   });
   const containment = new ContainmentChecks(app, {
     proxyPorts: [...proxyPorts(policy).agentFacing],
+    ...withProfilePorts(policy),
     expectedProxy: prepared.expectedProxy,
   });
   addCompliancePacks(app, [new AgentPerimeterChecks(app), containment]);

@@ -8,7 +8,7 @@ import {
   type VerifyReport,
   verifyTemplate,
 } from '../lib/containment/index.js';
-import { proxyEgress, proxyPorts } from '../lib/policy/index.js';
+import { proxyEgress, proxyPorts, withProfilePorts } from '../lib/policy/index.js';
 import { writeFileAtomic } from '../lib/write-file.js';
 import { envoyYaml } from '../proxy/yaml.js';
 import { buildAwsApp } from './aws.js';
@@ -102,6 +102,7 @@ export async function synthesize(options: SynthOptions): Promise<SynthReport> {
   const gcpContainment = combine([
     verifyTemplate(gcp.plan, shown, {
       proxyPorts: [...proxyPorts(prepared.policy).agentFacing],
+      ...withProfilePorts(prepared.policy),
       expectedProxy: prepared.expectedProxy,
     }),
   ]);

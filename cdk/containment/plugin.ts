@@ -54,6 +54,12 @@ export interface ContainmentChecksProps {
    */
   readonly proxyPorts?: readonly number[];
   /**
+   * Each agent profile's own agent-facing ports (`profilePortsOf(policy)`): every profile's
+   * security group must reach only its own listeners.
+   * @default - one profile
+   */
+  readonly profilePorts?: Readonly<Record<string, readonly number[]>>;
+  /**
    * The proxy the policy renders: the verifier then proves that the proxy tier runs this
    * image and exactly this configuration.
    * @default - the proxy tier's structure only (tier tags, task role), not its image or config
@@ -138,6 +144,7 @@ export class ContainmentChecks implements IPolicyValidationPlugin {
       ...(parameters === undefined ? {} : { trustedParameters: parameters }),
       ...(lists === undefined ? {} : { managedPrefixLists: lists }),
       ...(this.props.proxyPorts === undefined ? {} : { proxyPorts: this.props.proxyPorts }),
+      ...(this.props.profilePorts === undefined ? {} : { profilePorts: this.props.profilePorts }),
       ...(this.props.expectedProxy === undefined
         ? {}
         : { expectedProxy: this.props.expectedProxy }),
