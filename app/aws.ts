@@ -1,10 +1,9 @@
 import { existsSync, rmSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
-import { ContainmentChecks } from '../cdk/containment/index.js';
-import { addCompliancePacks } from '../cdk/nag.js';
-import { AgentPerimeterChecks } from '../cdk/nag-rules/index.js';
+import { addAgentPerimeterChecks } from '../cdk/checks.js';
+import type { ContainmentChecks } from '../cdk/containment/index.js';
 import { AgentPerimeterStack } from '../cdk/stack/index.js';
-import { type Policy, proxyPorts, withProfilePorts } from '../lib/policy/index.js';
+import type { Policy } from '../lib/policy/index.js';
 import { parseProbeDeployment } from '../lib/probe/deploy.js';
 import { type PreparedPolicy, preparePolicy } from './prepare.js';
 
@@ -72,11 +71,8 @@ export function buildAwsApp(options: AwsAppOptions = {}): AwsApp {
       region: process.env.CDK_DEFAULT_REGION,
     },
   });
-  const containment = new ContainmentChecks(app, {
-    proxyPorts: [...proxyPorts(policy).agentFacing],
-    ...withProfilePorts(policy),
-    expectedProxy: prepared.expectedProxy,
-  });
-  addCompliancePacks(app, [new AgentPerimeterChecks(app), containment]);
+  // The same call a library user makes: the proxy's ports and identity, and the prefix lists,
+  // come from the stack's network and proxy tier.
+  const { containment } = addAgentPerimeterChecks(app);
   return { app, prepared, stack, containment };
 }

@@ -2,5 +2,11 @@
 // cdk-nag; imports nothing from Pulumi (test/package-entry-points.test.ts proves it).
 // A new construct: export it from its folder's index and that folder from cdk/index.ts; no
 // line is needed here.
+
+export {
+  AgentPerimeter,
+  AgentPerimeterError,
+  type AgentPerimeterProps,
+} from '../app/aws-perimeter.js';
 export * from '../cdk/index.js';
 export { loadPolicy, type Policy, PolicyError, parsePolicy } from '../lib/policy/index.js';

@@ -82,7 +82,7 @@ describe('the compose file for the demo policy', () => {
       pids_limit: 512,
     });
     expect(agent.cap_add).toBeUndefined();
-    expect(agent.privileged).toBeUndefined();
+    expect(agent.privileged).toBe(false);
     expect(agent.runtime).toBeUndefined();
     // Docker's default seccomp profile applies unless explicitly disabled.
     expect(text).not.toContain('unconfined');

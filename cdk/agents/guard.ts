@@ -1,6 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import type { IConstruct } from 'constructs';
+import { AGENT_HARDENING, type HardeningId } from '../../lib/contract/hardening.js';
 import { looksLikeSecret } from '../../lib/policy/index.js';
 import { CREDENTIAL_AGENT_ENV, PROXY_CREDENTIAL_ENV_PREFIX } from '../../lib/policy/semantics.js';
 
@@ -11,17 +12,17 @@ export interface AgentTaskGuardOptions {
   readonly taskRoleAllowed: boolean;
 }
 
+/**
+ * Rows that hold for the agent container alone: the run-once scratch init container runs as
+ * uid 0 without an init process (acknowledged on the nag rule with its reason).
+ */
+const AGENT_CONTAINER_ONLY: ReadonlySet<HardeningId> = new Set(['non-root-user', 'init-process']);
+
 interface ContainerJson {
   readonly Name?: string;
-  readonly User?: string;
-  readonly Privileged?: boolean;
-  readonly ReadonlyRootFilesystem?: boolean;
   readonly Environment?: readonly { Name?: string; Value?: unknown }[];
   readonly EnvironmentFiles?: readonly unknown[];
   readonly Secrets?: readonly unknown[];
-  readonly LinuxParameters?: {
-    Capabilities?: { Add?: readonly string[]; Drop?: readonly string[] };
-  };
 }
 
 interface TaskDefinitionJson {
@@ -119,24 +120,13 @@ export function agentTaskProblems(
         }
       }
     }
-    if (container.Privileged === true) {
-      add(`${where} is privileged. Fix: remove \`privileged\`; agents run unprivileged (C3).`);
-    }
-    if (container.ReadonlyRootFilesystem !== true) {
-      add(
-        `${where} has a writable root filesystem. Fix: keep \`readonlyRootFilesystem: true\`; writable space comes only from the policy's \`scratch\` volumes (C8).`,
-      );
-    }
-    const caps = container.LinuxParameters?.Capabilities;
-    if (!(caps?.Drop ?? []).includes('ALL') || (caps?.Add ?? []).length > 0) {
-      add(
-        `${where} does not drop every Linux capability or adds some back. Fix: drop ALL and add none (C5).`,
-      );
-    }
-    if (name === options.agentContainerName) {
-      const uid = (container.User ?? '').split(':')[0];
-      if (uid === undefined || uid === '' || uid === '0' || uid === 'root') {
-        add(`${where} runs as root. Fix: run it as a non-root "uid:gid" such as 1000:1000 (C12).`);
+    for (const row of AGENT_HARDENING) {
+      if ('unavailable' in row.ecs) continue;
+      if (AGENT_CONTAINER_ONLY.has(row.id) && name !== options.agentContainerName) continue;
+      if (!row.ecs.holds(container)) {
+        add(
+          `${where} ${row.violation} (${row.control}). Fix: set ${row.ecs.property} to ${row.ecs.expected}; agents get ${row.requirement}.`,
+        );
       }
     }
   }

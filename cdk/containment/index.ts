@@ -1,2 +1,3 @@
 export * from './context.js';
+export * from './derived.js';
 export * from './plugin.js';

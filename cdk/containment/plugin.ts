@@ -25,6 +25,7 @@ import {
   TRUSTED_IMPORTS_CONTEXT,
   TRUSTED_PARAMETERS_CONTEXT,
 } from './context.js';
+import { derivedOptions } from './derived.js';
 
 /** Rule names of the containment plugin: one per channel. */
 export const CONTAINMENT_RULE_PREFIX = 'AgentPerimeterContainment';
@@ -44,13 +45,15 @@ export interface ContainmentChecksProps {
   readonly trustedParameters?: readonly string[];
   /**
    * Literal AWS-managed prefix list ids by service (`{ 'pl-63a5400a': 's3' }`), for stacks
-   * given `s3PrefixListId` instead of the deploy-time lookup.
+   * given `s3PrefixListId` instead of the deploy-time lookup. Added to the ids the
+   * AgentNetworks in the stack were given, which are known without this.
    * @default - CDK context `agent-perimeter:prefixLists`, else none
    */
   readonly managedPrefixLists?: Readonly<Record<string, string>>;
   /**
    * Ports agents may use on the proxy tier (the policy's agent-facing ports).
-   * @default - the listener ports of the proxy tier's load balancers in each template
+   * @default - the agent-facing ports of the AgentNetworks in each template's stack, else the
+   * listener ports of the proxy tier's load balancers in the template
    */
   readonly proxyPorts?: readonly number[];
   /**
@@ -156,14 +159,26 @@ export class ContainmentChecks implements IPolicyValidationPlugin {
   validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
     const scope = (context as { appConstruct?: IConstruct }).appConstruct ?? this.scope;
     const options = this.options(scope);
-    const checked = context.templatePaths.map((path) =>
-      checkTemplate(
+    const checked = context.templatePaths.map((path) => {
+      // Props and context first; what the perimeter constructs in the stack know fills the rest.
+      const derived = derivedOptions(scope, path);
+      const lists = { ...derived.managedPrefixLists, ...options.managedPrefixLists };
+      const ports = options.proxyPorts ?? derived.proxyPorts;
+      const expectedProxy = options.expectedProxy ?? derived.expectedProxy;
+      const profilePorts = options.profilePorts ?? derived.profilePorts;
+      return checkTemplate(
         JSON.parse(readFileSync(path, 'utf8')) as unknown,
         path,
         relative(process.cwd(), path) || path,
-        options,
-      ),
-    );
+        {
+          ...options,
+          ...(Object.keys(lists).length === 0 ? {} : { managedPrefixLists: lists }),
+          ...(ports === undefined ? {} : { proxyPorts: ports }),
+          ...(profilePorts === undefined ? {} : { profilePorts }),
+          ...(expectedProxy === undefined ? {} : { expectedProxy }),
+        },
+      );
+    });
     this.reports = checked.flatMap((c) => (c.report === undefined ? [] : [c.report]));
     const violations = checked.flatMap((c) => c.violations);
     return { success: violations.length === 0, violations, pluginVersion: this.version };

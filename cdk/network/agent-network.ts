@@ -22,6 +22,7 @@ import {
   type Policy,
   type ProxyUpstreams,
   policyProfiles,
+  profilePortsOf,
   proxyPorts,
   proxyUpstreams,
   upstreamPorts,
@@ -238,6 +239,11 @@ export class AgentNetwork extends Construct {
   public readonly proxyPorts: number[];
   /** The proxy's health check port (load balancer to tasks only). */
   public readonly healthPort: number;
+  /**
+   * Each profile's own agent-facing ports when the policy has several (the verifier proves
+   * each profile's group reaches only these); undefined with one profile.
+   */
+  public readonly profilePorts: Readonly<Record<string, readonly number[]>> | undefined;
   /** Ports the proxy may reach on the internet: the union of the policy's `egress[].ports`. */
   public readonly upstreamPorts: number[];
   /**
@@ -254,6 +260,7 @@ export class AgentNetwork extends Construct {
     const { policy } = props;
     this.proxyPorts = [...proxyPorts(policy).agentFacing];
     this.healthPort = policy.proxy.health_port;
+    this.profilePorts = profilePortsOf(policy);
     this.upstreamPorts = upstreamPorts(policy);
     this.upstreams = withImagePulls(proxyUpstreams(policy), policy.proxy.image);
 
@@ -287,11 +294,27 @@ export class AgentNetwork extends Construct {
     }
     for (const subnet of this.publicSubnets) tagTier(subnet, Tier.PUBLIC);
 
+    // --- Logs (first: the deploy-time prefix list lookup logs into the same key) ---------------
+    const retention = props.logRetention ?? (policy.logging.retention_days as RetentionDays);
+    const logs = createNetworkLogs(this, {
+      vpc: this.vpc,
+      logKey: props.logKey,
+      retention,
+    });
+    this.logKey = logs.logKey;
+    this.flowLogGroup = logs.flowLogGroup;
+    this.flowLog = logs.flowLog;
+    this.dnsQueryLogGroup = logs.dnsQueryLogGroup;
+    this.dnsQueryLogging = logs.dnsQueryLogging;
+
     // --- Security groups --------------------------------------------------------------------
     const stack = Stack.of(this);
     const env = { partition: stack.partition, region: stack.region, account: stack.account };
     const secretNames = policySecretNames(policy);
-    const prefixList = resolveS3PrefixList(this, props.s3PrefixListId, fail);
+    const prefixList = resolveS3PrefixList(this, props.s3PrefixListId, fail, {
+      key: this.logKey,
+      retention,
+    });
     this.s3PrefixListLookup = prefixList.lookup;
     this.s3PrefixListId = prefixList.id;
     const upstreamRules = planUpstreamRules(this.upstreams, fail, (message) =>
@@ -328,18 +351,6 @@ export class AgentNetwork extends Construct {
     );
     this.agentNetworkAcl = acls.agent;
     this.endpointNetworkAcl = acls.endpoint;
-
-    // --- Logs -------------------------------------------------------------------------------
-    const logs = createNetworkLogs(this, {
-      vpc: this.vpc,
-      logKey: props.logKey,
-      retention: props.logRetention ?? (policy.logging.retention_days as RetentionDays),
-    });
-    this.logKey = logs.logKey;
-    this.flowLogGroup = logs.flowLogGroup;
-    this.flowLog = logs.flowLog;
-    this.dnsQueryLogGroup = logs.dnsQueryLogGroup;
-    this.dnsQueryLogging = logs.dnsQueryLogging;
 
     // --- DNS firewall -----------------------------------------------------------------------
     this.dnsAllowedDomains = dnsAllowlist(policy, stack.region, stack.urlSuffix, extraDomains);

@@ -1,5 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
   AwsCustomResource,
   AwsCustomResourcePolicy,
@@ -7,6 +9,13 @@ import {
 } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { acknowledge, REGULATORY_PACK_NAMES } from '../nag.js';
+import { encryptedLogGroup } from './logging.js';
+
+/** Where the lookup's provider function logs: the perimeter's log key and retention. */
+export interface LookupLogs {
+  readonly key: IKey;
+  readonly retention: RetentionDays;
+}
 
 /**
  * Looks up, at deploy time, the id of the AWS-managed prefix list of a gateway endpoint service
@@ -17,9 +26,17 @@ export class ManagedPrefixListLookup extends Construct {
   /** The prefix list id (`pl-...`), a deploy-time token. */
   public readonly prefixListId: string;
   public readonly resource: AwsCustomResource;
+  /**
+   * The provider function's log group, KMS-encrypted with the perimeter's key. Given
+   * explicitly so the function never logs to a group of Lambda's or CDK's making: with
+   * `@aws-cdk/aws-lambda:useCdkManagedLogGroup` (set by `cdk init`) CDK would otherwise add an
+   * unencrypted one that three compliance packs reject.
+   */
+  public readonly logGroup: LogGroup;
 
-  constructor(scope: Construct, id: string, prefixListName: string) {
+  constructor(scope: Construct, id: string, prefixListName: string, logs: LookupLogs) {
     super(scope, id);
+    this.logGroup = encryptedLogGroup(this, 'LogGroup', logs.key, logs.retention);
     const call = {
       service: 'EC2',
       action: 'DescribeManagedPrefixLists',
@@ -38,6 +55,7 @@ export class ManagedPrefixListLookup extends Construct {
         }),
       ]),
       installLatestAwsSdk: false,
+      logGroup: this.logGroup,
     });
     this.prefixListId = this.resource.getResponseField('PrefixLists.0.PrefixListId');
 

@@ -3,7 +3,7 @@ import { GatewayVpcEndpointAwsService } from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
 import { nonInternalIpv4Cidrs, type ProxyUpstreams } from '../../lib/policy/index.js';
 import { OTHER_PROXY_EGRESS_RULES, type ProxyEgressRule, planProxyEgress } from './proxy-egress.js';
-import { ManagedPrefixListLookup } from './s3-prefix-list.js';
+import { type LookupLogs, ManagedPrefixListLookup } from './s3-prefix-list.js';
 import { SG_RULES_PER_DIRECTION } from './security-groups.js';
 
 /**
@@ -14,12 +14,14 @@ export function resolveS3PrefixList(
   scope: Construct,
   given: string | undefined,
   fail: (message: string) => never,
+  logs: LookupLogs,
 ): { id: string; lookup: ManagedPrefixListLookup | undefined } {
   if (given === undefined) {
     const lookup = new ManagedPrefixListLookup(
       scope,
       'S3PrefixList',
       GatewayVpcEndpointAwsService.S3.name,
+      logs,
     );
     return { id: lookup.prefixListId, lookup };
   }

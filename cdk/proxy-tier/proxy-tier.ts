@@ -8,6 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { agentEnvironment } from '../../lib/agent-env.js';
+import { type ExpectedProxy, proxyConfigDigest } from '../../lib/contract/proxy-identity.js';
 import { TIER_TAG, Tier } from '../../lib/contract/tiers.js';
 import type { JsonObject } from '../../lib/json.js';
 import {
@@ -119,11 +120,17 @@ export class ProxyTier extends Construct {
   /** What an agent needs to go through this proxy: HTTP(S)_PROXY, base URLs, NO_PROXY. */
   readonly agentEnvironment: Readonly<Record<string, string>>;
   readonly ports: ProxyPorts;
+  /** The image and config the containment verifier expects the proxy tasks to run. */
+  readonly expectedProxy: ExpectedProxy;
 
   constructor(scope: Construct, id: string, props: ProxyTierProps) {
     super(scope, id);
     const { policy } = props;
     const proxy = policy.proxy;
+    this.expectedProxy = {
+      image: proxy.image,
+      configDigest: proxyConfigDigest(props.envoyConfig),
+    };
 
     // Every input check runs before any cloud resource is defined.
     if (proxy.credentials_from !== 'env') {

@@ -1,51 +1,17 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
-import type { CfnFlowLog } from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
 import { agentEnvironment } from '../../lib/agent-env.js';
-import { imageRegistryDomains } from '../../lib/image-registry.js';
-import type { JsonObject } from '../../lib/json.js';
 import type { Policy } from '../../lib/policy/index.js';
-import { PROBE_IMAGE } from '../../lib/probe/image.js';
-import { AgentWorkloads, type AgentWorkloadsProps } from '../agents/index.js';
-import { AuditLogging, type AuditLoggingProps } from '../audit/index.js';
-import { AgentNetwork, type AgentNetworkProps } from '../network/index.js';
-import { ProbeTask, type ProbeTaskProps } from '../probe/index.js';
-import { ProxyTier } from '../proxy-tier/index.js';
+import type { AgentWorkloads } from '../agents/index.js';
+import type { AuditLogging } from '../audit/index.js';
+import type { AgentNetwork } from '../network/index.js';
+import type { ProbeTask } from '../probe/index.js';
+import type { ProxyTier } from '../proxy-tier/index.js';
+import { composePerimeter, type PerimeterPartsProps } from './compose.js';
 import { outputId } from './outputs.js';
 
-export interface AgentPerimeterStackProps extends StackProps {
-  /** The validated policy (the single source of truth). */
-  readonly policy: Policy;
-  /**
-   * The Envoy bootstrap rendered from `policy` and validated against Envoy's API
-   * (`renderCheckedProxyConfig` in `proxy/`; `bin/cdk-app.ts` does this).
-   */
-  readonly envoyConfig: JsonObject;
-  /**
-   * Overrides for the network, e.g. an existing VPC and its subnets.
-   * @default - a new VPC laid out by AgentNetwork
-   */
-  readonly network?: Omit<AgentNetworkProps, 'policy'>;
-  /**
-   * Options for the agent workloads, e.g. an existing cluster.
-   * @default - a new cluster; public.ecr.aws images through a pull-through cache
-   */
-  readonly agents?: Pick<
-    AgentWorkloadsProps,
-    'cluster' | 'pullThroughCachePrefix' | 'prepareScratch'
-  >;
-  /**
-   * Options for the audit trail: who may read it, who gets the alarms, alarm thresholds.
-   * @default - no readers, no email subscriptions, the default thresholds
-   */
-  readonly audit?: Pick<AuditLoggingProps, 'readers' | 'alarmEmails' | 'thresholds'>;
-  /**
-   * The egress probe in the agent tier (`ProbeTask`): its schedule, deploy-time run and
-   * targets, or `false` for none.
-   * @default - on: every 60 minutes, and once per deployment that changes the perimeter
-   */
-  readonly probe?: false | ProbeTaskProps['deployment'];
-}
+/** The perimeter's parts (see {@link PerimeterPartsProps}) and the stack's own settings. */
+export interface AgentPerimeterStackProps extends StackProps, PerimeterPartsProps {}
 
 /**
  * The whole perimeter from one policy: the contained network, the Envoy proxy tier, the
@@ -67,61 +33,12 @@ export class AgentPerimeterStack extends Stack {
       ...props,
     });
     this.policy = props.policy;
-    const networkProps = props.network ?? {};
-    this.network = new AgentNetwork(this, 'Network', {
-      ...networkProps,
-      policy: props.policy,
-      extraDnsDomains: [
-        ...imageRegistryDomains(props.policy.proxy.image),
-        ...(networkProps.extraDnsDomains ?? []),
-      ],
-    });
-    this.proxy = new ProxyTier(this, 'Proxy', {
-      policy: props.policy,
-      vpc: this.network.vpc,
-      subnets: { subnets: this.network.proxySubnets },
-      securityGroup: this.network.proxySecurityGroup,
-      loadBalancerSecurityGroup: this.network.loadBalancerSecurityGroup,
-      logKey: this.network.logKey,
-      envoyConfig: props.envoyConfig,
-    });
-    this.agents = new AgentWorkloads(this, 'Agents', {
-      ...props.agents,
-      policy: props.policy,
-      vpc: this.network.vpc,
-      subnets: this.network.agentSubnets,
-      securityGroup: this.network.agentSecurityGroup,
-      securityGroups: this.network.agentSecurityGroups,
-      proxyAddress: this.proxy.address,
-      logKey: this.network.logKey,
-    });
-    this.probe =
-      props.probe === false
-        ? undefined
-        : new ProbeTask(this, 'Probe', {
-            policy: props.policy,
-            cluster: this.agents.cluster,
-            subnets: this.network.agentSubnets,
-            securityGroup: this.network.agentSecurityGroup,
-            proxyAddress: this.proxy.address,
-            logKey: this.network.logKey,
-            image: this.agents.resolveImage(PROBE_IMAGE.aws, 'the egress probe image'),
-            ...(props.probe === undefined ? {} : { deployment: props.probe }),
-          });
-    const flowLog = this.network.flowLog.node.defaultChild as CfnFlowLog;
-    this.audit = new AuditLogging(this, 'Audit', {
-      ...props.audit,
-      policy: props.policy,
-      proxyAccessLogGroup: this.proxy.logGroup,
-      flowLogGroup: this.network.flowLogGroup,
-      flowLogFormat: flowLog.logFormat ?? '',
-      dnsQueryLogGroup: this.network.dnsQueryLogGroup,
-      agentSubnets: this.network.agentSubnets,
-      logKey: this.network.logKey,
-      additionalSources: this.probe === undefined ? [] : [this.probe.auditSource],
-    });
-    this.probe?.addAlarms(this.audit.alarmTopic, this.audit.metricNamespace);
-    this.probe?.runAfter(this.network, this.proxy);
+    const parts = composePerimeter(this, props);
+    this.network = parts.network;
+    this.proxy = parts.proxy;
+    this.agents = parts.agents;
+    this.audit = parts.audit;
+    this.probe = parts.probe;
 
     new CfnOutput(this, 'ProxyAddress', {
       description: 'DNS name of the internal proxy load balancer',

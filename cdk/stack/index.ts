@@ -1,1 +1,2 @@
 export * from './agent-perimeter-stack.js';
+export * from './compose.js';

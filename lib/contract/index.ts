@@ -7,6 +7,7 @@
 export * from '../proxy-contract.js';
 export * from './gcp-boot.js';
 export * from './gcp-plan.js';
+export * from './hardening.js';
 export * from './proxy-identity.js';
 export * from './runtimes.js';
 export * from './tiers.js';

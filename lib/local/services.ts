@@ -1,4 +1,5 @@
 import { agentEnvironment } from '../agent-env.js';
+import { composeHardening } from '../contract/hardening.js';
 import type { JsonObject } from '../json.js';
 import {
   type AgentProfile,
@@ -54,15 +55,9 @@ export function tmpfsEntry(scratch: AgentProfile['scratch'][number], user: strin
   ].join(':');
 }
 
-/** The hardening every container here gets (the guide's `docker run` recipe, C5, C6, C8). */
+/** The hardening every container here gets: the shared table's rows, plus private IPC. */
 function hardening(): JsonObject {
-  return {
-    read_only: true,
-    cap_drop: ['ALL'],
-    // Docker's default seccomp profile applies (never `seccomp=unconfined`).
-    security_opt: ['no-new-privileges:true'],
-    ipc: 'private',
-  };
+  return { ...composeHardening(), ipc: 'private' };
 }
 
 export interface AgentServiceOptions {

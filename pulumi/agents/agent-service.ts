@@ -1,5 +1,6 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
+import { CLOUD_RUN_SANDBOXED } from '../../lib/contract/hardening.js';
 import type { AgentProfile, Policy } from '../../lib/policy/index.js';
 import { GcpPerimeterError } from '../errors.js';
 import { AGENT_TAG } from '../names.js';
@@ -154,7 +155,7 @@ function checkCount(component: string, what: string, value: number, min: number,
  * services serve requests); batch agents use {@link AgentJob}.
  */
 export class AgentService extends pulumi.ComponentResource {
-  static readonly EXECUTION_ENVIRONMENT = 'EXECUTION_ENVIRONMENT_GEN1';
+  static readonly EXECUTION_ENVIRONMENT = CLOUD_RUN_SANDBOXED;
   static readonly DEFAULT_MAX_INSTANCES = 10;
 
   readonly plan: AgentPlan;

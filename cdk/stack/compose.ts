@@ -1,0 +1,126 @@
+import type { CfnFlowLog } from 'aws-cdk-lib/aws-ec2';
+import type { Construct } from 'constructs';
+import { imageRegistryDomains } from '../../lib/image-registry.js';
+import type { JsonObject } from '../../lib/json.js';
+import type { Policy } from '../../lib/policy/index.js';
+import { PROBE_IMAGE } from '../../lib/probe/image.js';
+import { AgentWorkloads, type AgentWorkloadsProps } from '../agents/index.js';
+import { AuditLogging, type AuditLoggingProps } from '../audit/index.js';
+import { AgentNetwork, type AgentNetworkProps } from '../network/index.js';
+import { ProbeTask, type ProbeTaskProps } from '../probe/index.js';
+import { ProxyTier } from '../proxy-tier/index.js';
+
+/*
+ * The perimeter's parts and how they are wired, in one place: AgentPerimeterStack composes them
+ * directly in the stack (its construct ids are what deployed stacks have), the library's
+ * AgentPerimeter construct composes them under itself in any stack of the user's.
+ */
+
+export interface PerimeterPartsProps {
+  /** The validated policy (the single source of truth). */
+  readonly policy: Policy;
+  /**
+   * The Envoy bootstrap rendered from `policy` and validated against Envoy's API
+   * (`renderCheckedProxyConfig` from `agent-perimeter`; `AgentPerimeter` does this).
+   */
+  readonly envoyConfig: JsonObject;
+  /**
+   * Overrides for the network, e.g. an existing VPC and its subnets.
+   * @default - a new VPC laid out by AgentNetwork
+   */
+  readonly network?: Omit<AgentNetworkProps, 'policy'>;
+  /**
+   * Options for the agent workloads, e.g. an existing cluster.
+   * @default - a new cluster; public.ecr.aws images through a pull-through cache
+   */
+  readonly agents?: Pick<
+    AgentWorkloadsProps,
+    'cluster' | 'pullThroughCachePrefix' | 'prepareScratch'
+  >;
+  /**
+   * Options for the audit trail: who may read it, who gets the alarms, alarm thresholds.
+   * @default - no readers, no email subscriptions, the default thresholds
+   */
+  readonly audit?: Pick<AuditLoggingProps, 'readers' | 'alarmEmails' | 'thresholds'>;
+  /**
+   * The egress probe in the agent tier (`ProbeTask`): its schedule, deploy-time run and
+   * targets, or `false` for none.
+   * @default - on: every 60 minutes, and once per deployment that changes the perimeter
+   */
+  readonly probe?: false | ProbeTaskProps['deployment'];
+}
+
+/** The constructs of one perimeter. */
+export interface PerimeterParts {
+  readonly network: AgentNetwork;
+  readonly proxy: ProxyTier;
+  readonly agents: AgentWorkloads;
+  readonly audit: AuditLogging;
+  /** Undefined when `probe` is false. */
+  readonly probe: ProbeTask | undefined;
+}
+
+/**
+ * The contained network, the Envoy proxy tier, the hardened agent workloads (in
+ * `network.agentSubnets` with only `network.agentSecurityGroup`, so they can reach only the
+ * proxy), the egress probe and the audit trail, as children of `scope`.
+ */
+export function composePerimeter(scope: Construct, props: PerimeterPartsProps): PerimeterParts {
+  const networkProps = props.network ?? {};
+  const network = new AgentNetwork(scope, 'Network', {
+    ...networkProps,
+    policy: props.policy,
+    extraDnsDomains: [
+      ...imageRegistryDomains(props.policy.proxy.image),
+      ...(networkProps.extraDnsDomains ?? []),
+    ],
+  });
+  const proxy = new ProxyTier(scope, 'Proxy', {
+    policy: props.policy,
+    vpc: network.vpc,
+    subnets: { subnets: network.proxySubnets },
+    securityGroup: network.proxySecurityGroup,
+    loadBalancerSecurityGroup: network.loadBalancerSecurityGroup,
+    logKey: network.logKey,
+    envoyConfig: props.envoyConfig,
+  });
+  const agents = new AgentWorkloads(scope, 'Agents', {
+    ...props.agents,
+    policy: props.policy,
+    vpc: network.vpc,
+    subnets: network.agentSubnets,
+    securityGroup: network.agentSecurityGroup,
+    securityGroups: network.agentSecurityGroups,
+    proxyAddress: proxy.address,
+    logKey: network.logKey,
+  });
+  const probe =
+    props.probe === false
+      ? undefined
+      : new ProbeTask(scope, 'Probe', {
+          policy: props.policy,
+          cluster: agents.cluster,
+          subnets: network.agentSubnets,
+          securityGroup: network.agentSecurityGroup,
+          proxyAddress: proxy.address,
+          logKey: network.logKey,
+          image: agents.resolveImage(PROBE_IMAGE.aws, 'the egress probe image'),
+          ...(props.probe === undefined ? {} : { deployment: props.probe }),
+        });
+  const flowLog = network.flowLog.node.defaultChild as CfnFlowLog;
+  const audit = new AuditLogging(scope, 'Audit', {
+    ...props.audit,
+    policy: props.policy,
+    proxyAccessLogGroup: proxy.logGroup,
+    flowLogGroup: network.flowLogGroup,
+    flowLogFormat: flowLog.logFormat ?? '',
+    dnsQueryLogGroup: network.dnsQueryLogGroup,
+    agentSubnets: network.agentSubnets,
+    logKey: network.logKey,
+    additionalSources: probe === undefined ? [] : [probe.auditSource],
+  });
+  probe?.addAlarms(audit.alarmTopic, audit.metricNamespace);
+  probe?.runAfter(network, proxy);
+
+  return { network, proxy, agents, audit, probe };
+}
