@@ -4,7 +4,7 @@ import type { Attachment } from '../model.js';
 import type { Violation } from '../violations.js';
 import { proxyDestinations } from './allowed.js';
 import type { Context } from './context.js';
-import type { FirewallEvaluator } from './firewall.js';
+import { type FirewallEvaluator, ruleName } from './firewall.js';
 
 /*
  * One perimeter, many profiles: each profile's listeners on the proxy carry that profile's
@@ -86,7 +86,7 @@ export function checkProfiles(
         out.push({
           resource: rule.resource,
           channel: 'cross-profile',
-          explanation: `${rule.location ?? 'a rule'} of ${group} ${holder} lets agents of profile "${own}" reach the proxy tier on ${port}, a listener of profile "${other}": they would get "${other}"'s allowlist and injected credentials. Fix: remove the rule; profile "${own}" reaches only its own listeners (${ownPorts}).`,
+          explanation: `${ruleName(rule)} of ${group} ${holder} lets agents of profile "${own}" reach the proxy tier on ${port}, a listener of profile "${other}": they would get "${other}"'s allowlist and injected credentials. Fix: remove the rule; profile "${own}" reaches only its own listeners (${ownPorts}).`,
         });
       }
     }
