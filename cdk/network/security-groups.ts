@@ -34,6 +34,8 @@ export interface PerimeterSecurityGroupsInput {
   readonly s3PrefixListId: string;
   /** Whether a Secrets Manager endpoint (with its own security group) is created. */
   readonly secretsEndpoint: boolean;
+  /** Whether a bedrock-runtime endpoint (with its own security group) is created. */
+  readonly bedrockEndpoint?: boolean;
 }
 
 export interface PerimeterSecurityGroups {
@@ -45,6 +47,7 @@ export interface PerimeterSecurityGroups {
   readonly proxy: SecurityGroup;
   readonly endpoint: SecurityGroup;
   readonly secretsEndpoint: SecurityGroup | undefined;
+  readonly bedrockEndpoint: SecurityGroup | undefined;
 }
 
 /** CDK's rule that matches no traffic (ICMP type 252 code 86 to the broadcast address). */
@@ -138,6 +141,15 @@ export function createSecurityGroups(
       )
     : undefined;
 
+  const bedrockEndpoint =
+    input.bedrockEndpoint === true
+      ? group(
+          'BedrockEndpointSecurityGroup',
+          'agent-perimeter bedrock-runtime endpoint: from the proxy only, never from agents',
+          Tier.ENDPOINT,
+        )
+      : undefined;
+
   const https = Port.tcp(443);
   const s3: IPeer = Peer.prefixList(input.s3PrefixListId);
   const listenersAndHealth = portRanges([...input.proxyPorts, input.healthPort]);
@@ -181,7 +193,15 @@ export function createSecurityGroups(
     proxy.addEgressRule(secretsEndpoint, https, 'to the Secrets Manager endpoint (credentials)');
     secretsEndpoint.addIngressRule(proxy, https, 'from proxy tasks (injected credentials)');
   }
-  return { agent, agents, loadBalancer, proxy, endpoint, secretsEndpoint };
+  if (bedrockEndpoint !== undefined) {
+    proxy.addEgressRule(
+      bedrockEndpoint,
+      https,
+      'to the bedrock-runtime endpoint (signed model calls)',
+    );
+    bedrockEndpoint.addIngressRule(proxy, https, 'from proxy tasks (model calls they sign)');
+  }
+  return { agent, agents, loadBalancer, proxy, endpoint, secretsEndpoint, bedrockEndpoint };
 }
 
 /** `coder-bot` -> `CoderBot`, for construct ids. */
