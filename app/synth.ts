@@ -8,7 +8,12 @@ import {
   verifyTemplate,
 } from '../lib/containment/index.js';
 import { UserError } from '../lib/errors.js';
-import { modelAccessCloud, proxyEgress, proxyPorts } from '../lib/policy/index.js';
+import {
+  modelAccessCloud,
+  proxyEgress,
+  proxyPorts,
+  withProfilePorts,
+} from '../lib/policy/index.js';
 import { writeFileAtomic } from '../lib/write-file.js';
 import { envoyYaml } from '../proxy/yaml.js';
 import { buildAwsApp } from './aws.js';
@@ -96,6 +101,7 @@ export async function synthesize(options: SynthOptions): Promise<SynthReport> {
       : combine([
           verifyTemplate(gcp.plan, relative(process.cwd(), gcp.file) || gcp.file, {
             proxyPorts: [...proxyPorts(prepared.policy).agentFacing],
+            ...withProfilePorts(prepared.policy),
             expectedProxy: prepared.expectedProxy,
           }),
         ]);

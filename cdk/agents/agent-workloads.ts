@@ -27,6 +27,12 @@ export interface AgentWorkloadsProps {
   readonly subnets: readonly ec2.ISubnet[];
   /** The agent security group: egress only to the proxy and the VPC endpoints. */
   readonly securityGroup: ec2.ISecurityGroup;
+  /**
+   * Each profile's own security group, by profile name (`AgentNetwork.agentSecurityGroups`):
+   * it reaches only that profile's listeners.
+   * @default - `securityGroup` for every profile
+   */
+  readonly securityGroups?: Readonly<Record<string, ec2.ISecurityGroup>>;
   /** DNS name or IP of the proxy (the internal load balancer). */
   readonly proxyAddress: string;
   /** Key for the agents' log groups; its policy must let CloudWatch Logs use it. */
@@ -115,7 +121,7 @@ export class AgentWorkloads extends Construct {
         profile,
         cluster: this.cluster,
         subnets: props.subnets,
-        securityGroup: props.securityGroup,
+        securityGroup: props.securityGroups?.[profile.name] ?? props.securityGroup,
         proxyAddress: props.proxyAddress,
         logKey: props.logKey,
         image: this.imageRef(image, prefix),

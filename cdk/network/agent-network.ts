@@ -21,6 +21,8 @@ import {
   hostProblem,
   type Policy,
   type ProxyUpstreams,
+  policyProfiles,
+  profilePortsOf,
   proxyPorts,
   proxyUpstreams,
   upstreamPorts,
@@ -210,6 +212,11 @@ export class AgentNetwork extends Construct {
 
   /** Agent tasks: egress only to the load balancer, the endpoints and S3 (ECR layers). */
   public readonly agentSecurityGroup: SecurityGroup;
+  /**
+   * Each agent profile's security group, by profile name: it may reach only that profile's
+   * listeners on the load balancer. The first is {@link agentSecurityGroup}.
+   */
+  public readonly agentSecurityGroups: Readonly<Record<string, SecurityGroup>>;
   /** The proxy's internal Network Load Balancer: from agents, to proxy tasks. */
   public readonly loadBalancerSecurityGroup: SecurityGroup;
   /** The Envoy tasks: from the load balancer, to the internet on the policy's ports. */
@@ -265,6 +272,11 @@ export class AgentNetwork extends Construct {
   public readonly proxyPorts: number[];
   /** The proxy's health check port (load balancer to tasks only). */
   public readonly healthPort: number;
+  /**
+   * Each profile's own agent-facing ports when the policy has several (the verifier proves
+   * each profile's group reaches only these); undefined with one profile.
+   */
+  public readonly profilePorts: Readonly<Record<string, readonly number[]>> | undefined;
   /** Ports the proxy may reach on the internet: the union of the policy's `egress[].ports`. */
   public readonly upstreamPorts: number[];
   /**
@@ -281,6 +293,7 @@ export class AgentNetwork extends Construct {
     const { policy } = props;
     this.proxyPorts = [...proxyPorts(policy).agentFacing];
     this.healthPort = policy.proxy.health_port;
+    this.profilePorts = profilePortsOf(policy);
     this.upstreamPorts = upstreamPorts(policy);
     this.upstreams = withImagePulls(proxyUpstreams(policy), policy.proxy.image);
 
@@ -349,6 +362,7 @@ export class AgentNetwork extends Construct {
     const groups = createSecurityGroups(this, {
       vpc: this.vpc,
       proxyPorts: this.proxyPorts,
+      profiles: policyProfiles(policy).map((p) => ({ name: p.name, ports: p.agentFacing })),
       healthPort: this.healthPort,
       upstreamRules,
       s3PrefixListId: this.s3PrefixListId,
@@ -356,6 +370,7 @@ export class AgentNetwork extends Construct {
       bedrockEndpoint: bedrock !== undefined,
     });
     this.agentSecurityGroup = groups.agent;
+    this.agentSecurityGroups = groups.agents;
     this.loadBalancerSecurityGroup = groups.loadBalancer;
     this.proxySecurityGroup = groups.proxy;
     this.endpointSecurityGroup = groups.endpoint;
@@ -405,7 +420,9 @@ export class AgentNetwork extends Construct {
     this.bedrockRuntimeEndpoint = endpoints.bedrockRuntime;
     this.s3Endpoint = endpoints.s3;
 
-    guardAgentSecurityGroup(this, this.agentSecurityGroup);
+    for (const group of Object.values(this.agentSecurityGroups)) {
+      guardAgentSecurityGroup(this, group);
+    }
   }
 }
 

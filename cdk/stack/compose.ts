@@ -112,6 +112,7 @@ export function composePerimeter(scope: Construct, props: PerimeterPartsProps): 
     vpc: network.vpc,
     subnets: network.agentSubnets,
     securityGroup: network.agentSecurityGroup,
+    securityGroups: network.agentSecurityGroups,
     proxyAddress: proxy.address,
     logKey: network.logKey,
   });

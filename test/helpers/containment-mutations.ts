@@ -8,7 +8,11 @@ export interface Mutation {
   readonly plant: (t: TemplateJson) => string;
   readonly channel: Channel;
   /** Verifier options for this case (e.g. trusted imports). */
-  readonly options?: { trustedImports?: string[] };
+  readonly options?: {
+    trustedImports?: string[];
+    proxyPorts?: number[];
+    profilePorts?: Record<string, number[]>;
+  };
 }
 
 /** The proxy container of the proxy task definition, for in-place edits. */
@@ -571,6 +575,28 @@ export const MUTATIONS: readonly Mutation[] = [
         ToPort: 22,
         CidrIp: '10.64.64.0/19',
       }),
+  },
+  {
+    // The demo has one profile; tagged as one of two, its group may not reach the other's port.
+    name: "agent egress to another profile's listener",
+    channel: 'cross-profile',
+    options: {
+      proxyPorts: [3128, 8081, 9100],
+      profilePorts: { 'claude-code': [3128, 8081], reviewer: [9100] },
+    },
+    plant: (t) => {
+      const group = t.Resources[parts(t).agentGroup];
+      const tags = (group?.Properties?.Tags ?? []) as { Key: string; Value: string }[];
+      if (group?.Properties !== undefined) {
+        group.Properties.Tags = [...tags, { Key: 'agent-perimeter:profile', Value: 'claude-code' }];
+      }
+      return agentEgress(t, 'EscapeCrossProfile', {
+        IpProtocol: 'tcp',
+        FromPort: 9100,
+        ToPort: 9100,
+        DestinationSecurityGroupId: att(parts(t).loadBalancerGroup, 'GroupId'),
+      });
+    },
   },
   {
     name: 'ingress from anywhere into agents',
