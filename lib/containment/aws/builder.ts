@@ -1,4 +1,4 @@
-import { TIER_TAG, TIERS } from '../../contract/tiers.js';
+import { PROFILE_TAG, TIER_TAG, TIERS } from '../../contract/tiers.js';
 import type {
   Attachment,
   DnsFirewallAssociation,
@@ -195,6 +195,20 @@ export class Builder {
     if (t === undefined || t.trim() === '') return undefined;
     const n = Number(t);
     return Number.isFinite(n) ? n : undefined;
+  }
+
+  /** The agent profile a resource is tagged with ({@link PROFILE_TAG}). */
+  profile(props: Record<string, Value>): string | undefined {
+    const tags = props.Tags;
+    let value: Value | undefined;
+    if (Array.isArray(tags)) {
+      for (const t of tags) {
+        if (isValueRecord(t) && t.Key === PROFILE_TAG) value = t.Value;
+      }
+    } else if (isValueRecord(tags)) {
+      value = tags[PROFILE_TAG];
+    }
+    return this.text(value);
   }
 
   tier(props: Record<string, Value>): Tier | undefined {

@@ -1,3 +1,4 @@
+import { profileNetworkTag } from '../../contract/tiers.js';
 import type {
   Attachment,
   DnsFirewallAssociation,
@@ -44,6 +45,8 @@ export class GcpBuilder {
   readonly unprovable: Unprovable[] = [];
   readonly agentTags: ReadonlySet<string>;
   readonly proxyTags: ReadonlySet<string>;
+  /** The policy's profiles, whose network tags mark their agents. */
+  readonly profiles: readonly string[];
   /** Service accounts of the proxy instances: a proxy-tier firewall target. */
   readonly proxyAccounts = new Set<string>();
   /** Subnets the proxy instances run in (where its load balancer listens). */
@@ -54,6 +57,7 @@ export class GcpBuilder {
     readonly options: GcpOptions = {},
   ) {
     this.agentTags = new Set(options.agentTags ?? [AGENT_TAG]);
+    this.profiles = Object.keys(options.profilePorts ?? {});
     this.proxyTags = new Set(options.proxyTags ?? [PROXY_TAG]);
   }
 
@@ -122,12 +126,20 @@ export class GcpBuilder {
   }
 
   tagGroup(network: string | undefined, tag: string): string {
-    const tier: Tier | undefined = this.agentTags.has(tag)
-      ? 'agent'
-      : this.proxyTags.has(tag)
-        ? 'proxy'
-        : undefined;
-    return this.group(`tag:${network ?? ''}:${tag}`, `tag ${tag}`, network, tier);
+    const profile = this.profileOfTag(tag);
+    const tier: Tier | undefined =
+      this.agentTags.has(tag) || profile !== undefined
+        ? 'agent'
+        : this.proxyTags.has(tag)
+          ? 'proxy'
+          : undefined;
+    return this.group(`tag:${network ?? ''}:${tag}`, `tag ${tag}`, network, tier, profile);
+  }
+
+  /** The profile whose network tag this is (`profileNetworkTag`), if any. */
+  private profileOfTag(tag: string): string | undefined {
+    for (const name of this.profiles) if (tag === profileNetworkTag(name)) return name;
+    return undefined;
   }
 
   accountGroup(network: string | undefined, email: string): string {
@@ -140,13 +152,20 @@ export class GcpBuilder {
     return this.group(`securetag:${network ?? ''}:${tag}`, `secure tag ${tag}`, network);
   }
 
-  private group(id: string, resource: string, network?: string, tier?: Tier): string {
+  private group(
+    id: string,
+    resource: string,
+    network?: string,
+    tier?: Tier,
+    profile?: string,
+  ): string {
     if (!this.groups.has(id)) {
       this.groups.set(id, {
         id,
         resource,
         ...(network === undefined ? {} : { network }),
         ...(tier === undefined ? {} : { tier }),
+        ...(profile === undefined ? {} : { profile }),
       });
     }
     return id;
