@@ -19,7 +19,10 @@ export interface ProbeJobArgs {
   readonly proxyAddress: pulumi.Input<string>;
   /** @default AgentNetwork.AGENT_TAG */
   readonly networkTag?: string;
-  /** The first profile's network tag when the policy has several: the probe runs as it. */
+  /**
+   * The first profile's network tag when the policy has several: the probe runs as it.
+   * @default - none: only `networkTag`
+   */
   readonly profileTag?: string;
   /** Schedule, deploy-time run and target overrides. @default - hourly, run once per change */
   readonly deployment?: Partial<Omit<ProbeDeployment, 'enabled'>>;
