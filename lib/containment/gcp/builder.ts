@@ -1,25 +1,8 @@
-import type {
-  Attachment,
-  DnsFirewallAssociation,
-  DnsRuleGroup,
-  Finding,
-  FirewallGroup,
-  FirewallRule,
-  Network,
-  PrefixList,
-  ProxyListener,
-  Route,
-  RouteTable,
-  ServiceEndpoint,
-  Subnet,
-  Tier,
-  Unprovable,
-} from '../model.js';
+import type { Tier } from '../model.js';
+import { ModelBuilder } from '../model-builder.js';
 import type { GcpNetworkFacts, NetworkFact, SubnetFact } from './facts.js';
 import { refName, sameRef } from './facts.js';
 import { AGENT_TAG, type GcpOptions, PROXY_TAG } from './names.js';
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /**
  * Shared state of one facts-to-model build: lookups by reference, and the model's
@@ -27,21 +10,7 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
  * per network (`tag:<network>:<tag>`, `sa:<network>:<email>`), because a rule only applies
  * to instances of its own network.
  */
-export class GcpBuilder {
-  readonly networks = new Map<string, Mutable<Network>>();
-  readonly subnets = new Map<string, Mutable<Subnet>>();
-  readonly routeTables = new Map<string, RouteTable>();
-  readonly unplacedRoutes: Route[] = [];
-  readonly groups = new Map<string, FirewallGroup>();
-  readonly rules: FirewallRule[] = [];
-  readonly prefixLists = new Map<string, PrefixList>();
-  readonly endpoints: ServiceEndpoint[] = [];
-  readonly attachments: Attachment[] = [];
-  readonly dnsRuleGroups: DnsRuleGroup[] = [];
-  readonly dnsAssociations: DnsFirewallAssociation[] = [];
-  readonly proxyListeners: ProxyListener[] = [];
-  readonly identityGrants: Finding[] = [];
-  readonly unprovable: Unprovable[] = [];
+export class GcpBuilder extends ModelBuilder {
   readonly agentTags: ReadonlySet<string>;
   readonly proxyTags: ReadonlySet<string>;
   /** Service accounts of the proxy instances: a proxy-tier firewall target. */
@@ -53,6 +22,7 @@ export class GcpBuilder {
     readonly facts: GcpNetworkFacts,
     readonly options: GcpOptions = {},
   ) {
+    super();
     this.agentTags = new Set(options.agentTags ?? [AGENT_TAG]);
     this.proxyTags = new Set(options.proxyTags ?? [PROXY_TAG]);
   }
