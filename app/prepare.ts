@@ -1,3 +1,4 @@
+import { loadPolicyCa, type PolicyCa } from '../lib/ca/policy-ca.js';
 import { type ExpectedProxy, proxyConfigDigest } from '../lib/contract/proxy-identity.js';
 import type { JsonObject } from '../lib/json.js';
 import {
@@ -21,15 +22,20 @@ export interface PreparedPolicy {
   readonly envoyConfig: JsonObject;
   /** What the verifier expects behind the proxy tier's addresses: this image and config. */
   readonly expectedProxy: ExpectedProxy;
+  /** The private CA's public certificates, checked, when some entry is intercepted. */
+  readonly ca?: PolicyCa;
 }
 
-function prepared(policy: Policy, file: PolicyFile): PreparedPolicy {
+/** `caBase`: the file CA paths are relative to (the policy file, or a name in the cwd). */
+function prepared(policy: Policy, file: PolicyFile, caBase: string = file.path): PreparedPolicy {
   const envoyConfig = renderCheckedProxyConfig(policy);
+  const ca = loadPolicyCa(policy, caBase, file.shown);
   return {
     policy,
     file,
     envoyConfig,
     expectedProxy: { image: policy.proxy.image, configDigest: proxyConfigDigest(envoyConfig) },
+    ...(ca === undefined ? {} : { ca }),
   };
 }
 
@@ -41,5 +47,6 @@ export function preparePolicy(given?: string | PolicyFile): PreparedPolicy {
 
 /** Prepares a policy that was parsed elsewhere (a library user, a test). */
 export function prepareParsed(policy: Policy, shown = '<policy>'): PreparedPolicy {
-  return prepared(policy, { path: shown, shown, embedded: false });
+  // CA paths of a parsed policy are relative to the working directory.
+  return prepared(policy, { path: shown, shown, embedded: false }, `${process.cwd()}/${shown}`);
 }

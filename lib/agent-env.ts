@@ -1,4 +1,6 @@
-import { type Policy, policyProfile, policyProfiles } from './policy/index.js';
+import { BUNDLE_VARIABLES, CA_ONLY_VARIABLE } from './ca/trust.js';
+import { interceptedRules, type Policy, policyProfile, policyProfiles } from './policy/index.js';
+import { AGENT_TRUST_DIR, AGENT_TRUST_FILES } from './proxy-contract.js';
 
 /**
  * Placeholder for SDKs that refuse to start without a key. It is not a secret: the proxy
@@ -42,5 +44,22 @@ export function agentEnvironment(
       env.ANTHROPIC_API_KEY = PLACEHOLDER_API_KEY;
     }
   }
+  Object.assign(env, trustEnvironment(policy));
+  return env;
+}
+
+/**
+ * With intercepted hosts, the variables that make common clients trust the private CA, whose
+ * files every platform mounts read-only at AGENT_TRUST_DIR. JVMs read none of them: import the
+ * CA with keytool or pass -Djavax.net.ssl.trustStore (README, "Giving agents git access").
+ */
+export function trustEnvironment(
+  policy: Policy,
+  dir: string = AGENT_TRUST_DIR,
+): Record<string, string> {
+  if (interceptedRules(policy).length === 0) return {};
+  const env: Record<string, string> = {};
+  for (const name of BUNDLE_VARIABLES) env[name] = `${dir}/${AGENT_TRUST_FILES.bundle}`;
+  env[CA_ONLY_VARIABLE] = `${dir}/${AGENT_TRUST_FILES.ca}`;
   return env;
 }

@@ -30,6 +30,32 @@ export function deniedMessage(policyName: string, reason: string): string {
 /** Where credential files are mounted when `proxy.credentials_from` is `file`. */
 export const SECRETS_DIR = '/etc/agent-perimeter/secrets';
 
+/**
+ * Where the proxy keeps the leaf certificates it issues at start for intercepted hosts (a
+ * writable, proxy-only volume): `<host>.crt`, `<host>.key` and the SDS file Envoy watches.
+ */
+export const LEAF_DIR = '/etc/agent-perimeter/tls';
+
+/** A leaf's file name without extension: `*.x.com` -> `wildcard.x.com`. */
+export function leafBaseName(host: string): string {
+  return host.replace(/^\*\./, 'wildcard.');
+}
+
+/** The SDS secret that holds a host's leaf. */
+export function leafSecretName(host: string): string {
+  return `leaf_${leafBaseName(host).replace(/[^a-z0-9]+/g, '_')}`;
+}
+
+/** A host's leaf files and the SDS file Envoy watches for it, all in LEAF_DIR. */
+export function leafPaths(host: string, dir: string = LEAF_DIR) {
+  const base = `${dir}/${leafBaseName(host)}`;
+  return { certificate: `${base}.crt`, key: `${base}.key`, sds: `${base}.sds.json` };
+}
+
+/** Where agents find the private CA (read-only): the CA alone and the system roots plus it. */
+export const AGENT_TRUST_DIR = '/etc/agent-perimeter/trust';
+export const AGENT_TRUST_FILES = { ca: 'ca.crt', bundle: 'bundle.crt' } as const;
+
 /** Envoy's admin interface, on 127.0.0.1 only; the launcher drains through it on SIGTERM. */
 export const ADMIN_PORT = 9901;
 
@@ -47,9 +73,11 @@ export const FILTER_STATE = {
 /**
  * The kinds of access-log line. One agent CONNECT produces a `proxy` line (the request as the
  * agent sent it), a `tunnel` line (the TLS ClientHello seen inside it) and an `egress` line (the
- * upstream the proxy dialled). Base-URL requests produce one `base_url` line each.
+ * upstream the proxy dialled). Base-URL requests produce one `base_url` line each, and each
+ * request inside an intercepted tunnel one `intercepted` line (method, path, host, the route
+ * that allowed or refused it; never a header value).
  */
-export const LOG_TYPES = ['proxy', 'tunnel', 'egress', 'base_url'] as const;
+export const LOG_TYPES = ['proxy', 'tunnel', 'egress', 'base_url', 'intercepted'] as const;
 export type LogType = (typeof LOG_TYPES)[number];
 
 const filterState = (key: string) => `%FILTER_STATE(${key}:PLAIN)%`;
@@ -101,6 +129,7 @@ export const ACCESS_LOG_FORMATS: Readonly<Record<LogType, Readonly<Record<string
   base_url: { ...commonFields(true), ...HTTP_FIELDS },
   tunnel: { ...commonFields(false), ...TUNNEL_FIELDS },
   egress: { ...commonFields(false), ...HTTP_FIELDS },
+  intercepted: { ...commonFields(false), ...HTTP_FIELDS, sni: '%REQUESTED_SERVER_NAME%' },
 };
 
 /** Fields of the agent-facing request lines (`proxy` and `base_url`). */
@@ -171,8 +200,15 @@ export const REFUSALS: readonly Refusal[] = [
   {
     field: 'route_name',
     value: `${DENY_PREFIX}request_not_allowed`,
-    logTypes: ['base_url'],
+    logTypes: ['base_url', 'intercepted'],
     meaning: "a method or path the entry's `allow` rules do not list",
+  },
+  {
+    field: 'route_name',
+    value: `${DENY_PREFIX}host_mismatch`,
+    logTypes: ['intercepted'],
+    meaning:
+      'a request inside an intercepted tunnel whose Host names another site than the TLS (Host-header fronting)',
   },
   {
     field: 'filter_chain',
@@ -196,20 +232,20 @@ export const REFUSALS: readonly Refusal[] = [
   {
     field: 'response_code_details',
     value: rbacDenied(`${DENY_PREFIX}private_address`),
-    logTypes: ['egress', 'base_url'],
+    logTypes: ['egress', 'base_url', 'intercepted'],
     meaning:
       'an allowlisted name resolved to a private, loopback, link-local or other guarded address',
   },
   {
     field: 'response_code_details',
     value: rbacDenied(`${DENY_PREFIX}outside_private_ranges`),
-    logTypes: ['egress', 'base_url'],
+    logTypes: ['egress', 'base_url', 'intercepted'],
     meaning: 'an internal (`private`) name resolved outside the ranges its entry names',
   },
   {
     field: 'response_code_details',
     value: rbacDenied(`${DENY_PREFIX}unresolved_address`),
-    logTypes: ['egress', 'base_url'],
+    logTypes: ['egress', 'base_url', 'intercepted'],
     meaning: 'no resolved upstream address to check (fails closed)',
   },
   {

@@ -245,7 +245,7 @@ const BAD: readonly [string, string, string, string][] = [
     'egress[0].tls',
     'reach it only through its base URL',
   ],
-  ['tls as text', entry('    tls: "no"'), 'egress[0].tls', 'must be true or false'],
+  ['tls as text', entry('    tls: "no"'), 'egress[0].tls', 'must be true, false or "intercept"'],
   [
     'private with a public range',
     entry('    private: ["203.0.113.0/24"]'),
@@ -277,6 +277,100 @@ const BAD: readonly [string, string, string, string][] = [
     'instance-metadata',
   ],
   ['private as text', entry('    private: internal'), 'egress[0].private', 'must be true'],
+  [
+    'intercepted wildcard without the setting',
+    policyYaml('  - host: "*.example.com"\n    tls: intercept'),
+    'egress[0].tls',
+    'allow_wildcards: true',
+  ],
+  [
+    'request rules on a tunnelled entry',
+    policyYaml('  - host: github.com\n    allow: [{ method: GET, path_prefix: /acme/ }]'),
+    'egress[0].allow',
+    'tls: intercept',
+  ],
+  [
+    'git rule on a tunnelled entry',
+    policyYaml(
+      '  - host: github.com\n    inject: { header: authorization, secret: gh }\n    allow: [{ git_repo: acme/widgets }]',
+    ),
+    'egress[0].allow[0].git_repo',
+    'set `tls: intercept`',
+  ],
+  [
+    'repository without an owner',
+    policyYaml('  - host: github.com\n    tls: intercept\n    allow: [{ git_repo: widgets }]'),
+    'egress[0].allow[0].git_repo',
+    'not a repository of the form "owner/name"',
+  ],
+  [
+    'repository with a wildcard',
+    policyYaml('  - host: github.com\n    tls: intercept\n    allow: [{ git_repo: "acme/*" }]'),
+    'egress[0].allow[0].git_repo',
+    '"owner/name"',
+  ],
+  [
+    'repository with a host',
+    policyYaml(
+      '  - host: github.com\n    tls: intercept\n    allow: [{ git_repo: github.com/acme/widgets }]',
+    ),
+    'egress[0].allow[0].git_repo',
+    'no host',
+  ],
+  [
+    'git rule mixed with a path',
+    policyYaml(
+      '  - host: github.com\n    tls: intercept\n    allow: [{ git_repo: acme/w, path: /x }]',
+    ),
+    'egress[0].allow[0]',
+    'mixes `git_repo`',
+  ],
+  [
+    'push without a repository',
+    policyYaml(
+      '  - host: github.com\n    tls: intercept\n    allow: [{ method: GET, path: /x, push: true }]',
+    ),
+    'egress[0].allow[0]',
+    '`push` applies only',
+  ],
+  [
+    'basic credential without a user',
+    policyYaml(
+      '  - host: github.com\n    tls: intercept\n    inject: { header: authorization, secret: gh, format: basic }',
+    ),
+    'egress[0].inject.username',
+    'required with `format: basic`',
+  ],
+  [
+    'user on a bearer credential',
+    policyYaml(
+      '  - host: github.com\n    tls: intercept\n    inject: { header: authorization, secret: gh, format: bearer, username: x }',
+    ),
+    'egress[0].inject.username',
+    'only with `format: basic`',
+  ],
+  [
+    'base URL on an intercepted entry',
+    policyYaml(
+      '  - host: github.com\n    tls: intercept\n    inject: { header: authorization, secret: gh, port: 8090 }',
+    ),
+    'egress[0].inject.port',
+    'agents use https://github.com itself',
+  ],
+  [
+    'websocket on a tunnelled entry',
+    policyYaml('  - host: github.com\n    websocket: true'),
+    'egress[0].websocket',
+    'applies only to intercepted entries',
+  ],
+  [
+    'unknown credential format',
+    policyYaml(
+      '  - host: github.com\n    inject: { header: authorization, secret: gh, format: digest }',
+    ),
+    'egress[0].inject.format',
+    'must be one of raw, bearer, basic',
+  ],
   [
     'debug log level',
     policyYaml('  - host: github.com', 'proxy: { log_level: debug }'),

@@ -18,7 +18,11 @@ describe('the embedded default policy', () => {
   it('is valid and injects the Anthropic key by name', () => {
     expect(policy.name).toBe('demo');
     const anthropic = policy.egress.find((e) => e.host === 'api.anthropic.com');
-    expect(anthropic?.inject).toEqual({ header: 'x-api-key', secret: 'anthropic-api-key' });
+    expect(anthropic?.inject).toEqual({
+      header: 'x-api-key',
+      secret: 'anthropic-api-key',
+      format: 'raw',
+    });
     // Only what Claude Code and the Agent SDK call; the key works for nothing else.
     expect(anthropic?.allow).toEqual([
       { method: 'POST', path: '/v1/messages' },
@@ -124,6 +128,7 @@ describe('JSON Schema', () => {
       'host',
       'ports',
       'tls',
+      'websocket',
       'private',
       'inject',
       'allow',

@@ -1,4 +1,9 @@
-import { explainPolicy, policyInjectListeners, proxyEgress } from '../../lib/policy/index.js';
+import {
+  explainPolicy,
+  interceptedRules,
+  policyInjectListeners,
+  proxyEgress,
+} from '../../lib/policy/index.js';
 import { parseCommandArgs } from './args.js';
 import type { Command } from './command.js';
 import { policyFromArgs } from './policy-arg.js';
@@ -20,12 +25,19 @@ with its path, value, line and fix. Exit 0 when valid, 2 when not.
       { policy: { type: 'string' }, explain: { type: 'boolean' } },
       1,
     );
-    const { policy, source } = policyFromArgs(values.policy, positionals[0], 'check-policy');
+    const { policy, source, file } = policyFromArgs(values.policy, positionals[0], 'check-policy');
     const hosts = proxyEgress(policy);
     const injected = policyInjectListeners(policy).length;
     const own = policy.agents.filter((a) => a.egress !== undefined).length;
+    // The same CA checks synth runs, so the two always agree.
+    const { loadPolicyCa } = await import('../../lib/ca/policy-ca.js');
+    const ca = loadPolicyCa(policy, file.path, source);
+    const intercepted =
+      ca === undefined
+        ? ''
+        : `, ${interceptedRules(policy).length} intercepted (CA valid until ${ca.facts.notAfter.toISOString().slice(0, 10)})`;
     io.out(
-      `${source}: valid policy "${policy.name}": ${hosts.length} egress host(s), ${injected} base-URL listener(s) with credential injection, ${policy.agents.length} agent profile(s)${own > 0 ? ` (${own} with its own egress)` : ''}.`,
+      `${source}: valid policy "${policy.name}": ${hosts.length} egress host(s), ${injected} base-URL listener(s) with credential injection${intercepted}, ${policy.agents.length} agent profile(s)${own > 0 ? ` (${own} with its own egress)` : ''}.`,
     );
     if (values.explain === true) io.out(explainPolicy(policy));
     return 0;

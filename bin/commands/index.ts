@@ -1,4 +1,5 @@
 import { agentEnvCommand } from './agent-env.js';
+import { caCommand } from './ca.js';
 import { checkPolicyCommand } from './check-policy.js';
 import type { Command } from './command.js';
 import { localCommand } from './local.js';
@@ -20,6 +21,7 @@ export const commands: readonly Command[] = [
   renderProxyCommand,
   validateEnvoyCommand,
   agentEnvCommand,
+  caCommand,
   localCommand,
   schemaCommand,
 ];

@@ -1,19 +1,46 @@
 import { isWildcard } from './hosts.js';
-import type { EgressRule } from './schema.js';
+import type { EgressRule, InjectRule } from './schema.js';
+
+/** A credential the proxy adds, and where Envoy reads the finished header value. */
+export interface InjectedCredential {
+  readonly header: string;
+  readonly secret: string;
+  readonly format: InjectRule['format'];
+  readonly username?: string;
+  /** Environment variable (or file name) the proxy reads the secret from. */
+  readonly credentialVariable: string;
+  /**
+   * Where Envoy reads the header value: the secret itself for `raw`, else a variable the
+   * launcher sets to "Bearer <secret>" or "Basic base64(<username>:<secret>)" before Envoy starts.
+   */
+  readonly headerVariable: string;
+}
+
+/** Prefix of every variable the proxy reads credentials from; agents may never set one. */
+export const PROXY_CREDENTIAL_ENV_PREFIX = 'AGENT_PERIMETER_SECRET_';
+
+export function injectedCredential(inject: InjectRule): InjectedCredential {
+  const source = credentialVariable(inject.secret);
+  return {
+    header: inject.header,
+    secret: inject.secret,
+    format: inject.format,
+    ...(inject.username !== undefined ? { username: inject.username } : {}),
+    credentialVariable: source,
+    headerVariable:
+      inject.format === 'raw' ? source : `${source}_AS_${inject.format.toUpperCase()}`,
+  };
+}
 
 /** A plain-HTTP listener on the proxy that forwards to one host over TLS with a credential. */
-export interface InjectListener {
+export interface InjectListener extends InjectedCredential {
   readonly host: string;
   /** Port the proxy listens on; the agent's base URL is http://<proxy>:<port>. */
   readonly port: number;
   /** Port of the upstream TLS connection (the entry's first port). */
   readonly upstreamPort: number;
-  readonly header: string;
-  readonly secret: string;
   /** Agent environment variable that receives the base URL. */
   readonly env: string;
-  /** Environment variable (or file name) the proxy reads the credential from. */
-  readonly credentialVariable: string;
 }
 
 /** Default base-URL variable for a host: what the vendor's SDK reads, when we know it. */
@@ -24,7 +51,7 @@ export function defaultBaseUrlEnv(host: string): string {
 
 /** Environment variable the proxy reads a secret from: the secret name in SCREAMING_SNAKE. */
 export function credentialVariable(secret: string): string {
-  return `AGENT_PERIMETER_SECRET_${secret.replace(/[^A-Za-z0-9]+/g, '_').toUpperCase()}`;
+  return `${PROXY_CREDENTIAL_ENV_PREFIX}${secret.replace(/[^A-Za-z0-9]+/g, '_').toUpperCase()}`;
 }
 
 /** Inject entries in policy order, with listener ports assigned from `proxy.inject_base_port`. */
@@ -34,17 +61,20 @@ export function injectListeners(
 ): InjectListener[] {
   const out: InjectListener[] = [];
   for (const rule of egress) {
-    if (rule?.inject === undefined || isWildcard(rule.host)) continue;
+    if (rule?.inject === undefined || isWildcard(rule.host) || rule.tls === 'intercept') continue;
     const { inject } = rule;
     out.push({
+      ...injectedCredential(inject),
       host: rule.host,
       port: inject.port ?? basePort + out.length,
       upstreamPort: rule.ports[0] ?? 443,
-      header: inject.header,
-      secret: inject.secret,
       env: inject.env ?? defaultBaseUrlEnv(rule.host),
-      credentialVariable: credentialVariable(inject.secret),
     });
   }
   return out;
+}
+
+/** True for entries whose TLS the proxy terminates with a certificate of the private CA. */
+export function isIntercepted(rule: EgressRule | undefined): boolean {
+  return rule?.tls === 'intercept';
 }

@@ -1,5 +1,11 @@
 import { UserError } from '../errors.js';
-import { type InjectListener, injectListeners } from './derived.js';
+import {
+  type InjectedCredential,
+  type InjectListener,
+  injectedCredential,
+  injectListeners,
+  isIntercepted,
+} from './derived.js';
 import type { EgressRule, Policy } from './schema.js';
 
 /*
@@ -137,4 +143,29 @@ export function proxyEgress(policy: Policy): EgressRule[] {
 /** Every profile's base-URL listeners, in profile order. */
 export function policyInjectListeners(policy: Policy): ProfileInjectListener[] {
   return policyProfiles(policy).flatMap((p) => p.inject);
+}
+
+/** The entries the proxy intercepts (over all profiles), in policy order. */
+export function interceptedRules(policy: Policy): EgressRule[] {
+  return proxyEgress(policy).filter(isIntercepted);
+}
+
+/** Every credential the proxy injects anywhere, once per distinct header variable. */
+export function injectedCredentials(policy: Policy): InjectedCredential[] {
+  const all = [
+    ...policyInjectListeners(policy),
+    ...interceptedRules(policy).flatMap((r) =>
+      r.inject === undefined ? [] : [injectedCredential(r.inject)],
+    ),
+  ];
+  return all
+    .filter((c, i) => all.findIndex((o) => o.headerVariable === c.headerVariable) === i)
+    .map((c) => ({
+      header: c.header,
+      secret: c.secret,
+      format: c.format,
+      ...(c.username !== undefined ? { username: c.username } : {}),
+      credentialVariable: c.credentialVariable,
+      headerVariable: c.headerVariable,
+    }));
 }

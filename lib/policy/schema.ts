@@ -82,10 +82,29 @@ const EnvName = z.string().regex(ENV_NAME, {
     'is not an environment variable name. Fix: use A-Z, 0-9 and "_", e.g. "ANTHROPIC_BASE_URL".',
 });
 
+/** How the secret becomes the header value (Envoy's generic credential uses it verbatim). */
+export const CREDENTIAL_FORMATS = ['raw', 'bearer', 'basic'] as const;
+
+const BasicUser = z
+  .string()
+  .regex(/^[A-Za-z0-9._~-]{1,64}$/, {
+    error:
+      'is not a user name for Basic authentication. Fix: 1-64 letters, digits and ".-_~", e.g. "x-access-token" (GitHub).',
+  })
+  .meta({ description: 'The fixed user of `format: basic`, e.g. "x-access-token" for GitHub.' });
+
 export const InjectSchema = z
   .strictObject({
     header: HeaderName,
     secret: SecretName,
+    format: z
+      .enum(CREDENTIAL_FORMATS, { error: `must be one of ${CREDENTIAL_FORMATS.join(', ')}.` })
+      .default('raw')
+      .meta({
+        description:
+          'raw: the secret is the header value; bearer: "Bearer <secret>"; basic: "Basic base64(<username>:<secret>)". @default raw',
+      }),
+    username: BasicUser.optional(),
     port: port('the plain-HTTP listener the agent uses as its base URL').optional().meta({
       description: 'Proxy listener port for this base URL. @default proxy.inject_base_port + index',
     }),
@@ -131,15 +150,56 @@ const RequestPathPrefix = custom((prefix) => {
   return undefined;
 }).meta({ description: 'Path prefix ending in "/", e.g. "/v1/files/".' });
 
+/** GitHub's rules for owner and repository names (the `.git` suffix is added by the proxy). */
+const GIT_REPO = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
+
+const GitRepo = custom((repo) => {
+  if (!GIT_REPO.test(repo) || repo.endsWith('.git') || /\/\.\.?$/.test(repo)) {
+    return 'is not a repository of the form "owner/name". Fix: write e.g. "acme/widgets" (no host, no ".git", no wildcards).';
+  }
+  return undefined;
+}).meta({ description: 'A repository as "owner/name", e.g. "acme/widgets".' });
+
 export const RequestRuleSchema = z
   .strictObject({
-    method: z.enum(HTTP_METHODS, {
-      error: `must be one of ${HTTP_METHODS.join(', ')} (upper case).`,
-    }),
+    method: z
+      .enum(HTTP_METHODS, {
+        error: `must be one of ${HTTP_METHODS.join(', ')} (upper case).`,
+      })
+      .optional(),
     path: RequestPath.optional(),
     path_prefix: RequestPathPrefix.optional(),
+    git_repo: GitRepo.optional().meta({
+      description:
+        'Git over smart HTTP to this one repository: fetch and clone (`info/refs?service=git-upload-pack`, `git-upload-pack`), and with `push: true` also `git-receive-pack`. Replaces `method` and `path`.',
+    }),
+    push: z.boolean({ error: 'must be true or false.' }).optional().meta({
+      description: 'With `git_repo`: also allow pushes to it. @default false',
+    }),
   })
   .superRefine((rule, ctx) => {
+    if (rule.git_repo !== undefined) {
+      if (rule.method !== undefined || rule.path !== undefined || rule.path_prefix !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            'mixes `git_repo` with `method`/`path`/`path_prefix`. Fix: write the git rule on its own, e.g. { git_repo: acme/widgets, push: true }, and other requests as separate rules.',
+        });
+      }
+      return;
+    }
+    if (rule.push !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: '`push` applies only to a `git_repo` rule. Fix: add `git_repo`, or remove `push`.',
+      });
+    }
+    if (rule.method === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'needs a `method` (or a `git_repo`), e.g. { method: POST, path: /v1/messages }.',
+      });
+    }
     if ((rule.path === undefined) === (rule.path_prefix === undefined)) {
       ctx.addIssue({
         code: 'custom',
@@ -148,7 +208,10 @@ export const RequestRuleSchema = z
       });
     }
   })
-  .meta({ description: 'One kind of request the proxy forwards: a method and a path.' });
+  .meta({
+    description:
+      'One kind of request the proxy forwards: a method and a path, or git access to one repository.',
+  });
 
 const PrivateCidr = custom((cidr) => privateCidrProblem(cidr)).meta({
   description: 'Internal address range, e.g. "10.20.0.0/16".',
@@ -162,9 +225,18 @@ export const EgressSchema = z.strictObject({
     .max(16, { error: 'lists more than 16 ports. Fix: split the entry or narrow the ports.' })
     .default([443])
     .meta({ description: 'Ports the agent may CONNECT to. @default [443]' }),
-  tls: z.boolean({ error: 'must be true or false.' }).default(true).meta({
+  tls: z
+    .union([z.boolean(), z.literal('intercept')], {
+      error: 'must be true, false or "intercept".',
+    })
+    .default(true)
+    .meta({
+      description:
+        'true: every tunnel to this host must carry TLS whose SNI names the host; anything else is closed. false: opaque tunnels (e.g. SSH on port 22), an explicit choice per entry. "intercept": the proxy terminates the TLS with a certificate from the private CA (`proxy.interception`), applies `allow` and `inject` to each request, and forwards it over verified TLS. @default true',
+    }),
+  websocket: z.boolean({ error: 'must be true or false.' }).optional().meta({
     description:
-      'Check that every tunnel to this host carries TLS whose SNI names the host; anything else is closed. false makes tunnels opaque (e.g. SSH on port 22): an explicit choice per entry. @default true',
+      'With `tls: intercept`: allow WebSocket upgrades through this entry. @default false',
   }),
   private: z
     .union([z.boolean(), z.array(PrivateCidr).min(1).max(16)], {
@@ -179,7 +251,7 @@ export const EgressSchema = z.strictObject({
   inject: InjectSchema.optional(),
   allow: z.array(RequestRuleSchema).min(1).max(64).optional().meta({
     description:
-      "Requests the proxy forwards through this entry's base URL (needs `inject`); anything else gets a 403 naming the policy. @default - every method and path",
+      'Requests the proxy forwards for this entry (needs `inject` or `tls: intercept`); anything else gets a 403 naming the policy. @default - every method and path',
   }),
   description: z
     .string()
@@ -385,6 +457,35 @@ const LimitsSchema = z.strictObject({
 /** Log levels the proxy may run at. debug and trace print request headers after injection. */
 export const PROXY_LOG_LEVELS = ['info', 'warning', 'error', 'critical', 'off'] as const;
 
+/** The private CA for `tls: intercept` entries. */
+export const InterceptionSchema = z
+  .strictObject({
+    ca_secret: SecretName.meta({
+      description:
+        "Secret holding the CA's private key (PEM, from `agent-perimeter ca create`); only the proxy's identity can read it.",
+    }),
+    ca_certificate: z
+      .string({ error: 'must be the path of the CA certificate (PEM), e.g. "ca/ca.crt".' })
+      .min(1)
+      .meta({
+        description:
+          'The CA certificate (PEM), relative to the policy file. It is public: agents trust it, and it is checked at synth (validity, name constraints).',
+      }),
+    also_trusted: z.array(z.string().min(1)).max(4).default([]).meta({
+      description:
+        'More CA certificates agents trust, e.g. the next CA during a rotation (relative paths). @default []',
+    }),
+    leaf_lifetime_days: z.number().int().min(1).max(90).default(7).meta({
+      description:
+        'Lifetime of the per-host certificates the proxy issues at start; it re-issues them at half their lifetime. @default 7',
+    }),
+    allow_wildcards: z.boolean({ error: 'must be true or false.' }).default(false).meta({
+      description:
+        'Allow `tls: intercept` on wildcard entries (one wildcard certificate per entry; the credential then goes to every name under it). @default false',
+    }),
+  })
+  .meta({ description: 'TLS interception with a private CA. @default - no interception' });
+
 export const ProxySchema = z.strictObject({
   image: z.string().min(1).default(ENVOY_IMAGE),
   port: port('the HTTP_PROXY/HTTPS_PROXY listener').default(3128),
@@ -427,6 +528,7 @@ export const ProxySchema = z.strictObject({
     .default(0.5),
   memory_mib: z.number().int().min(512).max(122880).default(1024),
   limits: LimitsSchema.default(LimitsSchema.parse({})),
+  interception: InterceptionSchema.optional(),
 });
 
 export const LoggingSchema = z.strictObject({
@@ -486,4 +588,5 @@ export type PolicyInput = z.input<typeof PolicySchema>;
 export type EgressRule = Policy['egress'][number];
 export type InjectRule = NonNullable<EgressRule['inject']>;
 export type RequestRule = NonNullable<EgressRule['allow']>[number];
+export type Interception = NonNullable<Policy['proxy']['interception']>;
 export type AgentProfile = Policy['agents'][number];

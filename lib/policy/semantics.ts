@@ -1,6 +1,8 @@
+import { BUNDLE_VARIABLES, CA_ONLY_VARIABLE } from '../ca/trust.js';
 import type { Problem } from '../errors.js';
 import { ADMIN_PORT } from '../proxy-contract.js';
 
+import { PROXY_CREDENTIAL_ENV_PREFIX } from './derived.js';
 import { isWildcard } from './hosts.js';
 import { FIRST_UNPRIVILEGED_PORT } from './ports.js';
 import { allocateProfiles, MAX_AGENT_FACING_PORTS, type ProfileInputs } from './profiles.js';
@@ -32,8 +34,10 @@ export const CREDENTIAL_AGENT_ENV = [
   'AWS_CONTAINER_AUTHORIZATION_TOKEN',
 ] as const;
 
-/** Prefix of the variables the proxy reads injected credentials from (`credentialVariable`). */
-export const PROXY_CREDENTIAL_ENV_PREFIX = 'AGENT_PERIMETER_SECRET_';
+export { PROXY_CREDENTIAL_ENV_PREFIX };
+
+/** The trust variables the blueprint sets when some entry is intercepted. */
+const TRUST_AGENT_ENV: readonly string[] = [...BUNDLE_VARIABLES, CA_ONLY_VARIABLE];
 
 /** What the cross-field checks see: entries that parsed on their own, at their original index. */
 export interface PartialPolicy {
@@ -80,7 +84,12 @@ function profileProblems(policy: PartialPolicy): Problem[] {
         first.set(rule.host, { path: `${prefix}[${j}]`, rule });
         return;
       }
-      for (const field of ['tls', 'private'] as const) {
+      // An intercepted host has one filter chain for all profiles: its rules and credential too.
+      const fields =
+        rule.tls === 'intercept'
+          ? (['tls', 'private', 'allow', 'inject', 'websocket'] as const)
+          : (['tls', 'private'] as const);
+      for (const field of fields) {
         if (JSON.stringify(seen.rule[field]) !== JSON.stringify(rule[field])) {
           problems.push({
             path: `${prefix}[${j}].${field}`,
@@ -101,10 +110,11 @@ export function semanticProblems(policy: PartialPolicy): Problem[] {
   const problems: Problem[] = [];
   const add = (path: string, message: string) => problems.push({ path, message });
 
-  problems.push(...listProblems('egress', policy.hosts, policy.egress));
+  const wildcards = policy.proxy?.interception?.allow_wildcards === true;
+  problems.push(...listProblems('egress', policy.hosts, policy.egress, wildcards));
   policy.agentEgress?.forEach((own, i) => {
     if (own !== undefined)
-      problems.push(...listProblems(`agents[${i}].egress`, own.hosts, own.egress));
+      problems.push(...listProblems(`agents[${i}].egress`, own.hosts, own.egress, wildcards));
   });
   problems.push(...profileProblems(policy));
 
@@ -209,6 +219,10 @@ export function semanticProblems(policy: PartialPolicy): Problem[] {
       listenerEnvs.set(p.index, new Set(p.inject.map((l) => l.env)));
     }
   }
+  const interceptionOn = [
+    ...policy.egress,
+    ...(policy.agentEgress ?? []).flatMap((own) => own?.egress ?? []),
+  ].some((r) => r?.tls === 'intercept');
   const names = new Map<string, number>();
   policy.agents.forEach((agent, i) => {
     if (agent === undefined) return;
@@ -220,7 +234,7 @@ export function semanticProblems(policy: PartialPolicy): Problem[] {
       );
     } else names.set(agent.name, i);
     for (const [key, value] of Object.entries(agent.environment)) {
-      if (RESERVED_AGENT_ENV.has(key)) {
+      if (RESERVED_AGENT_ENV.has(key) || (interceptionOn && TRUST_AGENT_ENV.includes(key))) {
         add(
           `agents[${i}].environment.${key}`,
           'is set by agent-perimeter to route traffic through the proxy. Fix: remove it.',
@@ -272,6 +286,7 @@ function listProblems(
   prefix: string,
   hosts: readonly unknown[],
   egress: readonly (EgressRule | undefined)[],
+  allowWildcards: boolean,
 ): Problem[] {
   const problems: Problem[] = [];
   const add = (path: string, message: string) => problems.push({ path, message });
@@ -294,19 +309,61 @@ function listProblems(
         add(`${prefix}[${i}].ports[${j}]`, `${p} is listed twice. Fix: remove the copy.`);
       ports.add(p);
     });
-    if (rule.inject !== undefined && isWildcard(rule.host)) {
+    const intercepted = rule.tls === 'intercept';
+    if (rule.inject !== undefined && isWildcard(rule.host) && !intercepted) {
       add(
         `${prefix}[${i}].inject`,
         `cannot inject into a wildcard host ("${rule.host}"): the base-URL listener forwards to one host. Fix: add an entry for the exact host that needs the credential.`,
       );
     }
-    if (rule.allow !== undefined && rule.inject === undefined) {
+    if (rule.allow !== undefined && rule.inject === undefined && !intercepted) {
       add(
         `${prefix}[${i}].allow`,
-        `request rules need requests the proxy can read, and without \`inject\` "${rule.host}" is reached only through end-to-end TLS tunnels. Fix: add \`inject\` (the agent then uses the entry's base URL), or remove \`allow\`.`,
+        `request rules need requests the proxy can read, and without \`inject\` or \`tls: intercept\` "${rule.host}" is reached only through end-to-end TLS tunnels. Fix: add \`tls: intercept\` (the proxy then terminates TLS with the private CA), add \`inject\` (the agent then uses the entry's base URL), or remove \`allow\`.`,
       );
     }
-    if (!rule.tls && rule.inject !== undefined) {
+    if (intercepted && isWildcard(rule.host) && !allowWildcards) {
+      add(
+        `${prefix}[${i}].tls`,
+        `intercepts the wildcard "${rule.host}": the proxy would hold a certificate for every name under it${rule.inject !== undefined ? ' and send the credential to each' : ''}. Fix: intercept exact hosts only, or set \`proxy.interception.allow_wildcards: true\` to accept that.`,
+      );
+    }
+    if (rule.websocket !== undefined && !intercepted) {
+      add(
+        `${prefix}[${i}].websocket`,
+        `applies only to intercepted entries; tunnels to "${rule.host}" carry whatever the TLS holds. Fix: remove \`websocket\`, or set \`tls: intercept\`.`,
+      );
+    }
+    if (rule.inject !== undefined) {
+      const { format, username } = rule.inject;
+      if (format === 'basic' && username === undefined) {
+        add(
+          `${prefix}[${i}].inject.username`,
+          'is required with `format: basic` (the header is "Basic base64(<username>:<secret>)"). Fix: add e.g. `username: x-access-token` (GitHub).',
+        );
+      }
+      if (format !== 'basic' && username !== undefined) {
+        add(
+          `${prefix}[${i}].inject.username`,
+          `is used only with \`format: basic\` (format is "${format}"). Fix: remove it, or set \`format: basic\`.`,
+        );
+      }
+      if (intercepted && (rule.inject.port !== undefined || rule.inject.env !== undefined)) {
+        add(
+          `${prefix}[${i}].inject.${rule.inject.port !== undefined ? 'port' : 'env'}`,
+          `configures a base-URL listener, but "${rule.host}" is intercepted: agents use https://${rule.host} itself. Fix: remove \`port\` and \`env\`.`,
+        );
+      }
+    }
+    rule.allow?.forEach((r, j) => {
+      if (r.git_repo !== undefined && !intercepted) {
+        add(
+          `${prefix}[${i}].allow[${j}].git_repo`,
+          `git clients use https://${rule.host} directly, never a base URL. Fix: set \`tls: intercept\` on this entry.`,
+        );
+      }
+    });
+    if (rule.tls === false && rule.inject !== undefined) {
       add(
         `${prefix}[${i}].tls`,
         `is false, but "${rule.host}" has \`inject\`, so agents reach it only through its base URL, never through a tunnel. Fix: remove \`tls: false\`.`,
@@ -314,7 +371,10 @@ function listProblems(
     }
     const rules = new Set<string>();
     rule.allow?.forEach((r, j) => {
-      const key = `${r.method} ${r.path ?? `${r.path_prefix}*`}`;
+      const key =
+        r.git_repo !== undefined
+          ? `git ${r.git_repo}`
+          : `${r.method} ${r.path ?? `${r.path_prefix}*`}`;
       if (rules.has(key))
         add(`${prefix}[${i}].allow[${j}]`, `${key} is listed twice. Fix: remove the copy.`);
       rules.add(key);

@@ -1,4 +1,5 @@
 import {
+  injectedCredentials,
   type Policy,
   type ProfileInjectListener,
   policyInjectListeners,
@@ -36,7 +37,17 @@ export function renderProxyConfig(policy: Policy, options: RenderOptions = {}): 
   const caBundle = options.caBundle ?? DEFAULT_CA_BUNDLE;
   const profiles = policyProfiles(policy);
   const injects = policyInjectListeners(policy);
-  const tls = tunnelTargets(policy).filter((t) => t.mode === 'tls');
+  const tls = tunnelTargets(policy).filter((t) => t.mode !== 'opaque');
+  const interceptCaches = [
+    ...new Set(
+      tunnelTargets(policy)
+        .filter((t) => t.mode === 'intercept')
+        .map((t) => t.cache),
+    ),
+  ];
+  const tlsCaches = [
+    ...new Set([...(injects.length > 0 ? (['exact'] as const) : []), ...interceptCaches]),
+  ].sort();
   const caches = usedCaches(policy);
   const ruleOf = (l: ProfileInjectListener) => {
     const rule = profiles
@@ -59,11 +70,9 @@ export function renderProxyConfig(policy: Policy, options: RenderOptions = {}): 
       clusters: [
         ...tls.map((t) => tunnelCluster(policy, t)),
         ...caches.flatMap((c) => [egressCluster(policy, c), dfpCluster(policy, c)]),
-        ...(injects.length > 0 ? [dfpTlsCluster(policy, caBundle)] : []),
+        ...tlsCaches.map((c) => dfpTlsCluster(policy, caBundle, c)),
       ],
-      secrets: injects
-        .filter((l, i) => injects.findIndex((o) => o.secret === l.secret) === i)
-        .map((l) => injectSecret(policy, l)),
+      secrets: injectedCredentials(policy).map((c) => injectSecret(policy, c)),
     },
     overload_manager: overloadManager(policy),
   };

@@ -14,8 +14,11 @@ import { HTTP_PROTOCOL_OPTIONS_KEY, type Json, type JsonObject, seconds, TYPE } 
 export const dnsCacheName = (cache: DnsCache) => `dns_${cache}`;
 /** The DFP cluster that opens raw TCP (terminated CONNECT) to names in `cache`. */
 export const dfpClusterName = (cache: DnsCache) => `dfp_${cache}`;
-/** The DFP cluster that opens verified TLS to base-URL hosts (always exact names). */
+/** The DFP cluster that opens verified TLS to base-URL and intercepted exact hosts. */
 export const DFP_TLS_CLUSTER = 'dfp_tls';
+/** Verified TLS to names under intercepted wildcard entries (their own, bounded cache). */
+export const dfpTlsClusterName = (cache: DnsCache) =>
+  cache === 'exact' ? DFP_TLS_CLUSTER : `${DFP_TLS_CLUSTER}_${cache}`;
 
 /** Distinct exact host:port pairs any hop may resolve: the exact cache never needs more. */
 function exactPairs(policy: Policy): number {
@@ -70,12 +73,16 @@ export function dfpCluster(policy: Policy, cache: DnsCache): JsonObject {
  * HTTPS to base-URL hosts: SNI from the (rewritten) Host header, the certificate's SAN checked
  * against it and the CA bundle, TLS 1.2 or 1.3 only. The credential is sent only after that.
  */
-export function dfpTlsCluster(policy: Policy, caBundle: string): JsonObject {
+export function dfpTlsCluster(
+  policy: Policy,
+  caBundle: string,
+  cache: DnsCache = 'exact',
+): JsonObject {
   return {
-    name: DFP_TLS_CLUSTER,
+    name: dfpTlsClusterName(cache),
     connect_timeout: seconds(policy.proxy.limits.connect_timeout_s),
     lb_policy: 'CLUSTER_PROVIDED',
-    cluster_type: dfpClusterType(policy, 'exact'),
+    cluster_type: dfpClusterType(policy, cache),
     circuit_breakers: circuitBreakers(policy),
     typed_extension_protocol_options: {
       [HTTP_PROTOCOL_OPTIONS_KEY]: {

@@ -38,7 +38,10 @@ function allowRoute(policy: Policy, target: TunnelTarget): JsonObject {
       connect_matcher: {},
       headers: [
         authorityMatcher(target.host, target.port),
-        { name: TUNNEL_HEADER, string_match: { exact: TUNNEL_CHECKS[target.mode] } },
+        {
+          name: TUNNEL_HEADER,
+          string_match: { exact: TUNNEL_CHECKS[target.mode === 'opaque' ? 'opaque' : 'tls'] },
+        },
       ],
     },
     route: {
@@ -76,16 +79,24 @@ function virtualHosts(policy: Policy, targets: readonly TunnelTarget[]): JsonObj
   ];
 }
 
+/**
+ * Targets whose bytes pass through the egress hop unchanged. Intercepted tunnels never reach
+ * it: their requests leave through a verified TLS cluster of their own (`intercept.ts`).
+ */
+function passedTargets(policy: Policy): TunnelTarget[] {
+  return tunnelTargets(policy).filter((t) => t.mode !== 'intercept');
+}
+
 /** The caches that some tunnel target uses, in a fixed order. */
 export function usedCaches(policy: Policy): DnsCache[] {
-  const caches = new Set(tunnelTargets(policy).map((t) => t.cache));
+  const caches = new Set(passedTargets(policy).map((t) => t.cache));
   return (['exact', 'wildcard'] as const).filter((c) => caches.has(c));
 }
 
 export function egressListener(policy: Policy, cache: DnsCache): JsonObject {
   const name = egressListenerName(cache);
   const { limits } = policy.proxy;
-  const targets = tunnelTargets(policy).filter((t) => t.cache === cache);
+  const targets = passedTargets(policy).filter((t) => t.cache === cache);
   return internalListener(name, {
     filter_chains: [
       {

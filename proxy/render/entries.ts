@@ -23,7 +23,9 @@ export type TunnelMode =
   /** The tunnel must start with a TLS ClientHello whose SNI names the host (the default). */
   | 'tls'
   /** `tls: false`: opaque bytes (e.g. SSH), an explicit per-entry choice. */
-  | 'opaque';
+  | 'opaque'
+  /** `tls: intercept`: the SNI is checked, then the proxy terminates the TLS itself. */
+  | 'intercept';
 
 /** One host:port an agent may open a CONNECT tunnel to. */
 export interface TunnelTarget {
@@ -40,6 +42,11 @@ export function dnsCacheOf(host: string): DnsCache {
   return isWildcard(host) ? 'wildcard' : 'exact';
 }
 
+function modeOf(rule: EgressRule): TunnelMode {
+  if (rule.tls === 'intercept') return 'intercept';
+  return rule.tls ? 'tls' : 'opaque';
+}
+
 /**
  * Every CONNECT target of all profiles, in profile and policy order, each host:port once: the
  * internal hops are shared, the forward listener of each profile routes only to its own.
@@ -52,16 +59,19 @@ export function tunnelTargets(policy: Policy): TunnelTarget[] {
   return [...byId.values()];
 }
 
-/** The CONNECT targets of one allowlist. Entries with `inject` have none: see `inject.ts`. */
+/**
+ * The CONNECT targets of one allowlist. Entries with `inject` have none
+ * (see `inject.ts`), unless they are intercepted: the credential is added inside the tunnel.
+ */
 export function listTunnelTargets(egress: readonly EgressRule[]): TunnelTarget[] {
   return egress
-    .filter((rule) => rule.inject === undefined)
+    .filter((rule) => rule.inject === undefined || rule.tls === 'intercept')
     .flatMap((rule) =>
       rule.ports.map((port) => ({
         rule,
         host: rule.host,
         port,
-        mode: rule.tls ? ('tls' as const) : ('opaque' as const),
+        mode: modeOf(rule),
         cache: dnsCacheOf(rule.host),
         id: `${slug(rule.host)}_${port}`,
       })),

@@ -37,7 +37,7 @@ const NOT_LOWERCASE =
 function allowRoute(policy: Policy, target: TunnelTarget): JsonObject {
   const match = { connect_matcher: {}, headers: [authorityMatcher(target.host, target.port)] };
   const timeouts = tunnelRouteTimeouts(policy);
-  if (target.mode === 'tls') {
+  if (target.mode !== 'opaque') {
     return {
       name: `allow_${target.id}`,
       match,
@@ -82,7 +82,7 @@ function entryVirtualHost(
 ): JsonObject {
   const name = slug(rule.host);
   const routes: Json[] = [];
-  if (inject !== undefined) {
+  if (inject !== undefined && rule.tls !== 'intercept') {
     routes.push(
       denyConnect(
         `${DENY_PREFIX}use_base_url`,

@@ -1,16 +1,17 @@
 import {
   type EgressRule,
   hasManyProfiles,
+  type InjectedCredential,
   type InjectListener,
   internalRangesOf,
   type Policy,
   type ProfileInjectListener,
-  type RequestRule,
 } from '../../lib/policy/index.js';
 import { DENY_PREFIX, SECRETS_DIR } from '../../lib/proxy-contract.js';
 import { addressGuardFilter } from './address-guard.js';
 import { DFP_TLS_CLUSTER, dfpFilter } from './dns.js';
 import { agentFacingHcm, denyPlain, httpListener } from './http.js';
+import { describeRule, ruleMatches } from './request-rules.js';
 import { type Json, type JsonObject, seconds, slug, TYPE } from './types.js';
 
 /** CA bundle of the official Envoy image (Ubuntu's ca-certificates). */
@@ -57,10 +58,6 @@ function upstreamAuthority(listener: InjectListener): string {
     : `${listener.host}:${listener.upstreamPort}`;
 }
 
-function describeRule(rule: RequestRule): string {
-  return `${rule.method} ${rule.path ?? `${rule.path_prefix}...`}`;
-}
-
 function forward(policy: Policy, listener: InjectListener, name: string, match: JsonObject): Json {
   return {
     name,
@@ -88,11 +85,10 @@ function routes(policy: Policy, listener: ProfileInjectListener, rule: EgressRul
   if (rule.allow === undefined) return [forward(policy, listener, name, { prefix: '/' })];
   const allowed = rule.allow.map(describeRule).join(', ');
   return [
-    ...rule.allow.map((r, i) =>
-      forward(policy, listener, `allow_${slug(listener.host)}_${i}`, {
-        ...(r.path !== undefined ? { path: r.path } : { prefix: r.path_prefix ?? '/' }),
-        headers: [{ name: ':method', string_match: { exact: r.method } }],
-      }),
+    ...rule.allow.flatMap((r, i) =>
+      ruleMatches(r).map((match) =>
+        forward(policy, listener, `allow_${slug(listener.host)}_${i}`, match),
+      ),
     ),
     denyPlain(
       `${DENY_PREFIX}request_not_allowed`,
@@ -119,24 +115,8 @@ export function injectListener(
     virtual_hosts: [{ name, domains: ['*'], routes: routes(policy, listener, rule) }],
     request_headers_to_remove: STRIPPED_HEADERS.filter((h) => h !== injectedHeader),
   };
-  const injector = {
-    name: 'envoy.filters.http.credential_injector',
-    typed_config: {
-      '@type': TYPE.credentialInjector,
-      overwrite: true,
-      allow_request_without_credential: false,
-      credential: {
-        name: 'envoy.http.injected_credentials.generic',
-        typed_config: {
-          '@type': TYPE.genericCredential,
-          credential: { name: listener.secret },
-          header: listener.header,
-        },
-      },
-    },
-  };
   const filters = [
-    injector,
+    credentialInjector(listener),
     dfpFilter(policy, 'exact'),
     addressGuardFilter(internalRangesOf(rule)),
   ];
@@ -147,11 +127,43 @@ export function injectListener(
   );
 }
 
-/** The credential as a static secret, read from the environment or a file, never inline. */
-export function injectSecret(policy: Policy, listener: InjectListener): JsonObject {
+/** The name of the static secret that holds a credential's finished header value. */
+export function credentialSecretName(credential: InjectedCredential): string {
+  return credential.format === 'raw'
+    ? credential.secret
+    : `${credential.secret}_as_${credential.format}`;
+}
+
+/**
+ * The header value as a static secret, never inline: the raw secret from the environment or
+ * a file, or the formatted value the launcher put in `headerVariable` before Envoy started.
+ */
+export function injectSecret(policy: Policy, credential: InjectedCredential): JsonObject {
   const source: JsonObject =
-    policy.proxy.credentials_from === 'file'
-      ? { filename: `${SECRETS_DIR}/${listener.secret}` }
-      : { environment_variable: listener.credentialVariable };
-  return { name: listener.secret, generic_secret: { secret: source } };
+    credential.format !== 'raw'
+      ? { environment_variable: credential.headerVariable }
+      : policy.proxy.credentials_from === 'file'
+        ? { filename: `${SECRETS_DIR}/${credential.secret}` }
+        : { environment_variable: credential.credentialVariable };
+  return { name: credentialSecretName(credential), generic_secret: { secret: source } };
+}
+
+/** `credential_injector` that overwrites the header with the secret; no secret, no request. */
+export function credentialInjector(credential: InjectedCredential): Json {
+  return {
+    name: 'envoy.filters.http.credential_injector',
+    typed_config: {
+      '@type': TYPE.credentialInjector,
+      overwrite: true,
+      allow_request_without_credential: false,
+      credential: {
+        name: 'envoy.http.injected_credentials.generic',
+        typed_config: {
+          '@type': TYPE.genericCredential,
+          credential: { name: credentialSecretName(credential) },
+          header: credential.header,
+        },
+      },
+    },
+  };
 }

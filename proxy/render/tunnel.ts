@@ -3,6 +3,7 @@ import { DENY_PREFIX } from '../../lib/proxy-contract.js';
 import { accessLog } from './access-log.js';
 import { egressListenerName, TUNNEL_CHECKS, TUNNEL_HEADER } from './egress.js';
 import type { TunnelTarget } from './entries.js';
+import { interceptHcm, interceptTransportSocket } from './intercept.js';
 import { internalCluster, internalListener } from './internal.js';
 import { type Json, type JsonObject, seconds, TYPE } from './types.js';
 
@@ -69,11 +70,18 @@ export function tunnelListener(policy: Policy, target: TunnelTarget): JsonObject
     listener_filters_timeout: seconds(CLIENT_HELLO_TIMEOUT_S),
     continue_on_listener_filters_timeout: false,
     filter_chains: [
-      {
-        name: `allow_${target.id}`,
-        filter_chain_match: { server_names: [target.host], transport_protocol: 'tls' },
-        filters: [forwardToEgress(policy, target, name)],
-      },
+      target.mode === 'intercept'
+        ? {
+            name: `intercept_${target.id}`,
+            filter_chain_match: { server_names: [target.host], transport_protocol: 'tls' },
+            transport_socket: interceptTransportSocket(target.host),
+            filters: [interceptHcm(policy, target, name)],
+          }
+        : {
+            name: `allow_${target.id}`,
+            filter_chain_match: { server_names: [target.host], transport_protocol: 'tls' },
+            filters: [forwardToEgress(policy, target, name)],
+          },
       {
         name: TUNNEL_CHAINS.sniMismatch,
         filter_chain_match: { transport_protocol: 'tls' },

@@ -76,7 +76,15 @@ export function routeMatches(match: JsonObject, request: Request): boolean {
     if (path !== String(match.path)) return false;
   } else throw new ModelError(`unknown route match ${JSON.stringify(match)}`);
   const headers = requestHeaders(request);
-  return list(match.headers).every((h) => headerMatches(h, headers));
+  if (!list(match.headers).every((h) => headerMatches(h, headers))) return false;
+  // Query parameter matchers (config_impl.cc): each named parameter must be present and match.
+  const query = new URLSearchParams((request.path ?? '').split('?')[1] ?? '');
+  return list(match.query_parameters).every((q) => {
+    const value = query.get(String(q.name));
+    if (q.string_match === undefined)
+      throw new ModelError(`unknown query matcher ${JSON.stringify(q)}`);
+    return value !== null && stringMatches(obj(q.string_match), value);
+  });
 }
 
 /** Envoy's virtual host choice: exact, longest suffix wildcard, longest prefix wildcard, `*`. */

@@ -32,8 +32,13 @@ export interface World {
   readonly healthFailed?: boolean;
 }
 
-/** What an agent sends inside an established tunnel. */
-export type Payload = { readonly tls: true; readonly sni?: string } | { readonly tls: false };
+/**
+ * What an agent sends inside an established tunnel: TLS with an SNI (and, when the proxy
+ * intercepts it, the HTTP request inside), or something that is not TLS.
+ */
+export type Payload =
+  | { readonly tls: true; readonly sni?: string; readonly request?: Request }
+  | { readonly tls: false };
 
 /** The tunnel reached an upstream. */
 export interface Connected {
@@ -164,8 +169,16 @@ export class EnvoyModel {
     state: State,
     payload: Payload | undefined,
   ): HcmResult {
-    const name = String(listener.name);
-    const hcm = this.hcmOf(listener);
+    return this.runHcm(String(listener.name), this.hcmOf(listener), request, state, payload);
+  }
+
+  private runHcm(
+    name: string,
+    hcm: JsonObject,
+    request: Request,
+    state: State,
+    payload: Payload | undefined,
+  ): HcmResult {
     const isConnect = request.method === 'CONNECT';
     const connectEnabled = list(hcm.upgrade_configs).some(
       (u) => u.upgrade_type === 'CONNECT' && u.enabled !== false,
@@ -173,6 +186,16 @@ export class EnvoyModel {
     // Without CONNECT among the manager's upgrades, Envoy answers it with its own 403.
     if (isConnect && !connectEnabled) {
       return { status: 403, route: '(CONNECT not enabled)', details: 'upgrade_failed' };
+    }
+    // The same for any other upgrade (conn_manager_impl.cc: no upgrade filter chain, 403).
+    const upgrade = request.headers?.upgrade?.toLowerCase();
+    if (
+      upgrade !== undefined &&
+      !list(hcm.upgrade_configs).some(
+        (u) => String(u.upgrade_type).toLowerCase() === upgrade && u.enabled !== false,
+      )
+    ) {
+      return { status: 403, route: '(upgrade not enabled)', details: 'upgrade_failed' };
     }
     const headers: Record<string, string> = { ...requestHeaders(request) };
     const filters = list(hcm.http_filters);
@@ -408,6 +431,9 @@ export class EnvoyModel {
     if (first?.name === 'envoy.filters.network.direct_response') {
       return { kind: 'refused', by: String(chain.name), listener: name };
     }
+    if (first?.name === HCM && chain.transport_socket !== undefined) {
+      return this.intercepted(name, chain, obj(first.typed_config), payload, state);
+    }
     if (first?.name !== 'envoy.filters.network.tcp_proxy' || filters.length !== 1) {
       throw new ModelError(`filter chain ${String(chain.name)} on ${name} is not one tcp_proxy`);
     }
@@ -434,6 +460,33 @@ export class EnvoyModel {
     }
     if (inner.tunnel === undefined) throw new ModelError('the egress hop opened no tunnel');
     return inner.tunnel;
+  }
+
+  /** A chain that ends the agent's TLS itself and reads the request inside. */
+  private intercepted(
+    listener: string,
+    chain: JsonObject,
+    hcm: JsonObject,
+    payload: Payload,
+    state: State,
+  ): Ending {
+    const socket = obj(chain.transport_socket);
+    const tls = obj(obj(socket.typed_config).common_tls_context);
+    if (list(tls.tls_certificate_sds_secret_configs).length !== 1) {
+      throw new ModelError(`intercepting chain ${String(chain.name)} has no leaf certificate`);
+    }
+    if (!payload.tls || payload.request === undefined) {
+      throw new ModelError(`chain ${String(chain.name)} intercepts: the payload needs a request`);
+    }
+    const result = this.runHcm(listener, hcm, payload.request, state, undefined);
+    if (result.upstream !== undefined) return result.upstream;
+    return {
+      kind: 'refused',
+      status: result.status,
+      by: result.details === 'direct_response' ? result.route : result.details,
+      listener,
+      ...(result.body === undefined ? {} : { body: result.body }),
+    };
   }
 
   private cluster(name: string): JsonObject {
