@@ -12,6 +12,7 @@ import { type ExpectedProxy, proxyConfigDigest } from '../../lib/contract/proxy-
 import { TIER_TAG, Tier } from '../../lib/contract/tiers.js';
 import type { JsonObject } from '../../lib/json.js';
 import {
+  deploymentGaps,
   type Policy,
   type ProxyPorts,
   policyInjectListeners,
@@ -133,6 +134,8 @@ export class ProxyTier extends Construct {
     };
 
     // Every input check runs before any cloud resource is defined.
+    const [gap] = deploymentGaps(policy);
+    if (gap !== undefined) throw new ProxyTierError(gap);
     if (proxy.credentials_from !== 'env') {
       throw new ProxyTierError(
         `proxy.credentials_from "${proxy.credentials_from}" is not supported on AWS Fargate yet: ECS hands Secrets Manager values to containers as environment variables only. Fix: set proxy.credentials_from to "env" (the value is still fetched by ECS at task start and never appears in the task definition).`,

@@ -1,3 +1,4 @@
+export * from './deployment-gaps.js';
 export * from './derived.js';
 export { explainPolicy } from './explain.js';
 export * from './hosts.js';
