@@ -8,7 +8,8 @@ import {
   type VerifyReport,
   verifyTemplate,
 } from '../lib/containment/index.js';
-import { proxyEgress, proxyPorts } from '../lib/policy/index.js';
+import { UserError } from '../lib/errors.js';
+import { modelAccessCloud, proxyEgress, proxyPorts } from '../lib/policy/index.js';
 import { writeFileAtomic } from '../lib/write-file.js';
 import { envoyYaml } from '../proxy/yaml.js';
 import { buildAwsApp } from './aws.js';
@@ -34,13 +35,14 @@ export interface SynthReport {
   readonly packs: readonly PackCount[];
   /** The AWS containment proof, as the synth's own plugin computed it. */
   readonly awsContainment: VerifyReport;
-  readonly gcp: Awaited<ReturnType<typeof writeGcpPlan>>;
-  readonly gcpContainment: VerifyReport;
+  /** The GCP plan and its proof; undefined when the policy's model access is AWS-only. */
+  readonly gcp: Awaited<ReturnType<typeof writeGcpPlan>> | undefined;
+  readonly gcpContainment: VerifyReport | undefined;
   readonly files: {
     readonly template: string;
     readonly envoy: string;
     readonly nag: string;
-    readonly gcpPlan: string;
+    readonly gcpPlan: string | undefined;
   };
   readonly seconds: number;
   /** False when a check failed after the assembly was written (today: the GCP proof). */
@@ -68,6 +70,12 @@ export interface SynthOptions {
 export async function synthesize(options: SynthOptions): Promise<SynthReport> {
   const started = performance.now();
   const prepared = preparePolicy(options.policyFile);
+  const cloud = modelAccessCloud(prepared.policy.model_access);
+  if (cloud === 'gcp') {
+    throw new UserError(
+      `${prepared.file.shown}: model_access.provider is "vertex", which only a GCP proxy can serve (its service account mints the tokens), so there is no AWS stack to synthesize. Fix: plan it with \`npx agent-perimeter plan-gcp --policy ${prepared.file.shown}\`.`,
+    );
+  }
   const { app, stack, containment } = buildAwsApp({
     prepared,
     outdir: options.outdir,
@@ -96,15 +104,21 @@ export async function synthesize(options: SynthOptions): Promise<SynthReport> {
   const nag = join(options.outdir, 'agent-perimeter-nag.json');
   writeFileAtomic(nag, `${JSON.stringify({ packs, acknowledgements: acks }, null, 2)}\n`);
 
-  // The GCP perimeter from the same prepared policy, planned offline (Pulumi mocks).
-  const gcp = await writeGcpPlan({ prepared, outFile: join(options.outdir, 'gcp-plan.json') });
-  const shown = relative(process.cwd(), gcp.file) || gcp.file;
-  const gcpContainment = combine([
-    verifyTemplate(gcp.plan, shown, {
-      proxyPorts: [...proxyPorts(prepared.policy).agentFacing],
-      expectedProxy: prepared.expectedProxy,
-    }),
-  ]);
+  // The GCP perimeter from the same prepared policy, planned offline (Pulumi mocks), unless
+  // the model access needs the AWS proxy's identity (Bedrock).
+  const gcp =
+    cloud === 'aws'
+      ? undefined
+      : await writeGcpPlan({ prepared, outFile: join(options.outdir, 'gcp-plan.json') });
+  const gcpContainment =
+    gcp === undefined
+      ? undefined
+      : combine([
+          verifyTemplate(gcp.plan, relative(process.cwd(), gcp.file) || gcp.file, {
+            proxyPorts: [...proxyPorts(prepared.policy).agentFacing],
+            expectedProxy: prepared.expectedProxy,
+          }),
+        ]);
   return {
     prepared,
     stackName: stack.stackName,
@@ -113,9 +127,9 @@ export async function synthesize(options: SynthOptions): Promise<SynthReport> {
     awsContainment: containment.lastReport(),
     gcp,
     gcpContainment,
-    files: { template, envoy, nag, gcpPlan: gcp.file },
+    files: { template, envoy, nag, gcpPlan: gcp?.file },
     seconds: (performance.now() - started) / 1000,
-    ok: gcpContainment.contained,
+    ok: gcpContainment?.contained ?? true,
   };
 }
 
@@ -136,7 +150,12 @@ export function byService(types: readonly string[]): string {
 export function formatSynthReport(r: SynthReport): string[] {
   const show = (path: string) => relative(process.cwd(), path) || '.';
   const { policy, file } = r.prepared;
-  const [gcpLine = ''] = formatReport(r.gcpContainment);
+  const gcpLines =
+    r.gcp === undefined || r.gcpContainment === undefined
+      ? [
+          `  gcp        skipped: model_access.provider "${policy.model_access.provider}" is served by the AWS proxy's task role only`,
+        ]
+      : gcpReportLines(r.gcp, r.gcpContainment);
   return [
     `agent-perimeter synth: policy "${policy.name}" (${file.shown}) in ${r.seconds.toFixed(1)}s`,
     `  stack      ${r.stackName}: ${r.resourceTypes.length} resources (${byService(r.resourceTypes)})`,
@@ -149,13 +168,20 @@ export function formatSynthReport(r: SynthReport): string[] {
     process.env.CDK_VALIDATION === 'false'
       ? '  cfn        CloudFormation validation skipped (CDK_VALIDATION=false)'
       : "  cfn        CDK's CloudFormation validation passed",
-    `  gcp        ${r.gcp.headline}`,
-    `  contain    ${r.gcpContainment.contained ? gcpLine : `${r.gcpContainment.violations.length} way(s) out in the GCP plan:`}`,
-    ...(r.gcpContainment.contained ? [] : formatReport(r.gcpContainment)),
-    ...r.gcp.plan.warnings.map((w) => `  gcp        warning: ${w}`),
+    ...gcpLines,
     `  outputs    ${show(r.files.template)}`,
     `             ${show(r.files.envoy)}`,
     `             ${show(r.files.nag)} (acknowledgements with reasons)`,
-    `             ${show(r.files.gcpPlan)}`,
+    ...(r.files.gcpPlan === undefined ? [] : [`             ${show(r.files.gcpPlan)}`]),
+  ];
+}
+
+function gcpReportLines(gcp: NonNullable<SynthReport['gcp']>, containment: VerifyReport): string[] {
+  const [line = ''] = formatReport(containment);
+  return [
+    `  gcp        ${gcp.headline}`,
+    `  contain    ${containment.contained ? line : `${containment.violations.length} way(s) out in the GCP plan:`}`,
+    ...(containment.contained ? [] : formatReport(containment)),
+    ...gcp.plan.warnings.map((w) => `  gcp        warning: ${w}`),
   ];
 }

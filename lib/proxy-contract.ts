@@ -31,6 +31,21 @@ export function deniedMessage(policyName: string, reason: string): string {
 export const SECRETS_DIR = '/etc/agent-perimeter/secrets';
 
 /**
+ * The Vertex AI access token, as Envoy reads it: an SDS file the token refresher beside Envoy
+ * rewrites (atomically, on tmpfs) before each token expires. The directory is mounted into the
+ * Envoy container read-only at VERTEX_TOKEN_CONTAINER_DIR.
+ */
+export const VERTEX_TOKEN_SECRET = 'vertex_access_token';
+export const VERTEX_TOKEN_FILE = 'vertex-token.json';
+export const VERTEX_TOKEN_CONTAINER_DIR = '/etc/agent-perimeter/vertex';
+
+/**
+ * The variable the proxy reads a Bedrock API key from (`model_access.api_key_secret`). The
+ * launcher prefixes the value with "Bearer " before Envoy starts.
+ */
+export const MODEL_CREDENTIAL_VARIABLE = 'AGENT_PERIMETER_SECRET_MODEL_API_KEY';
+
+/**
  * Where the proxy keeps the leaf certificates it issues at start for intercepted hosts (a
  * writable, proxy-only volume): `<host>.crt`, `<host>.key` and the SDS file Envoy watches.
  */

@@ -565,14 +565,16 @@ describe('synth-time guard', () => {
     expect(message).not.toContain(token);
   });
 
-  it('fails synth when a high-entropy value hides inside a token-built string', () => {
+  it('fails synth when a credential hides inside a token-built string', () => {
+    // The same rule as the policy check: credentials by form (here a password in a URL), not
+    // randomness, so commit SHAs and build ids pass both.
     const message = synthError((agents) =>
       workload(agents).container.addEnvironment(
         'URL',
-        `https://${Stack.of(agents).region}.example.com/?k=Zx8Qw2Lm4Np6Rt8Vb0Cd3Fg5Hj7`,
+        `https://deploy:Zx8Qw2Lm4Np6@${Stack.of(agents).region}.example.com/`,
       ),
     );
-    expect(message).toContain('environment variable URL looks like a high-entropy string');
+    expect(message).toContain('environment variable URL looks like a URL with a password');
   });
 
   it('fails synth for credential variables whatever their value', () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parsePolicy } from '../lib/policy/index.js';
+import { agentEnvironment } from '../lib/agent-env.js';
+import { loadPolicy, parsePolicy } from '../lib/policy/index.js';
 import { ACCESS_LOG_FIELD_NAMES, REFUSALS } from '../lib/proxy-contract.js';
 
 /** The README's examples are part of the product: they must stay valid as the schema moves. */
@@ -22,6 +23,24 @@ describe('README', () => {
   it('names the two fresh-machine commands', () => {
     expect(readme).toContain('npm ci && npm run synth');
     expect(readme).toContain('npm ci && npm test');
+  });
+});
+
+describe('README "Using Claude through Bedrock or Vertex AI"', () => {
+  const section =
+    readme.split('## Using Claude through Bedrock or Vertex AI')[1]?.split('\n## ')[0] ?? '';
+  const blocks = [...section.matchAll(/```text\n([\s\S]*?)```/g)].map((m) => m[1]);
+
+  it.each([
+    ['examples/bedrock.yaml', 'proxy.internal', 0],
+    ['examples/vertex.yaml', '10.8.0.4', 1],
+  ] as const)('shows exactly the environment %s gives an agent', (file, host, i) => {
+    const env = agentEnvironment(loadPolicy(file), host);
+    expect(blocks[i]).toBe(
+      `${Object.entries(env)
+        .map(([k, v]) => `${k}=${v}`)
+        .join('\n')}\n`,
+    );
   });
 });
 

@@ -412,6 +412,7 @@ describe('agent environment', () => {
       NO_PROXY: 'localhost,127.0.0.1,::1,proxy.demo.internal',
       no_proxy: 'localhost,127.0.0.1,::1,proxy.demo.internal',
       NODE_USE_ENV_PROXY: '1',
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
       ANTHROPIC_BASE_URL: 'http://proxy.demo.internal:8081',
       ANTHROPIC_API_KEY: PLACEHOLDER_API_KEY,
     });

@@ -2,7 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import type { IConstruct } from 'constructs';
 import { AGENT_HARDENING, type HardeningId } from '../../lib/contract/hardening.js';
-import { looksLikeSecret } from '../../lib/policy/index.js';
+import { credentialValue } from '../../lib/policy/index.js';
 import { CREDENTIAL_AGENT_ENV, PROXY_CREDENTIAL_ENV_PREFIX } from '../../lib/policy/semantics.js';
 
 export interface AgentTaskGuardOptions {
@@ -111,7 +111,8 @@ export function agentTaskProblems(
         continue;
       }
       for (const text of literals(variable.Value)) {
-        const what = looksLikeSecret(text);
+        // The same rule as the policy check: a credential by form, never randomness alone.
+        const what = credentialValue(text);
         if (what !== undefined) {
           add(
             `${where} environment variable ${key} looks like ${what}. Agents must never hold credentials (control C2). Fix: remove it and add an \`inject\` rule to the policy so the proxy adds the credential to requests.`,

@@ -1,4 +1,4 @@
-import { Annotations, Stack } from 'aws-cdk-lib';
+import { Annotations, Aws, CfnRule, Fn, Stack, Token } from 'aws-cdk-lib';
 import type {
   FlowLog,
   GatewayVpcEndpoint,
@@ -189,6 +189,8 @@ export class AgentNetwork extends Construct {
   public readonly endpointSecurityGroup: SecurityGroup;
   /** The Secrets Manager endpoint: from proxy tasks only; undefined without injected secrets. */
   public readonly secretsEndpointSecurityGroup: SecurityGroup | undefined;
+  /** The bedrock-runtime endpoint: from proxy tasks only; undefined without Bedrock access. */
+  public readonly bedrockEndpointSecurityGroup: SecurityGroup | undefined;
 
   /** The NACL of the agent subnets. */
   public readonly agentNetworkAcl: NetworkAcl;
@@ -221,6 +223,8 @@ export class AgentNetwork extends Construct {
   public readonly logsEndpoint: InterfaceVpcEndpoint;
   /** Only when the policy injects credentials. */
   public readonly secretsManagerEndpoint: InterfaceVpcEndpoint | undefined;
+  /** bedrock-runtime, only with `model_access.provider: bedrock`; the proxy's model calls. */
+  public readonly bedrockRuntimeEndpoint: InterfaceVpcEndpoint | undefined;
   /** S3 gateway endpoint on the agent route tables, limited to the ECR layer bucket. */
   public readonly s3Endpoint: GatewayVpcEndpoint;
   /** Id of the S3 managed prefix list (a deploy-time token unless given). */
@@ -298,6 +302,8 @@ export class AgentNetwork extends Construct {
     const stack = Stack.of(this);
     const env = { partition: stack.partition, region: stack.region, account: stack.account };
     const secretNames = policySecretNames(policy);
+    const bedrock = policy.model_access.provider === 'bedrock' ? policy.model_access : undefined;
+    if (bedrock !== undefined) requireBedrockRegion(this, bedrock.region);
     const prefixList = resolveS3PrefixList(this, props.s3PrefixListId, fail, {
       key: this.logKey,
       retention,
@@ -314,12 +320,14 @@ export class AgentNetwork extends Construct {
       upstreamRules,
       s3PrefixListId: this.s3PrefixListId,
       secretsEndpoint: secretNames.length > 0,
+      bedrockEndpoint: bedrock !== undefined,
     });
     this.agentSecurityGroup = groups.agent;
     this.loadBalancerSecurityGroup = groups.loadBalancer;
     this.proxySecurityGroup = groups.proxy;
     this.endpointSecurityGroup = groups.endpoint;
     this.secretsEndpointSecurityGroup = groups.secretsEndpoint;
+    this.bedrockEndpointSecurityGroup = groups.bedrockEndpoint;
 
     // --- Network ACLs -----------------------------------------------------------------------
     const acls = createPerimeterNetworkAcls(
@@ -354,16 +362,45 @@ export class AgentNetwork extends Construct {
       endpointSecurityGroup: this.endpointSecurityGroup,
       secretsEndpointSecurityGroup: this.secretsEndpointSecurityGroup,
       secretNames,
+      bedrockEndpointSecurityGroup: this.bedrockEndpointSecurityGroup,
+      bedrock,
       env,
     });
     this.ecrApiEndpoint = endpoints.ecrApi;
     this.ecrDockerEndpoint = endpoints.ecrDocker;
     this.logsEndpoint = endpoints.logs;
     this.secretsManagerEndpoint = endpoints.secretsManager;
+    this.bedrockRuntimeEndpoint = endpoints.bedrockRuntime;
     this.s3Endpoint = endpoints.s3;
 
     guardAgentSecurityGroup(this, this.agentSecurityGroup);
   }
+}
+
+/**
+ * The proxy reaches Bedrock through an interface endpoint in this VPC, so the policy's Bedrock
+ * region must be the stack's. A concrete region is checked now; an environment-agnostic stack
+ * gets a CloudFormation rule that refuses to deploy anywhere else.
+ */
+function requireBedrockRegion(scope: Construct, region: string): void {
+  const stack = Stack.of(scope);
+  if (!Token.isUnresolved(stack.region)) {
+    if (stack.region !== region) {
+      throw new AgentNetworkError(
+        scope.node.path,
+        `model_access.region is "${region}" but the stack deploys to "${stack.region}": the proxy reaches Bedrock through a bedrock-runtime endpoint in its own VPC. Fix: set model_access.region to "${stack.region}" (an inference profile still routes to the regions it lists), or deploy to ${region}.`,
+      );
+    }
+    return;
+  }
+  new CfnRule(scope, 'BedrockRegionRule', {
+    assertions: [
+      {
+        assert: Fn.conditionEquals(Aws.REGION, region),
+        assertDescription: `model_access.region is ${region}: deploy this stack to ${region} (the proxy reaches Bedrock through an endpoint in its own VPC).`,
+      },
+    ],
+  });
 }
 
 /**

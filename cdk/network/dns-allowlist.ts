@@ -45,6 +45,10 @@ export function dnsAllowlist(
     ...new Set([
       ...proxyEgress(policy).map((rule) => rule.host),
       ...awsServiceDomains(region, urlSuffix),
+      // The proxy's model calls, answered by the bedrock-runtime endpoint's private DNS.
+      ...(policy.model_access.provider === 'bedrock'
+        ? [`bedrock-runtime.${region}.${urlSuffix}`]
+        : []),
       ...extra,
     ]),
   ];

@@ -1,5 +1,11 @@
 import { Effect, PolicyStatement, StarPrincipal } from 'aws-cdk-lib/aws-iam';
-import { type Policy, policyInjectListeners } from '../../lib/policy/index.js';
+import {
+  BEDROCK_INVOKE_ACTIONS,
+  type BedrockAccess,
+  bedrockResourceArns,
+  type Policy,
+  policyInjectListeners,
+} from '../../lib/policy/index.js';
 
 /**
  * Where the endpoint policies apply. Pass `Stack.of(scope).partition` / `.region` / `.account`
@@ -68,7 +74,32 @@ export function logsWriteStatements(env: EndpointPolicyEnv): PolicyStatement[] {
 
 /** Names of the secrets the policy injects, in policy order, without duplicates. */
 export function policySecretNames(policy: Policy): string[] {
-  return [...new Set(policyInjectListeners(policy).map((l) => l.secret))];
+  const access = policy.model_access;
+  const modelKey =
+    access.provider === 'bedrock' && access.api_key_secret !== undefined
+      ? [access.api_key_secret]
+      : [];
+  return [...new Set([...policyInjectListeners(policy).map((l) => l.secret), ...modelKey])];
+}
+
+/**
+ * bedrock-runtime endpoint: invoking exactly the policy's models and inference profiles, by
+ * principals of this account. Only the proxy tier can reach the endpoint at all.
+ */
+export function bedrockInvokeStatements(
+  env: EndpointPolicyEnv,
+  access: BedrockAccess,
+): PolicyStatement[] {
+  return [
+    new PolicyStatement({
+      sid: 'InvokePolicyModels',
+      effect: Effect.ALLOW,
+      principals: [new StarPrincipal()],
+      actions: [...BEDROCK_INVOKE_ACTIONS],
+      resources: bedrockResourceArns(access, env),
+      conditions: sameAccount(env),
+    }),
+  ];
 }
 
 /**

@@ -27,6 +27,8 @@ export interface PerimeterSecurityGroupsInput {
   readonly s3PrefixListId: string;
   /** Whether a Secrets Manager endpoint (with its own security group) is created. */
   readonly secretsEndpoint: boolean;
+  /** Whether a bedrock-runtime endpoint (with its own security group) is created. */
+  readonly bedrockEndpoint?: boolean;
 }
 
 export interface PerimeterSecurityGroups {
@@ -35,6 +37,7 @@ export interface PerimeterSecurityGroups {
   readonly proxy: SecurityGroup;
   readonly endpoint: SecurityGroup;
   readonly secretsEndpoint: SecurityGroup | undefined;
+  readonly bedrockEndpoint: SecurityGroup | undefined;
 }
 
 /** CDK's rule that matches no traffic (ICMP type 252 code 86 to the broadcast address). */
@@ -117,6 +120,15 @@ export function createSecurityGroups(
       )
     : undefined;
 
+  const bedrockEndpoint =
+    input.bedrockEndpoint === true
+      ? group(
+          'BedrockEndpointSecurityGroup',
+          'agent-perimeter bedrock-runtime endpoint: from the proxy only, never from agents',
+          Tier.ENDPOINT,
+        )
+      : undefined;
+
   const https = Port.tcp(443);
   const s3: IPeer = Peer.prefixList(input.s3PrefixListId);
   const listeners = portRanges(input.proxyPorts);
@@ -157,5 +169,13 @@ export function createSecurityGroups(
     proxy.addEgressRule(secretsEndpoint, https, 'to the Secrets Manager endpoint (credentials)');
     secretsEndpoint.addIngressRule(proxy, https, 'from proxy tasks (injected credentials)');
   }
-  return { agent, loadBalancer, proxy, endpoint, secretsEndpoint };
+  if (bedrockEndpoint !== undefined) {
+    proxy.addEgressRule(
+      bedrockEndpoint,
+      https,
+      'to the bedrock-runtime endpoint (signed model calls)',
+    );
+    bedrockEndpoint.addIngressRule(proxy, https, 'from proxy tasks (model calls they sign)');
+  }
+  return { agent, loadBalancer, proxy, endpoint, secretsEndpoint, bedrockEndpoint };
 }

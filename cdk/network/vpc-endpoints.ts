@@ -10,7 +10,9 @@ import {
 } from 'aws-cdk-lib/aws-ec2';
 import type { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
+import type { BedrockAccess } from '../../lib/policy/index.js';
 import {
+  bedrockInvokeStatements,
   type EndpointPolicyEnv,
   ecrLayerStatements,
   ecrPullStatements,
@@ -30,6 +32,10 @@ export interface PerimeterEndpointsInput {
   readonly secretsEndpointSecurityGroup: ISecurityGroup | undefined;
   /** Secrets the Secrets Manager endpoint's policy lets the tasks read. */
   readonly secretNames: readonly string[];
+  /** Security group of the bedrock-runtime endpoint; no such endpoint when undefined. */
+  readonly bedrockEndpointSecurityGroup?: ISecurityGroup | undefined;
+  /** The Bedrock model access the bedrock-runtime endpoint's policy allows. */
+  readonly bedrock?: BedrockAccess | undefined;
   /** Partition, region and account the endpoint policies are scoped to. */
   readonly env: EndpointPolicyEnv;
 }
@@ -39,6 +45,7 @@ export interface PerimeterEndpoints {
   readonly ecrDocker: InterfaceVpcEndpoint;
   readonly logs: InterfaceVpcEndpoint;
   readonly secretsManager: InterfaceVpcEndpoint | undefined;
+  readonly bedrockRuntime: InterfaceVpcEndpoint | undefined;
   readonly s3: GatewayVpcEndpoint;
 }
 
@@ -66,7 +73,8 @@ function interfaceEndpoint(
 
 /**
  * The VPC endpoints the tasks need, each with a policy scoped to that need: ECR (API and
- * Docker), CloudWatch Logs, Secrets Manager (only with injected secrets) and the S3 gateway
+ * Docker), CloudWatch Logs, Secrets Manager (only with injected secrets), bedrock-runtime (only
+ * with Bedrock model access, signed by the proxy) and the S3 gateway
  * endpoint for ECR image layers.
  */
 export function createPerimeterEndpoints(
@@ -109,11 +117,22 @@ export function createPerimeterEndpoints(
           input.secretsEndpointSecurityGroup,
           secretReadStatements(env, input.secretNames),
         );
+  const bedrockRuntime =
+    input.bedrockEndpointSecurityGroup === undefined || input.bedrock === undefined
+      ? undefined
+      : interfaceEndpoint(
+          scope,
+          'BedrockRuntimeEndpoint',
+          input,
+          InterfaceVpcEndpointAwsService.BEDROCK_RUNTIME,
+          input.bedrockEndpointSecurityGroup,
+          bedrockInvokeStatements(env, input.bedrock),
+        );
   const s3 = new GatewayVpcEndpoint(scope, 'S3Endpoint', {
     vpc: input.vpc,
     service: GatewayVpcEndpointAwsService.S3,
     subnets: [{ subnets: [...input.agentSubnets] }],
   });
   for (const statement of ecrLayerStatements(env)) s3.addToPolicy(statement);
-  return { ecrApi, ecrDocker, logs, secretsManager, s3 };
+  return { ecrApi, ecrDocker, logs, secretsManager, bedrockRuntime, s3 };
 }

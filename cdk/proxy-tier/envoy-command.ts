@@ -40,6 +40,8 @@ export const MAX_INLINE_CONFIG_BYTES =
 export interface EnvoyCommandOptions {
   /** Environment variables that hold the injected credentials (checked by the launcher). */
   readonly credentialVariables: readonly string[];
+  /** Variables the launcher turns into "Bearer <value>" (the Bedrock API key). @default [] */
+  readonly bearerVariables?: readonly string[];
 }
 
 /**
@@ -66,6 +68,9 @@ export function envoyCommand(
     concurrency: proxy.cpu,
     drainSeconds: proxy.limits.drain_timeout_s,
     admin: proxy.admin === 'loopback',
-    credentials: { variables: options.credentialVariables },
+    credentials: {
+      variables: options.credentialVariables,
+      bearerVariables: options.bearerVariables ?? [],
+    },
   });
 }

@@ -1,4 +1,4 @@
-import { Annotations, Duration, RemovalPolicy, Tags } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -12,12 +12,15 @@ import { type ExpectedProxy, proxyConfigDigest } from '../../lib/contract/proxy-
 import { TIER_TAG, Tier } from '../../lib/contract/tiers.js';
 import type { JsonObject } from '../../lib/json.js';
 import {
+  BEDROCK_INVOKE_ACTIONS,
+  bedrockResourceArns,
   deploymentGaps,
   type Policy,
   type ProxyPorts,
   policyInjectListeners,
   proxyPorts,
 } from '../../lib/policy/index.js';
+import { MODEL_CREDENTIAL_VARIABLE } from '../../lib/proxy-contract.js';
 import { stopTimeoutSeconds } from '../../lib/proxy-launcher.js';
 import { ENVOY_ENTRYPOINT, ENVOY_USER, envoyCommand } from './envoy-command.js';
 import { ProxyTierError } from './errors.js';
@@ -112,8 +115,13 @@ export class ProxyTier extends Construct {
   readonly executionRole: iam.Role;
   /** The execution role's only permissions. */
   readonly executionPolicy: iam.ManagedPolicy;
-  /** The role Envoy runs as. It has no permissions: Envoy calls no AWS API. */
+  /**
+   * The role Envoy runs as. No permissions, except with Bedrock model access (signed by the
+   * proxy): `modelPolicy`.
+   */
   readonly taskRole: iam.Role;
+  /** InvokeModel(WithResponseStream) on exactly the policy's Bedrock ARNs; else undefined. */
+  readonly modelPolicy: iam.ManagedPolicy | undefined;
   /** Task-count scaling between the policy's replicas, with a CPU target-tracking policy. */
   readonly scaling: ecs.ScalableTaskCount;
   /** DNS name of the internal NLB (a token): the proxy host agents use. */
@@ -136,6 +144,11 @@ export class ProxyTier extends Construct {
     // Every input check runs before any cloud resource is defined.
     const [gap] = deploymentGaps(policy);
     if (gap !== undefined) throw new ProxyTierError(gap);
+    if (policy.model_access.provider === 'vertex') {
+      throw new ProxyTierError(
+        'model_access.provider is "vertex": the proxy mints Vertex AI tokens from a GCP service account through the metadata server, which an AWS proxy does not have. Fix: deploy this policy on GCP (pulumi up), or use provider "bedrock" on AWS.',
+      );
+    }
     if (proxy.credentials_from !== 'env') {
       throw new ProxyTierError(
         `proxy.credentials_from "${proxy.credentials_from}" is not supported on AWS Fargate yet: ECS hands Secrets Manager values to containers as environment variables only. Fix: set proxy.credentials_from to "env" (the value is still fetched by ECS at task start and never appears in the task definition).`,
@@ -156,10 +169,21 @@ export class ProxyTier extends Construct {
     const retention = logRetention(policy.logging.retention_days);
     this.ports = proxyPorts(policy);
     const listeners = policyInjectListeners(policy);
-    const secretNames = [...new Set(listeners.map((l) => l.secret))];
+    const access = policy.model_access;
+    const bedrock = access.provider === 'bedrock' ? access : undefined;
+    const apiKeySecret = bedrock?.api_key_secret;
+    // Every credential variable of the container and the secret behind it.
+    const credentials: [string, string][] = [
+      ...listeners.map((l): [string, string] => [l.credentialVariable, l.secret]),
+      ...(apiKeySecret === undefined
+        ? []
+        : [[MODEL_CREDENTIAL_VARIABLE, apiKeySecret] as [string, string]]),
+    ];
+    const secretNames = [...new Set(credentials.map(([, secret]) => secret))];
     this.secrets = resolveSecrets(this, secretNames, props.secrets);
     const command = envoyCommand(policy, props.envoyConfig, {
       credentialVariables: [...new Set(listeners.map((l) => l.credentialVariable))],
+      bearerVariables: apiKeySecret === undefined ? [] : [MODEL_CREDENTIAL_VARIABLE],
     });
     if (proxy.replicas.min < 2) {
       Annotations.of(this).addWarningV2(
@@ -185,10 +209,30 @@ export class ProxyTier extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
+    const signs = bedrock !== undefined && apiKeySecret === undefined;
     this.taskRole = new iam.Role(this, 'TaskRole', {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
-      description: `Envoy proxy of ${policy.name}: deliberately no permissions, Envoy calls no AWS API.`,
+      description: signs
+        ? `Envoy proxy of ${policy.name}: signs Bedrock calls; may invoke exactly the models of model_access.`
+        : `Envoy proxy of ${policy.name}: deliberately no permissions, Envoy calls no AWS API.`,
     });
+    if (signs) {
+      const stack = Stack.of(this);
+      this.modelPolicy = new iam.ManagedPolicy(this, 'ModelPolicy', {
+        description: `Bedrock models the Envoy proxy of ${policy.name} may invoke for its agents, nothing else.`,
+        roles: [this.taskRole],
+        statements: [
+          new iam.PolicyStatement({
+            sid: 'InvokePolicyModels',
+            actions: [...BEDROCK_INVOKE_ACTIONS],
+            resources: bedrockResourceArns(bedrock, {
+              partition: stack.partition,
+              account: stack.account,
+            }),
+          }),
+        ],
+      });
+    }
     this.executionRole = new iam.Role(this, 'ExecutionRole', {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
       description: `Starts the Envoy proxy of ${policy.name}: writes its log, reads its ${secretNames.length} injected secret(s).`,
@@ -246,9 +290,9 @@ export class ProxyTier extends Construct {
         protocol: ecs.Protocol.TCP,
       })),
       secrets: Object.fromEntries(
-        listeners.map((l) => [
-          l.credentialVariable,
-          ecs.Secret.fromSecretsManager(this.secrets[l.secret] as secretsmanager.ISecret),
+        credentials.map(([variable, secret]) => [
+          variable,
+          ecs.Secret.fromSecretsManager(this.secrets[secret] as secretsmanager.ISecret),
         ]),
       ),
       logging: ecs.LogDrivers.awsLogs({

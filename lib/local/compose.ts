@@ -44,6 +44,11 @@ export interface LocalComposeOptions {
 export type LocalFiles = Readonly<Record<string, string>>;
 
 function selectProfiles(policy: Policy, name: string | undefined): AgentProfile[] {
+  if (policy.model_access.provider !== 'anthropic') {
+    throw new LocalComposeError(
+      `model_access.provider "${policy.model_access.provider}" needs the proxy's cloud identity (a task role or a service account), which a laptop's proxy does not have. Fix: run this policy on ${policy.model_access.provider === 'bedrock' ? 'AWS (cdk deploy)' : 'GCP (pulumi up)'}, or use provider "anthropic" with an api.anthropic.com entry locally.`,
+    );
+  }
   if (name === undefined) return [...policy.agents];
   const profile = policy.agents.find((a) => a.name === name);
   if (profile === undefined) {

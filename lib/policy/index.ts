@@ -1,9 +1,12 @@
+export { credentialName, credentialValue } from './credential-env.js';
 export * from './deployment-gaps.js';
 export * from './derived.js';
 export { explainPolicy } from './explain.js';
 export * from './hosts.js';
 export * from './json-schema.js';
 export * from './load.js';
+export * from './model-access.js';
+export * from './model-access-schema.js';
 export * from './ports.js';
 export * from './profiles.js';
 export * from './schema.js';

@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { formatProblems, type Problem, UserError } from '../errors.js';
 import { packageFile } from '../package-files.js';
 import { defaultMessage, formatPath, showValue, suggest } from './issues.js';
+import { ModelAccessSchema } from './model-access-schema.js';
 import { AgentSchema, EgressSchema, type Policy, PolicySchema, ProxySchema } from './schema.js';
 import { semanticProblems } from './semantics.js';
 
@@ -157,6 +158,9 @@ export function parsePolicy(text: string, source = '<policy>'): Policy {
           egress: each(fields.egress, EgressSchema),
           agents: each(fields.agents, AgentSchema),
           proxy: ProxySchema.safeParse(fields.proxy ?? {}).data,
+          model_access: ModelAccessSchema.safeParse(
+            fields.model_access ?? { provider: 'anthropic' },
+          ).data,
         },
   ).map((p) => ({ ...p, line: lineOf(p.path.split(/\.|(?=\[)/).flatMap(pathKey)) }));
   const problems = [

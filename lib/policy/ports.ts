@@ -1,3 +1,4 @@
+import { policyModelListener } from './model-access.js';
 import { policyProfiles, proxyEgress } from './profiles.js';
 import type { Policy } from './schema.js';
 
@@ -15,9 +16,12 @@ export interface ProxyPorts {
   readonly forwardProxies: readonly number[];
   /** Base-URL listeners that inject credentials, in profile and policy order. */
   readonly inject: readonly number[];
+  /** The Bedrock or Vertex AI base-URL listener, when `model_access` uses one. */
+  readonly model: number | undefined;
   /** Load-balancer health checks (`proxy.health_port`); agents never need it. */
   readonly health: number;
-  /** What agents connect to: the forward-proxy ports, then the inject ports (all profiles). */
+  /** What agents connect to: the forward-proxy ports, the inject ports (all profiles), then the
+   * model port every profile shares. */
   readonly agentFacing: readonly number[];
   /** Every port Envoy listens on: `agentFacing` plus `health`. */
   readonly container: readonly number[];
@@ -28,11 +32,15 @@ export function proxyPorts(policy: Policy): ProxyPorts {
   const profiles = policyProfiles(policy);
   const forwardProxies = [...new Set(profiles.map((p) => p.forwardProxyPort))];
   const inject = [...new Set(profiles.flatMap((p) => p.inject.map((l) => l.port)))];
-  const agentFacing = [...forwardProxies, ...inject.filter((p) => !forwardProxies.includes(p))];
+  const model = policyModelListener(policy)?.port;
+  const agentFacing = [
+    ...new Set([...forwardProxies, ...inject, ...(model === undefined ? [] : [model])]),
+  ];
   return {
     forwardProxy: profiles[0]?.forwardProxyPort ?? port,
     forwardProxies,
     inject,
+    model,
     health: health_port,
     agentFacing,
     container: [...agentFacing, health_port],

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { LOCAL_RUNTIMES } from '../contract/runtimes.js';
 import { ENVOY_IMAGE } from '../versions.js';
 import { hostProblem } from './hosts.js';
+import { ModelAccessSchema } from './model-access-schema.js';
 import { looksLikeSecret } from './secrets.js';
 import { privateCidrProblem } from './upstream-addresses.js';
 
@@ -354,10 +355,14 @@ export const AgentSchema = z.strictObject({
       error: 'must be a non-root "uid:gid" such as "1000:1000" (root, uid 0, is not allowed).',
     })
     .default('1000:1000'),
-  environment: z
-    .record(EnvName, z.string())
-    .default({})
-    .meta({ description: 'Plain, non-secret environment variables for the agent.' }),
+  environment: z.record(EnvName, z.string()).default({}).meta({
+    description:
+      'Plain, non-secret environment variables for the agent. Names that by convention hold credentials (*_TOKEN, *_API_KEY, *_PASSWORD, *_SECRET, ...) and credential values (known token formats, URLs with user:password@) are refused: the proxy injects credentials instead.',
+  }),
+  environment_not_credentials: z.array(EnvName).max(64).default([]).meta({
+    description:
+      'Variables of `environment` reviewed as holding no credential although their name or value looks like one (e.g. "TOKENIZER_KEY"). Reserved and proxy variables stay refused. @default []',
+  }),
   scratch: z
     .array(ScratchSchema)
     .max(8)
@@ -567,12 +572,14 @@ export const PolicySchema = z
           pids_limit: 512,
           user: '1000:1000',
           environment: {},
+          environment_not_credentials: [],
           scratch: [
             { path: '/tmp', size_mib: 1024 },
             { path: '/home/agent', size_mib: 1024 },
           ],
         },
       ]),
+    model_access: ModelAccessSchema.default({ provider: 'anthropic' }),
     proxy: ProxySchema.default(ProxySchema.parse({})),
     logging: LoggingSchema.default(LoggingSchema.parse({})),
   })

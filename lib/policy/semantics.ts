@@ -1,13 +1,15 @@
 import { BUNDLE_VARIABLES, CA_ONLY_VARIABLE } from '../ca/trust.js';
 import type { Problem } from '../errors.js';
 import { ADMIN_PORT } from '../proxy-contract.js';
-
+import { credentialName, credentialValue } from './credential-env.js';
 import { PROXY_CREDENTIAL_ENV_PREFIX } from './derived.js';
 import { isWildcard } from './hosts.js';
+import { modelAgentEnvironmentNames, modelListenerOf } from './model-access.js';
+import { modelAccessProblems } from './model-access-checks.js';
+import type { ModelAccess } from './model-access-schema.js';
 import { FIRST_UNPRIVILEGED_PORT } from './ports.js';
 import { allocateProfiles, MAX_AGENT_FACING_PORTS, type ProfileInputs } from './profiles.js';
 import type { AgentProfile, EgressRule, Policy } from './schema.js';
-import { looksLikeSecret } from './secrets.js';
 
 /** Variables the blueprint sets for agents; a profile must not override them. */
 export const RESERVED_AGENT_ENV = new Set([
@@ -19,6 +21,7 @@ export const RESERVED_AGENT_ENV = new Set([
   'no_proxy',
   'ALL_PROXY',
   'NODE_USE_ENV_PROXY',
+  'CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC',
 ]);
 
 /**
@@ -46,6 +49,8 @@ export interface PartialPolicy {
   readonly egress: readonly (EgressRule | undefined)[];
   readonly agents: readonly (AgentProfile | undefined)[];
   readonly proxy: Policy['proxy'] | undefined;
+  /** `model_access`, when it parsed. */
+  readonly model_access?: ModelAccess | undefined;
   /** Each profile's own `egress`, parsed entry by entry (undefined: the profile has none). */
   readonly agentEgress?: readonly (OwnEgress | undefined)[];
 }
@@ -207,7 +212,13 @@ export function semanticProblems(policy: PartialPolicy): Problem[] {
         envs.add(listener.env);
       }
     }
+    const model =
+      policy.model_access === undefined
+        ? undefined
+        : modelListenerOf({ ...policy, agents: agentInputs(policy), proxy }, policy.model_access);
+    if (model !== undefined) claim(model.port, 'model_access.port');
   }
+  if (policy.model_access !== undefined) problems.push(...modelAccessProblems(policy.model_access));
 
   const listenerEnvs = new Map<number, Set<string>>();
   if (policy.proxy !== undefined) {
@@ -219,6 +230,14 @@ export function semanticProblems(policy: PartialPolicy): Problem[] {
       listenerEnvs.set(p.index, new Set(p.inject.map((l) => l.env)));
     }
   }
+  const modelEnv = new Set(
+    policy.proxy === undefined || policy.model_access === undefined
+      ? []
+      : modelAgentEnvironmentNames(
+          { ...policy, agents: agentInputs(policy), proxy: policy.proxy },
+          policy.model_access,
+        ),
+  );
   const interceptionOn = [
     ...policy.egress,
     ...(policy.agentEgress ?? []).flatMap((own) => own?.egress ?? []),
@@ -233,31 +252,59 @@ export function semanticProblems(policy: PartialPolicy): Problem[] {
         `"${agent.name}" is used twice (also agents[${seen}]). Fix: rename one profile.`,
       );
     } else names.set(agent.name, i);
-    for (const [key, value] of Object.entries(agent.environment)) {
-      if (RESERVED_AGENT_ENV.has(key) || (interceptionOn && TRUST_AGENT_ENV.includes(key))) {
+    const reviewed = new Set(agent.environment_not_credentials);
+    for (const name of reviewed) {
+      if (!(name in agent.environment)) {
         add(
-          `agents[${i}].environment.${key}`,
-          'is set by agent-perimeter to route traffic through the proxy. Fix: remove it.',
+          `agents[${i}].environment_not_credentials`,
+          `names "${name}", which \`environment\` does not set. Fix: remove it from the list.`,
         );
-      } else if (
+      }
+    }
+    for (const [key, value] of Object.entries(agent.environment)) {
+      const path = `agents[${i}].environment.${key}`;
+      if (RESERVED_AGENT_ENV.has(key) || (interceptionOn && TRUST_AGENT_ENV.includes(key))) {
+        add(path, 'is set by agent-perimeter to route traffic through the proxy. Fix: remove it.');
+        continue;
+      }
+      if (
         (CREDENTIAL_AGENT_ENV as readonly string[]).includes(key) ||
         key.startsWith(PROXY_CREDENTIAL_ENV_PREFIX)
       ) {
         add(
-          `agents[${i}].environment.${key}`,
+          path,
           'is a credential variable. Agents must never hold credentials: AWS access goes in `aws_access`, API keys in an `inject` rule the proxy applies. Fix: remove it.',
         );
-      } else if (listenerEnvs.get(i)?.has(key)) {
+        continue;
+      }
+      if (modelEnv.has(key)) {
         add(
-          `agents[${i}].environment.${key}`,
+          path,
+          `is set by agent-perimeter from \`model_access\` (${policy.model_access?.provider}). Fix: remove it; pin models with \`model_access.default_model\` and \`model_access.pins\`.`,
+        );
+        continue;
+      }
+      if (listenerEnvs.get(i)?.has(key)) {
+        add(
+          path,
           "is set by agent-perimeter to the proxy's credential-injecting base URL. Fix: remove it (change `egress[].inject.env` to rename it).",
         );
+        continue;
       }
-      const secret = looksLikeSecret(value);
+      if (reviewed.has(key)) continue;
+      const secret = credentialValue(value);
       if (secret !== undefined) {
         add(
-          `agents[${i}].environment.${key}`,
-          `looks like ${secret}. Agents must never hold credentials: add an \`inject\` rule so the proxy adds it, and remove it here.`,
+          path,
+          `looks like ${secret}. Agents must never hold credentials: store it in the secret store, add an \`inject\` rule so the proxy adds it, and remove it here (or list "${key}" in \`agents[${i}].environment_not_credentials\` if this is not a credential).`,
+        );
+        continue;
+      }
+      const name = credentialName(key);
+      if (name !== undefined) {
+        add(
+          path,
+          `is a name that by convention holds ${name}. Agents must never hold credentials. Fix: store the credential in the secret store and let the proxy add it (an \`inject\` rule on the host that needs it), and remove the variable; if it holds no credential, list "${key}" in \`agents[${i}].environment_not_credentials\`.`,
         );
       }
     }

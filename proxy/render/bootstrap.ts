@@ -14,6 +14,7 @@ import { healthListener } from './health.js';
 import { DEFAULT_CA_BUNDLE, injectListener, injectSecret } from './inject.js';
 import { INTERNAL_LISTENER_EXTENSION } from './internal.js';
 import { overloadManager } from './limits.js';
+import { modelListener, modelSecrets } from './model.js';
 import { tunnelCluster, tunnelListener } from './tunnel.js';
 import type { JsonObject } from './types.js';
 
@@ -37,6 +38,7 @@ export function renderProxyConfig(policy: Policy, options: RenderOptions = {}): 
   const caBundle = options.caBundle ?? DEFAULT_CA_BUNDLE;
   const profiles = policyProfiles(policy);
   const injects = policyInjectListeners(policy);
+  const model = modelListener(policy);
   const tls = tunnelTargets(policy).filter((t) => t.mode !== 'opaque');
   const interceptCaches = [
     ...new Set(
@@ -46,7 +48,10 @@ export function renderProxyConfig(policy: Policy, options: RenderOptions = {}): 
     ),
   ];
   const tlsCaches = [
-    ...new Set([...(injects.length > 0 ? (['exact'] as const) : []), ...interceptCaches]),
+    ...new Set([
+      ...(injects.length > 0 || model !== undefined ? (['exact'] as const) : []),
+      ...interceptCaches,
+    ]),
   ].sort();
   const caches = usedCaches(policy);
   const ruleOf = (l: ProfileInjectListener) => {
@@ -63,6 +68,7 @@ export function renderProxyConfig(policy: Policy, options: RenderOptions = {}): 
       listeners: [
         ...profiles.map((p) => forwardProxyListener(policy, p)),
         ...injects.map((l) => injectListener(policy, l, ruleOf(l))),
+        ...(model === undefined ? [] : [model]),
         healthListener(policy),
         ...tls.map((t) => tunnelListener(policy, t)),
         ...caches.map((c) => egressListener(policy, c)),
@@ -72,7 +78,10 @@ export function renderProxyConfig(policy: Policy, options: RenderOptions = {}): 
         ...caches.flatMap((c) => [egressCluster(policy, c), dfpCluster(policy, c)]),
         ...tlsCaches.map((c) => dfpTlsCluster(policy, caBundle, c)),
       ],
-      secrets: injectedCredentials(policy).map((c) => injectSecret(policy, c)),
+      secrets: [
+        ...injectedCredentials(policy).map((c) => injectSecret(policy, c)),
+        ...modelSecrets(policy),
+      ],
     },
     overload_manager: overloadManager(policy),
   };

@@ -38,6 +38,9 @@ export const TYPE = {
   dfpPerRoute:
     'type.googleapis.com/envoy.extensions.filters.http.dynamic_forward_proxy.v3.PerRouteConfig',
   setFilterState: 'type.googleapis.com/envoy.extensions.filters.http.set_filter_state.v3.Config',
+  awsRequestSigning:
+    'type.googleapis.com/envoy.extensions.filters.http.aws_request_signing.v3.AwsRequestSigning',
+  sdsSecret: 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret',
   httpProtocolOptions: 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
 } as const;
 

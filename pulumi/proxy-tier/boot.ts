@@ -2,7 +2,7 @@
 import { stringify } from 'yaml';
 import { CONTAINER_LAUNCHER_PATH, GCP_BOOT_FILES } from '../../lib/contract/gcp-boot.js';
 import type { JsonObject } from '../../lib/json.js';
-import { SECRETS_DIR } from '../../lib/proxy-contract.js';
+import { SECRETS_DIR, VERTEX_TOKEN_CONTAINER_DIR } from '../../lib/proxy-contract.js';
 import {
   ENVOY_USER,
   LAUNCHER_SCRIPT,
@@ -10,6 +10,7 @@ import {
   stopTimeoutSeconds,
 } from '../../lib/proxy-launcher.js';
 import { GcpPerimeterError } from '../errors.js';
+import { TOKEN_SERVICE, tokenRefresherScript, VERTEX_TOKEN_HOST_DIR } from './token-refresher.js';
 
 /*
  * How a proxy instance starts Envoy: a cloud-init document for Container-Optimized OS. It
@@ -24,6 +25,8 @@ export const BOOT_PATHS = {
   config: GCP_BOOT_FILES.config,
   launcher: '/etc/agent-perimeter/launch.sh',
   fetchScript: '/etc/agent-perimeter/fetch-secrets.sh',
+  tokenScript: '/etc/agent-perimeter/vertex-token.sh',
+  tokenUnit: `/etc/systemd/system/${TOKEN_SERVICE}.service`,
   unit: GCP_BOOT_FILES.unit,
   runDir: '/run/agent-perimeter',
   envFile: '/run/agent-perimeter/envoy.env',
@@ -74,6 +77,11 @@ export interface BootOptions {
   readonly drainSeconds: number;
   /** `proxy.admin` is `loopback`: the launcher can fail health checks and drain. */
   readonly admin: boolean;
+  /**
+   * Vertex AI model access: run the token refresher beside Envoy and mount its tmpfs
+   * directory into the container. @default false
+   */
+  readonly vertexToken?: boolean;
 }
 
 const SAFE_SECRET = /^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/;
@@ -216,6 +224,11 @@ export function dockerRunArgs(options: BootOptions): string[] {
     `--mount=type=bind,source=${BOOT_PATHS.config},target=${CONTAINER_CONFIG_PATH},readonly`,
     `--mount=type=bind,source=${BOOT_PATHS.launcher},target=${CONTAINER_LAUNCHER_PATH},readonly`,
   ];
+  if (options.vertexToken === true) {
+    args.push(
+      `--mount=type=bind,source=${VERTEX_TOKEN_HOST_DIR},target=${VERTEX_TOKEN_CONTAINER_DIR},readonly`,
+    );
+  }
   if (options.secrets.length > 0) {
     args.push(
       options.credentialsFrom === 'env'
@@ -258,6 +271,10 @@ export function envoyUnit(options: BootOptions): string {
     'Environment=HOME=/var/lib/agent-perimeter',
     'ExecStartPre=/bin/mkdir -p /var/lib/agent-perimeter',
     `ExecStartPre=/bin/bash ${BOOT_PATHS.fetchScript}`,
+    // Envoy refuses Vertex AI requests until the first token is there; write it first.
+    ...(options.vertexToken === true
+      ? [`ExecStartPre=/bin/bash ${BOOT_PATHS.tokenScript} --once`]
+      : []),
     ...(registry === undefined
       ? []
       : [`ExecStartPre=/usr/bin/docker-credential-gcr configure-docker --registries=${registry}`]),
@@ -271,6 +288,26 @@ export function envoyUnit(options: BootOptions): string {
     'Restart=always',
     'RestartSec=5',
     'TimeoutStartSec=0',
+    '',
+    '[Install]',
+    'WantedBy=multi-user.target',
+    '',
+  ].join('\n');
+}
+
+/** The refresher's own unit: keeps the Vertex AI token fresh while the VM runs. */
+export function tokenUnit(): string {
+  return [
+    '[Unit]',
+    'Description=agent-perimeter Vertex AI access token for Envoy',
+    'Wants=network-online.target',
+    'After=network-online.target',
+    '',
+    '[Service]',
+    'Type=simple',
+    `ExecStart=/bin/bash ${BOOT_PATHS.tokenScript}`,
+    'Restart=always',
+    'RestartSec=5',
     '',
     '[Install]',
     'WantedBy=multi-user.target',
@@ -306,9 +343,29 @@ export function proxyCloudInit(options: BootOptions): string {
         content: fetchSecretsScript(options),
       },
       { path: BOOT_PATHS.unit, permissions: '0644', owner: 'root', content: envoyUnit(options) },
+      ...(options.vertexToken === true
+        ? [
+            {
+              path: BOOT_PATHS.tokenScript,
+              permissions: '0700',
+              owner: 'root',
+              content: tokenRefresherScript(),
+            },
+            {
+              path: BOOT_PATHS.tokenUnit,
+              permissions: '0644',
+              owner: 'root',
+              content: tokenUnit(),
+            },
+          ]
+        : []),
     ],
-    // /etc is stateless on COS, so the unit is started, not enabled.
-    runcmd: ['systemctl daemon-reload', `systemctl start ${ENVOY_SERVICE}.service`],
+    // /etc is stateless on COS, so the units are started, not enabled.
+    runcmd: [
+      'systemctl daemon-reload',
+      `systemctl start ${ENVOY_SERVICE}.service`,
+      ...(options.vertexToken === true ? [`systemctl start ${TOKEN_SERVICE}.service`] : []),
+    ],
   };
   const text = `#cloud-config\n${stringify(document, { lineWidth: 0 })}`;
   const bytes = Buffer.byteLength(text, 'utf8');

@@ -117,6 +117,12 @@ export function planProxyTier(
   const { proxy } = policy;
   const [gap] = deploymentGaps(policy);
   if (gap !== undefined) throw new GcpPerimeterError('ProxyTier', gap);
+  if (policy.model_access.provider === 'bedrock') {
+    throw new GcpPerimeterError(
+      'ProxyTier',
+      'model_access.provider is "bedrock": the proxy signs Bedrock requests with its AWS task role, which a GCP proxy does not have. Fix: deploy this policy on AWS (cdk deploy), or use provider "vertex" on GCP.',
+    );
+  }
   if (proxy.replicas.min > proxy.replicas.max) {
     throw new GcpPerimeterError(
       'ProxyTier',
@@ -153,6 +159,7 @@ export function planProxyTier(
     logLevel: proxy.log_level,
     drainSeconds: proxy.limits.drain_timeout_s,
     admin: proxy.admin === 'loopback',
+    vertexToken: policy.model_access.provider === 'vertex',
   });
   const n = policy.name;
   return {

@@ -4,7 +4,13 @@ import { agentEnvironment } from '../../lib/agent-env.js';
 import { PROXY_COMPONENT_TYPE } from '../../lib/contract/tiers.js';
 import { imageRegistryDomains } from '../../lib/image-registry.js';
 import type { JsonObject } from '../../lib/json.js';
-import { type Policy, type ProxyPorts, proxyPorts } from '../../lib/policy/index.js';
+import {
+  type Policy,
+  type ProxyPorts,
+  proxyPorts,
+  VERTEX_PREDICT_PERMISSION,
+  vertexModelResources,
+} from '../../lib/policy/index.js';
 import { HEALTH_PATH } from '../../lib/proxy-contract.js';
 import { PROXY_TAG } from '../names.js';
 import { artifactRegistryRepository } from './boot.js';
@@ -105,6 +111,10 @@ export class ProxyTier extends pulumi.ComponentResource {
   readonly projectRoles: Readonly<Record<string, gcp.projects.IAMMember>>;
   /** Secret Manager grants, by secret name. */
   readonly secretAccess: Readonly<Record<string, gcp.secretmanager.SecretIamMember>>;
+  /** Vertex AI model access: the one-permission custom role; undefined otherwise. */
+  readonly modelRole: gcp.projects.IAMCustomRole | undefined;
+  /** Its binding to the proxy's service account, conditioned on the listed models. */
+  readonly modelAccess: gcp.projects.IAMMember | undefined;
   /** Pull access to the Envoy image's Artifact Registry repository; undefined elsewhere. */
   readonly imageAccess: gcp.artifactregistry.RepositoryIamMember | undefined;
   readonly instanceTemplate: gcp.compute.InstanceTemplate;
@@ -183,6 +193,40 @@ export class ProxyTier extends pulumi.ComponentResource {
         ),
       ]),
     );
+
+    // Vertex AI: invoke the listed models only (a custom role with one permission, bound with a
+    // condition on the models' resource names) in the model project.
+    const vertex = policy.model_access.provider === 'vertex' ? policy.model_access : undefined;
+    if (vertex !== undefined) {
+      this.modelRole = new gcp.projects.IAMCustomRole(
+        `${name}-model-role`,
+        {
+          project: vertex.project,
+          roleId: `agentPerimeter_${policy.name.replace(/-/g, '_')}_predict`,
+          title: `agent-perimeter ${policy.name} proxy: Vertex AI predict`,
+          description: 'Invoke Vertex AI models (the binding names which ones).',
+          permissions: [VERTEX_PREDICT_PERMISSION],
+          stage: 'GA',
+        },
+        parent,
+      );
+      this.modelAccess = new gcp.projects.IAMMember(
+        `${name}-model-access`,
+        {
+          project: vertex.project,
+          role: this.modelRole.name,
+          member,
+          condition: {
+            title: 'agent-perimeter listed models',
+            description: `The models of model_access in policy ${policy.name}.`,
+            expression: vertexModelResources(vertex)
+              .map((r) => `resource.name == "${r}"`)
+              .join(' || '),
+          },
+        },
+        parent,
+      );
+    }
 
     this.imageAccess =
       repository === undefined

@@ -43,11 +43,21 @@ export function proxyDestinations(ctx: Context): Destinations {
  */
 export const CREDENTIAL_SERVICES = new Set(['secretsmanager', 'kms', 'sts', 'ssm', 'iam']);
 
-/** Endpoint groups in front of a credential service. */
+/**
+ * Model services the proxy calls with its own identity (Bedrock signed by its task role): an
+ * agent that reached their endpoint could use whatever credentials it holds or finds, outside
+ * the proxy's model allowlist and logs. Like credential services, they serve the proxy only.
+ */
+export const MODEL_SERVICES = new Set(['bedrock-runtime', 'bedrock', 'bedrock-agent-runtime']);
+
+/** Endpoint groups in front of a credential or model service (proxy tier only). */
 export function credentialGroups(ctx: Context): Set<string> {
   const out = new Set<string>();
   for (const e of ctx.model.endpoints) {
-    if (e.service !== undefined && CREDENTIAL_SERVICES.has(e.service))
+    if (
+      e.service !== undefined &&
+      (CREDENTIAL_SERVICES.has(e.service) || MODEL_SERVICES.has(e.service))
+    )
       for (const g of e.groups) out.add(g);
   }
   return out;

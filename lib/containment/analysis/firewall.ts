@@ -236,7 +236,7 @@ function credentialHint(ctx: Context, outside: Flows): string {
     .map((a) => ctx.label(a));
   return hit.length === 0
     ? ''
-    : ` (${hit.join(', ')} fronts a credential service endpoint, Secrets Manager, KMS, STS, SSM or IAM, which only the proxy tier may reach: C2)`;
+    : ` (${hit.join(', ')} fronts a credential or model service endpoint, Secrets Manager, KMS, STS, SSM, IAM or Bedrock, which only the proxy tier may reach: C2)`;
 }
 
 function prefixListHint(ctx: Context, outside: Flows): string {

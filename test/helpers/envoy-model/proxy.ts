@@ -90,6 +90,8 @@ interface State {
   readonly world: World;
   readonly filterState: Map<string, string>;
   upstreamAddress: string | undefined;
+  /** Headers (and their values) the SigV4 signer signed, when it ran. */
+  signed?: Readonly<Record<string, string>>;
 }
 
 /** An HCM's answer to one request, plus the tunnel behind it for CONNECT. */
@@ -254,6 +256,33 @@ export class EnvoyModel {
             `<secret ${String(obj(credential.credential).name)}>`;
           break;
         }
+        case 'envoy.filters.http.aws_request_signing': {
+          // aws_request_signing_filter.cc: host_rewrite first, then SigV4 over every header
+          // except the excluded ones (signer_base_impl.h: x-forwarded-for, x-forwarded-proto,
+          // x-amzn-trace-id, plus match_excluded_headers), overwriting authorization.
+          if (typeof config.host_rewrite === 'string' && config.host_rewrite !== '')
+            headers[':authority'] = config.host_rewrite;
+          const excluded = new Set([
+            'x-forwarded-for',
+            'x-forwarded-proto',
+            'x-amzn-trace-id',
+            ...list(config.match_excluded_headers).map((m) => {
+              if (m.exact === undefined)
+                throw new ModelError('only exact header exclusions are modelled');
+              return String(m.exact);
+            }),
+          ]);
+          headers['x-amz-date'] = '<date>';
+          headers['x-amz-content-sha256'] =
+            config.use_unsigned_payload === true ? 'UNSIGNED-PAYLOAD' : '<sha256 of body>';
+          headers.authorization = `<sigv4 ${String(config.service_name)} ${String(config.region)}>`;
+          state.signed = Object.fromEntries(
+            Object.entries(headers).filter(
+              ([k]) => k === ':authority' || (!k.startsWith(':') && !excluded.has(k)),
+            ),
+          );
+          break;
+        }
         case 'envoy.filters.http.dynamic_forward_proxy': {
           const refused = this.resolve(config, route, cluster, headers, state);
           if (refused !== undefined) return { ...refused, route: routeName };
@@ -330,6 +359,15 @@ export class EnvoyModel {
       headers[String(header.key).toLowerCase()] = String(header.value);
     }
     for (const h of (routeConfig.request_headers_to_remove ?? []) as string[]) delete headers[h];
+    // The router forwards what it has now; a signed header it removed or changed (or a Host it
+    // rewrote after signing) makes AWS reject the signature.
+    for (const [k, v] of Object.entries(state.signed ?? {})) {
+      if (headers[k] !== v) {
+        throw new ModelError(
+          `the router changes signed header ${k} after SigV4 signing: the signature would not verify`,
+        );
+      }
+    }
     const isConnect = headers[':method'] === 'CONNECT';
     const upgrade = list(action.upgrade_configs).find((u) => u.upgrade_type === 'CONNECT');
     const internal = this.internalTarget(cluster);

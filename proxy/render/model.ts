@@ -1,0 +1,207 @@
+import {
+  type BedrockAccess,
+  DEFAULT_INTERNAL_RANGES,
+  listenedModelAccess,
+  type ModelListener,
+  type Policy,
+  policyModelListener,
+  type VertexAccess,
+} from '../../lib/policy/index.js';
+import {
+  DENY_PREFIX,
+  MODEL_CREDENTIAL_VARIABLE,
+  VERTEX_TOKEN_CONTAINER_DIR,
+  VERTEX_TOKEN_FILE,
+  VERTEX_TOKEN_SECRET,
+} from '../../lib/proxy-contract.js';
+import { addressGuardFilter } from './address-guard.js';
+import { DFP_TLS_CLUSTER, dfpFilter } from './dns.js';
+import { agentFacingHcm, denyPlain } from './http.js';
+import { STRIPPED_HEADERS } from './inject.js';
+import { type Json, type JsonObject, seconds, TYPE } from './types.js';
+
+/*
+ * The model listener: a plain-HTTP base URL for Claude Code's Bedrock or Vertex AI client. It
+ * forwards only the invoke paths of the listed models (POST), adds the proxy's own credential
+ * (a SigV4 signature with its task role, a Bedrock API key, or a Vertex AI access token the
+ * refresher beside Envoy keeps fresh) and sends the request over verified TLS to the one
+ * upstream host. Responses, streamed ones included, pass through untouched.
+ */
+
+export const MODEL_LISTENER = 'model';
+
+/** Headers an agent could use to pick another account or project, removed on the way up. */
+export const MODEL_STRIPPED_HEADERS: readonly string[] = [
+  'x-goog-api-key',
+  'x-goog-user-project',
+  'x-amz-security-token',
+];
+
+/**
+ * Headers removed by the router after the HTTP filters ran. The signer must not sign them
+ * (Envoy signs every header but x-forwarded-for, x-forwarded-proto and x-amzn-trace-id), or the
+ * request would reach Bedrock with a signature over headers it no longer has. `authorization`
+ * and the x-amz-* headers are written by the signer itself, so they are never removed there.
+ */
+function removedHeaders(access: BedrockAccess | VertexAccess): string[] {
+  const signedByProxy = access.provider === 'bedrock' && access.api_key_secret === undefined;
+  return [...STRIPPED_HEADERS, ...MODEL_STRIPPED_HEADERS].filter(
+    (h) => h !== 'authorization' && !(signedByProxy && h === 'x-amz-security-token'),
+  );
+}
+
+function forward(policy: Policy, listener: ModelListener, path: string, i: number): Json {
+  return {
+    name: `allow_model_${i}`,
+    match: { path, headers: [{ name: ':method', string_match: { exact: 'POST' } }] },
+    route: {
+      cluster: DFP_TLS_CLUSTER,
+      // Model responses stream for minutes; bound by idle time instead of a total.
+      timeout: '0s',
+      idle_timeout: seconds(policy.proxy.limits.idle_timeout_s),
+    },
+    typed_per_filter_config: {
+      'envoy.filters.http.dynamic_forward_proxy': {
+        '@type': TYPE.dfpPerRoute,
+        host_rewrite_literal: listener.host,
+      },
+    },
+  };
+}
+
+/** SigV4 with the task role's credentials (Envoy's default chain finds the ECS endpoint). */
+function signer(access: BedrockAccess, listener: ModelListener, removed: readonly string[]): Json {
+  return {
+    name: 'envoy.filters.http.aws_request_signing',
+    typed_config: {
+      '@type': TYPE.awsRequestSigning,
+      // IAM's service name for Bedrock is "bedrock", whatever the endpoint's host says.
+      service_name: 'bedrock',
+      region: access.region,
+      host_rewrite: listener.host,
+      // Sign the body too; the listener's buffer limit bounds what is held to hash it.
+      use_unsigned_payload: false,
+      match_excluded_headers: removed.map((h) => ({ exact: h })),
+    },
+  };
+}
+
+/** A generic credential injector: the whole header value comes from the secret. */
+function injector(secret: JsonObject): Json {
+  return {
+    name: 'envoy.filters.http.credential_injector',
+    typed_config: {
+      '@type': TYPE.credentialInjector,
+      overwrite: true,
+      allow_request_without_credential: false,
+      credential: {
+        name: 'envoy.http.injected_credentials.generic',
+        typed_config: {
+          '@type': TYPE.genericCredential,
+          credential: secret,
+          header: 'authorization',
+        },
+      },
+    },
+  };
+}
+
+/** The Bedrock API key's secret name in Envoy (its value is "Bearer <key>", see the launcher). */
+export const BEDROCK_API_KEY_SECRET = 'bedrock_api_key';
+
+/** The model listener of the policy, or undefined for the Anthropic API (an `egress` entry). */
+export function modelListener(policy: Policy): JsonObject | undefined {
+  const listener = policyModelListener(policy);
+  const access = listenedModelAccess(policy.model_access);
+  if (listener === undefined || access === undefined) return undefined;
+  const removed = removedHeaders(access);
+  const allowed = listener.paths.length;
+  const route: JsonObject = {
+    name: MODEL_LISTENER,
+    virtual_hosts: [
+      {
+        name: MODEL_LISTENER,
+        domains: ['*'],
+        routes: [
+          ...listener.paths.map((p, i) => forward(policy, listener, p, i)),
+          denyPlain(
+            `${DENY_PREFIX}request_not_allowed`,
+            policy,
+            `only POSTs that invoke the ${access.provider === 'bedrock' ? 'Bedrock' : 'Vertex AI'} models of model_access (${allowed} paths) pass this base URL`,
+          ),
+        ],
+      },
+    ],
+    request_headers_to_remove: removed,
+  };
+  // Bedrock runtime answers on the interface endpoint's private addresses in the VPC; Vertex AI
+  // on restricted.googleapis.com, which is public address space.
+  const guard =
+    access.provider === 'bedrock'
+      ? addressGuardFilter(DEFAULT_INTERNAL_RANGES)
+      : addressGuardFilter();
+  const credential: Json =
+    access.provider === 'vertex'
+      ? injector({
+          name: VERTEX_TOKEN_SECRET,
+          sds_config: {
+            path_config_source: {
+              path: `${VERTEX_TOKEN_CONTAINER_DIR}/${VERTEX_TOKEN_FILE}`,
+              watched_directory: { path: VERTEX_TOKEN_CONTAINER_DIR },
+            },
+            resource_api_version: 'V3',
+          },
+        })
+      : access.api_key_secret !== undefined
+        ? injector({ name: BEDROCK_API_KEY_SECRET })
+        : signer(access, listener, removed);
+  // The signer hashes the body, so it runs last, after the Host rewrite and the guard.
+  const filters = [dfpFilter(policy, 'exact'), guard, credential];
+  return {
+    name: MODEL_LISTENER,
+    address: { socket_address: { address: '0.0.0.0', port_value: listener.port } },
+    // Request bodies are buffered up to this size (SigV4 signs the body; Envoy's default of
+    // 1 MiB is too small for long contexts and images). Responses are streamed.
+    per_connection_buffer_limit_bytes: listener.maxRequestBytes,
+    filter_chains: [
+      {
+        filters: [
+          {
+            name: 'envoy.filters.network.http_connection_manager',
+            typed_config: {
+              '@type': TYPE.hcm,
+              ...agentFacingHcm(
+                policy,
+                sharedProfile(policy),
+                MODEL_LISTENER,
+                'base_url',
+                route,
+                filters,
+              ),
+            },
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/**
+ * The `profile` the model listener's log lines carry: every profile shares the listener, so
+ * it is the profile's name only when there is one, else "*" (the agent address tells them apart).
+ */
+export function sharedProfile(policy: Policy): string {
+  return policy.agents.length === 1 ? (policy.agents[0]?.name ?? '*') : '*';
+}
+
+/** Static secrets the model listener needs: the Bedrock API key, read like inject secrets. */
+export function modelSecrets(policy: Policy): JsonObject[] {
+  const access = policy.model_access;
+  if (access.provider !== 'bedrock' || access.api_key_secret === undefined) return [];
+  return [
+    {
+      name: BEDROCK_API_KEY_SECRET,
+      generic_secret: { secret: { environment_variable: MODEL_CREDENTIAL_VARIABLE } },
+    },
+  ];
+}
