@@ -59,10 +59,13 @@ export function buildAwsApp(options: AwsAppOptions = {}): AwsApp {
       options.prepared ??
       preparePolicy(options.policyFile ?? (app.node.tryGetContext('policy') as string | undefined));
     // `-c agent-perimeter:probe=false` turns the egress probe off; a JSON object adjusts it.
-    probe = parseProbeDeployment(
-      app.node.tryGetContext('agent-perimeter:probe'),
-      'CDK context agent-perimeter:probe',
-    );
+    const probeContext: unknown = app.node.tryGetContext('agent-perimeter:probe');
+    probe = parseProbeDeployment(probeContext, 'CDK context agent-perimeter:probe');
+    // In a landing zone the deploy-time run (a Lambda outside the VPC, CT.LAMBDA.PR.3) is off
+    // unless asked for; the schedule runs the first probe within `everyMinutes`.
+    if (prepared.policy.landing_zone !== undefined && !mentionsOnDeploy(probeContext)) {
+      probe = { ...probe, onDeploy: 'off' };
+    }
     const { policy, envoyConfig } = prepared;
     stack = new AgentPerimeterStack(app, stackName(policy), {
       policy,
@@ -80,4 +83,17 @@ export function buildAwsApp(options: AwsAppOptions = {}): AwsApp {
   // come from the stack's network and proxy tier.
   const { containment } = addAgentPerimeterChecks(app);
   return { app, prepared, stack, containment };
+}
+
+/** Whether the probe context (JSON text or object) sets `onDeploy` itself. */
+function mentionsOnDeploy(context: unknown): boolean {
+  let value = context;
+  if (typeof value === 'string') {
+    try {
+      value = JSON.parse(value);
+    } catch {
+      return false;
+    }
+  }
+  return typeof value === 'object' && value !== null && 'onDeploy' in value;
 }

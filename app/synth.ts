@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { acknowledgementsUnder, COMPLIANCE_PACK_NAMES } from '../cdk/nag.js';
 
 import {
   combine,
@@ -9,11 +8,17 @@ import {
   verifyTemplate,
 } from '../lib/containment/index.js';
 import { UserError } from '../lib/errors.js';
-import { modelAccessCloud, proxyEgress, proxyPorts } from '../lib/policy/index.js';
+import {
+  modelAccessCloud,
+  proxyEgress,
+  proxyPorts,
+  withProfilePorts,
+} from '../lib/policy/index.js';
 import { writeFileAtomic } from '../lib/write-file.js';
 import { envoyYaml } from '../proxy/yaml.js';
 import { buildAwsApp } from './aws.js';
 import { writeGcpPlan } from './gcp-plan.js';
+import { type PackCount, packResults } from './packs.js';
 import { type PreparedPolicy, preparePolicy } from './prepare.js';
 
 /*
@@ -21,11 +26,7 @@ import { type PreparedPolicy, preparePolicy } from './prepare.js';
  * its checks) -> GCP plan (with its check) -> a report value. The command only prints it.
  */
 
-export interface PackCount {
-  readonly pack: string;
-  readonly unacknowledged: number;
-  readonly acknowledged: number;
-}
+export type { PackCount } from './packs.js';
 
 export interface SynthReport {
   readonly prepared: PreparedPolicy;
@@ -47,13 +48,6 @@ export interface SynthReport {
   readonly seconds: number;
   /** False when a check failed after the assembly was written (today: the GCP proof). */
   readonly ok: boolean;
-}
-
-interface ValidationReport {
-  readonly pluginReports: readonly {
-    readonly summary: { readonly pluginName: string };
-    readonly violations: readonly { readonly ruleName: string; readonly severity: string }[];
-  }[];
 }
 
 export interface SynthOptions {
@@ -91,16 +85,7 @@ export async function synthesize(options: SynthOptions): Promise<SynthReport> {
   const envoy = join(options.outdir, `${stack.stackName}.envoy.yaml`);
   writeFileAtomic(envoy, envoyYaml(prepared.envoyConfig, prepared.file.shown));
 
-  const report = JSON.parse(
-    readFileSync(join(options.outdir, 'policy-validation-report.json'), 'utf8'),
-  ) as ValidationReport;
-  const acks = acknowledgementsUnder(stack);
-  const packs = COMPLIANCE_PACK_NAMES.map((pack) => ({
-    pack,
-    unacknowledged:
-      report.pluginReports.find((r) => r.summary.pluginName === pack)?.violations.length ?? 0,
-    acknowledged: acks.filter((a) => a.id.startsWith(`${pack}-`)).length,
-  }));
+  const { packs, acknowledgements: acks } = packResults(options.outdir, stack);
   const nag = join(options.outdir, 'agent-perimeter-nag.json');
   writeFileAtomic(nag, `${JSON.stringify({ packs, acknowledgements: acks }, null, 2)}\n`);
 
@@ -116,6 +101,7 @@ export async function synthesize(options: SynthOptions): Promise<SynthReport> {
       : combine([
           verifyTemplate(gcp.plan, relative(process.cwd(), gcp.file) || gcp.file, {
             proxyPorts: [...proxyPorts(prepared.policy).agentFacing],
+            ...withProfilePorts(prepared.policy),
             expectedProxy: prepared.expectedProxy,
           }),
         ]);
@@ -162,7 +148,7 @@ export function formatSynthReport(r: SynthReport): string[] {
     `  egress     ${proxyEgress(policy).length} allowlisted host(s), ${proxyEgress(policy).filter((e) => e.inject).length} with credential injection${policy.agents.length > 1 ? `, ${policy.agents.length} profiles with their own listeners` : ''}`,
     ...r.packs.map(
       (p) =>
-        `  cdk-nag    ${p.pack.padEnd(15)} ${p.unacknowledged} unacknowledged, ${p.acknowledged} acknowledged`,
+        `  ${p.engine.padEnd(10)} ${p.pack.padEnd(15)} ${p.unacknowledged} unacknowledged, ${p.acknowledged} acknowledged`,
     ),
     `  contain    ${formatReport(r.awsContainment)[0] ?? ''}`,
     process.env.CDK_VALIDATION === 'false'

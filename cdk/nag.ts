@@ -54,6 +54,50 @@ export function acknowledge(scope: IConstruct, id: string, reason: string): void
   Validations.of(scope).acknowledge({ id, reason });
 }
 
+/**
+ * Rule names of the Control Tower checks (cdk/control-tower.ts) that the default profile
+ * acknowledges; each names its control (CT.<SERVICE>.PR.<n>) in the report.
+ */
+export const CONTROL_TOWER_RULES = {
+  /** CT.ECR.PR.3 */
+  ecrTagImmutability: 'ecr_private_tag_immutability_enabled_check',
+  /** CT.ECS.PR.3 */
+  ecsNonRootUser: 'ecs_task_definition_nonroot_user_check',
+  /** CT.ELASTICLOADBALANCING.PR.5 */
+  elbDeletionProtection: 'elbv2_deletion_protection_enabled_check',
+  /** CT.ELASTICLOADBALANCING.PR.6 */
+  elbLogging: 'elbv2_logging_enabled_check',
+  /** CT.LAMBDA.PR.3 */
+  lambdaInVpc: 'lambda_inside_vpc_check',
+  /** CT.S3.PR.10 */
+  s3Kms: 's3_bucket_default_encryption_kms_check',
+  /** CT.S3.PR.2 */
+  s3Logging: 's3_bucket_logging_enabled_check',
+} as const;
+
+/** Namespace of Control Tower acknowledgements (the plugin's name). */
+export const CONTROL_TOWER_NAMESPACE = 'ControlTower';
+
+/**
+ * Construct-tree context set (to true) on a stack built with the landing-zone setting: there
+ * every Control Tower rule must pass, so nothing below acknowledges one.
+ */
+export const LANDING_ZONE_CONTEXT = 'agent-perimeter:landing-zone';
+
+/**
+ * Acknowledges one Control Tower rule on one construct, outside a landing zone only: the
+ * demo profile keeps these resources on purpose, the landing-zone setting removes every one,
+ * and a regression there must fail synth rather than be acknowledged.
+ */
+export function acknowledgeControlTower(
+  scope: IConstruct,
+  rule: (typeof CONTROL_TOWER_RULES)[keyof typeof CONTROL_TOWER_RULES],
+  reason: string,
+): void {
+  if (scope.node.tryGetContext(LANDING_ZONE_CONTEXT) === true) return;
+  acknowledge(scope, `${CONTROL_TOWER_NAMESPACE}::${rule}`, reason);
+}
+
 export interface AcknowledgementRecord {
   readonly path: string;
   readonly id: string;

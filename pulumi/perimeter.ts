@@ -4,6 +4,7 @@ import {
   GCP_AGENT_RUNTIMES as AGENT_RUNTIMES,
   type GcpAgentRuntime as AgentRuntime,
 } from '../lib/contract/runtimes.js';
+import { profileNetworkTag } from '../lib/contract/tiers.js';
 import type { JsonObject } from '../lib/json.js';
 import type { Policy } from '../lib/policy/index.js';
 import type { ProbeDeployment } from '../lib/probe/deploy.js';
@@ -139,6 +140,7 @@ export class AgentPerimeter extends pulumi.ComponentResource {
       subnetwork: this.network.agentSubnet.id,
       proxyAddress: this.proxy.address,
       networkTag: AgentNetwork.AGENT_TAG,
+      ...(policy.agents.length > 1 ? { profileTag: profileNetworkTag(agent) } : {}),
       ...(images[agent] === undefined ? {} : { image: images[agent] }),
     });
     const services: Record<string, AgentService> = {};
@@ -181,6 +183,9 @@ export class AgentPerimeter extends pulumi.ComponentResource {
               subnetwork: this.network.agentSubnet.id,
               proxyAddress: this.proxy.address,
               networkTag: AgentNetwork.AGENT_TAG,
+              ...(policy.agents.length > 1 && policy.agents[0] !== undefined
+                ? { profileTag: profileNetworkTag(policy.agents[0].name) }
+                : {}),
               deployment: {
                 ...(probe.everyMinutes === undefined ? {} : { everyMinutes: probe.everyMinutes }),
                 ...(probe.onDeploy === undefined ? {} : { onDeploy: probe.onDeploy }),

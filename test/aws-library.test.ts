@@ -79,6 +79,8 @@ beforeAll(() => {
       // Endpoints in their own subnets: shared with the agents, the agent NACL has to let
       // return traffic out to the proxy subnets, which containment reports (C4).
       endpointSubnets: { subnetGroupName: 'Endpoints' },
+      // Nothing else runs in this VPC.
+      acceptVpcWideDnsFirewall: true,
     },
     probe: false,
   });

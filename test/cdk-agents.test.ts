@@ -405,10 +405,12 @@ describe('agent images', () => {
 
 describe('agent placement', () => {
   const subnetIds = stack.network.agentSubnets.map((s) => ({ Ref: idOf(s as ec2.Subnet) }));
-  const agentSg = { 'Fn::GetAtt': [idOf(stack.network.agentSecurityGroup), 'GroupId'] };
 
-  it('runs the optional service only in the agent subnets, with only the agent SG, no public IP', () => {
+  it("runs the optional service only in the agent subnets, with only its profile's SG, no public IP", () => {
     const service = props(all[idOf(reporter.service)]);
+    // Two profiles: the second (reporter) has its own group, reaching only its own listeners.
+    const reporterSg = stack.network.agentSecurityGroups.reporter as ec2.SecurityGroup;
+    expect(idOf(reporterSg)).not.toBe(idOf(stack.network.agentSecurityGroup));
     expect(service).toMatchObject({
       DesiredCount: 2,
       LaunchType: 'FARGATE',
@@ -417,7 +419,7 @@ describe('agent placement', () => {
         AwsvpcConfiguration: {
           AssignPublicIp: 'DISABLED',
           Subnets: subnetIds,
-          SecurityGroups: [agentSg],
+          SecurityGroups: [{ 'Fn::GetAtt': [idOf(reporterSg), 'GroupId'] }],
         },
       },
     });
@@ -498,6 +500,10 @@ describe('compliance', () => {
       'AwsSolutions-ECS2',
       'AwsSolutions-IAM5[Resource::*]',
       'AwsSolutions-IAM5[Resource::*]',
+      // Control Tower (test/control-tower.test.ts): the cache's mutable tags, the root init.
+      'ControlTower::ecr_private_tag_immutability_enabled_check',
+      'ControlTower::ecs_task_definition_nonroot_user_check',
+      'ControlTower::ecs_task_definition_nonroot_user_check',
     ]);
   });
 });

@@ -191,9 +191,31 @@ describe('the audit key', () => {
     }
   });
 
+  it('lets nobody but AWS services create grants, and administrators not even that', () => {
+    const admin = policy.find((s) => s.Sid === 'KeyAdministrationWithoutDataAccess');
+    const actions = [admin?.Action].flat() as string[];
+    // kms:Create* would include CreateGrant, through which an admin could grant itself Decrypt.
+    expect(actions).toContain('kms:CreateAlias');
+    expect(actions.filter((a) => a.startsWith('kms:Create'))).toEqual(['kms:CreateAlias']);
+    expect(actions.some((a) => a.includes('Grant') && !a.startsWith('kms:Revoke'))).toBe(false);
+    const deny = policy.find((s) => s.Sid === 'GrantsOnlyForAwsServices');
+    expect(deny).toMatchObject({
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: 'kms:CreateGrant',
+      Resource: '*',
+      Condition: {
+        BoolIfExists: {
+          'kms:GrantIsForAWSResource': 'false',
+          'aws:PrincipalIsAWSService': 'false',
+        },
+      },
+    });
+  });
+
   it('lets only the delivery role, CloudWatch alarms and the audit readers use it for data', () => {
     const users = policy
-      .filter((s) => s.Sid !== 'KeyAdministrationWithoutDataAccess')
+      .filter((s) => s.Sid !== 'KeyAdministrationWithoutDataAccess' && s.Effect !== 'Deny')
       .map((s) => [s.Sid, s.Principal, s.Condition?.StringEquals?.['kms:ViaService'] ? 's3' : '']);
     expect(users).toEqual([
       ['CloudWatchAlarmsPublishToAlarmTopic', { Service: 'cloudwatch.amazonaws.com' }, ''],
@@ -508,6 +530,7 @@ describe('compliance', () => {
     expect(ids.filter((id) => id.includes('IAM5'))).toHaveLength(8);
     expect(ids.filter((id) => id.includes('S3BucketReplicationEnabled'))).toHaveLength(6);
     expect(ids.filter((id) => id.includes('S3DefaultEncryptionKMS'))).toHaveLength(3);
-    expect(ids).toHaveLength(17);
+    expect(ids.filter((id) => id.startsWith('AccessLogBucket ControlTower::'))).toHaveLength(2);
+    expect(ids).toHaveLength(19);
   });
 });

@@ -15,6 +15,7 @@ import {
   planNaclEntries,
   TIER_TAG_KEY,
 } from '../cdk/network/index.js';
+import { verifyTemplate } from '../lib/containment/index.js';
 import {
   loadPolicy,
   nonInternalIpv4Cidrs,
@@ -121,15 +122,18 @@ beforeAll(() => {
     privateSubnetIds: ['subnet-proxy1', 'subnet-proxy2'],
     privateSubnetIpv4CidrBlocks: ['10.1.0.0/24', '10.1.1.0/24'],
     privateSubnetRouteTableIds: ['rtb-proxy1', 'rtb-proxy2'],
-    isolatedSubnetIds: ['subnet-agent1', 'subnet-agent2'],
-    isolatedSubnetIpv4CidrBlocks: ['10.1.8.0/21', '10.1.16.0/21'],
-    isolatedSubnetRouteTableIds: ['rtb-agent1', 'rtb-agent2'],
+    isolatedSubnetIds: ['subnet-agent1', 'subnet-agent2', 'subnet-endpoint1', 'subnet-endpoint2'],
+    isolatedSubnetNames: ['Agents', 'Endpoints'],
+    isolatedSubnetIpv4CidrBlocks: ['10.1.8.0/21', '10.1.16.0/21', '10.1.32.0/28', '10.1.32.16/28'],
+    isolatedSubnetRouteTableIds: ['rtb-agent1', 'rtb-agent2', 'rtb-endpoint1', 'rtb-endpoint2'],
   });
   const existingNetwork = new AgentNetwork(existingStack, 'Network', {
     policy,
     vpc,
-    agentSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
+    agentSubnets: { subnetGroupName: 'Agents' },
     proxySubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+    endpointSubnets: { subnetGroupName: 'Endpoints' },
+    acceptVpcWideDnsFirewall: true,
     logRetention: RetentionDays.ONE_MONTH,
   });
   main = built(mainStack, mainNetwork);
@@ -198,10 +202,16 @@ describe('pure planning', () => {
       [120, 'allow', '0.0.0.0/0', { from: 443, to: 443 }],
     ]);
     expect(plan.ingress.map((e) => [e.action, e.cidr, e.ports])).toEqual([
-      ['allow', '10.0.1.0/24', { from: 1024, to: 65535 }],
+      ['allow', '10.0.1.0/24', { from: 32768, to: 65535 }],
       ['deny', '10.0.0.0/16', undefined],
-      ['allow', '0.0.0.0/0', { from: 1024, to: 65535 }],
+      ['allow', '0.0.0.0/0', { from: 32768, to: 65535 }],
     ]);
+    // Control Tower's CT.EC2.PR.5: nothing from anywhere may reach SSH or RDP.
+    for (const e of plan.ingress.filter((x) => x.cidr === '0.0.0.0/0' && x.action === 'allow')) {
+      for (const port of [22, 3389]) {
+        expect(e.ports !== undefined && (e.ports.from > port || e.ports.to < port)).toBe(true);
+      }
+    }
   });
 });
 
@@ -554,8 +564,9 @@ describe('DNS firewall', () => {
     expect(association.MutationProtection).toBe('ENABLED');
     expect(refOf(association.VpcId)).toBe(vpcId);
     expect(refOf(association.FirewallRuleGroupId)).toBe(main.id(main.network.dnsFirewall));
-    const config = props(resources(main.template)[main.id(main.network.dnsFirewall.config)]);
-    expect(config).toEqual({ FirewallFailOpen: 'DISABLED', ResourceId: { Ref: vpcId } });
+    // Fail-closed is the service default; AWS::Route53Resolver::FirewallConfig is not a type
+    // CloudFormation can provision (docs/adr/0011-provisionable-types.md), so none is written.
+    expect(resourcesOfType(main.template, 'AWS::Route53Resolver::FirewallConfig')).toEqual([]);
   });
 
   it('works on an existing VPC too', () => {
@@ -707,22 +718,161 @@ describe('existing VPC', () => {
     expect(resourcesOfType(template, 'AWS::EC2::VPC')).toEqual([]);
     expect(network.agentSubnets.map((s) => s.subnetId)).toEqual(['subnet-agent1', 'subnet-agent2']);
     expect(network.proxySubnets.map((s) => s.subnetId)).toEqual(['subnet-proxy1', 'subnet-proxy2']);
-    // Endpoints default to the agent subnets, so the agent ACL also admits endpoint clients.
-    expect(network.endpointSubnets).toEqual(network.agentSubnets);
-    expect(network.endpointNetworkAcl).toBeUndefined();
+    // Endpoints in their own subnets, with their own ACL: the agent ACL admits nobody.
+    expect(network.endpointSubnets.map((s) => s.subnetId)).toEqual([
+      'subnet-endpoint1',
+      'subnet-endpoint2',
+    ]);
     const associations = resourcesOfType(template, 'AWS::EC2::SubnetNetworkAclAssociation').map(
       ([, r]) => props(r).SubnetId,
     );
-    expect(associations.sort()).toEqual(['subnet-agent1', 'subnet-agent2']);
+    expect(associations.sort()).toEqual([
+      'subnet-agent1',
+      'subnet-agent2',
+      'subnet-endpoint1',
+      'subnet-endpoint2',
+    ]);
     const s3 = props(resources(template)[existing.id(network.s3Endpoint)]);
     expect(s3.RouteTableIds).toEqual(['rtb-agent1', 'rtb-agent2']);
     const acl = existing.id(network.agentNetworkAcl);
     const verdict = (egress: boolean, ip: string, port: number) =>
       naclVerdict(template, acl, { egress, ip, port, protocol: 'tcp' }, '10.1.0.0/16');
     expect(verdict(true, '10.1.0.10', 3128)).toBe('allow');
-    expect(verdict(true, '10.1.16.10', 443)).toBe('allow'); // endpoint in the other agent subnet
-    expect(verdict(false, '10.1.0.10', 443)).toBe('allow'); // proxy to an endpoint here
+    expect(verdict(true, '10.1.32.20', 443)).toBe('allow'); // an endpoint
+    expect(verdict(true, '10.1.16.10', 443)).toBe('deny'); // the other agent subnet
+    expect(verdict(false, '10.1.0.10', 443)).toBe('deny'); // nothing connects to agents
+    expect(verdict(true, '10.1.0.10', 40000)).toBe('deny'); // no reply rule towards the proxy
     expect(verdict(true, '10.1.0.10', 22)).toBe('deny');
+  });
+
+  it('refuses endpoints among the agents (no endpointSubnets), naming the fix', () => {
+    // The layout of a new ec2.Vpc in the same stack passed as `vpc` with the default endpoints.
+    const layout = [
+      { name: 'Public', subnetType: SubnetType.PUBLIC, cidrMask: 24 },
+      { name: 'Proxy', subnetType: SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 },
+      { name: 'Agents', subnetType: SubnetType.PRIVATE_ISOLATED, cidrMask: 20 },
+    ];
+    const stack = new Stack(new App(), 'SharedLayout');
+    const vpc = new Vpc(stack, 'Vpc', { maxAzs: 2, subnetConfiguration: layout });
+    expect(
+      () =>
+        new AgentNetwork(stack, 'Network', {
+          policy,
+          vpc,
+          agentSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
+          proxySubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+        }),
+    ).toThrow(
+      /without endpointSubnets; the interface endpoints cannot share the agent subnets.*Fix: pass endpointSubnets selecting dedicated isolated subnets/,
+    );
+    const again = new Stack(new App(), 'SameSubnets');
+    const vpc2 = new Vpc(again, 'Vpc', { maxAzs: 2, subnetConfiguration: layout });
+    expect(
+      () =>
+        new AgentNetwork(again, 'Network', {
+          policy,
+          vpc: vpc2,
+          agentSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
+          proxySubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+          endpointSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
+        }),
+    ).toThrow(
+      /endpoint subnets must share no subnet with agents or proxy.*Fix: pass endpointSubnets/,
+    );
+  });
+
+  it('refuses a VPC-wide DNS firewall in an existing VPC unless accepted, saying why', () => {
+    const stack = new Stack(new App(), 'Shared');
+    const vpc = new Vpc(stack, 'Vpc', {
+      maxAzs: 2,
+      subnetConfiguration: [
+        { name: 'Public', subnetType: SubnetType.PUBLIC, cidrMask: 24 },
+        { name: 'Proxy', subnetType: SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 },
+        { name: 'Agents', subnetType: SubnetType.PRIVATE_ISOLATED, cidrMask: 20 },
+        { name: 'Endpoints', subnetType: SubnetType.PRIVATE_ISOLATED, cidrMask: 28 },
+      ],
+    });
+    const subnets = {
+      agentSubnets: { subnetGroupName: 'Agents' },
+      proxySubnets: { subnetGroupName: 'Proxy' },
+      endpointSubnets: { subnetGroupName: 'Endpoints' },
+    };
+    expect(() => new AgentNetwork(stack, 'Network', { policy, vpc, ...subnets })).toThrow(
+      /the DNS firewall would apply to the whole of the existing VPC Shared\/Vpc.*Fix: leave vpc out .* or set acceptVpcWideDnsFirewall: true/,
+    );
+    new AgentNetwork(stack, 'First', { policy, vpc, ...subnets, acceptVpcWideDnsFirewall: true });
+    // A second perimeter in the same VPC would collide at deploy time.
+    expect(
+      () =>
+        new AgentNetwork(stack, 'Second', {
+          policy,
+          vpc,
+          ...subnets,
+          acceptVpcWideDnsFirewall: true,
+        }),
+    ).toThrow(/VPC Shared\/Vpc already holds the perimeter Shared\/First; two perimeters/);
+  });
+
+  it('refuses a second perimeter in an imported VPC of the same id, from another stack', () => {
+    const app = new App();
+    const attrs = {
+      vpcId: 'vpc-0123456789abcdef0',
+      vpcCidrBlock: '10.1.0.0/16',
+      availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+      privateSubnetIds: ['subnet-proxy1', 'subnet-proxy2'],
+      privateSubnetIpv4CidrBlocks: ['10.1.0.0/24', '10.1.1.0/24'],
+      isolatedSubnetIds: ['subnet-a1', 'subnet-a2', 'subnet-e1', 'subnet-e2'],
+      isolatedSubnetNames: ['Agents', 'Endpoints'],
+      isolatedSubnetIpv4CidrBlocks: [
+        '10.1.8.0/21',
+        '10.1.16.0/21',
+        '10.1.32.0/28',
+        '10.1.32.16/28',
+      ],
+      isolatedSubnetRouteTableIds: ['rtb-a1', 'rtb-a2', 'rtb-e1', 'rtb-e2'],
+      privateSubnetRouteTableIds: ['rtb-p1', 'rtb-p2'],
+    };
+    const build = (name: string) => {
+      const stack = new Stack(app, name);
+      return new AgentNetwork(stack, 'Network', {
+        policy,
+        vpc: Vpc.fromVpcAttributes(stack, 'Imported', attrs),
+        agentSubnets: { subnetGroupName: 'Agents' },
+        proxySubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+        endpointSubnets: { subnetGroupName: 'Endpoints' },
+        acceptVpcWideDnsFirewall: true,
+      });
+    };
+    build('One');
+    expect(() => build('Two')).toThrow(
+      /VPC vpc-0123456789abcdef0 already holds the perimeter One\/Network/,
+    );
+  });
+
+  it('proves a new ec2.Vpc with dedicated endpoint subnets contained', () => {
+    const app = new App();
+    const stack = new Stack(app, 'OwnVpc');
+    const vpc = new Vpc(stack, 'Vpc', {
+      maxAzs: 2,
+      subnetConfiguration: [
+        { name: 'Public', subnetType: SubnetType.PUBLIC, cidrMask: 24 },
+        { name: 'Proxy', subnetType: SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 },
+        { name: 'Agents', subnetType: SubnetType.PRIVATE_ISOLATED, cidrMask: 20 },
+        { name: 'Endpoints', subnetType: SubnetType.PRIVATE_ISOLATED, cidrMask: 28 },
+      ],
+    });
+    new AgentNetwork(stack, 'Network', {
+      policy,
+      vpc,
+      agentSubnets: { subnetGroupName: 'Agents' },
+      proxySubnets: { subnetGroupName: 'Proxy' },
+      endpointSubnets: { subnetGroupName: 'Endpoints' },
+      acceptVpcWideDnsFirewall: true,
+    });
+    const report = verifyTemplate(Template.fromStack(stack).toJSON(), 'OwnVpc', {
+      proxyPorts: [...proxyPorts(policy).agentFacing],
+    });
+    expect(report.violations.map((v) => `${v.channel}: ${v.explanation}`)).toEqual([]);
   });
 
   it('refuses an existing VPC without subnet selections, naming the fix', () => {

@@ -1,3 +1,5 @@
+import { checkTarget, TARGETS, type Target } from '../../app/check-target.js';
+import { prepareParsed } from '../../app/prepare.js';
 import { UserError } from '../../lib/errors.js';
 import {
   deploymentGaps,
@@ -13,21 +15,32 @@ import { policyFromArgs } from './policy-arg.js';
 export const checkPolicyCommand: Command = {
   name: 'check-policy',
   summary: 'Validate a policy file (exit 0 valid, 2 invalid).',
-  usage: `Usage: agent-perimeter check-policy [--policy FILE | FILE] [--explain]
+  usage: `Usage: agent-perimeter check-policy [--policy FILE | FILE] [--target aws|gcp|local] [--explain]
 
 Validates the policy (default: the embedded agent-perimeter.yaml) and lists every problem
 with its path, value, line and fix. Exit 0 when valid, 2 when not.
 
+  --target    also build it for that target as synth, plan-gcp or local would (without
+              writing anything), so "valid" means it will synth there; fails with the same
+              message
   --explain   also print each agent profile's listener ports, effective allowlist and the
               credentials the proxy injects for it`,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(
       'check-policy',
       argv,
-      { policy: { type: 'string' }, explain: { type: 'boolean' } },
+      { policy: { type: 'string' }, explain: { type: 'boolean' }, target: { type: 'string' } },
       1,
     );
     const { policy, source, file } = policyFromArgs(values.policy, positionals[0], 'check-policy');
+    if (values.target !== undefined) {
+      if (!(TARGETS as readonly string[]).includes(values.target)) {
+        throw new UserError(
+          `agent-perimeter check-policy: --target "${values.target}" is not a target. Fix: one of ${TARGETS.join(', ')}.`,
+        );
+      }
+      await checkTarget(prepareParsed(policy, source), values.target as Target);
+    }
     const hosts = proxyEgress(policy);
     const injected = policyInjectListeners(policy).length;
     const own = policy.agents.filter((a) => a.egress !== undefined).length;

@@ -6,6 +6,7 @@ import { localCommand } from './local.js';
 import { planGcpCommand } from './plan-gcp.js';
 import { probeCommand } from './probe.js';
 import { renderProxyCommand } from './render-proxy.js';
+import { sandboxRuntimeCommand } from './sandbox-runtime.js';
 import { schemaCommand } from './schema.js';
 import { synthCommand } from './synth.js';
 import { validateEnvoyCommand } from './validate-envoy.js';
@@ -23,5 +24,6 @@ export const commands: readonly Command[] = [
   agentEnvCommand,
   caCommand,
   localCommand,
+  sandboxRuntimeCommand,
   schemaCommand,
 ];

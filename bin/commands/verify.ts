@@ -10,7 +10,7 @@ import {
 } from '../../lib/containment/index.js';
 import { CHANNEL_NAMES } from '../../lib/containment/violations.js';
 import { UserError } from '../../lib/errors.js';
-import { proxyPorts } from '../../lib/policy/index.js';
+import { proxyPorts, withProfilePorts } from '../../lib/policy/index.js';
 import { parseCommandArgs } from './args.js';
 import type { Command } from './command.js';
 
@@ -30,9 +30,15 @@ function prefixLists(values: readonly string[]): Record<string, string> {
 }
 
 /** What `--policy` fixes: the agent-facing ports, and the proxy image and config to expect. */
-function fromPolicy(file: string): Pick<VerifyOptions, 'proxyPorts' | 'expectedProxy'> {
+function fromPolicy(
+  file: string,
+): Pick<VerifyOptions, 'proxyPorts' | 'profilePorts' | 'expectedProxy'> {
   const { policy, expectedProxy } = preparePolicy(file);
-  return { proxyPorts: [...proxyPorts(policy).agentFacing], expectedProxy };
+  return {
+    proxyPorts: [...proxyPorts(policy).agentFacing],
+    ...withProfilePorts(policy),
+    expectedProxy,
+  };
 }
 
 export const verifyCommand: Command = {

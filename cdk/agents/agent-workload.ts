@@ -7,7 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { agentEnvironment } from '../../lib/agent-env.js';
 import type { AgentProfile, Policy } from '../../lib/policy/index.js';
-import { acknowledge } from '../nag.js';
+import { acknowledge, acknowledgeControlTower, CONTROL_TOWER_RULES } from '../nag.js';
 import { TIER_TAG_KEY, Tier } from '../network/tags.js';
 import { logRetention } from '../proxy-tier/retention.js';
 import { guardAgentTaskDefinition } from './guard.js';
@@ -32,6 +32,9 @@ export interface AgentImageRef {
   /** Whether the repository is a pull-through cache (the first pull imports the image). */
   readonly pullThrough: boolean;
 }
+
+/** Hard memory limit of the run-once scratch init container. */
+const SCRATCH_CONTAINER_MEMORY_MIB = 32;
 
 /** Properties of {@link AgentWorkload}. */
 export interface AgentWorkloadProps {
@@ -193,6 +196,7 @@ export class AgentWorkload extends Construct {
     });
     const image = ecs.ContainerImage.fromRegistry(props.image.imageUri);
 
+    const prepareScratch = (props.prepareScratch ?? true) && profile.scratch.length > 0;
     const linuxParameters = new ecs.LinuxParameters(this, 'LinuxParameters', {
       initProcessEnabled: true,
     });
@@ -202,6 +206,13 @@ export class AgentWorkload extends Construct {
       image,
       ...(profile.command === undefined ? {} : { command: [...profile.command] }),
       user: profile.user,
+      // A hard limit per container (CT.ECS.PR.7): the agent may use the whole task's memory,
+      // and the kernel kills it, not its neighbours, beyond that (C11).
+      memoryLimitMiB: this.size.memoryMiB,
+      // ECS wants the containers' reservations to fit the task: leave the init container's.
+      ...(prepareScratch
+        ? { memoryReservationMiB: this.size.memoryMiB - SCRATCH_CONTAINER_MEMORY_MIB }
+        : {}),
       readonlyRootFilesystem: true,
       privileged: false,
       linuxParameters,
@@ -229,7 +240,7 @@ export class AgentWorkload extends Construct {
       });
     });
 
-    if ((props.prepareScratch ?? true) && profile.scratch.length > 0) {
+    if (prepareScratch) {
       const initParameters = new ecs.LinuxParameters(this, 'ScratchLinuxParameters', {
         initProcessEnabled: false,
       });
@@ -239,6 +250,9 @@ export class AgentWorkload extends Construct {
         image,
         // uid 0 owns the fresh volumes, so it may chmod them without any capability.
         user: '0:0',
+        // chmod needs a few MiB; it exits before the agent starts, so its reservation is
+        // taken out of the agent's share only while both are counted.
+        memoryLimitMiB: SCRATCH_CONTAINER_MEMORY_MIB,
         entryPoint: ['chmod'],
         command: ['1777', ...profile.scratch.map((s) => s.path)],
         readonlyRootFilesystem: true,
@@ -263,6 +277,11 @@ export class AgentWorkload extends Construct {
         this.taskDefinition.node.defaultChild as ecs.CfnTaskDefinition,
         `AgentPerimeter-AgentTaskNonRootUser[${AgentWorkload.SCRATCH_CONTAINER_NAME}]`,
         'Fargate creates scratch volumes owned by root with mode 0755, so one run-once init container runs as uid 0 to chmod them for the non-root agent user. It has every capability dropped, a read-only root filesystem, no environment, a fixed command from the template, is not essential, and exits before the agent container starts (dependsOn SUCCESS). The agent container itself runs as the policy user.',
+      );
+      acknowledgeControlTower(
+        this.taskDefinition.node.defaultChild as ecs.CfnTaskDefinition,
+        CONTROL_TOWER_RULES.ecsNonRootUser,
+        'The run-once scratch init container runs as uid 0 to chmod the root-owned Fargate volumes for the non-root agent user (every capability dropped, read-only root, fixed command, exits before the agent starts). The landing-zone setting drops it: images then declare their scratch paths as VOLUMEs owned by the agent user.',
       );
       this.scratchContainer = scratchContainer;
     }

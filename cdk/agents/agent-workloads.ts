@@ -5,6 +5,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import type { Policy } from '../../lib/policy/index.js';
+import { acknowledgeControlTower, CONTROL_TOWER_RULES } from '../nag.js';
 import { type AgentImageRef, AgentWorkload } from './agent-workload.js';
 import { AgentWorkloadError } from './errors.js';
 import {
@@ -26,6 +27,12 @@ export interface AgentWorkloadsProps {
   readonly subnets: readonly ec2.ISubnet[];
   /** The agent security group: egress only to the proxy and the VPC endpoints. */
   readonly securityGroup: ec2.ISecurityGroup;
+  /**
+   * Each profile's own security group, by profile name (`AgentNetwork.agentSecurityGroups`):
+   * it reaches only that profile's listeners.
+   * @default - `securityGroup` for every profile
+   */
+  readonly securityGroups?: Readonly<Record<string, ec2.ISecurityGroup>>;
   /** DNS name or IP of the proxy (the internal load balancer). */
   readonly proxyAddress: string;
   /** Key for the agents' log groups; its policy must let CloudWatch Logs use it. */
@@ -114,7 +121,7 @@ export class AgentWorkloads extends Construct {
         profile,
         cluster: this.cluster,
         subnets: props.subnets,
-        securityGroup: props.securityGroup,
+        securityGroup: props.securityGroups?.[profile.name] ?? props.securityGroup,
         proxyAddress: props.proxyAddress,
         logKey: props.logKey,
         image: this.imageRef(image, prefix),
@@ -169,6 +176,11 @@ export class AgentWorkloads extends Construct {
       emptyOnDelete: true,
     });
     repository.node.addDependency(this.cacheRule);
+    acknowledgeControlTower(
+      repository.node.defaultChild as ecr.CfnRepository,
+      CONTROL_TOWER_RULES.ecrTagImmutability,
+      'A pull-through cache repository of ECR Public: ECR refreshes cached tags from upstream, so its tags must stay mutable; pin the policy image by digest to run exactly one image. The landing-zone setting takes agent and probe images from private ECR by digest, with no cache.',
+    );
     this.repositories[name] = repository;
     return repository;
   }

@@ -69,6 +69,12 @@ export interface AuditLoggingProps {
    * @default - none
    */
   readonly additionalSources?: readonly AuditSource[];
+  /**
+   * The landing zone's central S3 access-log bucket and key prefix: the audit bucket's server
+   * access logs go there, and the stack creates no access-log bucket of its own.
+   * @default - a bucket of this stack (`accessLogBucket`)
+   */
+  readonly centralAccessLogs?: { readonly bucketName: string; readonly prefix: string };
 }
 
 /**
@@ -90,7 +96,8 @@ export class AuditLogging extends Construct {
   /** The audit bucket: one prefix per source (`proxy/`, `flow/`, `dns/`), Object Lock on. */
   readonly bucket: s3.Bucket;
   /** Receives the audit bucket's server access logs. */
-  readonly accessLogBucket: s3.Bucket;
+  /** Undefined with `centralAccessLogs`. */
+  readonly accessLogBucket: s3.Bucket | undefined;
   /** Firehose's own delivery errors. */
   readonly deliveryErrorLogGroup: logs.LogGroup;
   readonly deliveryRole: iam.Role;
@@ -146,11 +153,20 @@ export class AuditLogging extends Construct {
     const readers = props.readers ?? [];
 
     this.key = createAuditKey(this, 'Key', { readers });
-    this.accessLogBucket = createAccessLogBucket(this, 'AccessLogBucket', this.retentionDays);
+    this.accessLogBucket =
+      props.centralAccessLogs === undefined
+        ? createAccessLogBucket(this, 'AccessLogBucket', this.retentionDays)
+        : undefined;
     this.bucket = createAuditBucket(this, 'Bucket', {
       key: this.key,
       retentionDays: this.retentionDays,
-      accessLogBucket: this.accessLogBucket,
+      accessLogs:
+        this.accessLogBucket === undefined
+          ? {
+              kind: 'central',
+              ...(props.centralAccessLogs as { bucketName: string; prefix: string }),
+            }
+          : { kind: 'own', bucket: this.accessLogBucket },
       readers,
     });
 

@@ -2,7 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
-import { keyAdministrationStatement } from '../kms-admin.js';
+import { keyAdministrationStatements } from '../kms-admin.js';
 
 /** S3 calling KMS on a principal's behalf, in this region. */
 export function viaS3(scope: Construct): Record<string, unknown> {
@@ -24,7 +24,7 @@ export interface AuditKeyInputs {
 export function createAuditKey(scope: Construct, id: string, inputs: AuditKeyInputs): kms.Key {
   const policy = new iam.PolicyDocument({
     statements: [
-      keyAdministrationStatement(),
+      ...keyAdministrationStatements(),
       new iam.PolicyStatement({
         sid: 'CloudWatchAlarmsPublishToAlarmTopic',
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],

@@ -17,6 +17,8 @@ import { ProxyTier } from '../proxy-tier/index.js';
 export interface DerivedOptions {
   /** The agent-facing proxy ports of every AgentNetwork in the stack; undefined when none. */
   readonly proxyPorts?: readonly number[];
+  /** Each profile's agent-facing ports, when an AgentNetwork in the stack has several. */
+  readonly profilePorts?: Readonly<Record<string, readonly number[]>>;
   /** Literal S3 prefix list ids given to AgentNetworks in the stack, `{ id: 's3' }`. */
   readonly managedPrefixLists: Readonly<Record<string, string>>;
   /** The proxy identity of the stack's ProxyTier; undefined when none, or several differ. */
@@ -41,6 +43,7 @@ export function derivedOptions(app: IConstruct | undefined, templatePath: string
     .findAll()
     .filter((c): c is AgentNetwork => c instanceof AgentNetwork && Stack.of(c) === stack);
   const ports = [...new Set(networks.flatMap((n) => n.proxyPorts))].sort((a, b) => a - b);
+  const profilePorts = networks.find((n) => n.profilePorts !== undefined)?.profilePorts;
   const lists: Record<string, string> = {};
   for (const network of networks) {
     if (network.s3PrefixListLookup === undefined && !Token.isUnresolved(network.s3PrefixListId)) {
@@ -54,6 +57,7 @@ export function derivedOptions(app: IConstruct | undefined, templatePath: string
   const identities = new Set(proxies.map((p) => `${p.image}\u0000${p.configDigest}`));
   return {
     ...(ports.length === 0 ? {} : { proxyPorts: ports }),
+    ...(profilePorts === undefined ? {} : { profilePorts }),
     managedPrefixLists: lists,
     ...(identities.size === 1 && proxies[0] !== undefined ? { expectedProxy: proxies[0] } : {}),
   };

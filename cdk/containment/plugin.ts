@@ -57,6 +57,12 @@ export interface ContainmentChecksProps {
    */
   readonly proxyPorts?: readonly number[];
   /**
+   * Each agent profile's own agent-facing ports (`profilePortsOf(policy)`): every profile's
+   * security group must reach only its own listeners.
+   * @default - one profile
+   */
+  readonly profilePorts?: Readonly<Record<string, readonly number[]>>;
+  /**
    * The proxy the policy renders: the verifier then proves that the proxy tier runs this
    * image and exactly this configuration.
    * @default - the proxy tier's structure only (tier tags, task role), not its image or config
@@ -141,6 +147,7 @@ export class ContainmentChecks implements IPolicyValidationPlugin {
       ...(parameters === undefined ? {} : { trustedParameters: parameters }),
       ...(lists === undefined ? {} : { managedPrefixLists: lists }),
       ...(this.props.proxyPorts === undefined ? {} : { proxyPorts: this.props.proxyPorts }),
+      ...(this.props.profilePorts === undefined ? {} : { profilePorts: this.props.profilePorts }),
       ...(this.props.expectedProxy === undefined
         ? {}
         : { expectedProxy: this.props.expectedProxy }),
@@ -158,6 +165,7 @@ export class ContainmentChecks implements IPolicyValidationPlugin {
       const lists = { ...derived.managedPrefixLists, ...options.managedPrefixLists };
       const ports = options.proxyPorts ?? derived.proxyPorts;
       const expectedProxy = options.expectedProxy ?? derived.expectedProxy;
+      const profilePorts = options.profilePorts ?? derived.profilePorts;
       return checkTemplate(
         JSON.parse(readFileSync(path, 'utf8')) as unknown,
         path,
@@ -166,6 +174,7 @@ export class ContainmentChecks implements IPolicyValidationPlugin {
           ...options,
           ...(Object.keys(lists).length === 0 ? {} : { managedPrefixLists: lists }),
           ...(ports === undefined ? {} : { proxyPorts: ports }),
+          ...(profilePorts === undefined ? {} : { profilePorts }),
           ...(expectedProxy === undefined ? {} : { expectedProxy }),
         },
       );

@@ -15,12 +15,14 @@ import type {
   CfnFirewallRuleGroup,
   CfnFirewallRuleGroupAssociation,
 } from 'aws-cdk-lib/aws-route53resolver';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import { imageRegistryDomains } from '../../lib/image-registry.js';
 import {
   hostProblem,
   type Policy,
   type ProxyUpstreams,
+  policyProfiles,
+  profilePortsOf,
   proxyPorts,
   proxyUpstreams,
   upstreamPorts,
@@ -30,7 +32,7 @@ import { dnsAllowlist } from './dns-allowlist.js';
 import { DnsFirewall, type DnsQueryLogging } from './dns-firewall.js';
 import { policySecretNames } from './endpoint-policies.js';
 import { AgentNetworkError } from './errors.js';
-import { sameSubnets, selectExistingVpcSubnets } from './existing-vpc.js';
+import { selectExistingVpcSubnets } from './existing-vpc.js';
 import { createPerimeterNetworkAcls } from './network-acls.js';
 import { createNetworkLogs } from './network-logs.js';
 import { createNewVpc, DEFAULT_MAX_AZS, DEFAULT_VPC_CIDR } from './new-vpc.js';
@@ -49,7 +51,11 @@ export interface AgentNetworkProps {
    * An existing VPC to build the perimeter in. It must span at least two Availability Zones,
    * have isolated subnets for the agents and private subnets with a NAT route for the proxy,
    * and use the Amazon-provided DNS resolver. `agentSubnets` and `proxySubnets` are then
-   * required; `maxAzs`, `cidr` and `natGateways` must be left out.
+   * required; `maxAzs`, `cidr` and `natGateways` must be left out. Shared VPCs: the DNS
+   * firewall applies to the whole VPC (see `acceptVpcWideDnsFirewall`, required), the
+   * interface endpoints need subnets of their own (`endpointSubnets`, required), the perimeter
+   * creates its own private-DNS endpoints (a VPC that already has some for ECR, Logs or
+   * Secrets Manager fails at deploy time), and one VPC holds at most one perimeter.
    *
    * @default - a new VPC with public (NAT only), proxy, agent and endpoint subnets
    */
@@ -72,10 +78,12 @@ export interface AgentNetworkProps {
   readonly proxySubnets?: SubnetSelection;
 
   /**
-   * Where the interface endpoints live: either exactly the agent subnets, or subnets shared
-   * with neither agents nor proxy (isolated ones).
+   * Where the interface endpoints live: isolated subnets shared with neither agents nor proxy
+   * (a /28 per zone is enough). They get their own NACL (443 from agents and proxy only).
+   * Endpoints among the agents are refused: the agent NACL would then have to answer the
+   * proxy tasks on their ephemeral ports, a path the containment proof reports.
    *
-   * @default - the new VPC's dedicated 'Endpoints' subnets; the agent subnets with `vpc`
+   * @default - the new VPC's dedicated 'Endpoints' subnets; required with `vpc`
    */
   readonly endpointSubnets?: SubnetSelection;
 
@@ -136,6 +144,29 @@ export interface AgentNetworkProps {
    * `ec2:DescribeManagedPrefixLists`)
    */
   readonly s3PrefixListId?: string;
+
+  /**
+   * Strip the rules of a new VPC's default security group. CDK does it with a Lambda-backed
+   * custom resource, which a landing zone that requires Lambda functions in a VPC
+   * (CT.LAMBDA.PR.3) refuses; such landing zones close default security groups themselves
+   * (AWS Config rule `vpc-default-security-group-closed` with remediation, Security Hub
+   * EC2.2). Nothing in the perimeter uses the default group.
+   *
+   * @default true
+   */
+  readonly restrictDefaultSecurityGroup?: boolean;
+
+  /**
+   * With an existing `vpc`: accept that the DNS Firewall and DNS query logging apply to the
+   * whole VPC. Route 53 Resolver associates them with a VPC, not with subnets, so every other
+   * workload in the VPC could then resolve only the perimeter's allowlist (everything else gets
+   * NXDOMAIN, fail-closed, under mutation protection), and its queries are logged with the
+   * agents'. Set it only for a VPC that holds nothing else, or nothing that needs other names.
+   *
+   * @default false - an existing VPC is refused with this explanation; give the perimeter a
+   * VPC of its own (leave `vpc` out), or set this to true
+   */
+  readonly acceptVpcWideDnsFirewall?: boolean;
 }
 
 /**
@@ -174,13 +205,18 @@ export class AgentNetwork extends Construct {
   public readonly agentSubnets: ISubnet[];
   /** Private subnets (NAT egress) of the proxy load balancer and tasks. */
   public readonly proxySubnets: ISubnet[];
-  /** Subnets holding the interface endpoints (the agent subnets, or dedicated ones). */
+  /** Dedicated subnets holding the interface endpoints. */
   public readonly endpointSubnets: ISubnet[];
   /** Public subnets of a new VPC, holding only NAT gateways; empty with an existing VPC. */
   public readonly publicSubnets: ISubnet[];
 
   /** Agent tasks: egress only to the load balancer, the endpoints and S3 (ECR layers). */
   public readonly agentSecurityGroup: SecurityGroup;
+  /**
+   * Each agent profile's security group, by profile name: it may reach only that profile's
+   * listeners on the load balancer. The first is {@link agentSecurityGroup}.
+   */
+  public readonly agentSecurityGroups: Readonly<Record<string, SecurityGroup>>;
   /** The proxy's internal Network Load Balancer: from agents, to proxy tasks. */
   public readonly loadBalancerSecurityGroup: SecurityGroup;
   /** The Envoy tasks: from the load balancer, to the internet on the policy's ports. */
@@ -194,8 +230,8 @@ export class AgentNetwork extends Construct {
 
   /** The NACL of the agent subnets. */
   public readonly agentNetworkAcl: NetworkAcl;
-  /** The NACL of dedicated endpoint subnets; undefined when endpoints share the agent subnets. */
-  public readonly endpointNetworkAcl: NetworkAcl | undefined;
+  /** The NACL of the endpoint subnets. */
+  public readonly endpointNetworkAcl: NetworkAcl;
 
   /** Encrypts the flow-log and DNS query-log groups. */
   public readonly logKey: IKey;
@@ -236,6 +272,11 @@ export class AgentNetwork extends Construct {
   public readonly proxyPorts: number[];
   /** The proxy's health check port (load balancer to tasks only). */
   public readonly healthPort: number;
+  /**
+   * Each profile's own agent-facing ports when the policy has several (the verifier proves
+   * each profile's group reaches only these); undefined with one profile.
+   */
+  public readonly profilePorts: Readonly<Record<string, readonly number[]>> | undefined;
   /** Ports the proxy may reach on the internet: the union of the policy's `egress[].ports`. */
   public readonly upstreamPorts: number[];
   /**
@@ -252,6 +293,7 @@ export class AgentNetwork extends Construct {
     const { policy } = props;
     this.proxyPorts = [...proxyPorts(policy).agentFacing];
     this.healthPort = policy.proxy.health_port;
+    this.profilePorts = profilePortsOf(policy);
     this.upstreamPorts = upstreamPorts(policy);
     this.upstreams = withImagePulls(proxyUpstreams(policy), policy.proxy.image);
 
@@ -272,17 +314,19 @@ export class AgentNetwork extends Construct {
     } else {
       this.vpc = props.vpc;
       const subnets = selectExistingVpcSubnets(props.vpc, props, fail);
+      if (props.acceptVpcWideDnsFirewall !== true) {
+        fail(
+          `the DNS firewall would apply to the whole of the existing VPC ${props.vpc.node.path}: Route 53 Resolver associates it with a VPC, not with subnets, so every other workload there could resolve only the perimeter's allowlist (NXDOMAIN for the rest, fail-closed, under mutation protection). Fix: leave vpc out so the perimeter gets a VPC of its own, or set acceptVpcWideDnsFirewall: true if nothing else in that VPC needs other names.`,
+        );
+      }
       this.agentSubnets = subnets.agents;
       this.proxySubnets = subnets.proxy;
       this.endpointSubnets = subnets.endpoints;
       this.publicSubnets = [];
     }
-    const sharedEndpointSubnets = sameSubnets(this.endpointSubnets, this.agentSubnets);
     for (const subnet of this.agentSubnets) tagTier(subnet, Tier.AGENT);
     for (const subnet of this.proxySubnets) tagTier(subnet, Tier.PROXY);
-    if (!sharedEndpointSubnets) {
-      for (const subnet of this.endpointSubnets) tagTier(subnet, Tier.ENDPOINT);
-    }
+    for (const subnet of this.endpointSubnets) tagTier(subnet, Tier.ENDPOINT);
     for (const subnet of this.publicSubnets) tagTier(subnet, Tier.PUBLIC);
 
     // --- Logs (first: the deploy-time prefix list lookup logs into the same key) ---------------
@@ -297,6 +341,8 @@ export class AgentNetwork extends Construct {
     this.flowLog = logs.flowLog;
     this.dnsQueryLogGroup = logs.dnsQueryLogGroup;
     this.dnsQueryLogging = logs.dnsQueryLogging;
+
+    claimVpc(this, this.vpc, fail);
 
     // --- Security groups --------------------------------------------------------------------
     const stack = Stack.of(this);
@@ -316,6 +362,7 @@ export class AgentNetwork extends Construct {
     const groups = createSecurityGroups(this, {
       vpc: this.vpc,
       proxyPorts: this.proxyPorts,
+      profiles: policyProfiles(policy).map((p) => ({ name: p.name, ports: p.agentFacing })),
       healthPort: this.healthPort,
       upstreamRules,
       s3PrefixListId: this.s3PrefixListId,
@@ -323,6 +370,7 @@ export class AgentNetwork extends Construct {
       bedrockEndpoint: bedrock !== undefined,
     });
     this.agentSecurityGroup = groups.agent;
+    this.agentSecurityGroups = groups.agents;
     this.loadBalancerSecurityGroup = groups.loadBalancer;
     this.proxySecurityGroup = groups.proxy;
     this.endpointSecurityGroup = groups.endpoint;
@@ -337,7 +385,6 @@ export class AgentNetwork extends Construct {
         agentSubnets: this.agentSubnets,
         proxySubnets: this.proxySubnets,
         endpointSubnets: this.endpointSubnets,
-        sharedEndpointSubnets,
         proxyPorts: this.proxyPorts,
       },
       fail,
@@ -373,7 +420,9 @@ export class AgentNetwork extends Construct {
     this.bedrockRuntimeEndpoint = endpoints.bedrockRuntime;
     this.s3Endpoint = endpoints.s3;
 
-    guardAgentSecurityGroup(this, this.agentSecurityGroup);
+    for (const group of Object.values(this.agentSecurityGroups)) {
+      guardAgentSecurityGroup(this, group);
+    }
   }
 }
 
@@ -412,4 +461,29 @@ function withImagePulls(upstreams: ProxyUpstreams, image: string): ProxyUpstream
     return upstreams;
   }
   return { ...upstreams, publicPorts: [...upstreams.publicPorts, 443].sort((a, b) => a - b) };
+}
+
+const PERIMETERS = new WeakMap<IConstruct, Map<unknown, string>>();
+
+/**
+ * One perimeter per VPC, across the whole app: a second one would deploy a second DNS firewall
+ * association at the same priority (refused by Route 53 Resolver), duplicate private-DNS
+ * interface endpoints (refused by EC2) and a second NACL on shared subnets (the last one wins).
+ * A VPC is known by its construct, or by its id when that is a literal (imports of one VPC in
+ * two stacks).
+ */
+function claimVpc(network: Construct, vpc: IVpc, fail: (message: string) => never): void {
+  const root = network.node.root;
+  const claims = PERIMETERS.get(root) ?? new Map<unknown, string>();
+  PERIMETERS.set(root, claims);
+  const keys: unknown[] = [vpc, ...(Token.isUnresolved(vpc.vpcId) ? [] : [vpc.vpcId])];
+  for (const key of keys) {
+    const other = claims.get(key);
+    if (other !== undefined && other !== network.node.path) {
+      fail(
+        `VPC ${Token.isUnresolved(vpc.vpcId) ? vpc.node.path : vpc.vpcId} already holds the perimeter ${other}; two perimeters in one VPC would collide at deploy time (two DNS firewall associations at one priority, duplicate private-DNS endpoints, two NACLs on one subnet). Fix: one perimeter per VPC; more kinds of agents are more profiles under agents: in one policy.`,
+      );
+    }
+  }
+  for (const key of keys) claims.set(key, network.node.path);
 }

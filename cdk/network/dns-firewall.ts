@@ -2,7 +2,6 @@ import { ArnFormat, Names, Stack } from 'aws-cdk-lib';
 import { Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { ILogGroup, ResourcePolicy } from 'aws-cdk-lib/aws-logs';
 import {
-  CfnFirewallConfig,
   CfnFirewallDomainList,
   CfnFirewallRuleGroup,
   CfnFirewallRuleGroupAssociation,
@@ -31,13 +30,19 @@ export interface DnsFirewallProps {
  * Route 53 Resolver DNS Firewall for one VPC: the allowlist resolves, every other name gets
  * NXDOMAIN, and the VPC fails closed if the firewall is unavailable. Security groups and NACLs
  * do not filter traffic to the VPC resolver, so this is what stops DNS being a data channel.
+ *
+ * Fail-closed is the service default (`FirewallFailOpen` is `DISABLED` unless someone turns it
+ * on), and there is no resource to pin it: `AWS::Route53Resolver::FirewallConfig` is not in the
+ * CloudFormation registry (absent from the current resource spec and from cfn-lint's schemas
+ * in every region; docs/adr/0011-provisionable-types.md), so a template with it fails to
+ * deploy. The deployed value is checked by `verify --aws-describe`, which reads
+ * `get-firewall-config` and reports a fail-open VPC.
  */
 export class DnsFirewall extends Construct {
   public readonly allowList: CfnFirewallDomainList;
   public readonly blockList: CfnFirewallDomainList;
   public readonly ruleGroup: CfnFirewallRuleGroup;
   public readonly association: CfnFirewallRuleGroupAssociation;
-  public readonly config: CfnFirewallConfig;
 
   constructor(scope: Construct, id: string, props: DnsFirewallProps) {
     super(scope, id);
@@ -78,11 +83,6 @@ export class DnsFirewall extends Construct {
       priority: DNS_ASSOCIATION_PRIORITY,
       // Nobody can disassociate the rule group without first updating this stack.
       mutationProtection: 'ENABLED',
-    });
-    this.config = new CfnFirewallConfig(this, 'Config', {
-      resourceId: props.vpcId,
-      // Fail closed: if DNS Firewall cannot evaluate a query, the query is not answered.
-      firewallFailOpen: 'DISABLED',
     });
   }
 }

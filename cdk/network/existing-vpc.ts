@@ -17,12 +17,6 @@ export interface ExistingVpcSubnets {
   readonly endpoints: ISubnet[];
 }
 
-/** Whether `a` and `b` hold the same subnets (by id, in any order). */
-export function sameSubnets(a: readonly ISubnet[], b: readonly ISubnet[]): boolean {
-  const ids = new Set(a.map((s) => s.subnetId));
-  return a.length === b.length && b.every((s) => ids.has(s.subnetId));
-}
-
 const ids = (subnets: readonly ISubnet[]) => new Set(subnets.map((s) => s.subnetId));
 
 /** Ids of the subnets of `a` that are also in `b`. */
@@ -82,21 +76,28 @@ function checkSubnetTiers(
       `subnets ${agentProxy.join(', ')} are selected for both agents and proxy; agents must not share a subnet with anything that has a way out. Fix: select disjoint subnets.`,
     );
   }
-  if (!sameSubnets(endpoints, agents)) {
-    const shared = [...overlap(endpoints, agents), ...overlap(endpoints, proxy)];
-    if (shared.length > 0) {
-      fail(
-        `endpoint subnets must be exactly the agent subnets or share no subnet with agents or proxy, but ${shared.join(', ')} ${shared.length === 1 ? 'is' : 'are'} shared. Fix: leave endpointSubnets out, or select dedicated isolated subnets.`,
-      );
-    }
-    const notIsolatedEndpoints = endpoints.filter((s) => !isolated.has(s.subnetId));
-    if (notIsolatedEndpoints.length > 0) {
-      fail(
-        `endpoint subnets must be isolated, but ${notIsolatedEndpoints.map((s) => s.subnetId).join(', ')} ${notIsolatedEndpoints.length === 1 ? 'is' : 'are'} not. Fix: select isolated subnets.`,
-      );
-    }
+  const shared = [...overlap(endpoints, agents), ...overlap(endpoints, proxy)];
+  if (shared.length > 0) {
+    fail(
+      `endpoint subnets must share no subnet with agents or proxy, but ${shared.join(', ')} ${shared.length === 1 ? 'is' : 'are'} shared. ${DEDICATED_ENDPOINT_SUBNETS_FIX}`,
+    );
+  }
+  const notIsolatedEndpoints = endpoints.filter((s) => !isolated.has(s.subnetId));
+  if (notIsolatedEndpoints.length > 0) {
+    fail(
+      `endpoint subnets must be isolated, but ${notIsolatedEndpoints.map((s) => s.subnetId).join(', ')} ${notIsolatedEndpoints.length === 1 ? 'is' : 'are'} not. Fix: select isolated subnets.`,
+    );
   }
 }
+
+/**
+ * Why endpoints cannot sit among the agents: the agent NACL would then have to answer the
+ * proxy tasks (which call ECR, Logs and Secrets Manager) on their ephemeral ports, which lets
+ * agents send to the proxy subnets on every high port, and the proof reports that as a
+ * weakened second wall. Dedicated subnets keep each NACL to its own tier.
+ */
+const DEDICATED_ENDPOINT_SUBNETS_FIX =
+  'Fix: pass endpointSubnets selecting dedicated isolated subnets (e.g. { subnetGroupName: "Endpoints" }, a /28 per zone is enough) that hold neither agents nor proxy; the interface endpoints and their NACL live there.';
 
 /** Checks and selects the subnets of an existing VPC. */
 export function selectExistingVpcSubnets(
@@ -118,8 +119,14 @@ export function selectExistingVpcSubnets(
   };
   const agents = select(input.agentSubnets, 'agent');
   const proxy = select(input.proxySubnets, 'proxy');
-  const endpoints =
-    input.endpointSubnets === undefined ? agents : select(input.endpointSubnets, 'endpoint');
+  if (input.endpointSubnets === undefined) {
+    // The agents' and proxy's own problems first: they need fixing whatever the endpoints do.
+    checkSubnetTiers(vpc, { agents, proxy, endpoints: [] }, fail);
+    fail(
+      `an existing VPC (${vpc.node.path}) was given without endpointSubnets; the interface endpoints cannot share the agent subnets, because their NACL would then have to let agents reach the proxy subnets on every ephemeral port. ${DEDICATED_ENDPOINT_SUBNETS_FIX}`,
+    );
+  }
+  const endpoints = select(input.endpointSubnets, 'endpoint');
   const subnets = { agents, proxy, endpoints };
   checkSubnetTiers(vpc, subnets, fail);
   return subnets;

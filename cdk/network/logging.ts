@@ -11,7 +11,7 @@ import {
 import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { keyAdministrationStatement } from '../kms-admin.js';
+import { keyAdministrationStatements } from '../kms-admin.js';
 
 /** The key policy statement CloudWatch Logs needs to encrypt this account's log groups. */
 export function cloudWatchLogsKeyStatement(scope: Construct): PolicyStatement {
@@ -47,7 +47,7 @@ export function createLogKey(scope: Construct, id: string): Key {
     description: 'agent-perimeter: encrypts the perimeter log groups (proxy, agents, flow, DNS)',
     enableKeyRotation: true,
     policy: new PolicyDocument({
-      statements: [keyAdministrationStatement(), cloudWatchLogsKeyStatement(scope)],
+      statements: [...keyAdministrationStatements(), cloudWatchLogsKeyStatement(scope)],
     }),
   });
 }

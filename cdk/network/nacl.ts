@@ -10,8 +10,13 @@ import {
 import type { Construct } from 'constructs';
 import type { PortRange } from '../../lib/policy/index.js';
 
-/** The range Linux (and AWS's guidance for NACLs) uses for the client side of a connection. */
-export const EPHEMERAL_PORTS: PortRange = { from: 1024, to: 65535 };
+/**
+ * The client side of a connection from the protected subnets: every client there is a Fargate
+ * task, whose Linux network namespace picks source ports from 32768-60999 (the kernel's
+ * default `ip_local_port_range`; our task definitions set no sysctls). AWS's generic NACL
+ * advice of 1024-65535 would also cover RDP (3389) from anywhere (CT.EC2.PR.5).
+ */
+export const EPHEMERAL_PORTS: PortRange = { from: 32768, to: 65535 };
 
 /** NACLs hold 20 rules per direction unless the quota is raised (to at most 40). */
 export const NACL_RULES_PER_DIRECTION = 20;

@@ -15,15 +15,13 @@ export interface PerimeterNetworkAclsInput {
   readonly agentSubnets: readonly ISubnet[];
   readonly proxySubnets: readonly ISubnet[];
   readonly endpointSubnets: readonly ISubnet[];
-  /** Whether the endpoints live in the agent subnets (then they get no NACL of their own). */
-  readonly sharedEndpointSubnets: boolean;
   /** Ports agents may reach on the proxy subnets. */
   readonly proxyPorts: readonly number[];
 }
 
 export interface PerimeterNetworkAcls {
   readonly agent: NetworkAcl;
-  readonly endpoint: NetworkAcl | undefined;
+  readonly endpoint: NetworkAcl;
 }
 
 interface NaclPlan {
@@ -50,12 +48,12 @@ function subnetCidrs(
 
 /**
  * Plans the agent NACL (to the proxy on its ports, to the endpoints and outside the VPC on 443)
- * and, for dedicated endpoint subnets, the endpoint NACL (443 from agents and proxy).
+ * and the endpoint NACL (443 from agents and proxy).
  */
 function planPerimeterNacls(
   input: PerimeterNetworkAclsInput,
   fail: (message: string) => never,
-): { agent: NaclPlan; endpoint: NaclPlan | undefined } {
+): { agent: NaclPlan; endpoint: NaclPlan } {
   const agentCidrs = subnetCidrs(input.agentSubnets, 'agent', fail);
   const proxyCidrs = subnetCidrs(input.proxySubnets, 'proxy', fail);
   const endpointCidrs = subnetCidrs(input.endpointSubnets, 'endpoint', fail);
@@ -69,27 +67,20 @@ function planPerimeterNacls(
       { cidrs: proxyCidrs, ports: portRanges(input.proxyPorts) },
       { cidrs: endpointCidrs, ports: https },
     ],
-    acceptsFrom: input.sharedEndpointSubnets ? endpointClients : [],
+    acceptsFrom: [],
     outsideVpc: https,
     vpcCidr: input.vpc.vpcCidrBlock,
   });
-  const endpoint = input.sharedEndpointSubnets
-    ? undefined
-    : planNaclEntries({
-        connectsTo: [],
-        acceptsFrom: endpointClients,
-        vpcCidr: input.vpc.vpcCidrBlock,
-      });
+  const endpoint = planNaclEntries({
+    connectsTo: [],
+    acceptsFrom: endpointClients,
+    vpcCidr: input.vpc.vpcCidrBlock,
+  });
   return { agent, endpoint };
 }
 
 /** Fails when a plan needs more rules in one direction than a NACL holds by default. */
-function checkNaclRuleCount(
-  what: string,
-  plan: NaclPlan | undefined,
-  fail: (message: string) => never,
-): void {
-  if (plan === undefined) return;
+function checkNaclRuleCount(what: string, plan: NaclPlan, fail: (message: string) => never): void {
   const most = Math.max(plan.egress.length, plan.ingress.length);
   if (most > NACL_RULES_PER_DIRECTION) {
     fail(
@@ -124,23 +115,18 @@ export function createPerimeterNetworkAcls(
     'AwsSolutions-VPC3',
     'Deliberate second layer under the security groups (control C4): agent subnets may send only to the proxy subnets on the proxy ports, to the endpoints on 443 and outside the VPC (S3 gateway route only) on 443, so one security group mistake cannot open a path.',
   );
-  const endpoint =
-    plans.endpoint === undefined
-      ? undefined
-      : createNetworkAcl(
-          scope,
-          'EndpointNetworkAcl',
-          input.vpc,
-          input.endpointSubnets,
-          plans.endpoint,
-        );
-  if (endpoint !== undefined) {
-    tagTier(endpoint, Tier.ENDPOINT);
-    acknowledge(
-      endpoint,
-      'AwsSolutions-VPC3',
-      'Deliberate second layer under the endpoint security groups (control C4): the endpoint subnets accept only 443 from the agent and proxy subnets and answer only them.',
-    );
-  }
+  const endpoint = createNetworkAcl(
+    scope,
+    'EndpointNetworkAcl',
+    input.vpc,
+    input.endpointSubnets,
+    plans.endpoint,
+  );
+  tagTier(endpoint, Tier.ENDPOINT);
+  acknowledge(
+    endpoint,
+    'AwsSolutions-VPC3',
+    'Deliberate second layer under the endpoint security groups (control C4): the endpoint subnets accept only 443 from the agent and proxy subnets and answer only them.',
+  );
   return { agent, endpoint };
 }

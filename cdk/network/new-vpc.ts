@@ -1,6 +1,12 @@
-import { IpAddresses, type ISubnet, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
+import { Stack } from 'aws-cdk-lib';
+import { type CfnVPC, IpAddresses, type ISubnet, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
-import { acknowledge, REGULATORY_PACK_NAMES } from '../nag.js';
+import {
+  acknowledge,
+  acknowledgeControlTower,
+  CONTROL_TOWER_RULES,
+  REGULATORY_PACK_NAMES,
+} from '../nag.js';
 
 /** IPv4 range of a new VPC when `cidr` is not given. */
 export const DEFAULT_VPC_CIDR = '10.64.0.0/16';
@@ -19,6 +25,7 @@ export interface NewVpcInput {
   readonly maxAzs?: number;
   readonly cidr?: string;
   readonly natGateways?: number;
+  readonly restrictDefaultSecurityGroup?: boolean;
 }
 
 /** A new VPC and its subnets, one group per tier. */
@@ -76,8 +83,9 @@ export function createNewVpc(
     maxAzs,
     natGateways,
     natGatewaySubnets: { subnetGroupName: SUBNET_GROUPS.public },
-    // The default security group allows everything between its members; strip its rules.
-    restrictDefaultSecurityGroup: true,
+    // The default security group allows everything between its members; strip its rules
+    // (a Lambda-backed custom resource; a landing zone may close it by its own controls).
+    restrictDefaultSecurityGroup: input.restrictDefaultSecurityGroup ?? true,
     subnetConfiguration: [
       {
         name: SUBNET_GROUPS.public,
@@ -110,6 +118,25 @@ export function createNewVpc(
         route,
         `${pack}-VPCNoUnrestrictedRouteToIGW`,
         'Public subnet that holds only a NAT gateway of the proxy tier, which needs this default route to the internet gateway. Nothing else runs here (no public IPs on launch), and the agent subnets have no route to it.',
+      );
+    }
+  }
+  const restrictProvider = Stack.of(scope).node.tryFindChild(
+    'Custom::VpcRestrictDefaultSGCustomResourceProvider',
+  );
+  if (restrictProvider !== undefined) {
+    acknowledgeControlTower(
+      restrictProvider,
+      CONTROL_TOWER_RULES.lambdaInVpc,
+      "CDK's deploy-time custom resource that strips the default security group's rules through the EC2 API; inside this VPC it would need ec2.<region> opened from the perimeter. The landing-zone setting leaves the default group to the landing zone's own control instead.",
+    );
+  }
+  if (input.restrictDefaultSecurityGroup === false) {
+    for (const pack of REGULATORY_PACK_NAMES) {
+      acknowledge(
+        vpc.node.defaultChild as CfnVPC,
+        `${pack}-VPCDefaultSecurityGroupClosed`,
+        "Landing-zone setting: CDK closes the default security group only through a Lambda-backed custom resource, which a landing zone requiring Lambda functions in a VPC (CT.LAMBDA.PR.3) refuses; the landing zone's own control closes it (AWS Config vpc-default-security-group-closed with remediation, Security Hub EC2.2). No resource of the perimeter uses the default group, and the agent NACL and endpoint security groups do not admit it.",
       );
     }
   }

@@ -8,7 +8,12 @@ import {
   PhysicalResourceId,
 } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { acknowledge, REGULATORY_PACK_NAMES } from '../nag.js';
+import {
+  acknowledge,
+  acknowledgeControlTower,
+  CONTROL_TOWER_RULES,
+  REGULATORY_PACK_NAMES,
+} from '../nag.js';
 import { encryptedLogGroup } from './logging.js';
 
 /** Where the lookup's provider function logs: the perimeter's log key and retention. */
@@ -117,4 +122,9 @@ function acknowledgeProviderFunction(stack: Stack): void {
   for (const finding of PROVIDER_FINDINGS) {
     for (const rule of finding.ids) acknowledge(provider, rule, finding.reason);
   }
+  acknowledgeControlTower(
+    provider,
+    CONTROL_TOWER_RULES.lambdaInVpc,
+    'Deploy-time lookup of the S3 prefix list id through the EC2 API; inside this VPC it would need the DNS firewall and security groups opened to ec2.<region>. The landing-zone setting replaces it with the id given at synth time (landing_zone.s3_prefix_list_id).',
+  );
 }

@@ -1,4 +1,4 @@
-import { Lazy, Stack } from 'aws-cdk-lib';
+import { Lazy, Stack, Tags } from 'aws-cdk-lib';
 import {
   type CfnSecurityGroup,
   type IPeer,
@@ -8,6 +8,7 @@ import {
   SecurityGroup,
 } from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
+import { PROFILE_TAG } from '../../lib/contract/tiers.js';
 import { formatRange, type PortRange, portRanges } from '../../lib/policy/index.js';
 import type { ProxyEgressRule } from './proxy-egress.js';
 import { Tier, tagTier } from './tags.js';
@@ -19,6 +20,12 @@ export interface PerimeterSecurityGroupsInput {
   readonly vpc: IVpc;
   /** Ports of the proxy listeners agents use (on the load balancer and on the tasks). */
   readonly proxyPorts: readonly number[];
+  /**
+   * Each agent profile and its own agent-facing ports, in policy order. The first profile's
+   * group is `agent`; every profile's group may reach only its own ports.
+   * @default - one group for all agents, on `proxyPorts`
+   */
+  readonly profiles?: readonly { readonly name: string; readonly ports: readonly number[] }[];
   /** Port of the proxy's health check listener (load balancer to tasks only). */
   readonly healthPort: number;
   /** The proxy's outbound rules to upstreams (`planProxyEgress`). */
@@ -32,7 +39,10 @@ export interface PerimeterSecurityGroupsInput {
 }
 
 export interface PerimeterSecurityGroups {
+  /** The first profile's group (the only one with one profile). */
   readonly agent: SecurityGroup;
+  /** Every profile's group by profile name (the first is `agent`). */
+  readonly agents: Readonly<Record<string, SecurityGroup>>;
   readonly loadBalancer: SecurityGroup;
   readonly proxy: SecurityGroup;
   readonly endpoint: SecurityGroup;
@@ -92,11 +102,22 @@ export function createSecurityGroups(
     neverAllowAllEgress(sg);
     return sg;
   };
-  const agent = group(
-    'AgentSecurityGroup',
-    'agent-perimeter agents: may reach only the proxy load balancer and the VPC endpoints',
-    Tier.AGENT,
-  );
+  const profiles = input.profiles ?? [{ name: '', ports: input.proxyPorts }];
+  const many = profiles.length > 1;
+  const agents: Record<string, SecurityGroup> = {};
+  profiles.forEach((profile, i) => {
+    // The first profile keeps the one-profile logical id, so such stacks do not change.
+    const sg = group(
+      i === 0 ? 'AgentSecurityGroup' : `AgentSecurityGroup${pascal(profile.name)}`,
+      many
+        ? `agent-perimeter agents of profile ${profile.name}: only its own proxy listeners and the VPC endpoints`
+        : 'agent-perimeter agents: may reach only the proxy load balancer and the VPC endpoints',
+      Tier.AGENT,
+    );
+    if (many) Tags.of(sg).add(PROFILE_TAG, profile.name);
+    agents[profile.name] = sg;
+  });
+  const agent = agents[profiles[0]?.name ?? ''] as SecurityGroup;
   const loadBalancer = group(
     'LoadBalancerSecurityGroup',
     'agent-perimeter proxy load balancer: from agents, to proxy tasks',
@@ -131,19 +152,22 @@ export function createSecurityGroups(
 
   const https = Port.tcp(443);
   const s3: IPeer = Peer.prefixList(input.s3PrefixListId);
-  const listeners = portRanges(input.proxyPorts);
   const listenersAndHealth = portRanges([...input.proxyPorts, input.healthPort]);
 
-  // Agents -> load balancer (proxy listeners).
-  for (const range of listeners) {
-    const ports = formatRange(range);
-    agent.addEgressRule(loadBalancer, tcp(range), `to the proxy load balancer on ${ports}`);
-    loadBalancer.addIngressRule(agent, tcp(range), `from agents on proxy port ${ports}`);
+  for (const profile of profiles) {
+    const sg = agents[profile.name] as SecurityGroup;
+    const whose = many ? `agents of profile ${profile.name}` : 'agents';
+    // Agents -> load balancer, on their own profile's listeners only.
+    for (const range of portRanges(profile.ports)) {
+      const ports = formatRange(range);
+      sg.addEgressRule(loadBalancer, tcp(range), `to the proxy load balancer on ${ports}`);
+      loadBalancer.addIngressRule(sg, tcp(range), `from ${whose} on proxy port ${ports}`);
+    }
+    // Agents -> interface endpoints; agents -> S3 (ECR image layers via the gateway endpoint).
+    sg.addEgressRule(endpoint, https, 'to the VPC interface endpoints (ECR, CloudWatch Logs)');
+    endpoint.addIngressRule(sg, https, `from ${whose} (image pulls, logs)`);
+    sg.addEgressRule(s3, https, 'to S3 through the gateway endpoint (ECR image layers only)');
   }
-  // Agents -> interface endpoints; agents -> S3 (ECR image layers through the gateway endpoint).
-  agent.addEgressRule(endpoint, https, 'to the VPC interface endpoints (ECR, CloudWatch Logs)');
-  endpoint.addIngressRule(agent, https, 'from agents (image pulls, logs)');
-  agent.addEgressRule(s3, https, 'to S3 through the gateway endpoint (ECR image layers only)');
 
   // Load balancer -> proxy tasks (listeners and health checks).
   for (const range of listenersAndHealth) {
@@ -177,5 +201,13 @@ export function createSecurityGroups(
     );
     bedrockEndpoint.addIngressRule(proxy, https, 'from proxy tasks (model calls they sign)');
   }
-  return { agent, loadBalancer, proxy, endpoint, secretsEndpoint, bedrockEndpoint };
+  return { agent, agents, loadBalancer, proxy, endpoint, secretsEndpoint, bedrockEndpoint };
+}
+
+/** `coder-bot` -> `CoderBot`, for construct ids. */
+export function pascal(name: string): string {
+  return name
+    .split('-')
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
 }

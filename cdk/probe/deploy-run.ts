@@ -16,7 +16,7 @@ import { Construct } from 'constructs';
 import { buildSync } from 'esbuild';
 import { siblingModule } from '../../lib/package-files.js';
 import type { OnDeploy } from '../../lib/probe/deploy.js';
-import { acknowledge } from '../nag.js';
+import { acknowledge, acknowledgeControlTower, CONTROL_TOWER_RULES } from '../nag.js';
 import { logRetention } from '../proxy-tier/retention.js';
 import { ProbeTaskError } from './errors.js';
 import { perimeterFingerprint } from './fingerprint.js';
@@ -157,6 +157,11 @@ export class DeployRun extends Construct {
     for (const [ids, reason] of FUNCTION_FINDINGS) {
       for (const rule of ids) acknowledge(this.function, rule, reason);
     }
+    acknowledgeControlTower(
+      this.function,
+      CONTROL_TOWER_RULES.lambdaInVpc,
+      'Deploy-time run of the egress probe through the ECS, Scheduler and CloudWatch Logs APIs; inside the VPC it would need those endpoints opened to the perimeter it checks. The landing-zone setting turns the deploy-time run off (the schedule runs the probe).',
+    );
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: this.function.functionArn,
       resourceType: 'Custom::AgentPerimeterProbeRun',

@@ -4,7 +4,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type { Construct } from 'constructs';
 import type { ProxyPorts } from '../../lib/policy/index.js';
 import { HEALTH_PATH } from '../../lib/proxy-contract.js';
-import { acknowledge } from '../nag.js';
+import { acknowledge, acknowledgeControlTower, CONTROL_TOWER_RULES } from '../nag.js';
 
 /** NLB health-check cadence: a task is out of rotation ~20 s after Envoy stops answering. */
 export const HEALTH_CHECK_INTERVAL = Duration.seconds(10);
@@ -20,6 +20,15 @@ export interface LoadBalancerInputs {
   readonly idleTimeoutSeconds: number;
   readonly drainTime: Duration;
   readonly deletionProtection: boolean;
+  /** Central bucket and prefix for the NLB's access logs, or none. */
+  readonly accessLogs?: LoadBalancerAccessLogs;
+}
+
+/** Where the NLB writes access logs: a bucket the landing zone owns (its policy admits ELB). */
+export interface LoadBalancerAccessLogs {
+  readonly bucketName: string;
+  /** Key prefix, without a trailing "/". */
+  readonly prefix: string;
 }
 
 export interface LoadBalancerParts {
@@ -44,7 +53,14 @@ export function createLoadBalancer(
     crossZoneEnabled: true,
     deletionProtection: inputs.deletionProtection,
   });
-  acknowledgeLoadBalancer(loadBalancer, inputs.deletionProtection);
+  if (inputs.accessLogs !== undefined) {
+    // Attributes rather than logAccessLogs(): the bucket and its policy are the landing
+    // zone's, so this stack must not try to write the bucket policy.
+    loadBalancer.setAttribute('access_logs.s3.enabled', 'true');
+    loadBalancer.setAttribute('access_logs.s3.bucket', inputs.accessLogs.bucketName);
+    loadBalancer.setAttribute('access_logs.s3.prefix', inputs.accessLogs.prefix);
+  }
+  acknowledgeLoadBalancer(loadBalancer, inputs.deletionProtection, inputs.accessLogs !== undefined);
 
   // Envoy closes idle connections first (policy limits.idle_timeout_s), so it logs why; the
   // NLB must not silently drop a flow Envoy still considers open.
@@ -90,11 +106,22 @@ export function createLoadBalancer(
   return { loadBalancer, listeners, targetGroups };
 }
 
-function acknowledgeLoadBalancer(lb: elbv2.NetworkLoadBalancer, deletionProtection: boolean): void {
+function acknowledgeLoadBalancer(
+  lb: elbv2.NetworkLoadBalancer,
+  deletionProtection: boolean,
+  accessLogs: boolean,
+): void {
   // On the CfnLoadBalancer itself, so the acknowledgements do not reach the listeners.
   const resource = lb.node.defaultChild as elbv2.CfnLoadBalancer;
   const logging =
     "Envoy already records every request through the proxy as one JSON line in the proxy tier's KMS-encrypted CloudWatch log group (allowed and denied, with the agent address, since client IP preservation is on). NLB access logs would add nothing: they are only written for TLS listeners, and these listeners are plain TCP.";
+  if (!accessLogs) {
+    acknowledgeControlTower(
+      resource,
+      CONTROL_TOWER_RULES.elbLogging,
+      `${logging} The landing-zone setting writes them to the central log bucket (landing_zone.access_log_bucket).`,
+    );
+  }
   for (const id of [
     'AwsSolutions-ELB2',
     'NIST.800.53.R5-ELBLoggingEnabled',
@@ -112,6 +139,11 @@ function acknowledgeLoadBalancer(lb: elbv2.NetworkLoadBalancer, deletionProtecti
     ]) {
       acknowledge(resource, id, reason);
     }
+    acknowledgeControlTower(
+      resource,
+      CONTROL_TOWER_RULES.elbDeletionProtection,
+      `${reason} The landing-zone setting turns it on.`,
+    );
   }
 }
 

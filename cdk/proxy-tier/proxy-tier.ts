@@ -27,7 +27,7 @@ import { ProxyTierError } from './errors.js';
 import { acknowledgeEcrLogin, executionPolicyStatements } from './execution-role.js';
 import { fargateTaskSize } from './fargate-size.js';
 import { ecrRepositoryOf } from './image.js';
-import { createLoadBalancer } from './load-balancer.js';
+import { createLoadBalancer, type LoadBalancerAccessLogs } from './load-balancer.js';
 import { logRetention } from './retention.js';
 
 export interface ProxyTierProps {
@@ -79,6 +79,13 @@ export interface ProxyTierProps {
    * @default false
    */
   readonly deletionProtection?: boolean;
+  /**
+   * Write the NLB's access logs to a bucket of the landing zone (only TLS listeners produce
+   * entries, and these are TCP, so today this only satisfies CT.ELASTICLOADBALANCING.PR.6;
+   * Envoy's access log is the request record).
+   * @default - no NLB access logs
+   */
+  readonly accessLogs?: LoadBalancerAccessLogs;
   /**
    * CPU utilisation the service scales out above and in below.
    * @default ProxyTier.DEFAULT_CPU_TARGET_PERCENT (50)
@@ -277,6 +284,8 @@ export class ProxyTier extends Construct {
       entryPoint: [...ENVOY_ENTRYPOINT],
       command,
       user: ENVOY_USER,
+      // A hard limit (CT.ECS.PR.7): Envoy may use the task's memory, never more.
+      memoryLimitMiB: size.memoryMiB,
       readonlyRootFilesystem: true,
       privileged: false,
       linuxParameters,
@@ -330,6 +339,7 @@ export class ProxyTier extends Construct {
       idleTimeoutSeconds: proxy.limits.idle_timeout_s,
       drainTime: props.drainTime ?? ProxyTier.DEFAULT_DRAIN_TIME,
       deletionProtection: props.deletionProtection ?? false,
+      ...(props.accessLogs === undefined ? {} : { accessLogs: props.accessLogs }),
     });
     this.loadBalancer = lb.loadBalancer;
     this.listeners = lb.listeners;

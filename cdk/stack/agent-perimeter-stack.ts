@@ -1,5 +1,6 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { agentEnvironment } from '../../lib/agent-env.js';
 import type { Policy } from '../../lib/policy/index.js';
 import type { AgentWorkloads } from '../agents/index.js';
 import type { AuditLogging } from '../audit/index.js';
@@ -68,6 +69,19 @@ export class AgentPerimeterStack extends Stack {
         description: `Starts one "${name}" agent inside the perimeter`,
         value: workload.runTaskCommand,
       });
+      if (props.policy.agents.length > 1) {
+        // Each profile has its own listeners and security group; the un-suffixed outputs
+        // above are the first profile's.
+        new CfnOutput(this, outputId('Agent', name, 'Environment'), {
+          description: `Environment of agent profile "${name}" (JSON): its own listeners only; none is secret`,
+          value: this.toJsonString(agentEnvironment(props.policy, this.proxy.address, name)),
+        });
+        new CfnOutput(this, outputId('Agent', name, 'SecurityGroup'), {
+          description: `Security group of agent profile "${name}": only its own proxy listeners and the endpoints`,
+          value: (this.network.agentSecurityGroups[name] ?? this.network.agentSecurityGroup)
+            .securityGroupId,
+        });
+      }
     }
     if (this.probe !== undefined) {
       new CfnOutput(this, 'ProbeRunTask', {

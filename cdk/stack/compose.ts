@@ -2,10 +2,11 @@ import type { CfnFlowLog } from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
 import { imageRegistryDomains } from '../../lib/image-registry.js';
 import type { JsonObject } from '../../lib/json.js';
-import type { Policy } from '../../lib/policy/index.js';
+import { accessLogPrefix, type Policy } from '../../lib/policy/index.js';
 import { PROBE_IMAGE } from '../../lib/probe/image.js';
 import { AgentWorkloads, type AgentWorkloadsProps } from '../agents/index.js';
 import { AuditLogging, type AuditLoggingProps } from '../audit/index.js';
+import { LANDING_ZONE_CONTEXT } from '../nag.js';
 import { AgentNetwork, type AgentNetworkProps } from '../network/index.js';
 import { ProbeTask, type ProbeTaskProps } from '../probe/index.js';
 import { ProxyTier } from '../proxy-tier/index.js';
@@ -66,8 +67,22 @@ export interface PerimeterParts {
  * proxy), the egress probe and the audit trail, as children of `scope`.
  */
 export function composePerimeter(scope: Construct, props: PerimeterPartsProps): PerimeterParts {
+  // The landing-zone setting: no Lambda function, no root container, the central log bucket,
+  // and nothing below acknowledges a Control Tower rule.
+  const landingZone = props.policy.landing_zone;
+  if (landingZone !== undefined) scope.node.setContext(LANDING_ZONE_CONTEXT, true);
+  const centralLogs =
+    landingZone === undefined
+      ? undefined
+      : {
+          bucketName: landingZone.access_log_bucket,
+          prefix: accessLogPrefix(landingZone, props.policy.name),
+        };
   const networkProps = props.network ?? {};
   const network = new AgentNetwork(scope, 'Network', {
+    ...(landingZone === undefined
+      ? {}
+      : { s3PrefixListId: landingZone.s3_prefix_list_id, restrictDefaultSecurityGroup: false }),
     ...networkProps,
     policy: props.policy,
     extraDnsDomains: [
@@ -83,13 +98,21 @@ export function composePerimeter(scope: Construct, props: PerimeterPartsProps): 
     loadBalancerSecurityGroup: network.loadBalancerSecurityGroup,
     logKey: network.logKey,
     envoyConfig: props.envoyConfig,
+    ...(centralLogs === undefined
+      ? {}
+      : {
+          deletionProtection: true,
+          accessLogs: { bucketName: centralLogs.bucketName, prefix: `${centralLogs.prefix}nlb` },
+        }),
   });
   const agents = new AgentWorkloads(scope, 'Agents', {
+    ...(landingZone === undefined ? {} : { prepareScratch: false }),
     ...props.agents,
     policy: props.policy,
     vpc: network.vpc,
     subnets: network.agentSubnets,
     securityGroup: network.agentSecurityGroup,
+    securityGroups: network.agentSecurityGroups,
     proxyAddress: proxy.address,
     logKey: network.logKey,
   });
@@ -103,7 +126,10 @@ export function composePerimeter(scope: Construct, props: PerimeterPartsProps): 
           securityGroup: network.agentSecurityGroup,
           proxyAddress: proxy.address,
           logKey: network.logKey,
-          image: agents.resolveImage(PROBE_IMAGE.aws, 'the egress probe image'),
+          image: agents.resolveImage(
+            landingZone?.probe_image ?? PROBE_IMAGE.aws,
+            landingZone === undefined ? 'the egress probe image' : 'landing_zone.probe_image',
+          ),
           ...(props.probe === undefined ? {} : { deployment: props.probe }),
         });
   const flowLog = network.flowLog.node.defaultChild as CfnFlowLog;
@@ -117,6 +143,7 @@ export function composePerimeter(scope: Construct, props: PerimeterPartsProps): 
     agentSubnets: network.agentSubnets,
     logKey: network.logKey,
     additionalSources: probe === undefined ? [] : [probe.auditSource],
+    ...(centralLogs === undefined ? {} : { centralAccessLogs: centralLogs }),
   });
   probe?.addAlarms(audit.alarmTopic, audit.metricNamespace);
   probe?.runAfter(network, proxy);

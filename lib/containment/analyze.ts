@@ -6,6 +6,7 @@ import { checkDns } from './analysis/dns.js';
 import { checkEndpoints, checkIdentityGrants } from './analysis/endpoints.js';
 import { checkFirewall, FirewallEvaluator } from './analysis/firewall.js';
 import { checkIdentities } from './analysis/identity.js';
+import { checkProfiles } from './analysis/profiles.js';
 import { reachOf } from './analysis/reach.js';
 import { checkDirectInternet, checkNat, checkRoutes, tableUses } from './analysis/routes.js';
 import { checkWorkloads } from './analysis/workloads.js';
@@ -107,6 +108,7 @@ export function analyze(model: ContainmentModel, options: AnalysisOptions = {}):
       reachable: describeFlows(reachOf(ctx, a, egress), ctx.label, 8) || 'nothing',
     });
   }
+  violations.push(...checkProfiles(ctx, evaluator, guarded, options.profilePorts));
   const networks = new Set<string>();
   for (const a of agents) {
     const subnet = a.subnet === undefined ? undefined : ctx.subnets.get(a.subnet);

@@ -187,6 +187,11 @@ export interface FirewallGroup {
   readonly resource: string;
   readonly network?: string;
   readonly tier?: Tier;
+  /**
+   * The agent profile whose agents the group holds (AWS tag `agent-perimeter:profile`, GCP a
+   * profile's network tag), when the perimeter has several profiles.
+   */
+  readonly profile?: string;
   /** The group's identity is not known (e.g. a parameter), so neither are its rules. */
   readonly unresolved?: string;
   readonly trusted?: boolean;

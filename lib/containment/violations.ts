@@ -8,6 +8,8 @@ export const CHANNELS = {
     'A firewall group on an agent allows traffic beyond the proxy tier on its ports and the endpoints on 443.',
   'sg-ingress':
     'A firewall group on an agent admits connections from outside the perimeter (their replies are a way out).',
+  'cross-profile':
+    "An agent of one profile can reach another profile's listeners on the proxy (its allowlist and credentials), or its profile is not known.",
   lateral: 'Agents may talk to each other (another sandbox in the same tier).',
   'nacl-weakened':
     'The stateless subnet ACL would let traffic out if a firewall group were widened (one layer instead of two).',

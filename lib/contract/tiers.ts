@@ -26,6 +26,20 @@ export const TIERS: ReadonlySet<string> = new Set(Object.values(Tier));
 export const AGENT_TAG = 'agent-perimeter-agent';
 
 /**
+ * AWS: the tag key naming the agent profile a security group belongs to, set when the policy
+ * has several profiles; the containment verifier proves each reaches only its own listeners.
+ */
+export const PROFILE_TAG = 'agent-perimeter:profile';
+
+/**
+ * GCP: the network tag of one profile's agents, beside {@link AGENT_TAG}, when the policy has
+ * several profiles: the firewall rule to the proxy's listeners of that profile targets it.
+ */
+export function profileNetworkTag(profile: string): string {
+  return `${AGENT_TAG}-${profile}`;
+}
+
+/**
  * GCP: network tag of the Envoy instances; the only tag the route to the internet (and so
  * Cloud NAT) and the proxy's firewall rules apply to.
  */

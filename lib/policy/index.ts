@@ -4,6 +4,7 @@ export * from './derived.js';
 export { explainPolicy } from './explain.js';
 export * from './hosts.js';
 export * from './json-schema.js';
+export * from './landing-zone.js';
 export * from './load.js';
 export * from './model-access.js';
 export * from './model-access-schema.js';

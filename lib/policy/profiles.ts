@@ -145,6 +145,22 @@ export function policyInjectListeners(policy: Policy): ProfileInjectListener[] {
   return policyProfiles(policy).flatMap((p) => p.inject);
 }
 
+/**
+ * Each profile's agent-facing ports, for the containment verifier; undefined with one
+ * profile (its agents may use every agent-facing port).
+ */
+export function profilePortsOf(policy: Policy): Record<string, number[]> | undefined {
+  const profiles = policyProfiles(policy);
+  if (profiles.length < 2) return undefined;
+  return Object.fromEntries(profiles.map((p) => [p.name, [...p.agentFacing]]));
+}
+
+/** `{ profilePorts }` for verifier options when the policy has several profiles, else `{}`. */
+export function withProfilePorts(policy: Policy): { profilePorts?: Record<string, number[]> } {
+  const ports = profilePortsOf(policy);
+  return ports === undefined ? {} : { profilePorts: ports };
+}
+
 /** The entries the proxy intercepts (over all profiles), in policy order. */
 export function interceptedRules(policy: Policy): EgressRule[] {
   return proxyEgress(policy).filter(isIntercepted);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { LOCAL_RUNTIMES } from '../contract/runtimes.js';
 import { ENVOY_IMAGE } from '../versions.js';
 import { hostProblem } from './hosts.js';
+import { LandingZoneSchema } from './landing-zone.js';
 import { ModelAccessSchema } from './model-access-schema.js';
 import { looksLikeSecret } from './secrets.js';
 import { privateCidrProblem } from './upstream-addresses.js';
@@ -582,6 +583,7 @@ export const PolicySchema = z
     model_access: ModelAccessSchema.default({ provider: 'anthropic' }),
     proxy: ProxySchema.default(ProxySchema.parse({})),
     logging: LoggingSchema.default(LoggingSchema.parse({})),
+    landing_zone: LandingZoneSchema.optional(),
   })
   .meta({
     title: 'agent-perimeter policy',

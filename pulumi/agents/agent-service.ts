@@ -28,6 +28,12 @@ export interface AgentWorkloadArgs {
    */
   readonly networkTag?: string;
   /**
+   * A second network tag, of the workload's profile, when the policy has several profiles:
+   * the firewall rule to that profile's proxy listeners selects it (`profileNetworkTag`).
+   * @default - none
+   */
+  readonly profileTag?: string;
+  /**
    * Image to run instead of the profile's (Cloud Run pulls from Artifact Registry, Container
    * Registry and Docker Hub only).
    * @default - the profile's `image`
@@ -105,7 +111,10 @@ function vpcAccess(args: AgentWorkloadArgs) {
       {
         network: args.network,
         subnetwork: args.subnetwork,
-        tags: [args.networkTag ?? AGENT_TAG],
+        tags: [
+          args.networkTag ?? AGENT_TAG,
+          ...(args.profileTag === undefined ? [] : [args.profileTag]),
+        ],
       },
     ],
   };

@@ -1,10 +1,11 @@
-import { GOOGLE_API_VIPS } from '../../lib/contract/tiers.js';
+import { GOOGLE_API_VIPS, profileNetworkTag } from '../../lib/contract/tiers.js';
 import { imageRegistryDomains } from '../../lib/image-registry.js';
 import {
   DEFAULT_INTERNAL_RANGES,
   hostProblem,
   type Policy,
   type ProxyPorts,
+  policyProfiles,
   proxyEgress,
   proxyPorts,
   proxyUpstreams,
@@ -189,6 +190,7 @@ function responsePolicyRules(names: readonly string[]): ResponsePolicyRulePlan[]
  */
 export function planNetwork(policy: Policy, options: NetworkPlanOptions = {}): NetworkPlan {
   const ports = proxyPorts(policy);
+  const profiles = policyProfiles(policy);
   const agentCidr = options.agentCidr ?? DEFAULT_AGENT_CIDR;
   const proxyCidr = options.proxyCidr ?? DEFAULT_PROXY_CIDR;
   const agent = checkedRange(agentCidr, 'agentCidr', DEFAULT_AGENT_CIDR);
@@ -289,17 +291,35 @@ export function planNetwork(policy: Policy, options: NetworkPlanOptions = {}): N
       sourceRanges: ['0.0.0.0/0'],
       targetTags: [],
     }),
-    rule({
-      name: `${n}-agent-to-proxy`,
-      description: `agent-perimeter ${n}: agents reach the proxy load balancer on its listener ports only.`,
-      direction: 'EGRESS',
-      priority: ALLOW_PRIORITY,
-      action: 'allow',
-      protocol: 'tcp',
-      ports: tcp(ports.agentFacing),
-      destinationRanges: [`${proxyLoadBalancerIp}/32`],
-      targetTags: [AGENT_TAG],
-    }),
+    // One profile: one rule for every agent. Several: one rule per profile, selecting that
+    // profile's network tag, on its own listeners only.
+    ...(profiles.length < 2
+      ? [
+          rule({
+            name: `${n}-agent-to-proxy`,
+            description: `agent-perimeter ${n}: agents reach the proxy load balancer on its listener ports only.`,
+            direction: 'EGRESS',
+            priority: ALLOW_PRIORITY,
+            action: 'allow',
+            protocol: 'tcp',
+            ports: tcp(ports.agentFacing),
+            destinationRanges: [`${proxyLoadBalancerIp}/32`],
+            targetTags: [AGENT_TAG],
+          }),
+        ]
+      : profiles.map((p) =>
+          rule({
+            name: fitName(`${n}-agent-${p.name}-to-proxy`, 63),
+            description: `agent-perimeter ${n}: agents of profile ${p.name} reach the proxy load balancer on its own listener ports only.`,
+            direction: 'EGRESS',
+            priority: ALLOW_PRIORITY,
+            action: 'allow',
+            protocol: 'tcp',
+            ports: tcp(p.agentFacing),
+            destinationRanges: [`${proxyLoadBalancerIp}/32`],
+            targetTags: [profileNetworkTag(p.name)],
+          }),
+        )),
     ...(agentGoogleApis
       ? [
           rule({

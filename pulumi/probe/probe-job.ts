@@ -19,6 +19,8 @@ export interface ProbeJobArgs {
   readonly proxyAddress: pulumi.Input<string>;
   /** @default AgentNetwork.AGENT_TAG */
   readonly networkTag?: string;
+  /** The first profile's network tag when the policy has several: the probe runs as it. */
+  readonly profileTag?: string;
   /** Schedule, deploy-time run and target overrides. @default - hourly, run once per change */
   readonly deployment?: Partial<Omit<ProbeDeployment, 'enabled'>>;
   /** Image with Node 20 or later that Cloud Run can pull. @default PROBE_IMAGE.gcp */
@@ -107,7 +109,10 @@ export class ProbeJob extends pulumi.ComponentResource {
                 {
                   network: args.network,
                   subnetwork: args.subnetwork,
-                  tags: [args.networkTag ?? AGENT_TAG],
+                  tags: [
+                    args.networkTag ?? AGENT_TAG,
+                    ...(args.profileTag === undefined ? [] : [args.profileTag]),
+                  ],
                 },
               ],
             },

@@ -8,7 +8,11 @@ export interface Mutation {
   readonly plant: (t: TemplateJson) => string;
   readonly channel: Channel;
   /** Verifier options for this case (e.g. trusted imports). */
-  readonly options?: { trustedImports?: string[] };
+  readonly options?: {
+    trustedImports?: string[];
+    proxyPorts?: number[];
+    profilePorts?: Record<string, number[]>;
+  };
 }
 
 /** The proxy container of the proxy task definition, for in-place edits. */
@@ -61,7 +65,6 @@ export function parts(t: TemplateJson) {
     nat: findId(t, 'AWS::EC2::NatGateway'),
     dnsAssociation: findId(t, 'AWS::Route53Resolver::FirewallRuleGroupAssociation'),
     dnsRuleGroup: findId(t, 'AWS::Route53Resolver::FirewallRuleGroup'),
-    dnsConfig: findId(t, 'AWS::Route53Resolver::FirewallConfig'),
     s3Endpoint: idsOf(t, 'AWS::EC2::VPCEndpoint').find(
       (id) => (props(t, id).VpcEndpointType ?? 'Gateway') === 'Gateway',
     ) as string,
@@ -574,6 +577,28 @@ export const MUTATIONS: readonly Mutation[] = [
       }),
   },
   {
+    // The demo has one profile; tagged as one of two, its group may not reach the other's port.
+    name: "agent egress to another profile's listener",
+    channel: 'cross-profile',
+    options: {
+      proxyPorts: [3128, 8081, 9100],
+      profilePorts: { 'claude-code': [3128, 8081], reviewer: [9100] },
+    },
+    plant: (t) => {
+      const group = t.Resources[parts(t).agentGroup];
+      const tags = (group?.Properties?.Tags ?? []) as { Key: string; Value: string }[];
+      if (group?.Properties !== undefined) {
+        group.Properties.Tags = [...tags, { Key: 'agent-perimeter:profile', Value: 'claude-code' }];
+      }
+      return agentEgress(t, 'EscapeCrossProfile', {
+        IpProtocol: 'tcp',
+        FromPort: 9100,
+        ToPort: 9100,
+        DestinationSecurityGroupId: att(parts(t).loadBalancerGroup, 'GroupId'),
+      });
+    },
+  },
+  {
     name: 'ingress from anywhere into agents',
     channel: 'sg-ingress',
     plant: (t) =>
@@ -664,9 +689,12 @@ export const MUTATIONS: readonly Mutation[] = [
     name: 'DNS firewall fails open',
     channel: 'dns-firewall',
     plant: (t) => {
-      const c = parts(t).dnsConfig;
-      props(t, c).FirewallFailOpen = 'ENABLED';
-      return c;
+      // Not in our templates (fail-closed is the default), but a template may carry one.
+      t.Resources.PlantedFailOpen = {
+        Type: 'AWS::Route53Resolver::FirewallConfig',
+        Properties: { ResourceId: { Ref: parts(t).vpc }, FirewallFailOpen: 'ENABLED' },
+      };
+      return 'PlantedFailOpen';
     },
   },
   {

@@ -83,6 +83,12 @@ export interface AnalysisOptions {
    */
   readonly expectedProxy?: ExpectedProxy;
   /**
+   * Each agent profile's own agent-facing ports (from the policy), when it has several: each
+   * profile's groups must reach only their own ports on the proxy tier. @default - one
+   * profile; every agent may use every port in `proxyPorts`
+   */
+  readonly profilePorts?: Readonly<Record<string, readonly number[]>>;
+  /**
    * Prove who answers on the proxy and endpoint tiers' addresses (`identity`). Off for
    * inputs that do not hold what workloads run (AWS describe snapshots). @default true
    */

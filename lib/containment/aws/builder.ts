@@ -1,4 +1,4 @@
-import { TIER_TAG, TIERS } from '../../contract/tiers.js';
+import { PROFILE_TAG, TIER_TAG, TIERS } from '../../contract/tiers.js';
 import type { Finding, Tier } from '../model.js';
 import { ModelBuilder } from '../model-builder.js';
 import type { Resolver } from './resolve.js';
@@ -164,6 +164,20 @@ export class Builder extends ModelBuilder {
     if (t === undefined || t.trim() === '') return undefined;
     const n = Number(t);
     return Number.isFinite(n) ? n : undefined;
+  }
+
+  /** The agent profile a resource is tagged with ({@link PROFILE_TAG}). */
+  profile(props: Record<string, Value>): string | undefined {
+    const tags = props.Tags;
+    let value: Value | undefined;
+    if (Array.isArray(tags)) {
+      for (const t of tags) {
+        if (isValueRecord(t) && t.Key === PROFILE_TAG) value = t.Value;
+      }
+    } else if (isValueRecord(tags)) {
+      value = tags[PROFILE_TAG];
+    }
+    return this.text(value);
   }
 
   tier(props: Record<string, Value>): Tier | undefined {

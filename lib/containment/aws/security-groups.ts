@@ -117,11 +117,13 @@ export function buildSecurityGroups(b: Builder): void {
     const p = b.props(id);
     const network = b.networkId(p.VpcId);
     const tier = b.tier(p);
+    const profile = b.profile(p);
     b.groups.set(id, {
       id,
       resource: id,
       ...(network === undefined ? {} : { network }),
       ...(tier === undefined ? {} : { tier }),
+      ...(profile === undefined ? {} : { profile }),
     });
   }
   for (const id of b.ids('AWS::EC2::SecurityGroup')) {

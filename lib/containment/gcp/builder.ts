@@ -1,3 +1,4 @@
+import { profileNetworkTag } from '../../contract/tiers.js';
 import type { Tier } from '../model.js';
 import { ModelBuilder } from '../model-builder.js';
 import type { GcpNetworkFacts, NetworkFact, SubnetFact } from './facts.js';
@@ -13,6 +14,8 @@ import { AGENT_TAG, type GcpOptions, PROXY_TAG } from './names.js';
 export class GcpBuilder extends ModelBuilder {
   readonly agentTags: ReadonlySet<string>;
   readonly proxyTags: ReadonlySet<string>;
+  /** The policy's profiles, whose network tags mark their agents. */
+  readonly profiles: readonly string[];
   /** Service accounts of the proxy instances: a proxy-tier firewall target. */
   readonly proxyAccounts = new Set<string>();
   /** Subnets the proxy instances run in (where its load balancer listens). */
@@ -24,6 +27,7 @@ export class GcpBuilder extends ModelBuilder {
   ) {
     super();
     this.agentTags = new Set(options.agentTags ?? [AGENT_TAG]);
+    this.profiles = Object.keys(options.profilePorts ?? {});
     this.proxyTags = new Set(options.proxyTags ?? [PROXY_TAG]);
   }
 
@@ -92,12 +96,20 @@ export class GcpBuilder extends ModelBuilder {
   }
 
   tagGroup(network: string | undefined, tag: string): string {
-    const tier: Tier | undefined = this.agentTags.has(tag)
-      ? 'agent'
-      : this.proxyTags.has(tag)
-        ? 'proxy'
-        : undefined;
-    return this.group(`tag:${network ?? ''}:${tag}`, `tag ${tag}`, network, tier);
+    const profile = this.profileOfTag(tag);
+    const tier: Tier | undefined =
+      this.agentTags.has(tag) || profile !== undefined
+        ? 'agent'
+        : this.proxyTags.has(tag)
+          ? 'proxy'
+          : undefined;
+    return this.group(`tag:${network ?? ''}:${tag}`, `tag ${tag}`, network, tier, profile);
+  }
+
+  /** The profile whose network tag this is (`profileNetworkTag`), if any. */
+  private profileOfTag(tag: string): string | undefined {
+    for (const name of this.profiles) if (tag === profileNetworkTag(name)) return name;
+    return undefined;
   }
 
   accountGroup(network: string | undefined, email: string): string {
@@ -110,13 +122,20 @@ export class GcpBuilder extends ModelBuilder {
     return this.group(`securetag:${network ?? ''}:${tag}`, `secure tag ${tag}`, network);
   }
 
-  private group(id: string, resource: string, network?: string, tier?: Tier): string {
+  private group(
+    id: string,
+    resource: string,
+    network?: string,
+    tier?: Tier,
+    profile?: string,
+  ): string {
     if (!this.groups.has(id)) {
       this.groups.set(id, {
         id,
         resource,
         ...(network === undefined ? {} : { network }),
         ...(tier === undefined ? {} : { tier }),
+        ...(profile === undefined ? {} : { profile }),
       });
     }
     return id;

@@ -12,4 +12,9 @@ export interface GcpOptions {
   readonly agentTags?: readonly string[];
   /** Network tags of the proxy instances. @default [PROXY_TAG] */
   readonly proxyTags?: readonly string[];
+  /**
+   * The policy's profiles (keys) and their agent-facing ports: each profile's network tag
+   * (`profileNetworkTag`) marks its agents. @default - one profile
+   */
+  readonly profilePorts?: Readonly<Record<string, readonly number[]>>;
 }
