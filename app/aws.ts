@@ -45,8 +45,15 @@ export function buildAwsApp(options: AwsAppOptions = {}): AwsApp {
     ...(options.outdir === undefined ? {} : { outdir: options.outdir }),
     ...(options.context === undefined ? {} : { context: options.context }),
   });
+  // App creates its output directory eagerly (assets land there while the stack is built):
+  // leave nothing behind for a policy the construction refuses.
+  const fail = (error: unknown): never => {
+    if (createdOutdir) rmSync(app.outdir, { recursive: true, force: true });
+    throw error;
+  };
   let prepared: PreparedPolicy;
   let probe: ReturnType<typeof parseProbeDeployment>;
+  let stack: AgentPerimeterStack;
   try {
     prepared =
       options.prepared ??
@@ -59,21 +66,19 @@ export function buildAwsApp(options: AwsAppOptions = {}): AwsApp {
     if (prepared.policy.landing_zone !== undefined && !mentionsOnDeploy(probeContext)) {
       probe = { ...probe, onDeploy: 'off' };
     }
+    const { policy, envoyConfig } = prepared;
+    stack = new AgentPerimeterStack(app, stackName(policy), {
+      policy,
+      probe: probe.enabled ? probe : false,
+      envoyConfig,
+      env: {
+        account: process.env.CDK_DEFAULT_ACCOUNT,
+        region: process.env.CDK_DEFAULT_REGION,
+      },
+    });
   } catch (error) {
-    // App creates its output directory eagerly; leave nothing behind for a bad policy.
-    if (createdOutdir) rmSync(app.outdir, { recursive: true, force: true });
-    throw error;
+    return fail(error);
   }
-  const { policy, envoyConfig } = prepared;
-  const stack = new AgentPerimeterStack(app, stackName(policy), {
-    policy,
-    probe: probe.enabled ? probe : false,
-    envoyConfig,
-    env: {
-      account: process.env.CDK_DEFAULT_ACCOUNT,
-      region: process.env.CDK_DEFAULT_REGION,
-    },
-  });
   // The same call a library user makes: the proxy's ports and identity, and the prefix lists,
   // come from the stack's network and proxy tier.
   const { containment } = addAgentPerimeterChecks(app);

@@ -2,6 +2,7 @@ import { checkTarget, TARGETS, type Target } from '../../app/check-target.js';
 import { prepareParsed } from '../../app/prepare.js';
 import { UserError } from '../../lib/errors.js';
 import {
+  deploymentGaps,
   explainPolicy,
   interceptedRules,
   policyInjectListeners,
@@ -46,6 +47,9 @@ with its path, value, line and fix. Exit 0 when valid, 2 when not.
     // The same CA checks synth runs, so the two always agree.
     const { loadPolicyCa } = await import('../../lib/ca/policy-ca.js');
     const ca = loadPolicyCa(policy, file.path, source);
+    // What every deployment (synth for AWS and GCP, `local`) refuses, so "valid" means deployable.
+    const gaps = deploymentGaps(policy);
+    if (gaps.length > 0) throw new UserError(gaps.map((g) => `${source}: ${g}`).join('\n'));
     const intercepted =
       ca === undefined
         ? ''

@@ -14,6 +14,7 @@ import type { JsonObject } from '../../lib/json.js';
 import {
   BEDROCK_INVOKE_ACTIONS,
   bedrockResourceArns,
+  deploymentGaps,
   type Policy,
   type ProxyPorts,
   policyInjectListeners,
@@ -148,6 +149,8 @@ export class ProxyTier extends Construct {
     };
 
     // Every input check runs before any cloud resource is defined.
+    const [gap] = deploymentGaps(policy);
+    if (gap !== undefined) throw new ProxyTierError(gap);
     if (policy.model_access.provider === 'vertex') {
       throw new ProxyTierError(
         'model_access.provider is "vertex": the proxy mints Vertex AI tokens from a GCP service account through the metadata server, which an AWS proxy does not have. Fix: deploy this policy on GCP (pulumi up), or use provider "bedrock" on AWS.',

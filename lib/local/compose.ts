@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
 import { Document } from 'yaml';
 import type { JsonObject } from '../json.js';
-import { type AgentProfile, type Policy, policyInjectListeners } from '../policy/index.js';
+import {
+  type AgentProfile,
+  deploymentGaps,
+  type Policy,
+  policyInjectListeners,
+} from '../policy/index.js';
 import { looksLikeSecret } from '../policy/secrets.js';
 import { LAUNCHER_SCRIPT } from '../proxy-launcher.js';
 import { LocalComposeError } from './errors.js';
@@ -82,6 +87,8 @@ export function composeProject(
     );
   }
   checkPinned(policy.proxy.image);
+  const [gap] = deploymentGaps(policy);
+  if (gap !== undefined) throw new LocalComposeError(gap);
   const digest = createHash('sha256').update(envoyConfigText).digest('hex');
   const services: JsonObject = {
     [PROXY_SERVICE]: proxyService(policy, profiles, digest),

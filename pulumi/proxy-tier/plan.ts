@@ -1,5 +1,5 @@
 import type { JsonObject } from '../../lib/json.js';
-import { type Policy, policyInjectListeners } from '../../lib/policy/index.js';
+import { deploymentGaps, type Policy, policyInjectListeners } from '../../lib/policy/index.js';
 import { GcpPerimeterError } from '../errors.js';
 import { labels, serviceAccountId } from '../names.js';
 import { type BootSecret, proxyCloudInit } from './boot.js';
@@ -115,6 +115,8 @@ export function planProxyTier(
   options: ProxyTierPlanOptions = {},
 ): ProxyTierPlan {
   const { proxy } = policy;
+  const [gap] = deploymentGaps(policy);
+  if (gap !== undefined) throw new GcpPerimeterError('ProxyTier', gap);
   if (policy.model_access.provider === 'bedrock') {
     throw new GcpPerimeterError(
       'ProxyTier',

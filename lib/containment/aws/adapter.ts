@@ -44,23 +44,10 @@ export function modelsFromTemplate(
         explanation: `the template's conditions and parameter AllowedValues combine into ${truncated} cases, more than the ${MAX_WORLDS} the verifier checks, so conditional resources and values were not all proved. Fix: use fewer open conditions, or trust the parameters with --trust-parameter.`,
       });
     }
-    return {
-      provider: 'aws-cloudformation',
+    return b.toModel(
+      'aws-cloudformation',
       source,
-      ...(label === undefined ? {} : { assumptions: label }),
-      networks: [...b.networks.values()],
-      subnets: [...b.subnets.values()],
-      routeTables: [...b.routeTables.values()],
-      unplacedRoutes: b.unplacedRoutes,
-      networkAcls: [...b.acls.values()],
-      firewallGroups: [...b.groups.values()],
-      firewallRules: b.rules,
-      prefixLists: [...b.prefixLists.values()],
-      endpoints: b.endpoints,
-      attachments: b.attachments,
-      dns: { ruleGroups: b.dnsRuleGroups, associations: b.dnsAssociations, configs: b.dnsConfigs },
-      proxyListeners: b.proxyListeners,
-      unprovable: b.unprovable,
-    };
+      label === undefined ? {} : { assumptions: label },
+    );
   });
 }

@@ -1,23 +1,6 @@
 import { PROFILE_TAG, TIER_TAG, TIERS } from '../../contract/tiers.js';
-import type {
-  Attachment,
-  DnsFirewallAssociation,
-  DnsFirewallConfig,
-  DnsRuleGroup,
-  Finding,
-  FirewallGroup,
-  FirewallRule,
-  Network,
-  NetworkAcl,
-  PrefixList,
-  ProxyListener,
-  Route,
-  RouteTable,
-  ServiceEndpoint,
-  Subnet,
-  Tier,
-  Unprovable,
-} from '../model.js';
+import type { Finding, Tier } from '../model.js';
+import { ModelBuilder } from '../model-builder.js';
 import type { Resolver } from './resolve.js';
 import { isValueRecord, Opaque, Ref, type Value } from './values.js';
 
@@ -44,28 +27,14 @@ export type Target = { readonly id: string } | { readonly external: External };
  * model's collections as they fill up. The builder functions (network, firewall, workloads,
  * DNS) read from and add to it.
  */
-export class Builder {
+export class Builder extends ModelBuilder {
   readonly byType = new Map<string, string[]>();
-  readonly networks = new Map<string, Network>();
-  readonly subnets = new Map<string, Subnet>();
-  readonly routeTables = new Map<string, RouteTable>();
-  readonly unplacedRoutes: Route[] = [];
-  readonly acls = new Map<string, NetworkAcl>();
-  readonly groups = new Map<string, FirewallGroup>();
-  readonly rules: FirewallRule[] = [];
-  readonly prefixLists = new Map<string, PrefixList>();
-  readonly endpoints: ServiceEndpoint[] = [];
-  readonly attachments: Attachment[] = [];
-  readonly dnsRuleGroups: DnsRuleGroup[] = [];
-  readonly dnsAssociations: DnsFirewallAssociation[] = [];
-  readonly dnsConfigs: DnsFirewallConfig[] = [];
-  readonly proxyListeners: ProxyListener[] = [];
-  readonly unprovable: Unprovable[] = [];
 
   constructor(
     readonly r: Resolver,
     readonly options: AdapterOptions = {},
   ) {
+    super();
     for (const [id, resource] of Object.entries(r.template.Resources)) {
       if (!r.exists(id)) continue;
       const list = this.byType.get(resource.Type);

@@ -32,24 +32,9 @@ export function modelFromGcpFacts(
   buildFirewallRules(b);
   buildWorkloads(b);
   buildDns(b);
-  return {
-    provider: `gcp-pulumi-${facts.source}`,
-    source,
-    networks: [...b.networks.values()],
-    subnets: [...b.subnets.values()],
-    routeTables: [...b.routeTables.values()],
-    unplacedRoutes: b.unplacedRoutes,
-    networkAcls: [],
-    firewallGroups: [...b.groups.values()],
-    firewallRules: b.rules,
-    prefixLists: [...b.prefixLists.values()],
-    endpoints: b.endpoints,
-    attachments: b.attachments,
-    dns: { ruleGroups: b.dnsRuleGroups, associations: b.dnsAssociations, configs: [] },
-    proxyListeners: b.proxyListeners,
-    identityGrants: b.identityGrants,
-    unprovable: [...b.unprovable, ...unknownValues(facts), ...unreadResources(facts)],
-  };
+  return b.toModel(`gcp-pulumi-${facts.source}`, source, {
+    unprovable: [...unknownValues(facts), ...unreadResources(facts)],
+  });
 }
 
 /** A GCP plan or `pulumi stack export` output (parsed JSON) into the model. */

@@ -1,26 +1,9 @@
 import { profileNetworkTag } from '../../contract/tiers.js';
-import type {
-  Attachment,
-  DnsFirewallAssociation,
-  DnsRuleGroup,
-  Finding,
-  FirewallGroup,
-  FirewallRule,
-  Network,
-  PrefixList,
-  ProxyListener,
-  Route,
-  RouteTable,
-  ServiceEndpoint,
-  Subnet,
-  Tier,
-  Unprovable,
-} from '../model.js';
+import type { Tier } from '../model.js';
+import { ModelBuilder } from '../model-builder.js';
 import type { GcpNetworkFacts, NetworkFact, SubnetFact } from './facts.js';
 import { refName, sameRef } from './facts.js';
 import { AGENT_TAG, type GcpOptions, PROXY_TAG } from './names.js';
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /**
  * Shared state of one facts-to-model build: lookups by reference, and the model's
@@ -28,21 +11,7 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
  * per network (`tag:<network>:<tag>`, `sa:<network>:<email>`), because a rule only applies
  * to instances of its own network.
  */
-export class GcpBuilder {
-  readonly networks = new Map<string, Mutable<Network>>();
-  readonly subnets = new Map<string, Mutable<Subnet>>();
-  readonly routeTables = new Map<string, RouteTable>();
-  readonly unplacedRoutes: Route[] = [];
-  readonly groups = new Map<string, FirewallGroup>();
-  readonly rules: FirewallRule[] = [];
-  readonly prefixLists = new Map<string, PrefixList>();
-  readonly endpoints: ServiceEndpoint[] = [];
-  readonly attachments: Attachment[] = [];
-  readonly dnsRuleGroups: DnsRuleGroup[] = [];
-  readonly dnsAssociations: DnsFirewallAssociation[] = [];
-  readonly proxyListeners: ProxyListener[] = [];
-  readonly identityGrants: Finding[] = [];
-  readonly unprovable: Unprovable[] = [];
+export class GcpBuilder extends ModelBuilder {
   readonly agentTags: ReadonlySet<string>;
   readonly proxyTags: ReadonlySet<string>;
   /** The policy's profiles, whose network tags mark their agents. */
@@ -56,6 +25,7 @@ export class GcpBuilder {
     readonly facts: GcpNetworkFacts,
     readonly options: GcpOptions = {},
   ) {
+    super();
     this.agentTags = new Set(options.agentTags ?? [AGENT_TAG]);
     this.profiles = Object.keys(options.profilePorts ?? {});
     this.proxyTags = new Set(options.proxyTags ?? [PROXY_TAG]);
