@@ -222,6 +222,8 @@ beforeAll(async () => {
   const appPkg = JSON.parse(readFileSync(join(awsApp, 'package.json'), 'utf8'));
   appPkg.dependencies = {
     'agent-perimeter': `file:${tarball}`,
+    // addAgentPerimeterChecks runs AWS Control Tower's proactive controls through it.
+    '@cdklabs/cdk-validator-cfnguard': pin('@cdklabs/cdk-validator-cfnguard'),
     'aws-cdk-lib': pin('aws-cdk-lib'),
     'cdk-nag': pin('cdk-nag'),
     constructs: pin('constructs'),
