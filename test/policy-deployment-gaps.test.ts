@@ -24,11 +24,17 @@ describe('deployment gaps', () => {
     ]);
   });
 
-  it('check-policy, synth and local all exit 2 with the same line, and write nothing', async () => {
+  it('check-policy --target, synth and local all exit 2 with the same line, and write nothing', async () => {
     const dir = tempFiles({});
+    // The file itself is valid (render-proxy uses it); every deployment target refuses it.
     const check = await runCli('check-policy', '--policy', example);
-    expect(check.code).toBe(2);
-    expect(check.stderr).toContain('egress[1].tls: "intercept" (github.com)');
+    expect(check.code).toBe(0);
+    expect(check.stderr).toContain('warning: every deployment refuses this');
+    for (const target of ['aws', 'gcp', 'local']) {
+      const targeted = await runCli('check-policy', '--policy', example, '--target', target);
+      expect(targeted.code, target).toBe(2);
+      expect(targeted.stderr).toContain('egress[1].tls: "intercept" (github.com)');
+    }
     const synth = await runCli('synth', '--policy', example, '--out', join(dir, 'out'));
     expect(synth.code).toBe(2);
     expect(synth.stderr).toContain('egress[1].tls: "intercept" (github.com)');
