@@ -142,6 +142,7 @@ export class ExistingVpcStack extends cdk.Stack {
         agentSubnets: { subnetGroupName: 'Sandboxes' },
         proxySubnets: { subnetGroupName: 'Workers' },
         endpointSubnets: { subnetGroupName: 'Endpoints' },
+        acceptVpcWideDnsFirewall: true,
       },
       probe: false,
     });
