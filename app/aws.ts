@@ -79,9 +79,9 @@ export function buildAwsApp(options: AwsAppOptions = {}): AwsApp {
   } catch (error) {
     return fail(error);
   }
-  // The same call a library user makes: the proxy's ports and identity, and the prefix lists,
+  // The same call a library user makes (with Control Tower on): the proxy's ports and identity, and the prefix lists,
   // come from the stack's network and proxy tier.
-  const { containment } = addAgentPerimeterChecks(app);
+  const { containment } = addAgentPerimeterChecks(app, { controlTower: true });
   return { app, prepared, stack, containment };
 }
 

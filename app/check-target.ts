@@ -2,9 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderLocalFiles } from '../lib/local/index.js';
+import { withPeers } from '../lib/peers.js';
 import { envoyYaml } from '../proxy/yaml.js';
-import { buildAwsApp } from './aws.js';
-import { planGcp } from './gcp-plan.js';
 import type { PreparedPolicy } from './prepare.js';
 
 /** Where a policy is meant to run; `check-policy --target` builds it there without writing. */
@@ -15,10 +14,16 @@ export type Target = (typeof TARGETS)[number];
  * Builds what `synth`, `plan-gcp` or `local` would build for the target, and throws the same
  * error they would (a `UserError` naming the field and the fix): on AWS the whole construct
  * tree (image sources, Fargate sizes, the Envoy config's size limit, the network's inputs), on
- * GCP the offline plan, locally the compose files. Nothing is left on disk.
+ * GCP the offline plan, locally the compose files. Nothing is left on disk. Each cloud's code
+ * is loaded only for its target, so an install without that cloud's peers still checks the rest.
  */
 export async function checkTarget(prepared: PreparedPolicy, target: Target): Promise<void> {
   if (target === 'aws') {
+    const { buildAwsApp } = await withPeers(
+      ['aws', 'control-tower'],
+      'check-policy --target aws',
+      () => import('./aws.js'),
+    );
     const outdir = mkdtempSync(join(tmpdir(), 'agent-perimeter-check-'));
     try {
       buildAwsApp({ prepared, outdir });
@@ -28,6 +33,11 @@ export async function checkTarget(prepared: PreparedPolicy, target: Target): Pro
     return;
   }
   if (target === 'gcp') {
+    const { planGcp } = await withPeers(
+      ['gcp'],
+      'check-policy --target gcp',
+      () => import('./gcp-plan.js'),
+    );
     await planGcp({ prepared });
     return;
   }

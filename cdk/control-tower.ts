@@ -1,12 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
+import type * as CfnGuard from '@cdklabs/cdk-validator-cfnguard';
 import type {
   IPolicyValidationContext,
   IPolicyValidationPlugin,
   PolicyValidationPluginReport,
 } from 'aws-cdk-lib';
+import { MissingPeerError } from '../lib/peers.js';
 import { CONTROL_TOWER_NAMESPACE } from './nag.js';
 
 /*
@@ -20,8 +21,33 @@ import { CONTROL_TOWER_NAMESPACE } from './nag.js';
 export const CONTROL_TOWER_PACK = CONTROL_TOWER_NAMESPACE;
 
 const require = createRequire(import.meta.url);
-const PACKAGE_DIR = dirname(require.resolve('@cdklabs/cdk-validator-cfnguard/package.json'));
-const RULES_DIR = join(PACKAGE_DIR, 'rules', 'control-tower', 'cfn-guard');
+const VALIDATOR = '@cdklabs/cdk-validator-cfnguard';
+
+/*
+ * The validator is an optional peer (only Control Tower landing zones need it), so it is
+ * loaded on first use: importing `agent-perimeter/aws` works without it.
+ */
+let validator: { readonly dir: string; readonly module: typeof CfnGuard } | undefined;
+
+function loadValidator(): NonNullable<typeof validator> {
+  if (validator !== undefined) return validator;
+  let dir: string;
+  try {
+    dir = dirname(require.resolve(`${VALIDATOR}/package.json`));
+  } catch {
+    throw new MissingPeerError(
+      "AWS Control Tower's proactive controls (addAgentPerimeterChecks with controlTower: true)",
+      VALIDATOR,
+      'control-tower',
+    );
+  }
+  validator = { dir, module: require(VALIDATOR) as typeof CfnGuard };
+  return validator;
+}
+
+function rulesDir(): string {
+  return join(loadValidator().dir, 'rules', 'control-tower', 'cfn-guard');
+}
 
 /** cfn-guard prints one JSON document per rule file; 64 MiB leaves room for big templates. */
 const GUARD_OUTPUT_BUFFER = 64 * 1024 * 1024;
@@ -42,11 +68,12 @@ let rules: ControlTowerRule[] | undefined;
 
 /** Every Control Tower rule file of the package, with the resource types it inspects. */
 export function controlTowerRules(): readonly ControlTowerRule[] {
-  rules ??= readdirSync(RULES_DIR, { recursive: true, encoding: 'utf8' })
+  const dir = rulesDir();
+  rules ??= readdirSync(dir, { recursive: true, encoding: 'utf8' })
     .filter((f) => f.endsWith('.guard'))
     .sort()
     .map((f) => {
-      const file = join(RULES_DIR, f);
+      const file = join(dir, f);
       const text = readFileSync(file, 'utf8');
       const declared = [...text.matchAll(/^let\s+\w+\s*=\s*["'](AWS::\w+::\w+)["']/gm)];
       const names = [...text.matchAll(/^rule\s+(\w+)\s+when\s+is_cfn_template/gm)];
@@ -96,7 +123,9 @@ export class ControlTowerChecks implements IPolicyValidationPlugin {
 
   constructor() {
     this.version = (
-      JSON.parse(readFileSync(join(PACKAGE_DIR, 'package.json'), 'utf8')) as { version: string }
+      JSON.parse(readFileSync(join(loadValidator().dir, 'package.json'), 'utf8')) as {
+        version: string;
+      }
     ).version;
     this.ruleIds = controlTowerRules().map((r) => r.id);
   }
@@ -104,7 +133,7 @@ export class ControlTowerChecks implements IPolicyValidationPlugin {
   validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
     const files = applicableRules(context.templatePaths).map((r) => r.file);
     if (files.length === 0) return { success: true, violations: [] };
-    const guard = new CfnGuardValidator({
+    const guard = new (loadValidator().module.CfnGuardValidator)({
       controlTowerRulesEnabled: false,
       rules: files,
       maxBuffer: GUARD_OUTPUT_BUFFER,

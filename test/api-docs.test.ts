@@ -7,7 +7,12 @@ import { describe, expect, it } from 'vitest';
  * with `@default <value>` or `@default - <what happens>` (the AWS CDK's convention).
  */
 
-const ENTRY_POINTS = ['exports/index.ts', 'exports/aws.ts', 'exports/gcp.ts', 'exports/verify.ts'];
+const ENTRY_POINTS = [
+  'app/entry-points/index.ts',
+  'app/entry-points/aws.ts',
+  'app/entry-points/gcp.ts',
+  'app/entry-points/verify.ts',
+];
 
 function undocumentedDefaults(): { entries: number; props: number; missing: string[] } {
   const program = ts.createProgram(ENTRY_POINTS, {

@@ -11,7 +11,7 @@ import {
   AgentPerimeterError,
   addAgentPerimeterChecks,
   loadPolicy,
-} from '../exports/aws.js';
+} from '../app/entry-points/aws.js';
 
 /*
  * agent-perimeter/aws as a library (ADR 0031): the AgentPerimeter construct inside stacks of
@@ -183,5 +183,13 @@ describe('AgentPerimeter props', () => {
   it('addAgentPerimeterChecks registers once per app', () => {
     const app = new App();
     expect(addAgentPerimeterChecks(app)).toBe(addAgentPerimeterChecks(app));
+  });
+
+  it('runs Control Tower’s controls only when asked (they judge the app’s own resources too)', () => {
+    const plain = addAgentPerimeterChecks(new App());
+    expect(plain.controlTower).toBeUndefined();
+    const governed = addAgentPerimeterChecks(new App(), { controlTower: true });
+    expect(governed.controlTower?.name).toBe('ControlTower');
+    expect(governed.controlTower?.ruleIds.length).toBeGreaterThan(100);
   });
 });

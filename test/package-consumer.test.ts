@@ -223,8 +223,8 @@ beforeAll(async () => {
   const appPkg = JSON.parse(readFileSync(join(awsApp, 'package.json'), 'utf8'));
   appPkg.dependencies = {
     'agent-perimeter': `file:${tarball}`,
-    // addAgentPerimeterChecks runs AWS Control Tower's proactive controls through it.
-    '@cdklabs/cdk-validator-cfnguard': pin('@cdklabs/cdk-validator-cfnguard'),
+    // No @cdklabs/cdk-validator-cfnguard: Control Tower's controls are opt-in, so agent-perimeter/aws
+    // and its checks must load without that optional peer.
     'aws-cdk-lib': pin('aws-cdk-lib'),
     'cdk-nag': pin('cdk-nag'),
     constructs: pin('constructs'),
@@ -304,9 +304,9 @@ afterAll(() => {
 describe('npm pack', () => {
   it('ships dist/ with declarations and source maps, not the TypeScript sources', async () => {
     const files = (await ok('tar', ['tzf', tarball], work)).split('\n');
-    expect(files).toContain('package/dist/exports/aws.js');
-    expect(files).toContain('package/dist/exports/aws.d.ts');
-    expect(files).toContain('package/dist/exports/aws.js.map');
+    expect(files).toContain('package/dist/app/entry-points/aws.js');
+    expect(files).toContain('package/dist/app/entry-points/aws.d.ts');
+    expect(files).toContain('package/dist/app/entry-points/aws.js.map');
     expect(files).toContain('package/agent-perimeter.yaml');
     expect(files.filter((f) => /^package\/(lib|cdk|pulumi|proxy|app|test)\//.test(f))).toEqual([]);
     expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
@@ -367,6 +367,26 @@ describe('a cdk init TypeScript app', () => {
       awsApp,
     );
     expect(verify.stdout).toMatch(/^contained: /);
+  });
+
+  it('a command whose optional peers are missing exits 2 with the install line', async () => {
+    const gcp = await sh(
+      'npx',
+      ['agent-perimeter', 'check-policy', '--target', 'gcp', 'agent-perimeter.yaml'],
+      awsApp,
+    );
+    expect(gcp.code).toBe(2);
+    expect(gcp.stderr).toContain(
+      'check-policy --target gcp needs the optional peer dependency @pulumi/pulumi, which is not installed. Fix: npm install --save-dev @pulumi/pulumi@^3.248.0 @pulumi/gcp@^9.37.0',
+    );
+    expect(gcp.stderr).not.toMatch(/ at |ERR_MODULE_NOT_FOUND/);
+    const aws = await sh(
+      'npx',
+      ['agent-perimeter', 'check-policy', '--target', 'aws', 'agent-perimeter.yaml'],
+      awsApp,
+    );
+    expect(aws.code).toBe(2);
+    expect(aws.stderr).toContain('npm install --save-dev @cdklabs/cdk-validator-cfnguard@0.0.62');
   });
 });
 

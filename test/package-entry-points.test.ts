@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 
 /*
  * The npm package's public surface (ADR 0030): the `exports` map names exactly four entry
- * points, each compiled from exports/<name>.ts, and each entry point reaches only the peer
+ * points, each compiled from app/entry-points/<name>.ts, and each entry point reaches only the peer
  * dependencies it is documented to need, so an AWS-only app loads no Pulumi and the root and
  * verify entry points load no cloud SDK at all.
  */
@@ -64,23 +64,23 @@ function offending(entry: string, forbidden: RegExp): string[] {
 }
 
 describe('the package exports map', () => {
-  it('names exactly the four entry points (and package.json), compiled from exports/', () => {
+  it('names exactly the four entry points (and package.json), compiled from app/entry-points/', () => {
     expect(Object.keys(pkg.exports).sort()).toEqual(
       [...Object.keys(ENTRY_POINTS), './package.json'].sort(),
     );
     for (const [subpath, name] of Object.entries(ENTRY_POINTS)) {
       expect(pkg.exports[subpath], subpath).toEqual({
-        types: `./dist/exports/${name}.d.ts`,
-        default: `./dist/exports/${name}.js`,
+        types: `./dist/app/entry-points/${name}.d.ts`,
+        default: `./dist/app/entry-points/${name}.js`,
       });
-      expect(existsSync(`exports/${name}.ts`), `exports/${name}.ts`).toBe(true);
+      expect(existsSync(`app/entry-points/${name}.ts`), `app/entry-points/${name}.ts`).toBe(true);
     }
   });
 
   it('gives moduleResolution "node" (older tsconfigs) the same declarations', () => {
     for (const [subpath, name] of Object.entries(ENTRY_POINTS)) {
       if (subpath === '.') continue;
-      expect(pkg.typesVersions['*']?.[name]).toEqual([`dist/exports/${name}.d.ts`]);
+      expect(pkg.typesVersions['*']?.[name]).toEqual([`dist/app/entry-points/${name}.d.ts`]);
     }
   });
 
@@ -103,20 +103,20 @@ describe('the package exports map', () => {
 
 describe('each entry point reaches only the peers it needs', () => {
   it('agent-perimeter (policy and renderers) and agent-perimeter/verify: no cloud SDK', () => {
-    for (const entry of ['exports/index.ts', 'exports/verify.ts']) {
+    for (const entry of ['app/entry-points/index.ts', 'app/entry-points/verify.ts']) {
       expect(offending(entry, AWS_SDK), entry).toEqual([]);
       expect(offending(entry, PULUMI), entry).toEqual([]);
     }
   });
 
   it('agent-perimeter/aws: the AWS CDK, never Pulumi', () => {
-    expect(offending('exports/aws.ts', PULUMI)).toEqual([]);
-    expect(reachedPackages('exports/aws.ts').has('aws-cdk-lib')).toBe(true);
+    expect(offending('app/entry-points/aws.ts', PULUMI)).toEqual([]);
+    expect(reachedPackages('app/entry-points/aws.ts').has('aws-cdk-lib')).toBe(true);
   });
 
   it('agent-perimeter/gcp: Pulumi, never the AWS CDK', () => {
-    expect(offending('exports/gcp.ts', AWS_SDK)).toEqual([]);
-    expect(reachedPackages('exports/gcp.ts').has('@pulumi/pulumi')).toBe(true);
+    expect(offending('app/entry-points/gcp.ts', AWS_SDK)).toEqual([]);
+    expect(reachedPackages('app/entry-points/gcp.ts').has('@pulumi/pulumi')).toBe(true);
   });
 
   it('every package an entry point reaches is a dependency or a declared peer', () => {
@@ -125,7 +125,7 @@ describe('each entry point reaches only the peers it needs', () => {
       ...Object.keys(pkg.peerDependencies),
     ]);
     for (const entry of Object.values(ENTRY_POINTS)) {
-      const missing = [...reachedPackages(`exports/${entry}.ts`).keys()]
+      const missing = [...reachedPackages(`app/entry-points/${entry}.ts`).keys()]
         .map((s) => (s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : s.split('/')[0]))
         .filter((name) => name !== undefined && !declared.has(name));
       expect(missing, entry).toEqual([]);
@@ -135,18 +135,18 @@ describe('each entry point reaches only the peers it needs', () => {
 
 describe('the entry points from the sources', () => {
   it('export the names users and docs script against', async () => {
-    const root = await import('../exports/index.js');
+    const root = await import('../app/entry-points/index.js');
     expect(typeof root.loadPolicy).toBe('function');
     expect(typeof root.renderCheckedProxyConfig).toBe('function');
     expect(typeof root.validateEnvoyConfig).toBe('function');
-    const aws = await import('../exports/aws.js');
+    const aws = await import('../app/entry-points/aws.js');
     for (const name of ['loadPolicy', 'AgentNetwork', 'ProxyTier', 'AgentWorkloads'] as const) {
       expect(typeof aws[name], name).toBe('function');
     }
-    const gcp = await import('../exports/gcp.js');
+    const gcp = await import('../app/entry-points/gcp.js');
     expect(typeof gcp.AgentPerimeter).toBe('function');
     expect(typeof gcp.loadPolicy).toBe('function');
-    const verify = await import('../exports/verify.js');
+    const verify = await import('../app/entry-points/verify.js');
     expect(typeof verify.verifyTemplate).toBe('function');
   });
 });

@@ -1,5 +1,6 @@
 import { GCP_AGENT_RUNTIMES } from '../../lib/contract/runtimes.js';
 import { UserError } from '../../lib/errors.js';
+import { withPeers } from '../../lib/peers.js';
 import { parseCommandArgs } from './args.js';
 import type { Command } from './command.js';
 
@@ -42,7 +43,11 @@ Options:
       );
     }
     // Loaded on demand: the Pulumi SDKs take a moment to import and only this command needs them.
-    const { writeGcpPlan } = await import('../../app/gcp-plan.js');
+    const { writeGcpPlan } = await withPeers(
+      ['gcp'],
+      'plan-gcp',
+      () => import('../../app/gcp-plan.js'),
+    );
     const result = await writeGcpPlan({
       outFile: values.out,
       ...(values.policy === undefined ? {} : { policyFile: values.policy }),

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { UserError } from '../../lib/errors.js';
+import { withPeers } from '../../lib/peers.js';
 import { parseCommandArgs } from './args.js';
 import type { Command } from './command.js';
 
@@ -21,7 +22,11 @@ mocks, no CLI or credentials), and prints a summary. Exit 1 when a check fails.`
       0,
     );
     // aws-cdk-lib and the Pulumi SDKs take seconds to load: only this command pays for them.
-    const { synthesize, formatSynthReport } = await import('../../app/synth.js');
+    const { synthesize, formatSynthReport } = await withPeers(
+      ['aws', 'control-tower', 'gcp'],
+      'synth',
+      () => import('../../app/synth.js'),
+    );
     let report: Awaited<ReturnType<typeof synthesize>>;
     try {
       report = await synthesize({

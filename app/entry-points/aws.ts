@@ -3,10 +3,10 @@
 // A new construct: export it from its folder's index and that folder from cdk/index.ts; no
 // line is needed here.
 
+export * from '../../cdk/index.js';
+export { loadPolicy, type Policy, PolicyError, parsePolicy } from '../../lib/policy/index.js';
 export {
   AgentPerimeter,
   AgentPerimeterError,
   type AgentPerimeterProps,
-} from '../app/aws-perimeter.js';
-export * from '../cdk/index.js';
-export { loadPolicy, type Policy, PolicyError, parsePolicy } from '../lib/policy/index.js';
+} from '../aws-perimeter.js';
