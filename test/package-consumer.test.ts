@@ -13,6 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  *   pin, with its own aws-cdk-lib, synthesized with plain `npx cdk synth` (the template's own
  *   `npx tsc && npx tsx bin/<app>.ts`): the perimeter inside the app's stack (new VPC) and inside
  *   a stack with the app's own VPC, gated by addAgentPerimeterChecks(app) alone;
+ * - the same app run by ts-node (how `cdk init` templates ran apps before tsx), with a bucket of
+ *   its own that the packs reject;
  * - the same app's modules from plain Node (ESM) and the installed CLI;
  * - a Pulumi program (ESM) that composes the GCP perimeter under Pulumi's mocks.
  * Installs are offline in practice: every version is the one this repository's `npm ci` put in
@@ -234,6 +236,7 @@ beforeAll(async () => {
   appPkg.devDependencies = {
     '@types/node': pin('@types/node'),
     'aws-cdk': pin('aws-cdk'),
+    'ts-node': pin('ts-node'),
     tsx: pin('tsx'),
     typescript: pin('typescript'),
   };
@@ -252,7 +255,8 @@ beforeAll(async () => {
   writeFileSync(join(awsApp, 'plain.mjs'), PLAIN_NODE);
   await npmInstall(awsApp);
   synth = await sh('npx', ['cdk', 'synth', '--quiet'], awsApp);
-  // The app with a bucket that breaks the packs: one stack, and no second type check.
+  // The app with a bucket that breaks the packs: one stack, run the way older `cdk init`
+  // templates ran apps (ts-node, CommonJS, loading the ES module package through require(esm)).
   failingSynth = await sh(
     'npx',
     [
@@ -260,7 +264,7 @@ beforeAll(async () => {
       'synth',
       '--quiet',
       '--app',
-      'npx tsx bin/aws-app.ts',
+      'npx ts-node --prefer-ts-exts bin/aws-app.ts',
       '--output',
       'cdk.out.plain',
       '-c',
@@ -335,7 +339,7 @@ describe('a cdk init TypeScript app', () => {
     }
   });
 
-  it('the packs check the app’s own resources: a bucket without TLS-only fails the synth', () => {
+  it('under ts-node the packs check the app’s own resources: a bucket without TLS-only fails', () => {
     expect(failingSynth.code).not.toBe(0);
     const output = failingSynth.stdout + failingSynth.stderr;
     expect(output).toMatch(/AwsSolutions-S10[\s\S]*AwsAppStack\/Reports/);
