@@ -51,6 +51,14 @@ export const MODEL_CREDENTIAL_VARIABLE = 'AGENT_PERIMETER_SECRET_MODEL_API_KEY';
  */
 export const LEAF_DIR = '/etc/agent-perimeter/tls';
 
+/**
+ * The variables the proxy container gets its private CA in where a platform hands it over as
+ * environment (ECS secrets, an env file): the key from the secret store, the public certificate.
+ * The launcher reads both once and removes the key from the environment Envoy inherits.
+ */
+export const CA_KEY_VARIABLE = 'AGENT_PERIMETER_CA_KEY';
+export const CA_CERT_VARIABLE = 'AGENT_PERIMETER_CA_CERT';
+
 /** A leaf's file name without extension: `*.x.com` -> `wildcard.x.com`. */
 export function leafBaseName(host: string): string {
   return host.replace(/^\*\./, 'wildcard.');

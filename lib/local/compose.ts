@@ -87,7 +87,7 @@ export function composeProject(
     );
   }
   checkPinned(policy.proxy.image);
-  const [gap] = deploymentGaps(policy);
+  const [gap] = deploymentGaps(policy, 'local');
   if (gap !== undefined) throw new LocalComposeError(gap);
   const digest = createHash('sha256').update(envoyConfigText).digest('hex');
   const services: JsonObject = {

@@ -115,7 +115,7 @@ export function planProxyTier(
   options: ProxyTierPlanOptions = {},
 ): ProxyTierPlan {
   const { proxy } = policy;
-  const [gap] = deploymentGaps(policy);
+  const [gap] = deploymentGaps(policy, 'gcp');
   if (gap !== undefined) throw new GcpPerimeterError('ProxyTier', gap);
   if (policy.model_access.provider === 'bedrock') {
     throw new GcpPerimeterError(
