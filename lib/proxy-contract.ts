@@ -79,6 +79,13 @@ export function leafPaths(host: string, dir: string = LEAF_DIR) {
 export const AGENT_TRUST_DIR = '/etc/agent-perimeter/trust';
 export const AGENT_TRUST_FILES = { ca: 'ca.crt', bundle: 'bundle.crt' } as const;
 
+/**
+ * Where Cloud Run agents find them instead: Cloud Run has no read-only mount for a file the
+ * stack writes, so the container writes them at start (`trustThenExec`) under /tmp, which
+ * every image's user may write.
+ */
+export const CLOUD_RUN_TRUST_DIR = '/tmp/agent-perimeter/trust';
+
 /** Envoy's admin interface, on 127.0.0.1 only; the launcher drains through it on SIGTERM. */
 export const ADMIN_PORT = 9901;
 

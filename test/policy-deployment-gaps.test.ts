@@ -5,28 +5,23 @@ import { deploymentGaps, loadPolicy, resolvePolicyFile } from '../lib/policy/ind
 import { runCli, tempFiles } from './helpers/cli.js';
 
 /*
- * lib/policy/deployment-gaps.ts: what the renderer supports but no deployment delivers yet is
- * refused by every deployment and by check-policy alike, and nothing is written.
+ * lib/policy/deployment-gaps.ts: what the renderer supports but a deployment does not deliver
+ * is refused by that deployment and by check-policy --target alike.
  */
 
 const example = 'examples/github-intercept.yaml';
-/** The targets that do not deliver interception yet. */
-const UNDELIVERED: readonly ('gcp' | 'local')[] = ['gcp', 'local'];
 
 describe('deployment gaps', () => {
   it('finds none in the default policy', () => {
     expect(deploymentGaps(loadPolicy())).toEqual([]);
   });
 
-  it('names the intercepted entry and the non-raw credential format for the targets that lack them, with a fix', () => {
+  it('finds none in the interception example on any target (ADR 0021)', () => {
     const policy = loadPolicy(resolvePolicyFile(example));
-    expect(deploymentGaps(policy, 'aws')).toEqual([]);
-    for (const target of UNDELIVERED) {
-      expect(deploymentGaps(policy, target)).toEqual([
-        expect.stringMatching(/^egress\[\d+\]\.tls: "intercept" \(github\.com\).*Fix: /),
-        expect.stringMatching(/^egress\[\d+\]\.inject\.format: "basic" \(github\.com\).*Fix: /),
-      ]);
+    for (const target of ['aws', 'gcp', 'local'] as const) {
+      expect(deploymentGaps(policy, target), target).toEqual([]);
     }
+    expect(deploymentGaps(policy)).toEqual([]);
   });
 
   it('refuses interception on AWS with landing_zone (no root init container may open the certificate volume)', () => {
@@ -39,21 +34,14 @@ describe('deployment gaps', () => {
     ]);
   });
 
-  it('check-policy --target and local exit 2 with the same line where undelivered, and write nothing', async () => {
+  it('check-policy --target and local accept the example, and local writes it', async () => {
     const dir = tempFiles({});
-    // The file itself is valid (render-proxy uses it); the targets that lack a feature refuse it.
-    const check = await runCli('check-policy', '--policy', example);
-    expect(check.code).toBe(0);
-    for (const target of UNDELIVERED) {
+    for (const target of ['aws', 'gcp', 'local']) {
       const targeted = await runCli('check-policy', '--policy', example, '--target', target);
-      expect(targeted.code, target).toBe(2);
-      expect(targeted.stderr).toContain('egress[1].tls: "intercept" (github.com)');
+      expect(targeted.code, `${target}: ${targeted.stderr}`).toBe(0);
     }
-    if (UNDELIVERED.includes('local')) {
-      const local = await runCli('local', '--policy', example, '--out', join(dir, 'local'));
-      expect(local.code).toBe(2);
-      expect(local.stderr).toContain('egress[1].tls: "intercept" (github.com)');
-      expect(existsSync(join(dir, 'local'))).toBe(false);
-    }
+    const local = await runCli('local', '--policy', example, '--out', join(dir, 'local'));
+    expect(local.code, local.stderr).toBe(0);
+    expect(existsSync(join(dir, 'local', 'trust-bundle.crt'))).toBe(true);
   });
 });

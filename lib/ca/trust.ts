@@ -59,6 +59,7 @@ export function trustFilesScript(dir: string): string {
     'set -eu',
     'umask 022',
     `d='${dir}'`,
+    'mkdir -p "$d"',
     `[ -n "\${${TRUSTED_CA_VARIABLE}:-}" ] || { echo "agent-perimeter: ${TRUSTED_CA_VARIABLE} is empty" >&2; exit 1; }`,
     `printf '%s\\n' "$${TRUSTED_CA_VARIABLE}" > "$d/.ca.crt"`,
     'roots=""',
@@ -76,4 +77,14 @@ export function trustFilesScript(dir: string): string {
     `mv -f "$d/.bundle.crt" "$d/${AGENT_TRUST_FILES.bundle}"`,
     'echo "agent-perimeter: wrote the trust files in $d (system roots: ${roots:-none})" >&2',
   ].join('\n');
+}
+
+/**
+ * The agent's command behind the trust files, for platforms that start the agent container
+ * itself (Cloud Run): `sh -c <this> agent-perimeter-trust <command...>` writes them in a
+ * subshell (so its umask and options stay there) and then execs the command; the container
+ * fails to start when they cannot be written.
+ */
+export function trustThenExec(dir: string): string {
+  return `(\n${trustFilesScript(dir)}\n) || exit 1\nexec "$@"`;
 }

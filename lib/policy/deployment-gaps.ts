@@ -2,7 +2,9 @@ import type { EgressRule, Policy } from './schema.js';
 
 /*
  * Policy features the proxy renderer supports but a deployment (the AWS or GCP proxy tier,
- * the local compose project) does not deliver. That deployment refuses them rather than
+ * the local compose project) does not deliver. Today: interception on AWS with the
+ * landing-zone setting (every target delivers interception and the bearer/basic formats
+ * otherwise, ADR 0021). That deployment refuses them rather than
  * produce a proxy that would fail once running; `check-policy --target` reports the same
  * lines, and `check-policy` alone warns with every target's.
  */
@@ -20,9 +22,6 @@ function entries(policy: Policy): { readonly path: string; readonly entry: Egres
   ];
 }
 
-/** The targets that deliver `tls: intercept` and the `bearer`/`basic` credential formats. */
-const DELIVERS_INTERCEPTION: ReadonlySet<DeploymentTarget> = new Set(['aws']);
-
 /**
  * One line per feature `target` cannot deliver, with the fix; empty when none. Without a
  * target: every target's lines, each prefixed with the targets it applies to.
@@ -38,20 +37,6 @@ export function deploymentGaps(policy: Policy, target?: DeploymentTarget): strin
   }
   const out: string[] = [];
   const intercepted = entries(policy).filter(({ entry }) => entry.tls === 'intercept');
-  if (!DELIVERS_INTERCEPTION.has(target)) {
-    for (const { path, entry } of intercepted) {
-      out.push(
-        `${path}.tls: "intercept" (${entry.host}) renders and validates, but this deployment does not yet give the proxy its CA key and certificate, nor the agents the trust bundle their TLS variables point at, so every agent TLS connection would fail once deployed. Fix: keep tls: true for this host and give agents git access through a tool outside the boundary (README "Giving agents git access"), or use the rendered Envoy config (render-proxy) with a proxy you deploy yourself.`,
-      );
-    }
-    for (const { path, entry } of entries(policy)) {
-      const format = entry.inject?.format ?? 'raw';
-      if (format === 'raw') continue;
-      out.push(
-        `${path}.inject.format: "${format}" (${entry.host}): this deployment does not yet pass the launcher the format, so the proxy would not build the header value from the secret. Fix: store the whole header value in the secret (e.g. "Bearer <token>") and use format raw.`,
-      );
-    }
-  }
   if (target === 'aws' && policy.landing_zone !== undefined) {
     for (const { path, entry } of intercepted) {
       out.push(
