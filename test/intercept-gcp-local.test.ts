@@ -83,6 +83,7 @@ describe(`${example} on GCP`, async () => {
     expect(userData).toContain(BOOT_PATHS.caCertificate);
     expect(userData).toContain(prepared.ca?.certificatePem.split('\n')[1] ?? 'no certificate');
     expect(userData).toContain(`secret_value '${caSecret}'`);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax in the boot script.
     expect(userData).toContain('chmod 0400 "${RUN_DIR}/ca/ca.key"');
     expect(userData).toContain(
       `--tmpfs=${LEAF_DIR}:rw,noexec,nosuid,nodev,size=16m,uid=101,gid=101,mode=0700`,

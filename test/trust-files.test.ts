@@ -54,6 +54,33 @@ describe('trust files script', async () => {
     }
   });
 
+  it('rotation overlap: with the next CA in also_trusted, leaves of both CAs verify against the written bundle', async () => {
+    const next = await makePki(join(root, 'next'), POLICY);
+    const trusted = `${caPem.trim()}\n${readFileSync(join(next.ca, 'ca.crt'), 'utf8').trim()}\n`;
+    const dir = join(root, 'overlap');
+    mkdirSync(dir);
+    const r = run('sh', ['-c', trustFilesScript(dir)], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', [TRUSTED_CA_VARIABLE]: trusted },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    for (const leaves of [pki.leaves, next.leaves]) {
+      const leaf = join(leaves, 'github.com.crt');
+      expect(openssl('verify', '-CAfile', join(dir, 'bundle.crt'), leaf).code).toBe(0);
+      expect(openssl('verify', '-CAfile', join(dir, 'ca.crt'), leaf).code).toBe(0);
+    }
+    // After the overlap (the old CA dropped), the old CA's leaves are refused.
+    const after = join(root, 'after');
+    mkdirSync(after);
+    run('sh', ['-c', trustFilesScript(after)], {
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        [TRUSTED_CA_VARIABLE]: readFileSync(join(next.ca, 'ca.crt'), 'utf8'),
+      },
+    });
+    const old = join(pki.leaves, 'github.com.crt');
+    expect(openssl('verify', '-CAfile', join(after, 'ca.crt'), old).code).not.toBe(0);
+  });
+
   it('refuses to run without the certificates', () => {
     const dir = join(root, 'empty');
     mkdirSync(dir);
