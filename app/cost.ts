@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import { AgentPerimeterStack } from '../cdk/stack/index.js';
@@ -33,6 +33,7 @@ import { preparePolicy } from './prepare.js';
  */
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const inRepo = (file: string) => (isAbsolute(file) ? file : join(ROOT, file));
 
 /** The profiles the document covers, by the policy file that selects each. */
 export const COST_PROFILES: readonly { profile: DeploymentProfile; policyFile: string }[] = [
@@ -42,10 +43,11 @@ export const COST_PROFILES: readonly { profile: DeploymentProfile; policyFile: s
 
 /**
  * The CloudFormation template `synth` deploys for a policy (same stack, same probe default),
- * without running the checks: only its resources are priced.
+ * without running the checks: only its resources are priced. `policyFile` is relative to the
+ * repository, or absolute.
  */
 export function awsTemplate(policyFile: string): unknown {
-  const prepared = preparePolicy(join(ROOT, policyFile));
+  const prepared = preparePolicy(inRepo(policyFile));
   const outdir = mkdtempSync(join(tmpdir(), 'agent-perimeter-cost-'));
   try {
     const app = new App({ outdir });
@@ -74,7 +76,7 @@ export async function profileCost(
   policyFile: string,
 ): Promise<ProfileCost> {
   const aws = awsIdleCost(awsTemplate(policyFile), profile);
-  const plan: GcpPlan = await planGcp({ policyFile: join(ROOT, policyFile) });
+  const plan: GcpPlan = await planGcp({ policyFile: inRepo(policyFile) });
   return { profile, policyFile, aws, gcp: gcpIdleCost(plan, profile) };
 }
 
