@@ -5,7 +5,7 @@ import { CHANNEL_NAMES, formatViolation, verifyTemplate } from '../../../lib/con
 import type { ExpectedProxy } from '../../../lib/contract/proxy-identity.js';
 import { tempFiles } from '../../helpers/cli.js';
 import { runVerify } from '../../helpers/containment-cli.js';
-import { realTemplate, type TemplateJson } from '../../helpers/containment-template.js';
+import { props, realTemplate, type TemplateJson } from '../../helpers/containment-template.js';
 import { parts, ref } from '../../helpers/containment-template-parts.js';
 import {
   type MutationCase,
@@ -69,6 +69,38 @@ describe('planted escapes', () => {
       );
     });
   }
+});
+
+describe('who stands behind the endpoints', () => {
+  it("passes endpoint policies naming this account's resources and the ECR layer bucket", () => {
+    const { template } = mutated((t) => {
+      const p = parts(t);
+      t.Resources.ConfigBucket = {
+        Type: 'AWS::S3::Bucket',
+        Properties: { BucketName: 'agent-perimeter-config-demo' },
+      };
+      const s3 = (props(t, p.s3Endpoint).PolicyDocument as { Statement: unknown[] }).Statement;
+      s3.push({
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Principal: '*',
+        Resource: 'arn:aws:s3:::agent-perimeter-config-demo/*',
+      });
+      const ecr = (props(t, p.ecrEndpoint).PolicyDocument as { Statement: unknown[] }).Statement;
+      // An environment-pinned stack writes its account literally; the statement is limited
+      // to that account's principals, so its resources are this account's (or grant nothing).
+      ecr.push({
+        Effect: 'Allow',
+        Action: 'ecr:BatchGetImage',
+        Principal: '*',
+        Resource: 'arn:aws:ecr:us-east-1:123456789012:repository/*',
+        Condition: { StringEquals: { 'aws:PrincipalAccount': '123456789012' } },
+      });
+      return p.s3Endpoint;
+    });
+    const report = verifyTemplate(template, stackName, { expectedProxy });
+    expect(report.violations.map((v) => formatViolation(v))).toEqual([]);
+  });
 });
 
 describe('hidden behind conditions and trust', () => {
