@@ -19,6 +19,7 @@ import {
   type ProxyPorts,
   policyInjectListeners,
   proxyCpuArchitecture,
+  proxyModelAccess,
   proxyPorts,
 } from '../../lib/policy/index.js';
 import { MODEL_CREDENTIAL_VARIABLE } from '../../lib/proxy-contract.js';
@@ -152,7 +153,7 @@ export class ProxyTier extends Construct {
     // Every input check runs before any cloud resource is defined.
     const [gap] = deploymentGaps(policy);
     if (gap !== undefined) throw new ProxyTierError(gap);
-    if (policy.model_access.provider === 'vertex') {
+    if (proxyModelAccess(policy).provider === 'vertex') {
       throw new ProxyTierError(
         'model_access.provider is "vertex": the proxy mints Vertex AI tokens from a GCP service account through the metadata server, which an AWS proxy does not have. Fix: deploy this policy on GCP (pulumi up), or use provider "bedrock" on AWS.',
       );
@@ -177,7 +178,7 @@ export class ProxyTier extends Construct {
     const retention = logRetention(policy.logging.retention_days);
     this.ports = proxyPorts(policy);
     const listeners = policyInjectListeners(policy);
-    const access = policy.model_access;
+    const access = proxyModelAccess(policy);
     const bedrock = access.provider === 'bedrock' ? access : undefined;
     const apiKeySecret = bedrock?.api_key_secret;
     // Every credential variable of the container and the secret behind it.

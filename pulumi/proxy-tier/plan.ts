@@ -1,5 +1,10 @@
 import type { JsonObject } from '../../lib/json.js';
-import { deploymentGaps, type Policy, policyInjectListeners } from '../../lib/policy/index.js';
+import {
+  deploymentGaps,
+  type Policy,
+  policyInjectListeners,
+  proxyModelAccess,
+} from '../../lib/policy/index.js';
 import { GcpPerimeterError } from '../errors.js';
 import { labels, serviceAccountId } from '../names.js';
 import { type BootSecret, proxyCloudInit } from './boot.js';
@@ -124,7 +129,7 @@ export function planProxyTier(
   const { proxy } = policy;
   const [gap] = deploymentGaps(policy);
   if (gap !== undefined) throw new GcpPerimeterError('ProxyTier', gap);
-  if (policy.model_access.provider === 'bedrock') {
+  if (proxyModelAccess(policy).provider === 'bedrock') {
     throw new GcpPerimeterError(
       'ProxyTier',
       'model_access.provider is "bedrock": the proxy signs Bedrock requests with its AWS task role, which a GCP proxy does not have. Fix: deploy this policy on AWS (cdk deploy), or use provider "vertex" on GCP.',
@@ -166,7 +171,7 @@ export function planProxyTier(
     logLevel: proxy.log_level,
     drainSeconds: proxy.limits.drain_timeout_s,
     admin: proxy.admin === 'loopback',
-    vertexToken: policy.model_access.provider === 'vertex',
+    vertexToken: proxyModelAccess(policy).provider === 'vertex',
   });
   const n = policy.name;
   return {
