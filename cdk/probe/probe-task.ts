@@ -45,6 +45,11 @@ export interface ProbeTaskProps {
    */
   readonly image: AgentImageRef;
   /**
+   * The certificates agents trust for intercepted hosts; the probe runs with the first
+   * profile's environment, trust variables included. @see AgentWorkloadProps.trustedCa
+   */
+  readonly trustedCa?: string;
+  /**
    * How often it runs, what happens at deploy time, target overrides.
    * @default - every 60 minutes, one run per deployment that changes the perimeter
    */
@@ -126,6 +131,7 @@ export class ProbeTask extends Construct {
       image: props.image,
       family: this.family,
       listenersOf: probeProfile,
+      ...(props.trustedCa === undefined ? {} : { trustedCa: props.trustedCa }),
     });
     Tags.of(this.workload.taskDefinition).add('agent-perimeter:role', PROBE_NAME);
 

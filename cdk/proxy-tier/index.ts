@@ -3,8 +3,10 @@ export {
   ENVOY_USER,
   type EnvoyCommandOptions,
   envoyCommand,
+  envoyEntrypoint,
   MAX_INLINE_CONFIG_BYTES,
   MAX_TASK_DEFINITION_BYTES,
+  maxInlineConfigBytes,
   TASK_DEFINITION_OVERHEAD_BYTES,
 } from './envoy-command.js';
 export { ProxyTierError } from './errors.js';

@@ -2,11 +2,13 @@
 import { stringify } from 'yaml';
 import { CONTAINER_LAUNCHER_PATH, GCP_BOOT_FILES } from '../../lib/contract/gcp-boot.js';
 import type { JsonObject } from '../../lib/json.js';
-import { SECRETS_DIR, VERTEX_TOKEN_CONTAINER_DIR } from '../../lib/proxy-contract.js';
+import { LEAF_DIR, SECRETS_DIR, VERTEX_TOKEN_CONTAINER_DIR } from '../../lib/proxy-contract.js';
 import {
   ENVOY_USER,
-  LAUNCHER_SCRIPT,
+  type FormattedCredential,
+  type LauncherLeaves,
   launchArguments,
+  launcherScript,
   stopTimeoutSeconds,
 } from '../../lib/proxy-launcher.js';
 import { GcpPerimeterError } from '../errors.js';
@@ -31,7 +33,21 @@ export const BOOT_PATHS = {
   runDir: '/run/agent-perimeter',
   envFile: '/run/agent-perimeter/envoy.env',
   secretsDir: '/run/agent-perimeter/secrets',
+  /** The CA's public certificate (written from the template; not a secret). */
+  caCertificate: '/etc/agent-perimeter/ca.crt',
+  /** The CA key fetched from Secret Manager at boot (tmpfs, Envoy's user only). */
+  caKeyDir: '/run/agent-perimeter/ca',
 } as const;
+
+/** Where the proxy container reads the CA certificate and key (read-only bind mounts). */
+export const CONTAINER_CA_PATHS = {
+  certificate: '/etc/agent-perimeter/ca/ca.crt',
+  keyDir: '/etc/agent-perimeter/ca-key',
+  key: '/etc/agent-perimeter/ca-key/ca.key',
+} as const;
+
+/** Size of the tmpfs the launcher writes the intercepted hosts' leaves to. */
+export const LEAF_TMPFS_MIB = 16;
 
 /** The systemd unit (and Docker container) name. */
 export const ENVOY_SERVICE = 'agent-perimeter-envoy';
@@ -82,6 +98,17 @@ export interface BootOptions {
    * directory into the container. @default false
    */
   readonly vertexToken?: boolean;
+  /** Header values the launcher composes (`bearer`, `basic`). @default [] */
+  readonly formatted?: readonly FormattedCredential[];
+  /**
+   * Intercepted hosts: the Secret Manager secret with the CA key, the CA's certificate and
+   * the leaves the launcher issues at start onto a tmpfs. @default - none
+   */
+  readonly interception?: {
+    readonly caKeySecret: string;
+    readonly caCertificatePem: string;
+    readonly leaves: LauncherLeaves;
+  };
 }
 
 const SAFE_SECRET = /^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/;
@@ -105,7 +132,12 @@ export function artifactRegistryRepository(
 
 /** The shell script that fetches every secret into tmpfs before Envoy starts. */
 export function fetchSecretsScript(options: BootOptions): string {
-  for (const { secret, variable } of options.secrets) {
+  const caKey = options.interception?.caKeySecret;
+  const all = [
+    ...options.secrets,
+    ...(caKey === undefined ? [] : [{ secret: caKey, variable: 'CA_KEY' }]),
+  ];
+  for (const { secret, variable } of all) {
     if (!SAFE_SECRET.test(secret) || !SAFE_VARIABLE.test(variable)) {
       throw new GcpPerimeterError(
         'ProxyTier',
@@ -160,7 +192,7 @@ export function fetchSecretsScript(options: BootOptions): string {
     'rm -rf "${RUN_DIR}"',
     'install -d -m 0700 "${RUN_DIR}"',
   ];
-  if (options.secrets.length > 0) {
+  if (all.length > 0) {
     lines.push(
       '',
       'project="$(metadata project/project-id)"',
@@ -197,6 +229,24 @@ export function fetchSecretsScript(options: BootOptions): string {
       'chmod 0500 "${RUN_DIR}/secrets"',
     );
   }
+  if (caKey !== undefined) {
+    // The CA key: a multi-line PEM, which an env file cannot hold, so a file only Envoy's
+    // user reads, bind-mounted read-only; the launcher reads it once at start.
+    lines.push(
+      '',
+      `install -d -m 0700 "\${RUN_DIR}/ca"`,
+      `value="$(secret_value '${caKey}')"`,
+      'case "${value}" in *"PRIVATE KEY-----"*) ;; *)',
+      `  echo "agent-perimeter: secret ${caKey} is not a PEM private key. Fix: add a version with the ca.key 'agent-perimeter ca create' wrote." >&2`,
+      '  exit 1',
+      '  ;;',
+      'esac',
+      `printf '%s\\n' "\${value}" > "\${RUN_DIR}/ca/ca.key"`,
+      `chown -R ${ENVOY_USER} "\${RUN_DIR}/ca"`,
+      'chmod 0400 "${RUN_DIR}/ca/ca.key"',
+      'chmod 0500 "${RUN_DIR}/ca"',
+    );
+  }
   lines.push('unset value token', '');
   return lines.join('\n');
 }
@@ -229,6 +279,16 @@ export function dockerRunArgs(options: BootOptions): string[] {
       `--mount=type=bind,source=${VERTEX_TOKEN_HOST_DIR},target=${VERTEX_TOKEN_CONTAINER_DIR},readonly`,
     );
   }
+  const interception = options.interception;
+  if (interception !== undefined) {
+    const [uid = '101', gid = '101'] = ENVOY_USER.split(':');
+    args.push(
+      `--mount=type=bind,source=${BOOT_PATHS.caCertificate},target=${CONTAINER_CA_PATHS.certificate},readonly`,
+      `--mount=type=bind,source=${BOOT_PATHS.caKeyDir},target=${CONTAINER_CA_PATHS.keyDir},readonly`,
+      // The leaves live in memory, only in this container, owned by Envoy's user.
+      `--tmpfs=${LEAF_DIR}:rw,noexec,nosuid,nodev,size=${LEAF_TMPFS_MIB}m,uid=${uid},gid=${gid},mode=0700`,
+    );
+  }
   if (options.secrets.length > 0) {
     args.push(
       options.credentialsFrom === 'env'
@@ -250,6 +310,8 @@ export function dockerRunArgs(options: BootOptions): string[] {
         options.credentialsFrom === 'env'
           ? { variables: options.secrets.map((s) => s.variable) }
           : { files: options.secrets.map((s) => `${SECRETS_DIR}/${s.secret}`) },
+      formattedCredentials: options.formatted ?? [],
+      ...(interception === undefined ? {} : { leaves: interception.leaves }),
     }),
   );
   return args;
@@ -334,8 +396,18 @@ export function proxyCloudInit(options: BootOptions): string {
         path: BOOT_PATHS.launcher,
         permissions: '0644',
         owner: 'root',
-        content: LAUNCHER_SCRIPT,
+        content: launcherScript(options.interception !== undefined),
       },
+      ...(options.interception === undefined
+        ? []
+        : [
+            {
+              path: BOOT_PATHS.caCertificate,
+              permissions: '0644',
+              owner: 'root',
+              content: options.interception.caCertificatePem,
+            },
+          ]),
       {
         path: BOOT_PATHS.fetchScript,
         permissions: '0700',
