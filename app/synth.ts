@@ -11,6 +11,7 @@ import { UserError } from '../lib/errors.js';
 import {
   modelAccessCloud,
   proxyEgress,
+  proxyModelAccess,
   proxyPorts,
   withProfilePorts,
 } from '../lib/policy/index.js';
@@ -64,7 +65,7 @@ export interface SynthOptions {
 export async function synthesize(options: SynthOptions): Promise<SynthReport> {
   const started = performance.now();
   const prepared = preparePolicy(options.policyFile);
-  const cloud = modelAccessCloud(prepared.policy.model_access);
+  const cloud = modelAccessCloud(proxyModelAccess(prepared.policy));
   if (cloud === 'gcp') {
     throw new UserError(
       `${prepared.file.shown}: model_access.provider is "vertex", which only a GCP proxy can serve (its service account mints the tokens), so there is no AWS stack to synthesize. Fix: plan it with \`npx agent-perimeter plan-gcp --policy ${prepared.file.shown}\`.`,
@@ -139,7 +140,7 @@ export function formatSynthReport(r: SynthReport): string[] {
   const gcpLines =
     r.gcp === undefined || r.gcpContainment === undefined
       ? [
-          `  gcp        skipped: model_access.provider "${policy.model_access.provider}" is served by the AWS proxy's task role only`,
+          `  gcp        skipped: model_access.provider "${proxyModelAccess(policy).provider}" is served by the AWS proxy's task role only`,
         ]
       : gcpReportLines(r.gcp, r.gcpContainment);
   return [

@@ -3,7 +3,7 @@ import {
   interceptedRules,
   modelAccessOf,
   modelAgentEnvironment,
-  modelListenerOf,
+  modelListenerFrom,
   type Policy,
   policyProfile,
   policyProfiles,
@@ -71,10 +71,13 @@ export function agentEnvironment(
       env.ANTHROPIC_API_KEY = PLACEHOLDER_API_KEY;
     }
   }
-  const access = modelAccessOf(policy, agent);
-  const model = modelListenerOf(policy, access);
+  // The profile's own model listener, or the shared one: each forwards only its models.
+  const model = listeners.model === undefined ? undefined : modelListenerFrom(listeners.model);
   if (model !== undefined) {
-    Object.assign(env, modelAgentEnvironment(access, model, `http://${host}:${model.port}`));
+    Object.assign(
+      env,
+      modelAgentEnvironment(modelAccessOf(policy, agent), model, `http://${host}:${model.port}`),
+    );
   }
   Object.assign(env, trustEnvironment(policy, options.trustDir));
   return env;

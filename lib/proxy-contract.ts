@@ -15,6 +15,19 @@ export const HEALTH_PATH = '/healthz';
  */
 export const DENY_PREFIX = 'deny_';
 
+/** `*.githubusercontent.com` -> `wildcard_githubusercontent_com`: safe for Envoy names and stats. */
+export function nameSlug(host: string): string {
+  return host.replace(/^\*\./, 'wildcard.').replace(/[^a-z0-9]+/g, '_');
+}
+
+/**
+ * The SNI-checking listener of one allowlisted host:port: the `listener` field of its `tunnel`
+ * lines (the audit alarms recognise the probe's no-TLS attempt by it).
+ */
+export function tunnelListenerNameOf(host: string, port: number): string {
+  return `tls_${nameSlug(host)}_${port}`;
+}
+
 /**
  * The body of every 403 the proxy answers begins with this, then the policy name in quotes
  * and the reason: agents, probes and operators can tell the proxy's refusals from an

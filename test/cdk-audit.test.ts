@@ -17,6 +17,10 @@ import {
   flowLogFields,
   proxyServerErrorsPattern,
   rejectedAgentFlowsPattern,
+  TASK_EVENT_WRITE_ACTIONS,
+  TASK_EVENT_WRITERS,
+  TASK_EVENTS_SOURCE,
+  taskStateChangePattern,
 } from '../cdk/audit/index.js';
 import { acknowledgementsUnder } from '../cdk/nag.js';
 import { AgentPerimeterStack } from '../cdk/stack/index.js';
@@ -30,6 +34,7 @@ import {
   resources,
   resourcesOfType,
 } from './helpers/cdk-network-template.js';
+import { matchesSpaceDelimited } from './helpers/filter-pattern.js';
 import { packFindings, packRows, unusedAcknowledgements } from './helpers/nag.js';
 import { policyYaml, validPolicy } from './helpers/policy.js';
 
@@ -234,6 +239,8 @@ describe('streaming the logs into the bucket', () => {
     ['proxy', proxy.logGroup],
     ['flow', network.flowLogGroup],
     ['dns', network.dnsQueryLogGroup],
+    // The ECS task state changes of the perimeter cluster (who had which address when).
+    ['tasks', audit.taskEventLogGroup as logs.LogGroup],
     // The egress probe's reports (ProbeTask, on by default).
     ['probe', (stack.probe as NonNullable<typeof stack.probe>).workload.logGroup],
   ] as const;
@@ -325,6 +332,8 @@ describe('streaming the logs into the bucket', () => {
       '<bucket>/errors/flow/*',
       '<bucket>/dns/*',
       '<bucket>/errors/dns/*',
+      '<bucket>/tasks/*',
+      '<bucket>/errors/tasks/*',
       '<bucket>/probe/*',
       '<bucket>/errors/probe/*',
     ]);
@@ -354,7 +363,8 @@ describe('alarms', () => {
       expect.arrayContaining(['route_name', 'response_code']),
     );
     expect(filter('ProxyDeniedRequests')).toMatchObject({
-      FilterPattern: deniedRequestsPattern(),
+      // The egress probe's own refusals are left out (test/audit-probe-alarms.test.ts).
+      FilterPattern: deniedRequestsPattern(stack.probe?.signature),
       LogGroupName: { Ref: idOf(proxy.logGroup) },
       MetricTransformations: [
         { MetricName: 'ProxyDeniedRequests', MetricNamespace: 'AgentPerimeter/test' },
@@ -365,7 +375,7 @@ describe('alarms', () => {
 
   it('counts DNS firewall blocks from the query log', () => {
     expect(filter('DnsBlockedQueries')).toMatchObject({
-      FilterPattern: blockedDnsQueriesPattern(),
+      FilterPattern: blockedDnsQueriesPattern(stack.probe?.signature),
       LogGroupName: { Ref: idOf(network.dnsQueryLogGroup) },
     });
   });
@@ -376,6 +386,7 @@ describe('alarms', () => {
     expect(pattern).toContain(subnets);
     expect(pattern).toContain('action = "REJECT"');
     expect(pattern).toContain('flow_direction = "egress"');
+    expect(pattern).toContain('ecs_task_definition_arn != "*/agent-perimeter-test--probe:*"');
     expect(filter('AgentRejectedFlows').LogGroupName).toEqual({ Ref: idOf(network.flowLogGroup) });
   });
 
@@ -398,7 +409,7 @@ describe('alarms', () => {
   });
 
   it('alarms when a delivery stream stops reaching the bucket', () => {
-    for (const name of ['proxy', 'flow', 'dns', 'probe']) {
+    for (const name of ['proxy', 'flow', 'dns', 'tasks', 'probe']) {
       expect(alarm(`${name}Delivery`)).toMatchObject({
         Namespace: 'AWS/Firehose',
         MetricName: 'DeliveryToS3.DataFreshness',
@@ -427,24 +438,6 @@ describe('alarms', () => {
     });
   });
 });
-
-/**
- * The subset of CloudWatch Logs' space-delimited filter syntax the rejected-flows pattern uses
- * (`name`, `name = "value"`, `a = "x" || a = "y"`), to check the columns line up with the
- * flow-log format on real lines.
- */
-function matchesSpaceDelimited(pattern: string, line: string): boolean {
-  const columns = pattern.slice(1, -1).split(/,\s*/);
-  const values = line.trim().split(/\s+/);
-  if (columns.length !== values.length) return false;
-  return columns.every((column, i) => {
-    const alternatives = column.split(' || ');
-    return alternatives.some((alt) => {
-      const eq = /^\w+ = "(.*)"$/.exec(alt);
-      return eq === null || eq[1] === values[i];
-    });
-  });
-}
 
 describe('filter patterns', () => {
   const format = (stack.network.flowLog.node.defaultChild as ec2.CfnFlowLog).logFormat ?? '';
@@ -475,6 +468,70 @@ describe('filter patterns', () => {
       `the flow log format lacks \${subnet-id}`,
     );
     expect(() => flowLogFields(`\${srcaddr} oops`)).toThrow(AuditLoggingError);
+  });
+});
+
+describe('the task-event record (which task had which address when)', () => {
+  const rule = p(audit.taskEventRule);
+  const policy = p(audit.taskEventLogPolicy);
+  const group = audit.taskEventLogGroup as logs.LogGroup;
+  const clusterArn = { 'Fn::GetAtt': [idOf(stack.agents.cluster), 'Arn'] };
+
+  it('matches ECS task state changes of the perimeter cluster and nothing else', () => {
+    expect(rule.State).toBe('ENABLED');
+    expect(rule.EventPattern).toEqual({
+      source: ['aws.ecs'],
+      'detail-type': ['ECS Task State Change'],
+      detail: { clusterArn: [clusterArn] },
+    });
+    expect(taskStateChangePattern('arn:x').detail.clusterArn).toEqual(['arn:x']);
+  });
+
+  it('delivers the whole event into a KMS-encrypted log group with the policy retention', () => {
+    const targets = rule.Targets as { Arn: unknown; Input?: unknown; InputPath?: unknown }[];
+    expect(targets).toHaveLength(1);
+    const arn = renderString(targets[0]?.Arn);
+    expect(arn).toBe(
+      `arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:<${idOf(group)}>`,
+    );
+    // No transformer: the task ARN, definition, group, times and ENI address all stay.
+    expect(targets[0]?.Input).toBeUndefined();
+    expect(targets[0]?.InputPath).toBeUndefined();
+    expect(p(group)).toMatchObject({
+      RetentionInDays: RETENTION,
+      KmsKeyId: { 'Fn::GetAtt': [idOf(network.logKey), 'Arn'] },
+    });
+    expect(audit.sources.map((s) => s.name)).toContain(TASK_EVENTS_SOURCE);
+  });
+
+  it('lets only EventBridge, for this rule in this account, write into that log group', () => {
+    // toJsonString renders a Fn::Join of JSON text and tokens: name each token in place.
+    const [sep, parts] = (policy.PolicyDocument as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+    const text = parts
+      .map((part) => {
+        if (typeof part === 'string') return part;
+        const token = part as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
+        return token.Ref ?? (token['Fn::GetAtt'] ?? []).join('.');
+      })
+      .join(sep);
+    const doc = JSON.parse(text) as { Statement: Statement[] };
+    expect(doc.Statement).toHaveLength(1);
+    const [only] = doc.Statement;
+    expect(only?.Effect).toBe('Allow');
+    expect(only?.Principal).toEqual({ Service: [...TASK_EVENT_WRITERS] });
+    const actions = list(only?.Action ?? []);
+    expect(actions.sort()).toEqual([...TASK_EVENT_WRITE_ACTIONS].sort());
+    expect(actions.some((a) => a.includes('*'))).toBe(false);
+    expect(only?.Resource).toBe(`${idOf(group)}.Arn`);
+    expect(only?.Condition).toEqual({
+      StringEquals: { 'aws:SourceAccount': 'AWS::AccountId' },
+      ArnEquals: { 'aws:SourceArn': `${idOf(audit.taskEventRule)}.Arn` },
+    });
+  });
+
+  it('is an audit source: subscribed, delivered under tasks/ and alarmed when stale', () => {
+    expect(audit.deliveryStreams[TASK_EVENTS_SOURCE]).toBeDefined();
+    expect(audit.alarms[`${TASK_EVENTS_SOURCE}Delivery`]).toBeDefined();
   });
 });
 
@@ -527,10 +584,10 @@ describe('compliance', () => {
   it('every audit acknowledgement matches a finding on the resource it sits on', () => {
     expect(unusedAcknowledgements(audit)).toEqual([]);
     const ids = acknowledgementsUnder(audit).map((a) => `${a.path.split('/').at(-2)} ${a.id}`);
-    expect(ids.filter((id) => id.includes('IAM5'))).toHaveLength(8);
+    expect(ids.filter((id) => id.includes('IAM5'))).toHaveLength(10);
     expect(ids.filter((id) => id.includes('S3BucketReplicationEnabled'))).toHaveLength(6);
     expect(ids.filter((id) => id.includes('S3DefaultEncryptionKMS'))).toHaveLength(3);
     expect(ids.filter((id) => id.startsWith('AccessLogBucket ControlTower::'))).toHaveLength(2);
-    expect(ids).toHaveLength(19);
+    expect(ids).toHaveLength(21);
   });
 });

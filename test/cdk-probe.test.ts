@@ -271,7 +271,7 @@ describe('ProbeTask: switchable off', () => {
     expect(bare.probe).toBeUndefined();
     expect(resourcesOfType(t, 'AWS::Scheduler::Schedule')).toEqual([]);
     expect(Object.keys(t.toJSON().Resources).filter((id) => id.startsWith('Probe'))).toEqual([]);
-    expect(bare.audit.sources.map((s) => s.name)).toEqual(['proxy', 'flow', 'dns']);
+    expect(bare.audit.sources.map((s) => s.name)).toEqual(['proxy', 'flow', 'dns', 'tasks']);
   });
 
   it('CDK context agent-perimeter:probe=false turns it off; a bad value fails with the fix', () => {

@@ -214,6 +214,7 @@ describe('ProxyTier task definition', () => {
       forwardProxy: 3128,
       forwardProxies: [3128],
       inject: [8081],
+      models: [],
       health: 8099,
       agentFacing: [3128, 8081],
       container: [3128, 8081, 8099],

@@ -56,7 +56,8 @@ describe('AWS idle cost from the synthesized template', () => {
       2 * hourly(0.5 * AWS_PRICES.fargateX86VcpuHour.usd + 1 * AWS_PRICES.fargateX86GbHour.usd),
     );
     expect(line(r, 'KMS').count).toBe(2);
-    expect(line(r, 'CloudWatch alarm metric').count).toBe(11);
+    // One more delivery alarm: the task-event record (tasks/).
+    expect(line(r, 'CloudWatch alarm metric').count).toBe(12);
     expect(line(r, 'Secrets Manager secret').detail).toBe('anthropic-api-key');
   });
 

@@ -5,7 +5,7 @@ import {
   bedrockResourceArns,
   loadPolicy,
   type Policy,
-  policyModelListener,
+  policyModelListeners,
   proxyPorts,
 } from '../lib/policy/index.js';
 import { renderProxyConfig, validateEnvoyConfig } from '../proxy/index.js';
@@ -27,7 +27,7 @@ const withAccess = (access: string, extra = '') =>
   `name: test\negress:\n  - host: github.com\nmodel_access: ${access}\n${extra}`;
 
 function listener(policy: Policy) {
-  const model = policyModelListener(policy);
+  const [model] = policyModelListeners(policy);
   if (model === undefined) throw new Error('no model listener');
   return model;
 }
@@ -35,7 +35,7 @@ function listener(policy: Policy) {
 describe('model_access in the policy', () => {
   it('defaults to the Anthropic API (an egress entry), with no model listener', () => {
     expect(loadPolicy().model_access).toEqual({ provider: 'anthropic' });
-    expect(policyModelListener(loadPolicy())).toBeUndefined();
+    expect(policyModelListeners(loadPolicy())).toEqual([]);
   });
 
   it.each([

@@ -126,8 +126,8 @@ const BAD: readonly [string, string, string, string][] = [
   ],
   ['bad name', 'name: My_Demo\negress:\n  - host: github.com', 'name', 'must be a DNS label'],
   ['missing name', 'egress:\n  - host: github.com', 'name', 'is required'],
-  ['missing egress', 'name: demo', 'egress', 'is required'],
-  ['empty egress', 'name: demo\negress: []', 'egress', 'agents could reach nothing'],
+  ['missing egress', 'name: demo', 'egress', 'would reach nothing'],
+  ['empty egress', 'name: demo\negress: []', 'egress', 'would reach nothing'],
   ['egress not a list', 'name: demo\negress: github.com', 'egress', 'must be a list'],
   [
     'bad retention',

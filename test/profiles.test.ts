@@ -171,7 +171,10 @@ describe('check-policy --explain', () => {
     expect(coder).toContain('forward proxy   port 3129');
     expect(coder).toContain('allow           registry.npmjs.org:443');
     expect(coder).toContain('inject          none');
-    expect(coder).not.toContain('anthropic');
+    expect(coder).not.toContain('ANTHROPIC_BASE_URL');
+    expect(coder).toContain(
+      'model           anthropic (the top-level model_access): none, its allowlist has no api.anthropic.com',
+    );
   });
 });
 

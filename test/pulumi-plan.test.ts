@@ -373,9 +373,15 @@ describe('planAuditLogging', () => {
       'compute.googleapis.com/vpc_flows',
       'compute.googleapis.com/firewall',
       'dns.googleapis.com/dns_queries',
+      'run.googleapis.com/varlog/system',
     ]) {
       expect(auditSinkFilter()).toContain(`log_id("${log}")`);
     }
+    // Instance lifecycle comes from Cloud Run itself, never the agents' own output.
+    expect(auditSinkFilter()).toContain(
+      '(log_id("run.googleapis.com/varlog/system") AND resource.type=("cloud_run_revision" OR "cloud_run_job"))',
+    );
+    expect(auditSinkFilter()).not.toContain('run.googleapis.com/stdout');
   });
 
   it('refuses a retention Cloud Logging cannot keep', () => {

@@ -1,6 +1,8 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as ecs from 'aws-cdk-lib/aws-ecs';
+import type * as events from 'aws-cdk-lib/aws-events';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -9,6 +11,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { Policy } from '../../lib/policy/index.js';
+import type { ProbeSignature } from '../../lib/probe/signature.js';
 import { logRetention } from '../proxy-tier/retention.js';
 import {
   type AuditAlarmThresholds,
@@ -30,6 +33,7 @@ import {
 import { guardAuditSources } from './source-check.js';
 import type { AuditSource } from './sources.js';
 import { subscribeSources } from './subscriptions.js';
+import { createTaskEvents, type TaskEventParts } from './task-events.js';
 
 /** Properties of {@link AuditLogging}. */
 export interface AuditLoggingProps {
@@ -70,6 +74,20 @@ export interface AuditLoggingProps {
    */
   readonly additionalSources?: readonly AuditSource[];
   /**
+   * The egress probe's traffic, left out of the refused-requests, rejected-flows and
+   * blocked-DNS alarms (it is refused on purpose every run): its task definition family (flow
+   * logs) and its signature in the proxy and DNS logs (`ProbeTask.signature`).
+   * @default - nothing left out
+   */
+  readonly probeTraffic?: { readonly taskFamily: string; readonly signature: ProbeSignature };
+  /**
+   * The cluster the agents (and the probe) run in: its ECS task state changes, each with the
+   * task's private address, are recorded under `tasks/` in the audit bucket, so the address in
+   * a proxy, flow or DNS line can be traced to a task long after ECS forgot it.
+   * @default - no task-event record
+   */
+  readonly taskCluster?: ecs.ICluster;
+  /**
    * The landing zone's central S3 access-log bucket and key prefix: the audit bucket's server
    * access logs go there, and the stack creates no access-log bucket of its own.
    * @default - a bucket of this stack (`accessLogBucket`)
@@ -109,6 +127,12 @@ export class AuditLogging extends Construct {
   /** One subscription filter per source, keyed by source name. */
   readonly subscriptionFilters: Readonly<Record<string, logs.CfnSubscriptionFilter>>;
   readonly alarmTopic: sns.Topic;
+  /** Undefined without `taskCluster`. */
+  readonly taskEventLogGroup: logs.LogGroup | undefined;
+  /** The EventBridge rule copying the cluster's task state changes; undefined without `taskCluster`. */
+  readonly taskEventRule: events.CfnRule | undefined;
+  /** Lets only that rule write into the task-event log group; undefined without `taskCluster`. */
+  readonly taskEventLogPolicy: logs.CfnResourcePolicy | undefined;
   /** CloudWatch namespace of the audit metrics: `AgentPerimeter/<policy name>`. */
   readonly metricNamespace: string;
   readonly metricFilters: Readonly<Record<string, logs.MetricFilter>>;
@@ -130,7 +154,20 @@ export class AuditLogging extends Construct {
     const rejectedFlows = rejectedAgentFlowsPattern(
       props.flowLogFormat,
       props.agentSubnets.map((s) => s.subnetId),
+      props.probeTraffic === undefined ? [] : [props.probeTraffic.taskFamily],
     );
+    const probeSignature = props.probeTraffic?.signature;
+    const taskEvents: TaskEventParts | undefined =
+      props.taskCluster === undefined
+        ? undefined
+        : createTaskEvents(this, {
+            cluster: props.taskCluster,
+            logKey: props.logKey,
+            retentionDays: this.retentionDays,
+          });
+    this.taskEventLogGroup = taskEvents?.logGroup;
+    this.taskEventRule = taskEvents?.rule;
+    this.taskEventLogPolicy = taskEvents?.resourcePolicy;
     this.sources = [
       {
         name: 'proxy',
@@ -147,6 +184,7 @@ export class AuditLogging extends Construct {
         logGroup: props.dnsQueryLogGroup,
         description: 'Route 53 Resolver query logs with the DNS firewall verdicts',
       },
+      ...(taskEvents === undefined ? [] : [taskEvents.source]),
       ...(props.additionalSources ?? []),
     ];
     guardAuditSources(this, this.sources, this.retentionDays);
@@ -196,7 +234,7 @@ export class AuditLogging extends Construct {
     const alarmInputs = {
       ProxyDeniedRequests: {
         logGroup: props.proxyAccessLogGroup,
-        pattern: deniedRequestsPattern(),
+        pattern: deniedRequestsPattern(probeSignature),
         threshold: thresholds.deniedRequests,
         description:
           'The proxy refused requests: an agent tried to reach a host or port the policy does not allow. See docs/runbook.md "Denied requests".',
@@ -210,7 +248,7 @@ export class AuditLogging extends Construct {
       },
       DnsBlockedQueries: {
         logGroup: props.dnsQueryLogGroup,
-        pattern: blockedDnsQueriesPattern(),
+        pattern: blockedDnsQueriesPattern(probeSignature),
         threshold: thresholds.blockedDnsQueries,
         description:
           'The DNS firewall blocked queries for names outside the allowlist (possible DNS tunnelling). See docs/runbook.md "Blocked DNS queries".',

@@ -16,3 +16,9 @@ export {
 } from './patterns.js';
 export { auditSourceProblems } from './source-check.js';
 export { type AuditSource, errorPrefix, sourcePrefix } from './sources.js';
+export {
+  TASK_EVENT_WRITE_ACTIONS,
+  TASK_EVENT_WRITERS,
+  TASK_EVENTS_SOURCE,
+  taskStateChangePattern,
+} from './task-events.js';

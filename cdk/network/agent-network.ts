@@ -23,6 +23,7 @@ import {
   type ProxyUpstreams,
   policyProfiles,
   profilePortsOf,
+  proxyModelAccess,
   proxyPorts,
   proxyUpstreams,
   upstreamPorts,
@@ -364,7 +365,9 @@ export class AgentNetwork extends Construct {
     const stack = Stack.of(this);
     const env = { partition: stack.partition, region: stack.region, account: stack.account };
     const secretNames = policySecretNames(policy);
-    const bedrock = policy.model_access.provider === 'bedrock' ? policy.model_access : undefined;
+    // Every profile's bedrock models together (ADR 0038): the proxy serves them all.
+    const served = proxyModelAccess(policy);
+    const bedrock = served.provider === 'bedrock' ? served : undefined;
     if (bedrock !== undefined) requireBedrockRegion(this, bedrock.region);
     const prefixList = resolveS3PrefixList(this, props.s3PrefixListId, fail, {
       key: this.logKey,

@@ -1,4 +1,4 @@
-import { type Policy, proxyEgress } from '../../lib/policy/index.js';
+import { type Policy, proxyEgress, proxyModelAccess } from '../../lib/policy/index.js';
 import { ecrLayerBucketName } from './endpoint-policies.js';
 
 /**
@@ -46,7 +46,7 @@ export function dnsAllowlist(
       ...proxyEgress(policy).map((rule) => rule.host),
       ...awsServiceDomains(region, urlSuffix),
       // The proxy's model calls, answered by the bedrock-runtime endpoint's private DNS.
-      ...(policy.model_access.provider === 'bedrock'
+      ...(proxyModelAccess(policy).provider === 'bedrock'
         ? [`bedrock-runtime.${region}.${urlSuffix}`]
         : []),
       ...extra,

@@ -5,6 +5,7 @@ import {
   bedrockResourceArns,
   type Policy,
   policyInjectListeners,
+  proxyModelAccess,
 } from '../../lib/policy/index.js';
 
 /**
@@ -74,7 +75,7 @@ export function logsWriteStatements(env: EndpointPolicyEnv): PolicyStatement[] {
 
 /** Names of the secrets the policy injects, in policy order, without duplicates. */
 export function policySecretNames(policy: Policy): string[] {
-  const access = policy.model_access;
+  const access = proxyModelAccess(policy);
   const modelKey =
     access.provider === 'bedrock' && access.api_key_secret !== undefined
       ? [access.api_key_secret]

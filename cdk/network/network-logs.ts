@@ -13,7 +13,7 @@ import type { Construct } from 'constructs';
 import { DnsQueryLogging } from './dns-firewall.js';
 import { allowCloudWatchLogs, createLogKey, encryptedLogGroup, flowLogRole } from './logging.js';
 
-/** VPC flow log fields: who talked to whom, on which port, through which interface, verdict. */
+/** VPC flow log fields: who talked to whom, on which port, through which interface and task, verdict. */
 const FLOW_LOG_FORMAT = [
   LogFormat.VERSION,
   LogFormat.ACCOUNT_ID,
@@ -38,6 +38,10 @@ const FLOW_LOG_FORMAT = [
   LogFormat.TRAFFIC_PATH,
   LogFormat.PKT_DST_AWS_SERVICE,
   LogFormat.LOG_STATUS,
+  // Which ECS task sent it (v7 fields): attribution without an address lookup, and the
+  // rejected-flows alarm leaves out the egress probe's task definition by it.
+  LogFormat.ECS_TASK_ID,
+  LogFormat.ECS_TASK_DEFINITION_ARN,
 ];
 
 export interface NetworkLogsInput {

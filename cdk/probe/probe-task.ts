@@ -16,7 +16,8 @@ import {
   probeTargetsFor,
 } from '../../lib/probe/deploy.js';
 import { PROBE_NAME } from '../../lib/probe/image.js';
-import { TARGETS_ENV } from '../../lib/probe/targets.js';
+import { type ProbeSignature, probeSignature } from '../../lib/probe/signature.js';
+import { resolveTargets, TARGETS_ENV } from '../../lib/probe/targets.js';
 import { type AgentImageRef, AgentWorkload } from '../agents/agent-workload.js';
 import { runTaskCommand } from '../agents/run-task.js';
 import type { AuditSource } from '../audit/sources.js';
@@ -72,6 +73,10 @@ export class ProbeTask extends Construct {
   readonly deployment: Omit<ProbeDeployment, 'enabled'>;
   /** The targets handed to the probe (JSON in its environment). */
   readonly targets: Readonly<Record<string, unknown>>;
+  /** Task definition family of every probe task (agents never run under it). */
+  readonly family: string;
+  /** What its refused attempts look like in the proxy and DNS logs (for the audit alarms). */
+  readonly signature: ProbeSignature;
   readonly workload: AgentWorkload;
   readonly schedule: scheduler.CfnSchedule;
   readonly schedulerRole: iam.Role;
@@ -92,6 +97,14 @@ export class ProbeTask extends Construct {
     }
     this.deployment = deployment;
     this.targets = probeTargetsFor(policy, deployment.targets, 'probe targets');
+    // A double dash never occurs in agent families (profile names are DNS labels).
+    this.family = `agent-perimeter-${policy.name}--${PROBE_NAME}`;
+    // The probe tests the first profile: its listeners, its security group.
+    const probeProfile = policy.agents[0]?.name;
+    this.signature = probeSignature(
+      resolveTargets(this.targets, 'probe targets'),
+      probeProfile ?? PROBE_NAME,
+    );
 
     const profile = AgentSchema.parse({
       name: PROBE_NAME,
@@ -116,10 +129,8 @@ export class ProbeTask extends Construct {
       proxyAddress: props.proxyAddress,
       logKey: props.logKey,
       image: props.image,
-      // A double dash never occurs in agent families (profile names are DNS labels).
-      family: `agent-perimeter-${policy.name}--${PROBE_NAME}`,
-      // The probe tests the first profile: its listeners, its security group.
-      listenersOf: policy.agents[0]?.name,
+      family: this.family,
+      listenersOf: probeProfile,
       ...(props.trustedCa === undefined ? {} : { trustedCa: props.trustedCa }),
     });
     Tags.of(this.workload.taskDefinition).add('agent-perimeter:role', PROBE_NAME);

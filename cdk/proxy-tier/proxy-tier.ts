@@ -19,6 +19,7 @@ import {
   type Policy,
   type ProxyPorts,
   proxyCpuArchitecture,
+  proxyModelAccess,
   proxyPorts,
 } from '../../lib/policy/index.js';
 import { CA_CERT_VARIABLE, CA_KEY_VARIABLE, LEAF_DIR } from '../../lib/proxy-contract.js';
@@ -180,7 +181,7 @@ export class ProxyTier extends Construct {
     // Every input check runs before any cloud resource is defined.
     const [gap] = deploymentGaps(policy, 'aws');
     if (gap !== undefined) throw new ProxyTierError(gap);
-    if (policy.model_access.provider === 'vertex') {
+    if (proxyModelAccess(policy).provider === 'vertex') {
       throw new ProxyTierError(
         'model_access.provider is "vertex": the proxy mints Vertex AI tokens from a GCP service account through the metadata server, which an AWS proxy does not have. Fix: deploy this policy on GCP (pulumi up), or use provider "bedrock" on AWS.',
       );
@@ -210,7 +211,7 @@ export class ProxyTier extends Construct {
     const size = fargateTaskSize(proxy.cpu, proxy.memory_mib);
     const retention = logRetention(policy.logging.retention_days);
     this.ports = proxyPorts(policy);
-    const access = policy.model_access;
+    const access = proxyModelAccess(policy);
     const bedrock = access.provider === 'bedrock' ? access : undefined;
     const apiKeySecret = bedrock?.api_key_secret;
     // Every credential variable of the container, the secret behind it, and the header

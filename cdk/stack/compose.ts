@@ -152,6 +152,10 @@ export function composePerimeter(scope: Construct, props: PerimeterPartsProps): 
     dnsQueryLogGroup: network.dnsQueryLogGroup,
     agentSubnets: network.agentSubnets,
     logKey: network.logKey,
+    taskCluster: agents.cluster,
+    ...(probe === undefined
+      ? {}
+      : { probeTraffic: { taskFamily: probe.family, signature: probe.signature } }),
     additionalSources: probe === undefined ? [] : [probe.auditSource],
     ...(centralLogs === undefined ? {} : { centralAccessLogs: centralLogs }),
   });

@@ -8,6 +8,7 @@ import {
   deploymentGaps,
   interceptedRules,
   type Policy,
+  proxyModelAccess,
 } from '../policy/index.js';
 import { looksLikeSecret } from '../policy/secrets.js';
 import { CA_KEY_VARIABLE } from '../proxy-contract.js';
@@ -54,9 +55,9 @@ export interface LocalComposeOptions {
 export type LocalFiles = Readonly<Record<string, string>>;
 
 function selectProfiles(policy: Policy, name: string | undefined): AgentProfile[] {
-  if (policy.model_access.provider !== 'anthropic') {
+  if (proxyModelAccess(policy).provider !== 'anthropic') {
     throw new LocalComposeError(
-      `model_access.provider "${policy.model_access.provider}" needs the proxy's cloud identity (a task role or a service account), which a laptop's proxy does not have. Fix: run this policy on ${policy.model_access.provider === 'bedrock' ? 'AWS (cdk deploy)' : 'GCP (pulumi up)'}, or use provider "anthropic" with an api.anthropic.com entry locally.`,
+      `model_access.provider "${proxyModelAccess(policy).provider}" needs the proxy's cloud identity (a task role or a service account), which a laptop's proxy does not have. Fix: run this policy on ${proxyModelAccess(policy).provider === 'bedrock' ? 'AWS (cdk deploy)' : 'GCP (pulumi up)'}, or use provider "anthropic" with an api.anthropic.com entry locally.`,
     );
   }
   if (name === undefined) return [...policy.agents];

@@ -1,3 +1,4 @@
+import { defaultModel, listedModels, modelListenerFrom } from './model-access.js';
 import { policyProfiles } from './profiles.js';
 import type { EgressRule, Policy } from './schema.js';
 
@@ -19,7 +20,7 @@ function describeEntry(rule: EgressRule): string {
   return parts.join('  ');
 }
 
-/** One block per profile: listeners, effective allowlist, injected credentials. */
+/** One block per profile: listeners, effective allowlist, injected credentials, model access. */
 export function explainPolicy(policy: Policy): string {
   const lines: string[] = [];
   for (const profile of policyProfiles(policy)) {
@@ -31,6 +32,28 @@ export function explainPolicy(policy: Policy): string {
     for (const l of profile.inject) {
       lines.push(
         `  inject          ${l.env}=http://<proxy>:${l.port} -> https://${l.host}${l.upstreamPort === 443 ? '' : `:${l.upstreamPort}`}, header ${l.header} from secret "${l.secret}"`,
+      );
+    }
+    const model = profile.model === undefined ? undefined : modelListenerFrom(profile.model);
+    const from2 =
+      profile.modelAccessPath === 'model_access'
+        ? 'the top-level model_access'
+        : `its own ${profile.modelAccessPath}`;
+    if (model === undefined) {
+      const api = profile.egress.some((r) => r.host === 'api.anthropic.com');
+      lines.push(
+        `  model           anthropic (${from2}): ${api ? 'api.anthropic.com through its allowlist' : 'none, its allowlist has no api.anthropic.com'}`,
+      );
+    } else {
+      const where =
+        model.access.provider === 'bedrock'
+          ? `Bedrock ${model.access.region}`
+          : `Vertex AI ${model.access.project}/${model.access.region}`;
+      lines.push(
+        `  model           ${model.env}=http://<proxy>:${model.port}${model.basePath} -> ${where} (${from2}${model.profiles.length > 1 ? `, shared by ${model.profiles.length} profiles` : ''}), credential added by the proxy`,
+      );
+      lines.push(
+        `  models          ${listedModels(model.access).join(', ')} (default ${defaultModel(model.access) ?? 'none'})`,
       );
     }
   }

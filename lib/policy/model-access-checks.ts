@@ -3,11 +3,10 @@ import { listedModels, profileGeography } from './model-access.js';
 import type { ModelAccess } from './model-access-schema.js';
 
 /** Cross-field checks of `model_access`: what the schema cannot see on one field. */
-export function modelAccessProblems(access: ModelAccess): Problem[] {
+export function modelAccessProblems(access: ModelAccess, at = 'model_access'): Problem[] {
   if (access.provider === 'anthropic') return [];
   const problems: Problem[] = [];
-  const add = (path: string, message: string) =>
-    problems.push({ path: `model_access${path}`, message });
+  const add = (path: string, message: string) => problems.push({ path: `${at}${path}`, message });
   const listed = listedModels(access);
   if (access.provider === 'bedrock') {
     if (listed.length === 0) {

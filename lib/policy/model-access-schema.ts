@@ -133,7 +133,7 @@ export const ModelAccessSchema = z
   )
   .meta({
     description:
-      "How agents reach Claude. Profiles use this one today; the value is resolved per profile (modelAccessOf), so a profile may choose its own later. @default { provider: 'anthropic' }",
+      "How agents reach Claude; a profile may choose its own (`agents[].model_access`, same shape). @default { provider: 'anthropic' }",
   });
 
 export type ModelAccess = z.output<typeof ModelAccessSchema>;

@@ -1,6 +1,11 @@
 import { BEDROCK_GEO_PREFIXES } from './bedrock-geo.js';
 import type { BedrockAccess, ModelAccess, VertexAccess } from './model-access-schema.js';
-import { allocateProfiles, type ProfileInputs } from './profiles.js';
+import {
+  allocateProfiles,
+  type ProfileInputs,
+  type ProfileModelPort,
+  policyModelPorts,
+} from './profiles.js';
 import type { AgentProfile, Policy } from './schema.js';
 
 /*
@@ -13,12 +18,12 @@ import type { AgentProfile, Policy } from './schema.js';
 export { BEDROCK_GEO_PREFIXES } from './bedrock-geo.js';
 export type { BedrockAccess, ModelAccess, VertexAccess } from './model-access-schema.js';
 
-/**
- * The model access of one agent profile. Every profile uses the policy's today; this is the one
- * place a per-profile choice would be resolved, so callers already ask per profile.
- */
-export function modelAccessOf(policy: Policy, _agent?: AgentProfile): ModelAccess {
-  return policy.model_access;
+/** The model access of one agent profile: its own `model_access`, else the policy's. */
+export function modelAccessOf(
+  policy: Pick<Policy, 'model_access'>,
+  agent?: Pick<AgentProfile, 'model_access'>,
+): ModelAccess {
+  return agent?.model_access ?? policy.model_access;
 }
 
 /** Model access served by a proxy listener of its own (Bedrock or Vertex AI). */
@@ -39,6 +44,13 @@ export function modelAccessCloud(access: ModelAccess): 'aws' | 'gcp' | undefined
 export interface ModelListener {
   readonly provider: 'bedrock' | 'vertex';
   readonly port: number;
+  /** Its Envoy listener name: `model` for the shared one, `model_<profile>` for a profile's own. */
+  readonly name: string;
+  /** The profiles whose agents use it. */
+  readonly profiles: readonly string[];
+  /** Where its access is written: `model_access` or `agents[i].model_access`. */
+  readonly path: string;
+  readonly access: ListenedModelAccess;
   /** The upstream TLS host. */
   readonly host: string;
   /** Every exact path the listener forwards (POST only); anything else gets a 403. */
@@ -111,56 +123,91 @@ export function vertexPaths(access: VertexAccess): string[] {
   );
 }
 
-/** What the model listener's port depends on: every profile's listeners. */
-export interface ModelPortInputs extends ProfileInputs {
-  readonly proxy: Pick<Policy['proxy'], 'port' | 'inject_base_port' | 'health_port'>;
-}
+/** What the model listeners' ports depend on: every profile's listeners and model access. */
+export type ModelPortInputs = ProfileInputs;
 
-/**
- * The port of the model listener, shared by every profile: `port`, else the first free port
- * after all profiles' base-URL listeners.
- */
-export function modelListenerPort(policy: ModelPortInputs, access: ListenedModelAccess): number {
-  if (access.port !== undefined) return access.port;
-  const profiles = allocateProfiles(policy);
-  const used = new Set([...profiles.flatMap((p) => p.agentFacing), policy.proxy.health_port]);
-  let port = policy.proxy.inject_base_port + profiles.reduce((n, p) => n + p.inject.length, 0);
-  while (used.has(port)) port += 1;
-  return port;
-}
+/** The Envoy name of the shared model listener (profiles keeping the top-level access). */
+export const MODEL_LISTENER_NAME = 'model';
 
-export function modelListenerOf(
-  policy: ModelPortInputs,
-  access: ModelAccess,
-): ModelListener | undefined {
-  const listened = listenedModelAccess(access);
+/** The full listener of an allocated model port. */
+export function modelListenerFrom(model: ProfileModelPort): ModelListener | undefined {
+  const listened = listenedModelAccess(model.access);
   if (listened === undefined) return undefined;
-  const port = modelListenerPort(policy, listened);
-  const maxRequestBytes = listened.max_request_mib * 1024 * 1024;
+  const common = {
+    port: model.port,
+    name: model.shared ? MODEL_LISTENER_NAME : `${MODEL_LISTENER_NAME}_${model.profiles[0] ?? ''}`,
+    profiles: model.profiles,
+    path: model.path,
+    access: listened,
+    maxRequestBytes: listened.max_request_mib * 1024 * 1024,
+  };
   return listened.provider === 'bedrock'
     ? {
+        ...common,
         provider: 'bedrock',
-        port,
         host: bedrockRuntimeHost(listened.region),
         paths: bedrockPaths(listened),
         env: 'ANTHROPIC_BEDROCK_BASE_URL',
         basePath: '',
-        maxRequestBytes,
       }
     : {
+        ...common,
         provider: 'vertex',
-        port,
         host: vertexHost(listened.region),
         paths: vertexPaths(listened),
         env: 'ANTHROPIC_VERTEX_BASE_URL',
         basePath: '/v1',
-        maxRequestBytes,
       };
 }
 
-/** The policy's model listener (every profile shares it today). */
-export function policyModelListener(policy: Policy): ModelListener | undefined {
-  return modelListenerOf(policy, policy.model_access);
+/** The model listener the profile called `name` uses, if any (inputs may be partial). */
+export function profileModelListener(
+  inputs: ModelPortInputs,
+  name: string,
+): ModelListener | undefined {
+  const model = allocateProfiles(inputs).find((p) => p.name === name)?.model;
+  return model === undefined ? undefined : modelListenerFrom(model);
+}
+
+/** Every model listener of the policy: the shared one first, then profiles' own. */
+export function policyModelListeners(policy: Policy): ModelListener[] {
+  return policyModelPorts(policy).flatMap((m) => modelListenerFrom(m) ?? []);
+}
+
+/** The distinct Bedrock / Vertex AI accesses the proxy serves, in listener order. */
+export function listenedAccesses(policy: Policy): ListenedModelAccess[] {
+  return policyModelListeners(policy).map((l) => l.access);
+}
+
+/**
+ * What the proxy's cloud identity and the model endpoint must allow: the union of every
+ * listened access (the policy makes them agree on provider, region, project and key), or the
+ * Anthropic API when no profile uses Bedrock or Vertex AI. Stacks grant and scope from this.
+ */
+export function proxyModelAccess(policy: Policy): ModelAccess {
+  const all = listenedAccesses(policy);
+  const [first, ...rest] = all;
+  if (first === undefined) return { provider: 'anthropic' };
+  if (first.provider === 'bedrock') {
+    const bedrock = [first, ...rest].filter((a): a is BedrockAccess => a.provider === 'bedrock');
+    const profiles = new Map<string, Set<string> | undefined>();
+    for (const a of bedrock) {
+      for (const p of a.inference_profiles) {
+        const seen = profiles.get(p.id);
+        if (p.regions === undefined) profiles.set(p.id, seen);
+        else profiles.set(p.id, new Set([...(seen ?? []), ...p.regions]));
+      }
+    }
+    return {
+      ...first,
+      models: [...new Set(bedrock.flatMap((a) => a.models))],
+      inference_profiles: [...profiles].map(([id, regions]) =>
+        regions === undefined ? { id } : { id, regions: [...regions] },
+      ),
+    };
+  }
+  const vertex = [first, ...rest].filter((a): a is VertexAccess => a.provider === 'vertex');
+  return { ...first, models: [...new Set(vertex.flatMap((a) => a.models))] };
 }
 
 /** The geography prefix of an inference profile ID ("us", "global"), if it has one. */
@@ -256,7 +303,10 @@ export function modelAgentEnvironment(
   return env;
 }
 
-/** Names `modelAgentEnvironment` sets for `access`; a profile must not set them itself. */
-export function modelAgentEnvironmentNames(policy: ModelPortInputs, access: ModelAccess): string[] {
-  return Object.keys(modelAgentEnvironment(access, modelListenerOf(policy, access), 'http://x'));
+/** Names `modelAgentEnvironment` sets for profile `name`; the profile must not set them itself. */
+export function modelAgentEnvironmentNames(inputs: ModelPortInputs, name: string): string[] {
+  const listener = profileModelListener(inputs, name);
+  return listener === undefined
+    ? []
+    : Object.keys(modelAgentEnvironment(listener.access, listener, 'http://x'));
 }

@@ -1,5 +1,4 @@
-import { policyModelListener } from './model-access.js';
-import { policyProfiles, proxyEgress } from './profiles.js';
+import { policyModelPorts, policyProfiles, proxyEgress } from './profiles.js';
 import type { Policy } from './schema.js';
 
 /**
@@ -16,12 +15,14 @@ export interface ProxyPorts {
   readonly forwardProxies: readonly number[];
   /** Base-URL listeners that inject credentials, in profile and policy order. */
   readonly inject: readonly number[];
-  /** The Bedrock or Vertex AI base-URL listener, when `model_access` uses one. */
+  /** The shared Bedrock or Vertex AI listener (or the first profile's own), when there is one. */
   readonly model: number | undefined;
+  /** Every Bedrock or Vertex AI listener: the shared one, then profiles' own. */
+  readonly models: readonly number[];
   /** Load-balancer health checks (`proxy.health_port`); agents never need it. */
   readonly health: number;
   /** What agents connect to: the forward-proxy ports, the inject ports (all profiles), then the
-   * model port every profile shares. */
+   * model listeners. */
   readonly agentFacing: readonly number[];
   /** Every port Envoy listens on: `agentFacing` plus `health`. */
   readonly container: readonly number[];
@@ -32,15 +33,14 @@ export function proxyPorts(policy: Policy): ProxyPorts {
   const profiles = policyProfiles(policy);
   const forwardProxies = [...new Set(profiles.map((p) => p.forwardProxyPort))];
   const inject = [...new Set(profiles.flatMap((p) => p.inject.map((l) => l.port)))];
-  const model = policyModelListener(policy)?.port;
-  const agentFacing = [
-    ...new Set([...forwardProxies, ...inject, ...(model === undefined ? [] : [model])]),
-  ];
+  const models = policyModelPorts(policy).map((m) => m.port);
+  const agentFacing = [...new Set([...forwardProxies, ...inject, ...models])];
   return {
     forwardProxy: profiles[0]?.forwardProxyPort ?? port,
     forwardProxies,
     inject,
-    model,
+    model: models[0],
+    models,
     health: health_port,
     agentFacing,
     container: [...agentFacing, health_port],

@@ -6,6 +6,7 @@ import {
   injectListeners,
   isIntercepted,
 } from './derived.js';
+import type { ModelAccess } from './model-access-schema.js';
 import type { EgressRule, Policy } from './schema.js';
 
 /*
@@ -29,6 +30,22 @@ export interface ProfileInjectListener extends InjectListener {
   readonly entryPath: string;
 }
 
+/**
+ * A Bedrock or Vertex AI base-URL listener. Profiles that keep the top-level `model_access`
+ * share one (as a one-profile policy always had); a profile with its own `model_access` gets
+ * its own, which forwards only its models.
+ */
+export interface ProfileModelPort {
+  readonly port: number;
+  /** True for the listener of the top-level `model_access`. */
+  readonly shared: boolean;
+  /** The profiles that use it. */
+  readonly profiles: readonly string[];
+  /** Where its access is written: `model_access` or `agents[i].model_access`. */
+  readonly path: string;
+  readonly access: ModelAccess;
+}
+
 /** What one profile may reach, and on which listener ports of the proxy. */
 export interface ProfileListeners {
   readonly name: string;
@@ -44,7 +61,13 @@ export interface ProfileListeners {
   readonly forwardProxyPort: number;
   /** Its base-URL listeners, in allowlist order. */
   readonly inject: readonly ProfileInjectListener[];
-  /** Every port its agents connect to: the forward proxy, then the base URLs. */
+  /** Where its model access is written: `model_access` (inherited) or `agents[i].model_access`. */
+  readonly modelAccessPath: string;
+  /** Its effective model access. */
+  readonly modelAccess: ModelAccess;
+  /** Its Bedrock or Vertex AI listener; undefined for the Anthropic API (an `egress` entry). */
+  readonly model: ProfileModelPort | undefined;
+  /** Every port its agents connect to: the forward proxy, the base URLs, the model listener. */
   readonly agentFacing: readonly number[];
 }
 
@@ -56,19 +79,29 @@ export interface ProfileInputs {
         readonly name: string;
         readonly egress?: readonly (EgressRule | undefined)[] | undefined;
         readonly proxy_port?: number | undefined;
+        readonly model_access?: ModelAccess | undefined;
       }
     | undefined
   )[];
-  readonly proxy: Pick<Policy['proxy'], 'port' | 'inject_base_port'>;
+  readonly proxy: Pick<Policy['proxy'], 'port' | 'inject_base_port'> & {
+    readonly health_port?: number | undefined;
+  };
+  /** @default { provider: 'anthropic' } */
+  readonly model_access?: ModelAccess | undefined;
 }
+
+const ANTHROPIC: ModelAccess = { provider: 'anthropic' };
 
 /**
  * Allocates listeners: profile 0 keeps `proxy.port` and the base URLs from
  * `proxy.inject_base_port` (so a one-profile policy renders as it always did); profile i gets
- * `proxy.port + i` unless it sets `proxy_port`, and base-URL ports continue the count.
+ * `proxy.port + i` unless it sets `proxy_port`, and base-URL ports continue the count. Model
+ * listeners come after every base URL: the shared one first, then each profile's own, each on
+ * its `port` or the next free port.
  */
 export function allocateProfiles(inputs: ProfileInputs): ProfileListeners[] {
-  const out: ProfileListeners[] = [];
+  const out: Omit<ProfileListeners, 'model' | 'agentFacing'>[] = [];
+  const facing: number[][] = [];
   let injectCount = 0;
   inputs.agents.forEach((agent, index) => {
     if (agent === undefined) return;
@@ -84,7 +117,7 @@ export function allocateProfiles(inputs: ProfileInputs): ProfileListeners[] {
       entryPath: `${egressPath}[${list.findIndex((r) => r?.host === l.host)}]`,
     }));
     const forwardProxyPort = agent.proxy_port ?? inputs.proxy.port + index;
-    const ports = [forwardProxyPort, ...inject.map((l) => l.port)];
+    const ownModel = agent.model_access !== undefined;
     out.push({
       name: agent.name,
       index,
@@ -93,10 +126,78 @@ export function allocateProfiles(inputs: ProfileInputs): ProfileListeners[] {
       egress: list.filter((r): r is EgressRule => r !== undefined),
       forwardProxyPort,
       inject,
-      agentFacing: [...new Set(ports)],
+      modelAccessPath: ownModel ? `agents[${index}].model_access` : 'model_access',
+      modelAccess: agent.model_access ?? inputs.model_access ?? ANTHROPIC,
     });
+    facing.push([forwardProxyPort, ...inject.map((l) => l.port)]);
   });
-  return out;
+  const models = allocateModelPorts(out, facing.flat(), inputs, injectCount);
+  return out.map((p, i) => {
+    const model = models.find((m) => m.profiles.includes(p.name));
+    return {
+      ...p,
+      model,
+      agentFacing: [
+        ...new Set([...(facing[i] ?? []), ...(model === undefined ? [] : [model.port])]),
+      ],
+    };
+  });
+}
+
+/** The model listeners of the allocated profiles: the shared one, then each profile's own. */
+function allocateModelPorts(
+  profiles: readonly Omit<ProfileListeners, 'model' | 'agentFacing'>[],
+  facing: readonly number[],
+  inputs: ProfileInputs,
+  injectCount: number,
+): ProfileModelPort[] {
+  const listened = (a: ModelAccess) => a.provider !== 'anthropic';
+  const wanted: Omit<ProfileModelPort, 'port'>[] = [];
+  const top = inputs.model_access ?? ANTHROPIC;
+  const sharing = profiles.filter((p) => p.modelAccessPath === 'model_access');
+  if (listened(top) && sharing.length > 0) {
+    wanted.push({
+      shared: true,
+      profiles: sharing.map((p) => p.name),
+      path: 'model_access',
+      access: top,
+    });
+  }
+  for (const p of profiles) {
+    if (p.modelAccessPath !== 'model_access' && listened(p.modelAccess)) {
+      wanted.push({
+        shared: false,
+        profiles: [p.name],
+        path: p.modelAccessPath,
+        access: p.modelAccess,
+      });
+    }
+  }
+  const fixed = (a: ModelAccess) => (a.provider === 'anthropic' ? undefined : a.port);
+  const used = new Set<number>([
+    ...facing,
+    ...(inputs.proxy.health_port === undefined ? [] : [inputs.proxy.health_port]),
+    ...wanted.flatMap((w) => fixed(w.access) ?? []),
+  ]);
+  let next = inputs.proxy.inject_base_port + injectCount;
+  return wanted.map((w) => {
+    let port = fixed(w.access);
+    if (port === undefined) {
+      while (used.has(next)) next += 1;
+      port = next;
+      used.add(port);
+    }
+    return { ...w, port };
+  });
+}
+
+/** The model listeners of a policy, the shared one first; each with the profiles using it. */
+export function policyModelPorts(policy: Policy): ProfileModelPort[] {
+  const out: ProfileModelPort[] = [];
+  for (const p of policyProfiles(policy)) {
+    if (p.model !== undefined && !out.some((m) => m.path === p.model?.path)) out.push(p.model);
+  }
+  return out.sort((a, b) => Number(b.shared) - Number(a.shared));
 }
 
 /** Every profile of a validated policy, in `agents` order. */

@@ -412,6 +412,10 @@ export const AgentSchema = z.strictObject({
       description:
         "This profile's own allowlist, entries as in the top-level `egress` (inject included); it replaces the top-level list for this profile. @default - the top-level `egress`",
     }),
+  model_access: ModelAccessSchema.optional().meta({
+    description:
+      'How this profile reaches Claude, shaped like the top-level `model_access`; it replaces the top-level choice for this profile, which then gets a model listener of its own (only its models pass it). All profiles that use Bedrock must agree on `region` and `api_key_secret`, all that use Vertex AI on `project` and `region`. @default - the top-level `model_access`',
+  }),
   proxy_port: port("this profile's HTTP_PROXY/HTTPS_PROXY listener").optional().meta({
     description:
       "Forward-proxy listener of this profile; each profile has its own listeners, so the proxy knows which profile sent a request. @default - proxy.port + the profile's index",
@@ -561,7 +565,11 @@ export const PolicySchema = z
     }),
     egress: z
       .array(EgressSchema, { error: 'must be a list of { host, ports?, inject? } entries.' })
-      .min(1, { error: 'is empty, so agents could reach nothing. Fix: list the hosts they need.' }),
+      .default([])
+      .meta({
+        description:
+          'The default allowlist: what every profile without its own `egress` may reach. Required (at least one entry) unless every profile sets its own. @default - none (every profile then needs its own)',
+      }),
     agents: z
       .array(AgentSchema)
       .min(1)

@@ -4,7 +4,7 @@ import { ADMIN_PORT } from '../proxy-contract.js';
 import { credentialName, credentialValue } from './credential-env.js';
 import { PROXY_CREDENTIAL_ENV_PREFIX } from './derived.js';
 import { isWildcard } from './hosts.js';
-import { modelAgentEnvironmentNames, modelListenerOf } from './model-access.js';
+import { modelAgentEnvironmentNames } from './model-access.js';
 import { modelAccessProblems } from './model-access-checks.js';
 import type { ModelAccess } from './model-access-schema.js';
 import { FIRST_UNPRIVILEGED_PORT } from './ports.js';
@@ -66,7 +66,12 @@ function agentInputs(policy: PartialPolicy): ProfileInputs['agents'] {
   return policy.agents.map((agent, i) => {
     if (agent === undefined) return undefined;
     const own = policy.agentEgress?.[i];
-    return { name: agent.name, proxy_port: agent.proxy_port, egress: own?.egress ?? agent.egress };
+    return {
+      name: agent.name,
+      proxy_port: agent.proxy_port,
+      egress: own?.egress ?? agent.egress,
+      model_access: agent.model_access,
+    };
   });
 }
 
@@ -158,11 +163,12 @@ export function semanticProblems(policy: PartialPolicy): Problem[] {
       );
     }
     const profiles = allocateProfiles({ ...policy, agents: agentInputs(policy), proxy });
-    const facing = profiles.reduce((n, p) => n + p.agentFacing.length, 0);
+    // A shared model listener is one port, however many profiles use it.
+    const facing = new Set(profiles.flatMap((p) => p.agentFacing)).size;
     if (facing > MAX_AGENT_FACING_PORTS) {
       add(
         'agents',
-        `${profiles.length} profiles need ${facing} agent-facing listener ports (each profile's forward proxy plus one per inject entry), more than the ${MAX_AGENT_FACING_PORTS} listeners an AWS Network Load Balancer allows. Fix: use fewer profiles or inject entries, or split the agents into two perimeters.`,
+        `${profiles.length} profiles need ${facing} agent-facing listener ports (each profile's forward proxy, one per inject entry, and the model listeners), more than the ${MAX_AGENT_FACING_PORTS} listeners an AWS Network Load Balancer allows. Fix: use fewer profiles or inject entries, or split the agents into two perimeters.`,
       );
     }
     for (const profile of profiles) {
@@ -212,13 +218,35 @@ export function semanticProblems(policy: PartialPolicy): Problem[] {
         envs.add(listener.env);
       }
     }
-    const model =
-      policy.model_access === undefined
-        ? undefined
-        : modelListenerOf({ ...policy, agents: agentInputs(policy), proxy }, policy.model_access);
-    if (model !== undefined) claim(model.port, 'model_access.port');
+    const models = new Map(
+      profiles.flatMap((p) => (p.model === undefined ? [] : [[p.model.path, p.model]])),
+    );
+    for (const model of models.values()) {
+      const label =
+        model.access.provider !== 'anthropic' && model.access.port !== undefined
+          ? `${model.path}.port`
+          : `the model listener of ${model.shared ? '`model_access`' : `profile "${model.profiles[0]}"`} (the next free port after the base URLs; set \`${model.path}.port\` to move it)`;
+      claim(model.port, `${model.path}.port`, label);
+    }
   }
   if (policy.model_access !== undefined) problems.push(...modelAccessProblems(policy.model_access));
+  policy.agents.forEach((agent, i) => {
+    if (agent?.model_access !== undefined) {
+      problems.push(...modelAccessProblems(agent.model_access, `agents[${i}].model_access`));
+    }
+  });
+  problems.push(...modelAgreementProblems(policy));
+  if (policy.egress.length === 0) {
+    const inheriting = policy.agents.findIndex(
+      (a, i) => a !== undefined && a.egress === undefined && policy.agentEgress?.[i] === undefined,
+    );
+    if (inheriting >= 0) {
+      add(
+        'egress',
+        `is empty, but agents[${inheriting}] ("${policy.agents[inheriting]?.name}") has no \`egress\` of its own and would reach nothing. Fix: list the hosts agents need here, or give every profile its own \`egress\`.`,
+      );
+    }
+  }
 
   const listenerEnvs = new Map<number, Set<string>>();
   if (policy.proxy !== undefined) {
@@ -230,14 +258,15 @@ export function semanticProblems(policy: PartialPolicy): Problem[] {
       listenerEnvs.set(p.index, new Set(p.inject.map((l) => l.env)));
     }
   }
-  const modelEnv = new Set(
-    policy.proxy === undefined || policy.model_access === undefined
-      ? []
-      : modelAgentEnvironmentNames(
-          { ...policy, agents: agentInputs(policy), proxy: policy.proxy },
-          policy.model_access,
-        ),
-  );
+  const modelEnvOf = (name: string) =>
+    new Set(
+      policy.proxy === undefined
+        ? []
+        : modelAgentEnvironmentNames(
+            { ...policy, agents: agentInputs(policy), proxy: policy.proxy },
+            name,
+          ),
+    );
   const interceptionOn = [
     ...policy.egress,
     ...(policy.agentEgress ?? []).flatMap((own) => own?.egress ?? []),
@@ -252,6 +281,7 @@ export function semanticProblems(policy: PartialPolicy): Problem[] {
         `"${agent.name}" is used twice (also agents[${seen}]). Fix: rename one profile.`,
       );
     } else names.set(agent.name, i);
+    const modelEnv = modelEnvOf(agent.name);
     const reviewed = new Set(agent.environment_not_credentials);
     for (const name of reviewed) {
       if (!(name in agent.environment)) {
@@ -278,9 +308,12 @@ export function semanticProblems(policy: PartialPolicy): Problem[] {
         continue;
       }
       if (modelEnv.has(key)) {
+        const where =
+          agent.model_access === undefined ? 'model_access' : `agents[${i}].model_access`;
+        const access = agent.model_access ?? policy.model_access;
         add(
           path,
-          `is set by agent-perimeter from \`model_access\` (${policy.model_access?.provider}). Fix: remove it; pin models with \`model_access.default_model\` and \`model_access.pins\`.`,
+          `is set by agent-perimeter from \`${where}\` (${access?.provider}). Fix: remove it; pin models with \`${where}.default_model\` and \`${where}.pins\`.`,
         );
         continue;
       }
@@ -428,5 +461,47 @@ function listProblems(
     });
   });
 
+  return problems;
+}
+
+/**
+ * Every Bedrock or Vertex AI access a profile uses must agree on what the deployment has once:
+ * the provider (one cloud identity serves them), the region (one bedrock-runtime endpoint, one
+ * Vertex AI host) and the Bedrock API key secret or the Vertex AI project. Models may differ.
+ */
+function modelAgreementProblems(policy: PartialPolicy): Problem[] {
+  const used: { path: string; access: ModelAccess }[] = [];
+  const top = policy.model_access;
+  const inherits = policy.agents.some((a) => a !== undefined && a.model_access === undefined);
+  if (top !== undefined && top.provider !== 'anthropic' && inherits) {
+    used.push({ path: 'model_access', access: top });
+  }
+  policy.agents.forEach((a, i) => {
+    if (a?.model_access !== undefined && a.model_access.provider !== 'anthropic') {
+      used.push({ path: `agents[${i}].model_access`, access: a.model_access });
+    }
+  });
+  const [first, ...rest] = used;
+  if (first === undefined) return [];
+  const problems: Problem[] = [];
+  const fieldsOf = (a: ModelAccess): Record<string, string | undefined> =>
+    a.provider === 'bedrock'
+      ? { provider: a.provider, region: a.region, api_key_secret: a.api_key_secret }
+      : a.provider === 'vertex'
+        ? { provider: a.provider, region: a.region, project: a.project }
+        : { provider: a.provider };
+  const want = fieldsOf(first.access);
+  for (const other of rest) {
+    const got = fieldsOf(other.access);
+    const field = ['provider', 'region', 'project', 'api_key_secret'].find(
+      (f) => (f in want || f in got) && want[f] !== got[f],
+    );
+    if (field === undefined) continue;
+    const shown = (v: string | undefined) => (v === undefined ? 'not set' : `"${v}"`);
+    problems.push({
+      path: `${other.path}.${field}`,
+      message: `is ${shown(got[field])}, but ${first.path}.${field} is ${shown(want[field])}: one proxy serves every profile's model calls with one cloud identity${field === 'provider' ? '' : field === 'region' ? ' through one endpoint' : ''}. Fix: use ${shown(want[field])} here too, or use provider "anthropic" for one of them.`,
+    });
+  }
   return problems;
 }

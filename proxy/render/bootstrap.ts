@@ -14,7 +14,7 @@ import { healthListener } from './health.js';
 import { DEFAULT_CA_BUNDLE, injectListener, injectSecret } from './inject.js';
 import { INTERNAL_LISTENER_EXTENSION } from './internal.js';
 import { overloadManager } from './limits.js';
-import { modelListener, modelSecrets } from './model.js';
+import { modelListeners, modelSecrets } from './model.js';
 import { tunnelCluster, tunnelListener } from './tunnel.js';
 import type { JsonObject } from './types.js';
 
@@ -38,7 +38,7 @@ export function renderProxyConfig(policy: Policy, options: RenderOptions = {}): 
   const caBundle = options.caBundle ?? DEFAULT_CA_BUNDLE;
   const profiles = policyProfiles(policy);
   const injects = policyInjectListeners(policy);
-  const model = modelListener(policy);
+  const models = modelListeners(policy);
   const tls = tunnelTargets(policy).filter((t) => t.mode !== 'opaque');
   const interceptCaches = [
     ...new Set(
@@ -49,7 +49,7 @@ export function renderProxyConfig(policy: Policy, options: RenderOptions = {}): 
   ];
   const tlsCaches = [
     ...new Set([
-      ...(injects.length > 0 || model !== undefined ? (['exact'] as const) : []),
+      ...(injects.length > 0 || models.length > 0 ? (['exact'] as const) : []),
       ...interceptCaches,
     ]),
   ].sort();
@@ -68,7 +68,7 @@ export function renderProxyConfig(policy: Policy, options: RenderOptions = {}): 
       listeners: [
         ...profiles.map((p) => forwardProxyListener(policy, p)),
         ...injects.map((l) => injectListener(policy, l, ruleOf(l))),
-        ...(model === undefined ? [] : [model]),
+        ...models,
         healthListener(policy),
         ...tls.map((t) => tunnelListener(policy, t)),
         ...caches.map((c) => egressListener(policy, c)),

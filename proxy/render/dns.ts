@@ -1,5 +1,5 @@
 import type { Policy } from '../../lib/policy/index.js';
-import { policyInjectListeners, policyModelListener } from '../../lib/policy/index.js';
+import { policyInjectListeners, policyModelListeners } from '../../lib/policy/index.js';
 import { type DnsCache, tunnelTargets } from './entries.js';
 import { circuitBreakers } from './limits.js';
 import { HTTP_PROTOCOL_OPTIONS_KEY, type Json, type JsonObject, seconds, TYPE } from './types.js';
@@ -25,8 +25,7 @@ function exactPairs(policy: Policy): number {
   const pairs = new Set<string>();
   for (const t of tunnelTargets(policy)) if (t.cache === 'exact') pairs.add(`${t.host}:${t.port}`);
   for (const l of policyInjectListeners(policy)) pairs.add(`${l.host}:${l.upstreamPort}`);
-  const model = policyModelListener(policy);
-  if (model !== undefined) pairs.add(`${model.host}:443`);
+  for (const model of policyModelListeners(policy)) pairs.add(`${model.host}:443`);
   return pairs.size;
 }
 

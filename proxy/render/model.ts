@@ -1,10 +1,10 @@
 import {
   type BedrockAccess,
   DEFAULT_INTERNAL_RANGES,
-  listenedModelAccess,
+  MODEL_LISTENER_NAME,
   type ModelListener,
   type Policy,
-  policyModelListener,
+  policyModelListeners,
   type VertexAccess,
 } from '../../lib/policy/index.js';
 import {
@@ -28,7 +28,8 @@ import { type Json, type JsonObject, seconds, TYPE } from './types.js';
  * upstream host. Responses, streamed ones included, pass through untouched.
  */
 
-export const MODEL_LISTENER = 'model';
+/** The shared model listener's name; a profile's own is `model_<profile>`. */
+export const MODEL_LISTENER = MODEL_LISTENER_NAME;
 
 /** Headers an agent could use to pick another account or project, removed on the way up. */
 export const MODEL_STRIPPED_HEADERS: readonly string[] = [
@@ -109,25 +110,28 @@ function injector(secret: JsonObject): Json {
 /** The Bedrock API key's secret name in Envoy (its value is "Bearer <key>", see the launcher). */
 export const BEDROCK_API_KEY_SECRET = 'bedrock_api_key';
 
-/** The model listener of the policy, or undefined for the Anthropic API (an `egress` entry). */
-export function modelListener(policy: Policy): JsonObject | undefined {
-  const listener = policyModelListener(policy);
-  const access = listenedModelAccess(policy.model_access);
-  if (listener === undefined || access === undefined) return undefined;
+/** Every model listener of the policy (none for the Anthropic API, an `egress` entry). */
+export function modelListeners(policy: Policy): JsonObject[] {
+  return policyModelListeners(policy).map((listener) => modelListener(policy, listener));
+}
+
+/** One model listener: only its own models' invoke paths pass. */
+export function modelListener(policy: Policy, listener: ModelListener): JsonObject {
+  const { access, name } = listener;
   const removed = removedHeaders(access);
   const allowed = listener.paths.length;
   const route: JsonObject = {
-    name: MODEL_LISTENER,
+    name,
     virtual_hosts: [
       {
-        name: MODEL_LISTENER,
+        name,
         domains: ['*'],
         routes: [
           ...listener.paths.map((p, i) => forward(policy, listener, p, i)),
           denyPlain(
             `${DENY_PREFIX}request_not_allowed`,
             policy,
-            `only POSTs that invoke the ${access.provider === 'bedrock' ? 'Bedrock' : 'Vertex AI'} models of model_access (${allowed} paths) pass this base URL`,
+            `only POSTs that invoke the ${access.provider === 'bedrock' ? 'Bedrock' : 'Vertex AI'} models of ${listener.path} (${allowed} paths) pass this base URL`,
           ),
         ],
       },
@@ -158,7 +162,7 @@ export function modelListener(policy: Policy): JsonObject | undefined {
   // The signer hashes the body, so it runs last, after the Host rewrite and the guard.
   const filters = [dfpFilter(policy, 'exact'), guard, credential];
   return {
-    name: MODEL_LISTENER,
+    name,
     address: { socket_address: { address: '0.0.0.0', port_value: listener.port } },
     // Request bodies are buffered up to this size (SigV4 signs the body; Envoy's default of
     // 1 MiB is too small for long contexts and images). Responses are streamed.
@@ -172,8 +176,8 @@ export function modelListener(policy: Policy): JsonObject | undefined {
               '@type': TYPE.hcm,
               ...agentFacingHcm(
                 policy,
-                sharedProfile(policy),
-                MODEL_LISTENER,
+                listenerProfile(listener),
+                name,
                 'base_url',
                 route,
                 filters,
@@ -187,17 +191,19 @@ export function modelListener(policy: Policy): JsonObject | undefined {
 }
 
 /**
- * The `profile` the model listener's log lines carry: every profile shares the listener, so
- * it is the profile's name only when there is one, else "*" (the agent address tells them apart).
+ * The `profile` a model listener's log lines carry: its profile's name when one profile uses
+ * it, else "*" (profiles sharing the top-level access share it; the agent address tells them
+ * apart).
  */
-export function sharedProfile(policy: Policy): string {
-  return policy.agents.length === 1 ? (policy.agents[0]?.name ?? '*') : '*';
+export function listenerProfile(listener: Pick<ModelListener, 'profiles'>): string {
+  return listener.profiles.length === 1 ? (listener.profiles[0] ?? '*') : '*';
 }
 
 /** Static secrets the model listener needs: the Bedrock API key, read like inject secrets. */
 export function modelSecrets(policy: Policy): JsonObject[] {
-  const access = policy.model_access;
-  if (access.provider !== 'bedrock' || access.api_key_secret === undefined) return [];
+  // The policy makes every Bedrock access agree on the key, so one secret serves them all.
+  const access = policyModelListeners(policy)[0]?.access;
+  if (access?.provider !== 'bedrock' || access.api_key_secret === undefined) return [];
   return [
     {
       name: BEDROCK_API_KEY_SECRET,

@@ -1,5 +1,5 @@
 import type { Policy } from '../../lib/policy/index.js';
-import { DENY_PREFIX } from '../../lib/proxy-contract.js';
+import { DENY_PREFIX, tunnelListenerNameOf } from '../../lib/proxy-contract.js';
 import { accessLog } from './access-log.js';
 import { egressListenerName, TUNNEL_CHECKS, TUNNEL_HEADER } from './egress.js';
 import type { TunnelTarget } from './entries.js';
@@ -18,7 +18,8 @@ import { type Json, type JsonObject, seconds, TYPE } from './types.js';
 /** How long an agent has to send its ClientHello once the tunnel is open. */
 export const CLIENT_HELLO_TIMEOUT_S = 10;
 
-export const tunnelListenerName = (target: TunnelTarget) => `tls_${target.id}`;
+export const tunnelListenerName = (target: TunnelTarget) =>
+  tunnelListenerNameOf(target.host, target.port);
 
 /** The tunnel's filter chain names, as they appear in the `filter_chain` log field. */
 export const TUNNEL_CHAINS = {

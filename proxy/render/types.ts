@@ -1,3 +1,5 @@
+import { nameSlug } from '../../lib/proxy-contract.js';
+
 export type { Json, JsonObject } from '../../lib/json.js';
 
 /** Fully qualified `@type` URLs of the Envoy extensions the renderer uses. */
@@ -48,9 +50,7 @@ export const TYPE = {
 export const HTTP_PROTOCOL_OPTIONS_KEY = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
 
 /** `*.githubusercontent.com` -> `wildcard_githubusercontent_com`: safe for Envoy names and stats. */
-export function slug(host: string): string {
-  return host.replace(/^\*\./, 'wildcard.').replace(/[^a-z0-9]+/g, '_');
-}
+export const slug = nameSlug;
 
 /** Seconds as an Envoy Duration string. */
 export function seconds(s: number): string {

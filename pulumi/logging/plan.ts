@@ -21,6 +21,13 @@ export const AUDIT_LOGS: Readonly<Record<string, string>> = {
   // Who read an injected credential (needs DATA_READ audit logs on Secret Manager).
   secretAccess:
     '(log_id("cloudaudit.googleapis.com/data_access") AND protoPayload.serviceName="secretmanager.googleapis.com")',
+  // Which Cloud Run instance of which agent service or job ran when: instance start and stop,
+  // written by Cloud Run (labels.instanceId, the revision or job execution). Cloud Run logs no
+  // instance address, and VPC flow logs do not name the revision for Direct VPC egress, so
+  // attribution joins these to proxy lines by profile and time, not by address. The agents'
+  // own stdout/stderr (written by the agent, so untrusted) stays out.
+  cloudRunInstances:
+    '(log_id("run.googleapis.com/varlog/system") AND resource.type=("cloud_run_revision" OR "cloud_run_job"))',
   // Changes to the perimeter itself: network, DNS, Cloud Run, IAM, secrets, logging.
   perimeterChanges:
     '(log_id("cloudaudit.googleapis.com/activity") AND protoPayload.serviceName=("compute.googleapis.com" OR "dns.googleapis.com" OR "run.googleapis.com" OR "iam.googleapis.com" OR "secretmanager.googleapis.com" OR "logging.googleapis.com" OR "cloudresourcemanager.googleapis.com"))',

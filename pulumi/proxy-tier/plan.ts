@@ -1,6 +1,11 @@
 import type { PolicyCa } from '../../lib/ca/policy-ca.js';
 import type { JsonObject } from '../../lib/json.js';
-import { deploymentGaps, interceptedRules, type Policy } from '../../lib/policy/index.js';
+import {
+  deploymentGaps,
+  interceptedRules,
+  type Policy,
+  proxyModelAccess,
+} from '../../lib/policy/index.js';
 import { launcherLeaves, proxyCredentialInputs } from '../../lib/proxy-launch-inputs.js';
 import { GcpPerimeterError } from '../errors.js';
 import { labels, serviceAccountId } from '../names.js';
@@ -126,7 +131,7 @@ export function planProxyTier(
   const { proxy } = policy;
   const [gap] = deploymentGaps(policy, 'gcp');
   if (gap !== undefined) throw new GcpPerimeterError('ProxyTier', gap);
-  if (policy.model_access.provider === 'bedrock') {
+  if (proxyModelAccess(policy).provider === 'bedrock') {
     throw new GcpPerimeterError(
       'ProxyTier',
       'model_access.provider is "bedrock": the proxy signs Bedrock requests with its AWS task role, which a GCP proxy does not have. Fix: deploy this policy on AWS (cdk deploy), or use provider "vertex" on GCP.',
@@ -182,7 +187,7 @@ export function planProxyTier(
     logLevel: proxy.log_level,
     drainSeconds: proxy.limits.drain_timeout_s,
     admin: proxy.admin === 'loopback',
-    vertexToken: policy.model_access.provider === 'vertex',
+    vertexToken: proxyModelAccess(policy).provider === 'vertex',
     formatted: proxyCredentialInputs(policy).formatted,
     ...(ca === undefined || leaves === undefined
       ? {}

@@ -7,6 +7,7 @@ import type { JsonObject } from '../../lib/json.js';
 import {
   type Policy,
   type ProxyPorts,
+  proxyModelAccess,
   proxyPorts,
   VERTEX_PREDICT_PERMISSION,
   vertexModelResources,
@@ -204,7 +205,9 @@ export class ProxyTier extends pulumi.ComponentResource {
 
     // Vertex AI: invoke the listed models only (a custom role with one permission, bound with a
     // condition on the models' resource names) in the model project.
-    const vertex = policy.model_access.provider === 'vertex' ? policy.model_access : undefined;
+    // Every profile's vertex models together (ADR 0038): the proxy serves them all.
+    const served = proxyModelAccess(policy);
+    const vertex = served.provider === 'vertex' ? served : undefined;
     if (vertex !== undefined) {
       this.modelRole = new gcp.projects.IAMCustomRole(
         `${name}-model-role`,

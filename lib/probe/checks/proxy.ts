@@ -15,6 +15,11 @@ import { authority } from '../net/tcp.js';
 import { bytesThrough, describeTunnel, tlsThrough } from '../net/tunnel.js';
 import type { HostPort } from '../targets.js';
 
+/** The CONNECT target of the other-port check: the allowed host on a port it does not list. */
+export function otherPortTarget(allowed: HostPort): string {
+  return `${allowed.host}:${allowed.port === 22 ? 23 : 22}`;
+}
+
 /** How every refusal body of the agent-perimeter proxy starts (the proxy's contract). */
 export const POLICY_REFUSAL_PREFIX = DENIED_MESSAGE_PREFIX;
 
@@ -118,7 +123,7 @@ async function allowedTunnel(
 function allowedChecks(ctx: ProbeContext, allowed: HostPort): PlannedCheck[] {
   const { denied_host: denied, timeout_ms: timeout } = ctx.targets;
   const via = ` via ${ctx.proxy.text}`;
-  const otherPort = `${allowed.host}:${allowed.port === 22 ? 23 : 22}`;
+  const otherPort = otherPortTarget(allowed);
   const checks: PlannedCheck[] = [
     {
       name: 'proxy-allowed-connect',
