@@ -57,6 +57,7 @@ export interface AgentWorkloadsProps {
   /**
    * The certificates agents trust for intercepted hosts (`PolicyCa.trustedPem`).
    * @see AgentWorkloadProps.trustedCa
+   * @default - none; a policy that intercepts is refused without it
    */
   readonly trustedCa?: string;
 }

@@ -47,6 +47,7 @@ export interface ProbeTaskProps {
   /**
    * The certificates agents trust for intercepted hosts; the probe runs with the first
    * profile's environment, trust variables included. @see AgentWorkloadProps.trustedCa
+   * @default - none; a policy that intercepts is refused without it
    */
   readonly trustedCa?: string;
   /**
