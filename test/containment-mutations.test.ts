@@ -5,7 +5,7 @@ import { CHANNEL_NAMES, formatViolation, verifyTemplate } from '../lib/containme
 import type { ExpectedProxy } from '../lib/contract/proxy-identity.js';
 import { tempFiles } from './helpers/cli.js';
 import { runVerify } from './helpers/containment-cli.js';
-import { MUTATIONS, parts, ref } from './helpers/containment-mutations.js';
+import { fetchedConfig, MUTATIONS, parts, ref } from './helpers/containment-mutations.js';
 import { realTemplate, type TemplateJson } from './helpers/containment-template.js';
 
 /*
@@ -44,6 +44,15 @@ describe('the real template', () => {
     expect(MUTATIONS.length).toBeGreaterThanOrEqual(25);
     expect(new Set(MUTATIONS.map((m) => m.name)).size).toBe(MUTATIONS.length);
     expect(new Set(MUTATIONS.map((m) => m.channel))).toEqual(new Set(CHANNEL_NAMES));
+  });
+});
+
+describe('a config fetched from S3 (too large to pass inline)', () => {
+  it('is proven when the pinned digest is the rendered config', () => {
+    const template = structuredClone(base);
+    fetchedConfig(template, expectedProxy.configDigest);
+    const report = verifyTemplate(template, stackName, { expectedProxy });
+    expect(report.violations.map((v) => formatViolation(v))).toEqual([]);
   });
 });
 

@@ -1,4 +1,5 @@
 import type { Channel } from '../../lib/containment/index.js';
+import { PROXY_CONFIG_DIGEST_ENV } from '../../lib/contract/proxy-identity.js';
 import { findId, idsOf, props, type TemplateJson, tierOf } from './containment-template.js';
 
 /** One planted escape: how to plant it, and what the verifier must say. */
@@ -22,6 +23,19 @@ function proxyContainer(t: TemplateJson): Record<string, unknown> {
     unknown
   >[];
   return defs[0] as Record<string, unknown>;
+}
+
+/**
+ * Turns the proxy container into the S3 delivery form (a config too large to pass inline): the
+ * launcher fetches the object and checks it against `digest`, pinned in its environment.
+ */
+export function fetchedConfig(t: TemplateJson, digest: string, fetch = true): void {
+  const c = proxyContainer(t);
+  const command = c.Command as string[];
+  const at = command.indexOf('--config-yaml');
+  command.splice(at, 2, '--config-path', '/dev/fd/9');
+  if (fetch) command.unshift('--config-s3', 'https://b.s3.eu-west-1.amazonaws.com/k.json');
+  c.Environment = [{ Name: PROXY_CONFIG_DIGEST_ENV, Value: digest }];
 }
 
 export const ref = (id: string) => ({ Ref: id });
@@ -1016,6 +1030,22 @@ export const MUTATIONS: readonly Mutation[] = [
       const command = proxyContainer(t).Command as string[];
       const at = command.indexOf('--config-yaml');
       command[at + 1] = JSON.stringify({ admin: {}, static_resources: {} });
+      return parts(t).proxyService;
+    },
+  },
+  {
+    name: 'proxy task fetches a config pinned to another digest',
+    channel: 'identity',
+    plant: (t) => {
+      fetchedConfig(t, 'f'.repeat(64));
+      return parts(t).proxyService;
+    },
+  },
+  {
+    name: 'proxy task pins a config digest nothing checks',
+    channel: 'cannot-prove',
+    plant: (t) => {
+      fetchedConfig(t, 'f'.repeat(64), false);
       return parts(t).proxyService;
     },
   },
