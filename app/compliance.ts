@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CONTROL_TOWER_PACK, controlOfRule, controlTowerRules } from '../cdk/control-tower.js';
 import { type AcknowledgementRecord, COMPLIANCE_PACK_NAMES, NAG_PACKS } from '../cdk/nag.js';
@@ -34,12 +34,15 @@ export interface ProfileCompliance {
   readonly template: unknown;
 }
 
-/** Synthesizes one profile with every check on and collects what the checks said. */
+/**
+ * Synthesizes one profile with every check on and collects what the checks said. `policyFile`
+ * is relative to the repository, or absolute.
+ */
 export function profileCompliance(label: string, policyFile: string): ProfileCompliance {
   const outdir = mkdtempSync(join(tmpdir(), 'agent-perimeter-compliance-'));
   try {
     const { app, stack, containment } = buildAwsApp({
-      policyFile: join(ROOT, policyFile),
+      policyFile: isAbsolute(policyFile) ? policyFile : join(ROOT, policyFile),
       outdir,
       context: { '@aws-cdk/core:validationReportJson': true },
     });

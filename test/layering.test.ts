@@ -70,6 +70,41 @@ describe('folder layering', () => {
     expect(violations('app', crossesInto(['bin']))).toEqual([]);
   });
 
+  it("lib/containment's analysis and checks are neutral: no adapter, no cloud words", () => {
+    const neutral = ['lib/containment/analysis', 'lib/containment/checks'];
+    const adapters = /(^|\/)(aws|gcp|aws-describe)\//;
+    for (const folder of neutral) {
+      expect(violations(folder, (s) => s.startsWith('..') && adapters.test(s))).toEqual([]);
+      for (const file of sources(folder)) {
+        // Provider words come from the adapter's terms (aws/terms.ts, gcp/terms.ts).
+        expect(readFileSync(file, 'utf8'), file).not.toMatch(/\b(AWS|GCP)_TERMS\b/);
+      }
+    }
+  });
+
+  it("lib/containment's adapters do not import each other", () => {
+    expect(violations('lib/containment/aws', crossesInto(['gcp']))).toEqual([]);
+    expect(violations('lib/containment/gcp', crossesInto(['aws', 'aws-describe']))).toEqual([]);
+  });
+
+  it('tests under test/lib/ mirror lib/: each is named after a file or folder there', () => {
+    const orphans = sources('test/lib')
+      .filter((f) => f.endsWith('.test.ts'))
+      .filter((f) => {
+        const target = f.slice('test/'.length, -'.test.ts'.length);
+        const exists = (p: string) => {
+          try {
+            statSync(p);
+            return true;
+          } catch {
+            return false;
+          }
+        };
+        return !exists(`${target}.ts`) && !exists(target);
+      });
+    expect(orphans).toEqual([]);
+  });
+
   it('the check sees real imports', () => {
     expect(imports('proxy/render/bootstrap.ts')).toContain('../../lib/policy/index.js');
   });

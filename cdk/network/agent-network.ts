@@ -108,7 +108,7 @@ export interface AgentNetworkProps {
    * when a zone fails; each costs about USD 32 a month plus data processing, so a single one
    * halves the fixed cost of a two-zone test deployment at the price of that resilience.
    *
-   * @default - one per Availability Zone
+   * @default - one per Availability Zone; one with `deployment.profile: lean`
    */
   readonly natGateways?: number;
 
@@ -215,8 +215,13 @@ export class AgentNetwork extends Construct {
   public readonly agentSubnets: ISubnet[];
   /** Private subnets (NAT egress) of the proxy load balancer and tasks. */
   public readonly proxySubnets: ISubnet[];
-  /** Dedicated subnets holding the interface endpoints. */
+  /** Dedicated subnets for the interface endpoints. */
   public readonly endpointSubnets: ISubnet[];
+  /**
+   * The endpoint subnets that hold interface endpoints: all of them, or with
+   * `deployment.profile: lean` the first one only (the zone of the single NAT gateway).
+   */
+  public readonly interfaceEndpointSubnets: ISubnet[];
   /** Public subnets of a new VPC, holding only NAT gateways; empty with an existing VPC. */
   public readonly publicSubnets: ISubnet[];
 
@@ -267,7 +272,10 @@ export class AgentNetwork extends Construct {
   public readonly ecrDockerEndpoint: InterfaceVpcEndpoint;
   /** CloudWatch Logs: the awslogs driver of agent and proxy tasks. */
   public readonly logsEndpoint: InterfaceVpcEndpoint;
-  /** Only when the policy injects credentials. */
+  /**
+   * Only when the policy injects credentials; with `deployment.profile: lean` only when the
+   * proxy has no public 443 path (it then reaches Secrets Manager through the NAT gateway).
+   */
   public readonly secretsManagerEndpoint: InterfaceVpcEndpoint | undefined;
   /** bedrock-runtime, only with `model_access.provider: bedrock`; the proxy's model calls. */
   public readonly bedrockRuntimeEndpoint: InterfaceVpcEndpoint | undefined;
@@ -301,6 +309,7 @@ export class AgentNetwork extends Construct {
       throw new AgentNetworkError(this.node.path, message);
     };
     const { policy } = props;
+    const lean = policy.deployment.profile === 'lean';
     this.proxyPorts = [...proxyPorts(policy).agentFacing];
     this.healthPort = policy.proxy.health_port;
     this.profilePorts = profilePortsOf(policy);
@@ -315,7 +324,11 @@ export class AgentNetwork extends Construct {
 
     // --- VPC and subnets --------------------------------------------------------------------
     if (props.vpc === undefined) {
-      const built = createNewVpc(this, props, fail);
+      const built = createNewVpc(
+        this,
+        { ...props, natGateways: props.natGateways ?? (lean ? 1 : undefined) },
+        fail,
+      );
       this.vpc = built.vpc;
       this.agentSubnets = built.agents;
       this.proxySubnets = built.proxy;
@@ -334,6 +347,9 @@ export class AgentNetwork extends Construct {
       this.endpointSubnets = subnets.endpoints;
       this.publicSubnets = [];
     }
+    // Lean: endpoints in the first zone only, which (in a new VPC) also holds the one NAT
+    // gateway, so a single zone's failure is the only one that stops the perimeter's egress.
+    this.interfaceEndpointSubnets = lean ? this.endpointSubnets.slice(0, 1) : this.endpointSubnets;
     for (const subnet of this.agentSubnets) tagTier(subnet, Tier.AGENT);
     for (const subnet of this.proxySubnets) tagTier(subnet, Tier.PROXY);
     for (const subnet of this.endpointSubnets) tagTier(subnet, Tier.ENDPOINT);
@@ -376,7 +392,10 @@ export class AgentNetwork extends Construct {
       healthPort: this.healthPort,
       upstreamRules,
       s3PrefixListId: this.s3PrefixListId,
-      secretsEndpoint: secretNames.length > 0,
+      // Secrets Manager serves the proxy alone; lean lets it go through NAT when the proxy may
+      // reach public 443 anyway (the execution role still names each secret).
+      secretsEndpoint:
+        secretNames.length > 0 && !(lean && this.upstreams.publicPorts.includes(443)),
       bedrockEndpoint: bedrock !== undefined,
     });
     this.agentSecurityGroup = groups.agent;
@@ -417,7 +436,7 @@ export class AgentNetwork extends Construct {
     // --- VPC endpoints ----------------------------------------------------------------------
     const endpoints = createPerimeterEndpoints(this, {
       vpc: this.vpc,
-      endpointSubnets: this.endpointSubnets,
+      endpointSubnets: this.interfaceEndpointSubnets,
       agentSubnets: this.agentSubnets,
       endpointSecurityGroup: this.endpointSecurityGroup,
       secretsEndpointSecurityGroup: this.secretsEndpointSecurityGroup,

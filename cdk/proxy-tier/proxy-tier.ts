@@ -22,6 +22,7 @@ import {
   type Policy,
   type ProxyPorts,
   policyInjectListeners,
+  proxyCpuArchitecture,
   proxyPorts,
 } from '../../lib/policy/index.js';
 import { MODEL_CREDENTIAL_VARIABLE } from '../../lib/proxy-contract.js';
@@ -304,7 +305,11 @@ export class ProxyTier extends Construct {
       memoryLimitMiB: size.memoryMiB,
       runtimePlatform: {
         operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
-        cpuArchitecture: ecs.CpuArchitecture.X86_64,
+        // Lean: Graviton, about 20% cheaper per vCPU-hour (the Envoy image is multi-arch).
+        cpuArchitecture:
+          proxyCpuArchitecture(policy.deployment.profile) === 'arm64'
+            ? ecs.CpuArchitecture.ARM64
+            : ecs.CpuArchitecture.X86_64,
       },
       taskRole: this.taskRole,
       // CDK's own grants (log writes, secret reads) would land in an inline policy on top of

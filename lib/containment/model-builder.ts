@@ -17,6 +17,7 @@ import type {
   Subnet,
   Unprovable,
 } from './model.js';
+import type { Terms } from './terms.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -46,11 +47,13 @@ export class ModelBuilder {
   /** The model built so far, with what the adapter adds (assumptions, unread input). */
   toModel(
     provider: string,
+    terms: Terms,
     source: string,
     extra: { readonly assumptions?: string; readonly unprovable?: readonly Unprovable[] } = {},
   ): ContainmentModel {
     return {
       provider,
+      terms,
       source,
       ...(extra.assumptions === undefined ? {} : { assumptions: extra.assumptions }),
       networks: [...this.networks.values()],

@@ -10,6 +10,8 @@
  * trusted (`trusted: true`) is assumed not to open a path.
  */
 
+import type { Terms } from './terms.js';
+
 /** The perimeter's tiers, from the `agent-perimeter:tier` tag (or a provider's equivalent). */
 export type Tier = 'agent' | 'proxy' | 'endpoint' | 'public';
 
@@ -375,6 +377,8 @@ export interface Unprovable {
 export interface ContainmentModel {
   /** 'aws-cloudformation', 'gcp-pulumi', ... */
   readonly provider: string;
+  /** The provider's words for messages. @default - neutral words ("firewall group") */
+  readonly terms?: Terms;
   /** File or stack the model was built from. */
   readonly source: string;
   /** The condition values this model assumes, when the input had unknown conditions. */

@@ -1,4 +1,5 @@
 export { credentialName, credentialValue } from './credential-env.js';
+export * from './deployment.js';
 export * from './deployment-gaps.js';
 export * from './derived.js';
 export { explainPolicy } from './explain.js';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { LOCAL_RUNTIMES } from '../contract/runtimes.js';
 import { ENVOY_IMAGE } from '../versions.js';
+import { DeploymentSchema } from './deployment.js';
 import { hostProblem } from './hosts.js';
 import { LandingZoneSchema } from './landing-zone.js';
 import { ModelAccessSchema } from './model-access-schema.js';
@@ -584,6 +585,7 @@ export const PolicySchema = z
     proxy: ProxySchema.default(ProxySchema.parse({})),
     logging: LoggingSchema.default(LoggingSchema.parse({})),
     landing_zone: LandingZoneSchema.optional(),
+    deployment: DeploymentSchema.default({ profile: 'ha' }),
   })
   .meta({
     title: 'agent-perimeter policy',

@@ -90,6 +90,11 @@ export const DEFAULT_CPU_TARGET = 0.6;
 export const DEFAULT_ZONE_COUNT = 3;
 /** Seconds the autohealer waits after boot (image pull, secret fetch, Envoy start). */
 export const AUTOHEALING_DELAY_S = 300;
+/**
+ * Boot disk of a proxy VM: 20 GB leaves room for image updates and logs; the lean profile
+ * uses the Container-Optimized OS image's own size (10 GB), which holds one Envoy image.
+ */
+export const BOOT_DISK_GB = { ha: 20, lean: 10 } as const;
 /** Seconds the load balancer keeps draining connections of a removed instance. */
 export const CONNECTION_DRAINING_S = 120;
 
@@ -110,6 +115,8 @@ export interface ProxyTierPlan {
   readonly machineType: string;
   readonly concurrency: number;
   readonly bootImage: string;
+  /** Boot disk size in GB, by the policy's deployment profile. */
+  readonly bootDiskGb: number;
   readonly zones: readonly string[] | undefined;
   /** Surge during rolling updates: at least one instance per zone (GCP's rule). */
   readonly maxSurge: number;
@@ -215,6 +222,7 @@ export function planProxyTier(
     machineType,
     concurrency,
     bootImage: options.bootImage ?? DEFAULT_BOOT_IMAGE,
+    bootDiskGb: BOOT_DISK_GB[policy.deployment.profile],
     zones: options.zones,
     maxSurge: options.zones?.length ?? DEFAULT_ZONE_COUNT,
     cpuTarget,

@@ -300,7 +300,7 @@ export class ProxyTier extends pulumi.ComponentResource {
             boot: true,
             autoDelete: true,
             diskType: 'pd-balanced',
-            diskSizeGb: 20,
+            diskSizeGb: plan.bootDiskGb,
           },
         ],
         // No accessConfigs: no external address. Egress goes through Cloud NAT.

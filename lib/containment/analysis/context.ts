@@ -13,63 +13,7 @@ import type {
   Subnet,
 } from '../model.js';
 import { EVERY_MEMBER } from '../model.js';
-
-/** Words for messages, by provider. */
-export interface Terms {
-  readonly group: string;
-  readonly acl: string;
-  readonly network: string;
-  readonly routeTable: string;
-  /** Why a workload declared an agent is one. */
-  readonly declaredAgent: string;
-  /** The DNS filter and how to fix it. */
-  readonly dnsFilter: string;
-  readonly dnsFilterAssociation: string;
-  readonly dnsFilterFix: string;
-  readonly dnsCatchAllFix: string;
-  readonly dnsResolver: string;
-  /** What a proxy workload runs, and the identity it runs as. */
-  readonly proxyDefinition: string;
-  readonly principal: string;
-}
-
-const AWS_TERMS: Terms = {
-  group: 'security group',
-  acl: 'network ACL',
-  network: 'VPC',
-  routeTable: 'route table',
-  declaredAgent: 'it is tagged agent-perimeter:tier=agent',
-  dnsFilter: 'DNS firewall rule group',
-  dnsFilterAssociation: 'DNS firewall rule group association',
-  dnsFilterFix: 'associate a rule group that allows the allowlist and then blocks "*"',
-  dnsCatchAllFix:
-    'add a last rule that BLOCKs a domain list containing only "*" (no query type filter)',
-  dnsResolver: "the provider's resolver (AmazonProvidedDNS)",
-  proxyDefinition: 'task definition',
-  principal: 'task role',
-};
-const GCP_TERMS: Terms = {
-  group: 'firewall target',
-  acl: 'subnet ACL',
-  network: 'VPC network',
-  routeTable: 'routing table',
-  declaredAgent: 'every Cloud Run service and job of the perimeter runs an agent',
-  dnsFilter: 'DNS response policy',
-  dnsFilterAssociation: 'DNS response policy',
-  dnsFilterFix:
-    'bind a response policy whose rules let only the allowlisted names bypass it and answer "*." locally',
-  dnsCatchAllFix: 'add a rule for "*." that answers with local data (e.g. A 0.0.0.0)',
-  dnsResolver: 'Cloud DNS (the metadata server, 169.254.169.254)',
-  proxyDefinition: 'instance template',
-  principal: 'service account',
-};
-const NEUTRAL_TERMS: Terms = {
-  ...AWS_TERMS,
-  group: 'firewall group',
-  acl: 'subnet ACL',
-  network: 'network',
-  routeTable: 'route table',
-};
+import { NEUTRAL_TERMS, type Terms } from '../terms.js';
 
 export interface AnalysisOptions {
   /**
@@ -125,11 +69,7 @@ export class Context {
     readonly model: ContainmentModel,
     options: AnalysisOptions = {},
   ) {
-    this.terms = model.provider.startsWith('aws')
-      ? AWS_TERMS
-      : model.provider.startsWith('gcp')
-        ? GCP_TERMS
-        : NEUTRAL_TERMS;
+    this.terms = model.terms ?? NEUTRAL_TERMS;
     for (const n of model.networks) this.networks.set(n.id, n);
     for (const s of model.subnets) this.subnets.set(s.id, s);
     for (const t of model.routeTables) this.routeTables.set(t.id, t);
@@ -202,6 +142,26 @@ export class Context {
     const subnet = this.subnets.get(id);
     if (subnet === undefined) return NOWHERE;
     return cidrDestinations(subnet.cidrs.filter(isCidrText)) ?? NOWHERE;
+  }
+
+  /**
+   * Where an attachment is placed: its subnet, that subnet's route table when the subnet is
+   * known, and its network (the subnet's, else its groups').
+   */
+  placement(a: Attachment): {
+    readonly subnet: Subnet | undefined;
+    readonly table: string | undefined;
+    readonly network: string | undefined;
+  } {
+    const subnet = a.subnet === undefined ? undefined : this.subnets.get(a.subnet);
+    const known = subnet !== undefined && subnet.unresolved === undefined;
+    return {
+      subnet,
+      table: known ? this.routeTableOf(subnet) : undefined,
+      network:
+        subnet?.network ??
+        a.groups.map((g) => this.groups.get(g)?.network).find((n) => n !== undefined),
+    };
   }
 
   /** The route table a subnet uses (its own, or its network's main table). */

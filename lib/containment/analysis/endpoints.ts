@@ -1,8 +1,4 @@
-import { type Destinations, intersectionOf, isEmpty } from '../destinations.js';
 import type { PolicyStatement, ServiceEndpoint } from '../model.js';
-import type { Violation } from '../violations.js';
-import { endpointAddresses } from './allowed.js';
-import type { Context } from './context.js';
 
 /** Actions that have no resource-level permissions and carry no data out. */
 const NO_RESOURCE_ACTIONS = new Set([
@@ -83,79 +79,5 @@ export function endpointPolicyProblems(endpoint: ServiceEndpoint): string[] {
   if (p.kind === 'unresolved') return [];
   return p.statements.flatMap((s, i) =>
     statementProblems(s, endpoint.service).map((x) => `statement ${i + 1} ${x}`),
-  );
-}
-
-/**
- * Service endpoints agents can reach are data channels unless their policies are scoped:
- * no wildcard actions, no "any resource" (a bucket in the attacker's account is as reachable
- * as ours), and for S3 (the ECR layer path) no writes.
- */
-export function checkEndpoints(
-  ctx: Context,
-  reachableGroups: ReadonlySet<string>,
-  reachableAddresses: Destinations,
-  agentTables: ReadonlySet<string>,
-): Violation[] {
-  const out: Violation[] = [];
-  for (const endpoint of ctx.model.endpoints) {
-    const byRoute =
-      endpoint.kind === 'gateway' && endpoint.routeTables.some((t) => agentTables.has(t));
-    const byGroup = endpoint.groups.some((g) => reachableGroups.has(g));
-    const byAddress =
-      endpoint.subnets.some(
-        (s) =>
-          ctx.agentSubnets.has(s) ||
-          !isEmpty(intersectionOf(ctx.subnetAddresses(s), reachableAddresses)),
-      ) || !isEmpty(intersectionOf(endpointAddresses(endpoint), reachableAddresses));
-    if (!byRoute && !byGroup && !byAddress) continue;
-    // An endpoint outside the network's subnets (a Google API VIP) needs a route to it.
-    if (endpoint.addresses !== undefined && !routedTo(ctx, endpoint, agentTables)) continue;
-    const name = `${endpoint.kind} endpoint ${endpoint.resource}${endpoint.service === undefined ? '' : ` (${endpoint.service})`}`;
-    if (endpoint.policy.kind === 'unresolved') {
-      out.push({
-        resource: endpoint.resource,
-        channel: 'cannot-prove',
-        explanation: `agents can reach ${name}, whose policy ${endpoint.policy.why}, so it cannot be checked. Fix: write the policy in this template.`,
-      });
-      continue;
-    }
-    const problems = endpointPolicyProblems(endpoint);
-    if (problems.length === 0) continue;
-    out.push({
-      resource: endpoint.resource,
-      channel: 'endpoint-policy',
-      explanation: `agents can reach ${name}, and its policy ${problems.join('; ')}: the service becomes a data channel out that bypasses the proxy. Fix: ${endpoint.policy.kind === 'full-access' && endpoint.policy.fix !== undefined ? endpoint.policy.fix : `allow only the actions the tasks need on the resources they need${endpoint.service === 's3' ? ' (for ECR image layers: s3:GetObject on the ECR layer bucket)' : ''}.`}`,
-    });
-  }
-  return out;
-}
-
-/** Whether an agent route table has a route to the endpoint. */
-function routedTo(ctx: Context, endpoint: ServiceEndpoint, tables: ReadonlySet<string>): boolean {
-  return [...tables].some((t) =>
-    ctx.routeTables.get(t)?.routes.some((r) => r.target.endpoint === endpoint.id),
-  );
-}
-
-/**
- * What the agents' own identity may do with the provider's APIs. The endpoints carry the
- * calls; the grant decides what they can move or fetch, so it is judged like an endpoint
- * policy: an agent identity needs no permission at all (C20), and never credentials (C2).
- */
-export function checkIdentityGrants(ctx: Context): Violation[] {
-  if (ctx.agents.length === 0) return [];
-  return (ctx.model.identityGrants ?? []).map((f) =>
-    f.unresolved === true
-      ? {
-          resource: f.resource,
-          channel: 'cannot-prove' as const,
-          explanation: `${f.how}, so what agents may do with the provider's APIs cannot be checked. Fix: use literal values.`,
-        }
-      : {
-          resource: f.resource,
-          channel: 'endpoint-policy' as const,
-          explanation: `${f.how}: every agent can get a token for that identity and use the grant through the API endpoints, a data channel (or a credential) that bypasses the proxy (C20, C2). Fix: ${f.fix ?? 'remove the grant; agent identities hold no permissions.'}`,
-        },
   );
 }

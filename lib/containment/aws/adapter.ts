@@ -5,6 +5,7 @@ import { Resolver, type Trust } from './resolve.js';
 import { buildSecurityGroups } from './security-groups.js';
 import { buildDns, buildEndpoints, buildProxyListeners } from './services.js';
 import { asTemplate } from './template.js';
+import { AWS_TERMS } from './terms.js';
 import { buildWorkloads } from './workloads.js';
 import { enumerateWorlds, MAX_WORLDS } from './worlds.js';
 
@@ -46,6 +47,7 @@ export function modelsFromTemplate(
     }
     return b.toModel(
       'aws-cloudformation',
+      AWS_TERMS,
       source,
       label === undefined ? {} : { assumptions: label },
     );

@@ -6,6 +6,7 @@ import { type GcpNetworkFacts, gcpPlanToNetworkFacts } from './facts.js';
 import { buildFirewallRules } from './firewall.js';
 import type { GcpOptions } from './names.js';
 import { buildNetworks, buildRoutes } from './network.js';
+import { GCP_TERMS } from './terms.js';
 import { buildWorkloads, classify } from './workloads.js';
 
 export type { GcpOptions } from './names.js';
@@ -32,7 +33,7 @@ export function modelFromGcpFacts(
   buildFirewallRules(b);
   buildWorkloads(b);
   buildDns(b);
-  return b.toModel(`gcp-pulumi-${facts.source}`, source, {
+  return b.toModel(`gcp-pulumi-${facts.source}`, GCP_TERMS, source, {
     unprovable: [...unknownValues(facts), ...unreadResources(facts)],
   });
 }

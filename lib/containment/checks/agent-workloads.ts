@@ -1,6 +1,7 @@
+import type { Context } from '../analysis/context.js';
 import type { Attachment } from '../model.js';
 import type { Violation } from '../violations.js';
-import type { Context } from './context.js';
+import type { ContainmentCheck } from './check.js';
 
 /**
  * Everything that runs among the agents must wear the agent group: a workload in an agent
@@ -8,7 +9,7 @@ import type { Context } from './context.js';
  * (tagged, or sharing a host with one) outside the agent group follows rules nobody checked.
  * Interfaces of service endpoints are the exception. One violation per workload.
  */
-export function checkWorkloads(ctx: Context, agents: readonly Attachment[]): Violation[] {
+function checkWorkloads(ctx: Context, agents: readonly Attachment[]): Violation[] {
   const out: Violation[] = [];
   const { group: groupWord, declaredAgent } = ctx.terms;
   const byResource = new Map<string, Attachment[]>();
@@ -49,3 +50,11 @@ export function checkWorkloads(ctx: Context, agents: readonly Attachment[]): Vio
   }
   return out;
 }
+
+export const agentWorkloads: ContainmentCheck = {
+  id: 'agent-workloads',
+  channels: ['unprotected-workload'],
+  description:
+    'Every workload among the agents (in an agent subnet, tagged an agent, or on an agent host) wears the agent firewall group.',
+  check: ({ ctx }) => checkWorkloads(ctx, ctx.agents),
+};

@@ -1,7 +1,8 @@
+import type { Context } from '../analysis/context.js';
+import { subnetsPhrase } from '../analysis/routes.js';
 import type { Attachment, Finding } from '../model.js';
 import type { Violation } from '../violations.js';
-import type { Context } from './context.js';
-import { subnetsPhrase } from './routes.js';
+import type { ContainmentCheck } from './check.js';
 
 const PUBLIC =
   'so agents get public addresses, reachable from the internet and usable for egress wherever a route allows';
@@ -12,7 +13,7 @@ const IPV6 = 'IPv6 traffic is outside the IPv4 allowlists and ACLs the perimeter
  * to a gateway) out; IPv6 escapes the IPv4-only ACLs and allowlists. Both are reported even
  * when no route uses them yet: the next route change would.
  */
-export function checkAddressing(ctx: Context, agents: readonly Attachment[]): Violation[] {
+function checkAddressing(ctx: Context, agents: readonly Attachment[]): Violation[] {
   const out: Violation[] = [];
   const seen = new Set<string>();
   const add = (
@@ -68,3 +69,11 @@ export function checkAddressing(ctx: Context, agents: readonly Attachment[]): Vi
   }
   return out;
 }
+
+export const agentAddressing: ContainmentCheck = {
+  id: 'agent-addressing',
+  channels: ['public-ip', 'ipv6'],
+  description:
+    'Agents and their subnets get no public address and no IPv6 (reported even before a route uses them).',
+  check: ({ ctx }) => checkAddressing(ctx, ctx.agents),
+};

@@ -1,7 +1,8 @@
+import type { Context } from '../analysis/context.js';
 import type { DnsRule, DnsRuleGroup } from '../model.js';
 import { isUnresolved } from '../model.js';
 import type { Violation } from '../violations.js';
-import type { Context } from './context.js';
+import type { ContainmentCheck } from './check.js';
 
 /**
  * Top-level domains no one can register, answered by the provider's own DNS (GCP's
@@ -38,7 +39,7 @@ interface Ordered {
  * `*` (for every query type) before any rule that lets everything through; it must not fail
  * open; and agents must not be pointed at other DNS servers.
  */
-export function checkDns(ctx: Context, networks: ReadonlySet<string>): Violation[] {
+function checkDns(ctx: Context, networks: ReadonlySet<string>): Violation[] {
   const out: Violation[] = [];
   const t = ctx.terms;
   for (const id of networks) {
@@ -132,3 +133,11 @@ export function checkDns(ctx: Context, networks: ReadonlySet<string>): Violation
   }
   return out;
 }
+
+export const dnsFilter: ContainmentCheck = {
+  id: 'dns-filter',
+  channels: ['dns-firewall'],
+  description:
+    "Each network with agents has a DNS filter that blocks every name by default, fails closed, and agents use the provider's filtered resolver.",
+  check: ({ ctx, agentNetworks }) => checkDns(ctx, agentNetworks),
+};

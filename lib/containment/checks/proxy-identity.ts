@@ -1,7 +1,8 @@
 import { type ExpectedProxy, sameImage } from '../../contract/proxy-identity.js';
+import type { Context } from '../analysis/context.js';
 import { type Attachment, isUnresolved, type Tier } from '../model.js';
 import type { Violation } from '../violations.js';
-import type { Context } from './context.js';
+import type { ContainmentCheck } from './check.js';
 
 /*
  * Who answers on the addresses agents may reach. The reachability checks prove that agents
@@ -110,7 +111,7 @@ const FIX =
  * that workload; everything in the endpoint tier is a service endpoint. Checked only when the
  * input has agents (otherwise nothing reaches those addresses).
  */
-export function checkIdentities(ctx: Context, expected?: ExpectedProxy): Violation[] {
+function checkIdentities(ctx: Context, expected?: ExpectedProxy): Violation[] {
   if (ctx.agents.length === 0) return [];
   const agents = new Set(ctx.agents);
   const byResource = new Map<string, Attachment[]>();
@@ -193,3 +194,12 @@ export function checkIdentities(ctx: Context, expected?: ExpectedProxy): Violati
   }
   return out;
 }
+
+export const proxyIdentity: ContainmentCheck = {
+  id: 'proxy-identity',
+  channels: ['identity'],
+  description:
+    'Only the proxy workload the policy renders (its image, identity and configuration) and its load balancer sit in the proxy tier, and only service endpoints in the endpoint tier.',
+  check: ({ ctx, options }) =>
+    options.checkIdentities === false ? [] : checkIdentities(ctx, options.expectedProxy),
+};

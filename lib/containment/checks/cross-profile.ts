@@ -1,10 +1,11 @@
+import { proxyDestinations } from '../analysis/allowed.js';
+import type { Context } from '../analysis/context.js';
+import { type FirewallEvaluator, ruleName } from '../analysis/firewall.js';
 import { intersectionOf, isEmpty } from '../destinations.js';
 import { PROTOCOL, restrictFlows } from '../flows.js';
 import type { Attachment } from '../model.js';
 import type { Violation } from '../violations.js';
-import { proxyDestinations } from './allowed.js';
-import type { Context } from './context.js';
-import { type FirewallEvaluator, ruleName } from './firewall.js';
+import type { ContainmentCheck } from './check.js';
 
 /*
  * One perimeter, many profiles: each profile's listeners on the proxy carry that profile's
@@ -16,7 +17,7 @@ import { type FirewallEvaluator, ruleName } from './firewall.js';
 
 const tcpKey = (port: number) => PROTOCOL.tcp * 65536 + port;
 
-export function checkProfiles(
+function checkProfiles(
   ctx: Context,
   evaluator: FirewallEvaluator,
   agents: readonly Attachment[],
@@ -93,3 +94,12 @@ export function checkProfiles(
     return out;
   }
 }
+
+export const crossProfile: ContainmentCheck = {
+  id: 'cross-profile',
+  channels: ['cross-profile'],
+  description:
+    "Each agent carries exactly one profile's group, and reaches the proxy tier only on its own profile's listeners.",
+  check: ({ ctx, evaluator, guarded, options }) =>
+    checkProfiles(ctx, evaluator, guarded, options.profilePorts),
+};

@@ -1,0 +1,68 @@
+import { endpointAddresses } from '../analysis/allowed.js';
+import type { Context } from '../analysis/context.js';
+import { endpointPolicyProblems } from '../analysis/endpoints.js';
+import { type Destinations, intersectionOf, isEmpty } from '../destinations.js';
+import type { ServiceEndpoint } from '../model.js';
+import type { Violation } from '../violations.js';
+import type { ContainmentCheck } from './check.js';
+
+/**
+ * Service endpoints agents can reach are data channels unless their policies are scoped:
+ * no wildcard actions, no "any resource" (a bucket in the attacker's account is as reachable
+ * as ours), and for S3 (the ECR layer path) no writes.
+ */
+function checkEndpoints(
+  ctx: Context,
+  reachableGroups: ReadonlySet<string>,
+  reachableAddresses: Destinations,
+  agentTables: ReadonlySet<string>,
+): Violation[] {
+  const out: Violation[] = [];
+  for (const endpoint of ctx.model.endpoints) {
+    const byRoute =
+      endpoint.kind === 'gateway' && endpoint.routeTables.some((t) => agentTables.has(t));
+    const byGroup = endpoint.groups.some((g) => reachableGroups.has(g));
+    const byAddress =
+      endpoint.subnets.some(
+        (s) =>
+          ctx.agentSubnets.has(s) ||
+          !isEmpty(intersectionOf(ctx.subnetAddresses(s), reachableAddresses)),
+      ) || !isEmpty(intersectionOf(endpointAddresses(endpoint), reachableAddresses));
+    if (!byRoute && !byGroup && !byAddress) continue;
+    // An endpoint outside the network's subnets (a Google API VIP) needs a route to it.
+    if (endpoint.addresses !== undefined && !routedTo(ctx, endpoint, agentTables)) continue;
+    const name = `${endpoint.kind} endpoint ${endpoint.resource}${endpoint.service === undefined ? '' : ` (${endpoint.service})`}`;
+    if (endpoint.policy.kind === 'unresolved') {
+      out.push({
+        resource: endpoint.resource,
+        channel: 'cannot-prove',
+        explanation: `agents can reach ${name}, whose policy ${endpoint.policy.why}, so it cannot be checked. Fix: write the policy in this template.`,
+      });
+      continue;
+    }
+    const problems = endpointPolicyProblems(endpoint);
+    if (problems.length === 0) continue;
+    out.push({
+      resource: endpoint.resource,
+      channel: 'endpoint-policy',
+      explanation: `agents can reach ${name}, and its policy ${problems.join('; ')}: the service becomes a data channel out that bypasses the proxy. Fix: ${endpoint.policy.kind === 'full-access' && endpoint.policy.fix !== undefined ? endpoint.policy.fix : `allow only the actions the tasks need on the resources they need${endpoint.service === 's3' ? ' (for ECR image layers: s3:GetObject on the ECR layer bucket)' : ''}.`}`,
+    });
+  }
+  return out;
+}
+
+/** Whether an agent route table has a route to the endpoint. */
+function routedTo(ctx: Context, endpoint: ServiceEndpoint, tables: ReadonlySet<string>): boolean {
+  return [...tables].some((t) =>
+    ctx.routeTables.get(t)?.routes.some((r) => r.target.endpoint === endpoint.id),
+  );
+}
+
+export const endpointPolicies: ContainmentCheck = {
+  id: 'endpoint-policies',
+  channels: ['endpoint-policy'],
+  description:
+    'Every service endpoint agents can reach has a scoped policy: no wildcard actions, no "any resource", no S3 writes.',
+  check: ({ ctx, reachableGroups, reachableAddresses, agentTables }) =>
+    checkEndpoints(ctx, reachableGroups, reachableAddresses, agentTables),
+};

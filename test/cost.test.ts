@@ -1,0 +1,153 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { allProfileCosts, COST_PROFILES, costMarkdown, type ProfileCost } from '../app/cost.js';
+import {
+  AWS_PRICES,
+  type CostLine,
+  type CostReport,
+  GCP_PRICES,
+  HOURS_PER_MONTH,
+  runsPerMonth,
+} from '../lib/cost/index.js';
+import { biomeFormat } from '../scripts/biome-format.js';
+
+// The cost model over the real templates and GCP plans of both profiles, as `npm run cost`
+// builds them. Expected numbers are computed here from the price table and the layout each
+// profile should have, so a layout change or a price change shows up as a named difference.
+
+const ROOT = join(import.meta.dirname, '..');
+
+let ha: ProfileCost;
+let lean: ProfileCost;
+beforeAll(async () => {
+  const costs = await allProfileCosts();
+  ha = costs.find((c) => c.profile === 'ha') as ProfileCost;
+  lean = costs.find((c) => c.profile === 'lean') as ProfileCost;
+}, 600_000);
+
+const line = (r: CostReport, item: string): CostLine => {
+  const found = r.lines.filter((l) => l.item.startsWith(item));
+  expect(found, item).toHaveLength(1);
+  return found[0] as CostLine;
+};
+const hourly = (usd: number) => usd * HOURS_PER_MONTH;
+
+describe('AWS idle cost from the synthesized template', () => {
+  it('ha: a NAT gateway and address per zone, four endpoints in two zones, two x86 tasks', () => {
+    const r = ha.aws;
+    expect(line(r, 'NAT gateway').count).toBe(2);
+    expect(line(r, 'NAT gateway').monthlyUsd).toBeCloseTo(
+      2 * hourly(AWS_PRICES.natGatewayHour.usd),
+    );
+    expect(line(r, 'Public IPv4').monthlyUsd).toBeCloseTo(
+      2 * hourly(AWS_PRICES.publicIpv4Hour.usd),
+    );
+    // ECR API, ECR Docker, CloudWatch Logs and Secrets Manager (the demo injects a key).
+    expect(line(r, 'Interface VPC endpoint').count).toBe(8);
+    expect(line(r, 'Network Load Balancer').monthlyUsd).toBeCloseTo(hourly(AWS_PRICES.nlbHour.usd));
+    const proxy = line(r, 'Fargate service');
+    expect(proxy.count).toBe(2);
+    expect(proxy.detail).toBe('0.5 vCPU, 1 GB, x86_64');
+    expect(proxy.monthlyUsd).toBeCloseTo(
+      2 * hourly(0.5 * AWS_PRICES.fargateX86VcpuHour.usd + 1 * AWS_PRICES.fargateX86GbHour.usd),
+    );
+    expect(line(r, 'KMS').count).toBe(2);
+    expect(line(r, 'CloudWatch alarm metric').count).toBe(11);
+    expect(line(r, 'Secrets Manager secret').detail).toBe('anthropic-api-key');
+  });
+
+  it('lean: one NAT gateway, three endpoints in its zone, one small Graviton task, under $100', () => {
+    const r = lean.aws;
+    expect(line(r, 'NAT gateway').count).toBe(1);
+    expect(line(r, 'Public IPv4').count).toBe(1);
+    expect(line(r, 'Interface VPC endpoint').count).toBe(3);
+    const proxy = line(r, 'Fargate service');
+    expect(proxy.count).toBe(1);
+    expect(proxy.detail).toBe('0.25 vCPU, 0.5 GB, ARM64 (Graviton)');
+    expect(proxy.monthlyUsd).toBeCloseTo(
+      hourly(0.25 * AWS_PRICES.fargateArmVcpuHour.usd + 0.5 * AWS_PRICES.fargateArmGbHour.usd),
+    );
+    const fixedNetwork = hourly(
+      AWS_PRICES.natGatewayHour.usd +
+        AWS_PRICES.publicIpv4Hour.usd +
+        3 * AWS_PRICES.interfaceEndpointAzHour.usd +
+        AWS_PRICES.nlbHour.usd,
+    );
+    const rest = r.lines
+      .filter(
+        (l) =>
+          !/^(NAT gateway|Public IPv4|Interface VPC|Network Load|Fargate service)/.test(l.item),
+      )
+      .reduce((sum, l) => sum + l.monthlyUsd, 0);
+    expect(r.totalUsd).toBeCloseTo(fixedNetwork + proxy.monthlyUsd + rest);
+    expect(r.totalUsd).toBeLessThan(100);
+    expect(r.totalUsd).toBeLessThan(ha.aws.totalUsd / 2);
+  });
+
+  it('totals are the sum of count x quantity x price of their lines', () => {
+    for (const r of [ha.aws, lean.aws, ha.gcp, lean.gcp]) {
+      const sum = r.lines.reduce(
+        (s, l) => s + l.count * l.parts.reduce((e, p) => e + p.quantity * p.price.usd, 0),
+        0,
+      );
+      expect(r.totalUsd).toBeCloseTo(sum, 6);
+      for (const l of r.lines) expect(l.count, l.item).toBeGreaterThan(0);
+    }
+  });
+
+  it('prices the hourly probe at the Fargate minimum per run', () => {
+    expect(runsPerMonth('rate(1 hour)')).toBe(HOURS_PER_MONTH);
+    expect(runsPerMonth('rate(15 minutes)')).toBe(HOURS_PER_MONTH * 4);
+    expect(runsPerMonth('cron(0 * * * ? *)')).toBeUndefined();
+    const probe = line(ha.aws, 'Scheduled Fargate task');
+    expect(probe.count).toBe(HOURS_PER_MONTH);
+    expect(probe.monthlyUsd).toBeCloseTo(
+      HOURS_PER_MONTH *
+        (60 / 3600) *
+        (0.25 * AWS_PRICES.fargateX86VcpuHour.usd + 0.5 * AWS_PRICES.fargateX86GbHour.usd),
+    );
+  });
+
+  it('lists traffic, log and run charges as rates, never in the total', () => {
+    for (const r of [ha.aws, ha.gcp]) {
+      expect(r.usage.length).toBeGreaterThan(5);
+      for (const u of r.usage) expect(r.lines.some((l) => l.item === u.item)).toBe(false);
+    }
+    expect(ha.aws.usage.map((u) => u.price)).toContain(AWS_PRICES.natGatewayGb);
+  });
+});
+
+describe('GCP idle cost from the plan', () => {
+  it('ha: two e2-small proxy VMs with 20 GB disks behind Cloud NAT and one forwarding rule', () => {
+    const r = ha.gcp;
+    const vm = line(r, 'Proxy VM');
+    expect([vm.count, vm.detail]).toEqual([2, 'e2-small']);
+    expect(vm.monthlyUsd).toBeCloseTo(2 * hourly(GCP_PRICES['e2-small'].usd));
+    expect(line(r, 'Proxy boot disk').monthlyUsd).toBeCloseTo(
+      2 * 20 * GCP_PRICES.pdBalancedGbMonth.usd,
+    );
+    expect(line(r, 'Cloud NAT, per VM').monthlyUsd).toBeCloseTo(
+      2 * hourly(GCP_PRICES.natVmHour.usd),
+    );
+    expect(line(r, 'Cloud NAT external IP').count).toBe(1);
+    expect(line(r, 'Forwarding rules').monthlyUsd).toBeCloseTo(
+      hourly(GCP_PRICES.forwardingRulesHour.usd),
+    );
+  });
+
+  it('lean: one e2-micro with a 10 GB disk', () => {
+    const vm = line(lean.gcp, 'Proxy VM');
+    expect([vm.count, vm.detail]).toEqual([1, 'e2-micro']);
+    expect(line(lean.gcp, 'Proxy boot disk').detail).toBe('10 GB pd-balanced');
+    expect(lean.gcp.totalUsd).toBeLessThan(ha.gcp.totalUsd);
+  });
+});
+
+describe('docs/cost.md', () => {
+  it('is what `npm run cost` generates (run it after changing prices or the layout)', () => {
+    const expected = biomeFormat(costMarkdown([ha, lean]), 'docs/cost.md');
+    expect(readFileSync(join(ROOT, 'docs', 'cost.md'), 'utf8')).toBe(expected);
+    expect(COST_PROFILES.map((p) => p.profile)).toEqual(['ha', 'lean']);
+  });
+});
