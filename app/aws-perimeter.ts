@@ -8,13 +8,15 @@ import {
   type ProbeTask,
   type ProxyTier,
 } from '../cdk/index.js';
+import { loadPolicyCa, type PolicyCa } from '../lib/ca/policy-ca.js';
 import { UserError } from '../lib/errors.js';
 import type { JsonObject } from '../lib/json.js';
 import type { Policy } from '../lib/policy/index.js';
 import { type PreparedPolicy, prepareParsed, preparePolicy } from './prepare.js';
 
 /** Properties of {@link AgentPerimeter}: the policy (exactly one of `policy`, `policyFile`). */
-export interface AgentPerimeterProps extends Omit<PerimeterPartsProps, 'policy' | 'envoyConfig'> {
+export interface AgentPerimeterProps
+  extends Omit<PerimeterPartsProps, 'policy' | 'envoyConfig' | 'ca'> {
   /**
    * The validated policy, e.g. from `loadPolicy('agent-perimeter.yaml')`.
    * @default - read from `policyFile`; one of the two is required
@@ -74,6 +76,7 @@ export class AgentPerimeter extends Construct {
       ...options,
       policy: this.policy,
       envoyConfig: this.envoyConfig,
+      ...(prepared.ca === undefined ? {} : { ca: prepared.ca }),
     });
     this.network = parts.network;
     this.proxy = parts.proxy;
@@ -87,7 +90,9 @@ export class AgentPerimeter extends Construct {
     return this.proxy.address;
   }
 
-  private prepare(props: AgentPerimeterProps): Pick<PreparedPolicy, 'policy' | 'envoyConfig'> {
+  private prepare(
+    props: AgentPerimeterProps,
+  ): Pick<PreparedPolicy, 'policy' | 'envoyConfig' | 'ca'> {
     if (props.policy !== undefined && props.policyFile !== undefined) {
       throw new AgentPerimeterError(
         this.node.path,
@@ -98,7 +103,11 @@ export class AgentPerimeter extends Construct {
       // A given Envoy config is the caller's; render (and validate) only when none is given.
       return props.envoyConfig === undefined
         ? prepareParsed(props.policy, `policy of ${this.node.path}`)
-        : { policy: props.policy, envoyConfig: props.envoyConfig };
+        : {
+            policy: props.policy,
+            envoyConfig: props.envoyConfig,
+            ...caOf(props.policy, `policy of ${this.node.path}`),
+          };
     }
     if (props.policyFile === undefined || props.policyFile === '') {
       throw new AgentPerimeterError(
@@ -108,4 +117,10 @@ export class AgentPerimeter extends Construct {
     }
     return preparePolicy(props.policyFile);
   }
+}
+
+/** The CA of a parsed policy (paths relative to the working directory, as prepareParsed). */
+function caOf(policy: Policy, shown: string): { ca?: PolicyCa } {
+  const ca = loadPolicyCa(policy, `${process.cwd()}/${shown}`, shown);
+  return ca === undefined ? {} : { ca };
 }

@@ -66,11 +66,12 @@ export function buildAwsApp(options: AwsAppOptions = {}): AwsApp {
     if (prepared.policy.landing_zone !== undefined && !mentionsOnDeploy(probeContext)) {
       probe = { ...probe, onDeploy: 'off' };
     }
-    const { policy, envoyConfig } = prepared;
+    const { policy, envoyConfig, ca } = prepared;
     stack = new AgentPerimeterStack(app, stackName(policy), {
       policy,
       probe: probe.enabled ? probe : false,
       envoyConfig,
+      ...(ca === undefined ? {} : { ca }),
       env: {
         account: process.env.CDK_DEFAULT_ACCOUNT,
         region: process.env.CDK_DEFAULT_REGION,

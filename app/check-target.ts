@@ -31,5 +31,7 @@ export async function checkTarget(prepared: PreparedPolicy, target: Target): Pro
     await planGcp({ prepared });
     return;
   }
-  renderLocalFiles(prepared.policy, envoyYaml(prepared.envoyConfig, prepared.file.shown));
+  renderLocalFiles(prepared.policy, envoyYaml(prepared.envoyConfig, prepared.file.shown), {
+    ...(prepared.ca === undefined ? {} : { ca: prepared.ca }),
+  });
 }

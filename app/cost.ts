@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import { AgentPerimeterStack } from '../cdk/stack/index.js';
@@ -33,6 +33,7 @@ import { preparePolicy } from './prepare.js';
  */
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const inRepo = (file: string) => (isAbsolute(file) ? file : join(ROOT, file));
 
 /** The profiles the document covers, by the policy file that selects each. */
 export const COST_PROFILES: readonly { profile: DeploymentProfile; policyFile: string }[] = [
@@ -42,10 +43,11 @@ export const COST_PROFILES: readonly { profile: DeploymentProfile; policyFile: s
 
 /**
  * The CloudFormation template `synth` deploys for a policy (same stack, same probe default),
- * without running the checks: only its resources are priced.
+ * without running the checks: only its resources are priced. `policyFile` is relative to the
+ * repository, or absolute.
  */
 export function awsTemplate(policyFile: string): unknown {
-  const prepared = preparePolicy(join(ROOT, policyFile));
+  const prepared = preparePolicy(inRepo(policyFile));
   const outdir = mkdtempSync(join(tmpdir(), 'agent-perimeter-cost-'));
   try {
     const app = new App({ outdir });
@@ -74,7 +76,7 @@ export async function profileCost(
   policyFile: string,
 ): Promise<ProfileCost> {
   const aws = awsIdleCost(awsTemplate(policyFile), profile);
-  const plan: GcpPlan = await planGcp({ policyFile: join(ROOT, policyFile) });
+  const plan: GcpPlan = await planGcp({ policyFile: inRepo(policyFile) });
   return { profile, policyFile, aws, gcp: gcpIdleCost(plan, profile) };
 }
 
@@ -169,12 +171,12 @@ export function costMarkdown(costs: readonly ProfileCost[]): string {
       '- **Only the interface endpoints agents need** (ECR API, ECR Docker, CloudWatch Logs; and',
       '  bedrock-runtime with `model_access.provider: bedrock`), **in the first zone only**, the zone',
       `  of the NAT gateway (${saved('Interface VPC endpoint')} a month). The Secrets Manager endpoint,`,
-      '  which only the proxy uses, goes: the proxy reads its secrets through the NAT gateway (TLS to',
-      '  the public Secrets Manager endpoint, still scoped to the named secrets by its execution role;',
-      "  the endpoint's own policy is gone). Agents in the other zone reach the endpoints across zones.",
-      '  If the endpoint zone fails, agents cannot pull images or ship logs until it recovers; running',
-      '  agents keep working through the proxy only if their proxy path (NAT) is up, which fails with',
-      '  the same zone: lean has one zone of shared parts, and that zone is its failure domain.',
+      '  which only the proxy uses, goes whenever the proxy may reach public port 443 anyway: the proxy',
+      '  then reads its secrets through the NAT gateway (TLS to the public Secrets Manager endpoint,',
+      "  still limited to the named secrets by its execution role; the endpoint's own policy, a second",
+      '  fence, is gone). Agents in the other zone reach the endpoints across zones. If the endpoint',
+      '  zone fails, agents cannot start (image pulls) or ship logs until it recovers, and the NAT',
+      '  gateway fails with it: lean has one zone of shared parts, and that zone is its failure domain.',
       `- **ARM64 (Graviton) proxy tasks** (${rate(AWS_PRICES.fargateArmVcpuHour)} instead of ${rate(AWS_PRICES.fargateX86VcpuHour)} per vCPU-hour): Envoy publishes`,
       `  multi-architecture images, so the same image runs (the architecture is \`${proxyCpuArchitecture('lean')}\` in the task`,
       '  definition). Agent and probe tasks keep the architecture of their images (x86_64).',

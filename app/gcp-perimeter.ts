@@ -1,4 +1,5 @@
 import type * as pulumi from '@pulumi/pulumi';
+import { loadPolicyCa } from '../lib/ca/policy-ca.js';
 import { UserError } from '../lib/errors.js';
 import type { JsonObject } from '../lib/json.js';
 import type { Policy } from '../lib/policy/index.js';
@@ -9,7 +10,7 @@ import {
 import { prepareParsed, preparePolicy } from './prepare.js';
 
 /** Arguments of {@link AgentPerimeter}: the policy (exactly one of `policy`, `policyFile`). */
-export interface AgentPerimeterArgs extends Omit<ComponentArgs, 'policy' | 'envoyConfig'> {
+export interface AgentPerimeterArgs extends Omit<ComponentArgs, 'policy' | 'envoyConfig' | 'ca'> {
   /**
    * The validated policy, e.g. from `loadPolicy('agent-perimeter.yaml')`.
    * @default - read from `policyFile`; one of the two is required
@@ -39,9 +40,17 @@ function prepared(name: string, args: AgentPerimeterArgs): ComponentArgs {
       `AgentPerimeter ${name}: no policy. Fix: pass { policy: loadPolicy("agent-perimeter.yaml") } or { policyFile: "agent-perimeter.yaml" }.`,
     );
   }
-  if (policy !== undefined && envoyConfig !== undefined) return { ...rest, policy, envoyConfig };
+  if (policy !== undefined && envoyConfig !== undefined) {
+    const ca = loadPolicyCa(policy, `${process.cwd()}/${name}`, name);
+    return { ...rest, policy, envoyConfig, ...(ca === undefined ? {} : { ca }) };
+  }
   const ready = policy === undefined ? preparePolicy(policyFile) : prepareParsed(policy, name);
-  return { ...rest, policy: ready.policy, envoyConfig: envoyConfig ?? ready.envoyConfig };
+  return {
+    ...rest,
+    policy: ready.policy,
+    envoyConfig: envoyConfig ?? ready.envoyConfig,
+    ...(ready.ca === undefined ? {} : { ca: ready.ca }),
+  };
 }
 
 /**

@@ -120,10 +120,11 @@ export function buildGcpProgram(
   config: GcpProgramConfig,
   prepared: PreparedPolicy = preparePolicy(config.policyFile),
 ): { readonly perimeter: AgentPerimeter; readonly outputs: GcpProgramOutputs } {
-  const { policy, envoyConfig } = prepared;
+  const { policy, envoyConfig, ca } = prepared;
   const perimeter = new AgentPerimeter(policy.name, {
     policy,
     envoyConfig,
+    ...(ca === undefined ? {} : { ca }),
     project: config.project,
     region: config.region,
     network: {

@@ -42,6 +42,7 @@ export function agentEnvironment(
   policy: Policy,
   proxyHost: string,
   profile?: string,
+  options: { readonly trustDir?: string } = {},
 ): Record<string, string> {
   const listeners =
     profile === undefined ? policyProfiles(policy)[0] : policyProfile(policy, profile);
@@ -75,7 +76,7 @@ export function agentEnvironment(
   if (model !== undefined) {
     Object.assign(env, modelAgentEnvironment(access, model, `http://${host}:${model.port}`));
   }
-  Object.assign(env, trustEnvironment(policy));
+  Object.assign(env, trustEnvironment(policy, options.trustDir));
   return env;
 }
 

@@ -51,6 +51,14 @@ export const MODEL_CREDENTIAL_VARIABLE = 'AGENT_PERIMETER_SECRET_MODEL_API_KEY';
  */
 export const LEAF_DIR = '/etc/agent-perimeter/tls';
 
+/**
+ * The variables the proxy container gets its private CA in where a platform hands it over as
+ * environment (ECS secrets, an env file): the key from the secret store, the public certificate.
+ * The launcher reads both once and removes the key from the environment Envoy inherits.
+ */
+export const CA_KEY_VARIABLE = 'AGENT_PERIMETER_CA_KEY';
+export const CA_CERT_VARIABLE = 'AGENT_PERIMETER_CA_CERT';
+
 /** A leaf's file name without extension: `*.x.com` -> `wildcard.x.com`. */
 export function leafBaseName(host: string): string {
   return host.replace(/^\*\./, 'wildcard.');
@@ -70,6 +78,13 @@ export function leafPaths(host: string, dir: string = LEAF_DIR) {
 /** Where agents find the private CA (read-only): the CA alone and the system roots plus it. */
 export const AGENT_TRUST_DIR = '/etc/agent-perimeter/trust';
 export const AGENT_TRUST_FILES = { ca: 'ca.crt', bundle: 'bundle.crt' } as const;
+
+/**
+ * Where Cloud Run agents find them instead: Cloud Run has no read-only mount for a file the
+ * stack writes, so the container writes them at start (`trustThenExec`) under /tmp, which
+ * every image's user may write.
+ */
+export const CLOUD_RUN_TRUST_DIR = '/tmp/agent-perimeter/trust';
 
 /** Envoy's admin interface, on 127.0.0.1 only; the launcher drains through it on SIGTERM. */
 export const ADMIN_PORT = 9901;

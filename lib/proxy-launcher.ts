@@ -165,13 +165,6 @@ check_variable() {
   local -n credential="$1"
   check_value "credential variable $1" "$credential"
 }
-# A bearer credential (a Bedrock API key): Envoy's generic injector sends the value as the
-# whole header, so the launcher writes it as "Bearer <key>" unless it already is.
-bearer() {
-  local -n bearer_value="$1"
-  case "$bearer_value" in "Bearer "*) ;; *) bearer_value="Bearer $bearer_value" ;; esac
-  export "$1"
-}
 check_file() {
   [ -r "$1" ] || refuse "credential file $1 cannot be read. Fix: mount the secret there."
   local value=""
@@ -179,7 +172,9 @@ check_file() {
   check_value "credential file $1" "$value"
 }
 
-# A token as the header value of its format: "Bearer <token>" or "Basic base64(<user>:<token>)".
+# A token as the header value of its format: "Bearer <token>" (unless it already is: a stored
+# Bedrock API key may carry the prefix) or "Basic base64(<user>:<token>)". Envoy's generic
+# injector sends the value verbatim. OUT may be the source variable itself (composed in place).
 format_credential() {
   local out="" format="" user="" kind="" source="" value=""
   IFS=: read -r out format user kind source <<< "$1"
@@ -189,7 +184,7 @@ format_credential() {
     *) usage "--credential-as needs OUT:FORMAT:USER:env|file:SOURCE, got $1" ;;
   esac
   case "$format" in
-    bearer) value="Bearer $value" ;;
+    bearer) case "$value" in "Bearer "*) ;; *) value="Bearer $value" ;; esac ;;
     basic) value="Basic $(printf '%s:%s' "$user" "$value" | base64 -w0)" ;;
     *) usage "--credential-as format must be bearer or basic, got $format" ;;
   esac
@@ -204,7 +199,6 @@ while [ $# -gt 0 ]; do
   [ $# -ge 2 ] || usage "option $1 needs a value"
   case "$1" in
     --credential-env) check_variable "$2" ;;
-    --bearer-env) check_variable "$2"; bearer "$2" ;;
     --credential-file) check_file "$2" ;;
     --credential-as) format_credential "$2" ;;
     --ca-key-env) read_ca key env "$2" ;;
@@ -216,7 +210,7 @@ while [ $# -gt 0 ]; do
     --leaf) leaves="$leaves$2"$'\\n' ;;
     --drain-seconds) drain_s="$2" ;;
     --admin) IFS=: read -r admin_host admin_port <<< "$2" ;;
-${FETCH.options}    *) usage "unknown option $1 (expected --credential-env, --credential-file, --credential-as, --bearer-env, --ca-key-env/-file, --ca-cert-env/-file, --leaf-dir, --leaf-days, --leaf, --drain-seconds, --admin, then -- and the Envoy command)" ;;
+${FETCH.options}    *) usage "unknown option $1 (expected --credential-env, --credential-file, --credential-as, --ca-key-env/-file, --ca-cert-env/-file, --leaf-dir, --leaf-days, --leaf, --drain-seconds, --admin, then -- and the Envoy command)" ;;
   esac
   shift 2
 done
@@ -305,17 +299,16 @@ export function launcherScript(intercepts: boolean, fetchesConfig = false): stri
 
 /** How the launcher reads the credentials it checks. */
 export type LauncherCredentials =
-  | {
-      readonly variables: readonly string[];
-      /** Variables whose value becomes "Bearer <value>" (a Bedrock API key). */
-      readonly bearerVariables?: readonly string[];
-    }
+  | { readonly variables: readonly string[] }
   | { readonly files: readonly string[] };
 
 /** Where the launcher reads a value: an environment variable or a file. */
 export type LauncherSource = { readonly env: string } | { readonly file: string };
 
-/** A credential whose header value the launcher composes (`bearer`, `basic`). */
+/**
+ * A credential whose header value the launcher composes (`bearer`, `basic`); `out` may be the
+ * source variable itself (the Bedrock API key is composed in place).
+ */
 export interface FormattedCredential {
   /** The variable Envoy reads the finished header value from. */
   readonly out: string;
@@ -374,10 +367,7 @@ export const ENVOY_USER = '101:101';
 export function launchArguments(options: LaunchOptions): string[] {
   const credentials =
     'variables' in options.credentials
-      ? [
-          ...options.credentials.variables.flatMap((v) => ['--credential-env', v]),
-          ...(options.credentials.bearerVariables ?? []).flatMap((v) => ['--bearer-env', v]),
-        ]
+      ? options.credentials.variables.flatMap((v) => ['--credential-env', v])
       : options.credentials.files.flatMap((f) => ['--credential-file', f]);
   const given = options.config;
   const config =

@@ -1,5 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 /** How agent profiles run: Cloud Run services (gVisor), jobs (gen2), both, or not at all. */
+import type { PolicyCa } from '../lib/ca/policy-ca.js';
 import {
   GCP_AGENT_RUNTIMES as AGENT_RUNTIMES,
   type GcpAgentRuntime as AgentRuntime,
@@ -26,6 +27,12 @@ export interface AgentPerimeterArgs {
    * `proxy/`; `bin/pulumi-program.ts` does this).
    */
   readonly envoyConfig: JsonObject;
+  /**
+   * The policy's private CA, public certificates only (`loadPolicyCa`), when an entry has
+   * `tls: intercept`: the proxy issues leaves with it (its key from Secret Manager), agents
+   * trust it. @default - none; a policy that intercepts is refused without it
+   */
+  readonly ca?: PolicyCa;
   /** The GCP project. */
   readonly project: string;
   /** The GCP region of every regional resource. */
@@ -37,6 +44,7 @@ export interface AgentPerimeterArgs {
     ProxyTierArgs,
     | 'policy'
     | 'envoyConfig'
+    | 'ca'
     | 'project'
     | 'region'
     | 'network'
@@ -122,6 +130,7 @@ export class AgentPerimeter extends pulumi.ComponentResource {
         ...args.proxy,
         policy,
         envoyConfig: args.envoyConfig,
+        ...(args.ca === undefined ? {} : { ca: args.ca }),
         project,
         region,
         network: this.network.network.id,
@@ -142,6 +151,7 @@ export class AgentPerimeter extends pulumi.ComponentResource {
       networkTag: AgentNetwork.AGENT_TAG,
       ...(policy.agents.length > 1 ? { profileTag: profileNetworkTag(agent) } : {}),
       ...(images[agent] === undefined ? {} : { image: images[agent] }),
+      ...(args.ca === undefined ? {} : { trustedCa: args.ca.trustedPem }),
     });
     const services: Record<string, AgentService> = {};
     const jobs: Record<string, AgentJob> = {};

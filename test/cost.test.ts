@@ -2,11 +2,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { allProfileCosts, COST_PROFILES, costMarkdown, type ProfileCost } from '../app/cost.js';
+import type { GcpPlan, PlannedResource } from '../lib/contract/gcp-plan.js';
 import {
   AWS_PRICES,
+  awsIdleCost,
   type CostLine,
   type CostReport,
   GCP_PRICES,
+  gcpIdleCost,
   HOURS_PER_MONTH,
   runsPerMonth,
 } from '../lib/cost/index.js';
@@ -149,5 +152,130 @@ describe('docs/cost.md', () => {
     const expected = biomeFormat(costMarkdown([ha, lean]), 'docs/cost.md');
     expect(readFileSync(join(ROOT, 'docs', 'cost.md'), 'utf8')).toBe(expected);
     expect(COST_PROFILES.map((p) => p.profile)).toEqual(['ha', 'lean']);
+  });
+});
+
+describe('the model on hand-written templates and plans', () => {
+  const task = (cpu: string, memory: string, arch?: string) => ({
+    Type: 'AWS::ECS::TaskDefinition',
+    Properties: {
+      Cpu: cpu,
+      Memory: memory,
+      ...(arch === undefined ? {} : { RuntimePlatform: { CpuArchitecture: arch } }),
+    },
+  });
+
+  it('counts public task addresses, high-resolution and metric-math alarms, desired counts', () => {
+    const r = awsIdleCost(
+      {
+        Resources: {
+          Td: task('1024', '2048', 'ARM64'),
+          Svc: {
+            Type: 'AWS::ECS::Service',
+            Properties: {
+              LaunchType: 'FARGATE',
+              DesiredCount: 3,
+              TaskDefinition: { Ref: 'Td' },
+              NetworkConfiguration: { AwsvpcConfiguration: { AssignPublicIp: 'ENABLED' } },
+            },
+          },
+          Fast: { Type: 'AWS::CloudWatch::Alarm', Properties: { Period: 10 } },
+          Math: {
+            Type: 'AWS::CloudWatch::Alarm',
+            Properties: {
+              Metrics: [
+                { Id: 'a', MetricStat: { Period: 300 } },
+                { Id: 'b', MetricStat: { Period: 300 } },
+                { Id: 'e', Expression: 'a+b' },
+              ],
+            },
+          },
+          Gw: { Type: 'AWS::EC2::VPCEndpoint', Properties: { SubnetIds: ['x'] } },
+        },
+      },
+      'test',
+    );
+    expect(line(r, 'Public IPv4').count).toBe(3);
+    expect(line(r, 'Fargate service').monthlyUsd).toBeCloseTo(
+      3 * hourly(AWS_PRICES.fargateArmVcpuHour.usd + 2 * AWS_PRICES.fargateArmGbHour.usd),
+    );
+    const alarms = r.lines.filter((l) => l.item === 'CloudWatch alarm metric');
+    expect(alarms.map((l) => [l.detail, l.count])).toEqual([
+      ['standard resolution', 2],
+      ['high resolution', 1],
+    ]);
+    // A VPCEndpoint without a type is a gateway endpoint: free.
+    expect(r.lines.some((l) => l.item.startsWith('Interface'))).toBe(false);
+  });
+
+  const resource = (
+    type: string,
+    id: string,
+    inputs: Record<string, unknown>,
+  ): PlannedResource => ({
+    urn: `urn:${id}`,
+    id,
+    type,
+    name: id,
+    custom: true,
+    parent: null,
+    inputs: inputs as PlannedResource['inputs'],
+    dependencies: [],
+  });
+  const plan = (vms: number, nat: Record<string, unknown>): GcpPlan => ({
+    format: 'agent-perimeter/gcp-plan@1',
+    policy: 't',
+    project: 'p',
+    region: 'r',
+    outputs: {},
+    warnings: [],
+    resources: [
+      resource(
+        'gcp:compute/instanceTemplate:InstanceTemplate',
+        'projects/p/global/instanceTemplates/t',
+        {
+          machineType: 'e2-medium',
+          disks: [{ boot: true, diskSizeGb: 30, diskType: 'pd-standard' }],
+          networkInterfaces: [{ subnetwork: 'projects/p/regions/r/subnetworks/s' }],
+        },
+      ),
+      resource(
+        'gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager',
+        'projects/p/regions/r/instanceGroupManagers/g',
+        {
+          name: 'g',
+          targetSize: vms,
+          versions: [
+            {
+              instanceTemplate:
+                'https://www.googleapis.com/compute/v1/projects/p/global/instanceTemplates/t',
+            },
+          ],
+        },
+      ),
+      resource('gcp:compute/routerNat:RouterNat', 'n', { name: 'n', ...nat }),
+    ],
+  });
+
+  it('caps Cloud NAT at 32 VMs, counts reserved NAT addresses, prices disks by type', () => {
+    const many = gcpIdleCost(
+      plan(40, { natIpAllocateOption: 'MANUAL_ONLY', natIps: ['a', 'b'] }),
+      't',
+    );
+    expect(line(many, 'Cloud NAT gateway').monthlyUsd).toBeCloseTo(
+      hourly(GCP_PRICES.natGatewayCapHour.usd),
+    );
+    expect(line(many, 'Cloud NAT external IP').count).toBe(2);
+    expect(line(many, 'Proxy VM').monthlyUsd).toBeCloseTo(40 * hourly(GCP_PRICES['e2-medium'].usd));
+    expect(line(many, 'Proxy boot disk').monthlyUsd).toBeCloseTo(
+      40 * 30 * GCP_PRICES.pdStandardGbMonth.usd,
+    );
+    const few = gcpIdleCost(
+      plan(3, { natIpAllocateOption: 'AUTO_ONLY', minPortsPerVm: 32_768 }),
+      't',
+    );
+    expect(line(few, 'Cloud NAT, per VM').count).toBe(3);
+    // 3 x 32,768 ports need two addresses of 64,512.
+    expect(line(few, 'Cloud NAT external IP').count).toBe(2);
   });
 });

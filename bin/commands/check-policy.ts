@@ -50,7 +50,7 @@ with its path, value, line and fix. Exit 0 when valid, 2 when not.
     // What every deployment (synth for AWS and GCP, `local`) refuses: `--target` fails on it
     // with synth's own message (the build does); without a target the file is valid and this warns.
     for (const gap of deploymentGaps(policy))
-      io.err(`${source}: warning: every deployment refuses this (check with --target): ${gap}`);
+      io.err(`${source}: warning: these deployments refuse this (check with --target): ${gap}`);
     const intercepted =
       ca === undefined
         ? ''

@@ -1,4 +1,5 @@
 import { join, relative, resolve } from 'node:path';
+import { loadPolicyCa } from '../../lib/ca/policy-ca.js';
 import { LOCAL_RUNTIMES } from '../../lib/contract/runtimes.js';
 import { UserError } from '../../lib/errors.js';
 import {
@@ -7,7 +8,8 @@ import {
   LAUNCHER_FILE,
   renderLocalFiles,
 } from '../../lib/local/index.js';
-import { policyInjectListeners } from '../../lib/policy/index.js';
+import { CA_KEY_VARIABLE } from '../../lib/proxy-contract.js';
+import { proxyCredentialInputs } from '../../lib/proxy-launch-inputs.js';
 import { writeFileAtomic } from '../../lib/write-file.js';
 import { renderCheckedProxyConfig } from '../../proxy/render-checked.js';
 import { envoyYaml } from '../../proxy/yaml.js';
@@ -51,23 +53,27 @@ Options:
         `agent-perimeter local: --runtime "${runtime}" is not supported. Fix: use ${RUNTIMES.map((r) => `"${r}"`).join(' or ')}.`,
       );
     }
-    const { policy, source } = policyFromArgs(values.policy);
+    const { policy, source, file } = policyFromArgs(values.policy);
+    const ca = loadPolicyCa(policy, file.path, source);
     const envoy = envoyYaml(renderCheckedProxyConfig(policy), source);
     const files = renderLocalFiles(policy, envoy, {
       source,
+      ...(ca === undefined ? {} : { ca }),
       ...(values.profile === undefined ? {} : { profile: values.profile }),
       ...(runtime === undefined ? {} : { runtime: runtime as (typeof RUNTIMES)[number] }),
     });
     const dir = resolve(values.out);
     for (const [name, text] of Object.entries(files)) writeFileAtomic(join(dir, name), text);
     const shown = relative(process.cwd(), dir) || '.';
-    const variables = [...new Set(policyInjectListeners(policy).map((l) => l.credentialVariable))];
+    const variables = [
+      ...proxyCredentialInputs(policy).secrets.map((s) => `${s.variable}=...`),
+      // The CA key from the file `ca create` wrote (it never goes into the output directory).
+      ...(ca === undefined ? [] : [`${CA_KEY_VARIABLE}="$(cat ca/ca.key)"`]),
+    ];
     io.out(
       [
         `wrote ${join(shown, COMPOSE_FILE)}, ${join(shown, ENVOY_FILE)} and ${join(shown, LAUNCHER_FILE)} for policy "${policy.name}"`,
-        ...(variables.length === 0
-          ? []
-          : [`  1. export ${variables.map((v) => `${v}=...`).join(' ')}`]),
+        ...(variables.length === 0 ? [] : [`  1. export ${variables.join(' ')}`]),
         `  ${variables.length === 0 ? '1' : '2'}. docker compose -f ${join(shown, COMPOSE_FILE)} up`,
       ].join('\n'),
     );

@@ -6,10 +6,13 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { agentEnvironment } from '../../lib/agent-env.js';
-import type { AgentProfile, Policy } from '../../lib/policy/index.js';
+import { TRUSTED_CA_VARIABLE, trustFilesScript } from '../../lib/ca/trust.js';
+import { type AgentProfile, interceptedRules, type Policy } from '../../lib/policy/index.js';
+import { AGENT_TRUST_DIR } from '../../lib/proxy-contract.js';
 import { acknowledge, acknowledgeControlTower, CONTROL_TOWER_RULES } from '../nag.js';
 import { TIER_TAG_KEY, Tier } from '../network/tags.js';
 import { logRetention } from '../proxy-tier/retention.js';
+import { AgentWorkloadError } from './errors.js';
 import { guardAgentTaskDefinition } from './guard.js';
 import {
   acknowledgeEcrLogin,
@@ -33,8 +36,9 @@ export interface AgentImageRef {
   readonly pullThrough: boolean;
 }
 
-/** Hard memory limit of the run-once scratch init container. */
+/** Hard memory limit of each run-once init container (scratch permissions, trust files). */
 const SCRATCH_CONTAINER_MEMORY_MIB = 32;
+const TRUST_CONTAINER_MEMORY_MIB = 32;
 
 /** Properties of {@link AgentWorkload}. */
 export interface AgentWorkloadProps {
@@ -74,6 +78,14 @@ export interface AgentWorkloadProps {
    * @default - `profile.name`
    */
   readonly listenersOf?: string;
+  /**
+   * The certificates agents trust for intercepted hosts (PEM: the policy's CA and
+   * `also_trusted`, `PolicyCa.trustedPem`), never a key. Required when the policy intercepts:
+   * a run-once init container writes them, with the image's system roots, read-only into
+   * AGENT_TRUST_DIR, where the agent's TLS variables point.
+   * @default - none; a policy that intercepts is refused without it
+   */
+  readonly trustedCa?: string;
 }
 
 /**
@@ -90,6 +102,8 @@ export class AgentWorkload extends Construct {
   static readonly CONTAINER_NAME = 'agent';
   /** Name of the init container that prepares the scratch volumes. */
   static readonly SCRATCH_CONTAINER_NAME = 'scratch-permissions';
+  /** Name of the init container that writes the trust files of intercepted hosts. */
+  static readonly TRUST_CONTAINER_NAME = 'trust-files';
   /** Stream prefix of the agent's log streams: `agent/<container>/<task id>`. */
   static readonly LOG_STREAM_PREFIX = 'agent';
 
@@ -100,6 +114,8 @@ export class AgentWorkload extends Construct {
   readonly container: ecs.ContainerDefinition;
   /** The scratch-preparing init container; undefined with `prepareScratch: false` or no scratch. */
   readonly scratchContainer: ecs.ContainerDefinition | undefined;
+  /** The trust-files init container; undefined when the policy intercepts nothing. */
+  readonly trustContainer: ecs.ContainerDefinition | undefined;
   /** The agent's stdout/stderr (written by the agent itself, so not an audit source). */
   readonly logGroup: logs.LogGroup;
   /** Used by ECS to start the task: pull the image, write the log. */
@@ -124,6 +140,12 @@ export class AgentWorkload extends Construct {
     const where = index >= 0 ? `agents[${index}]` : `agent profile "${profile.name}"`;
     this.profile = profile;
     this.size = agentTaskSize(profile, where);
+    const trustedCa = interceptedRules(policy).length > 0 ? props.trustedCa : undefined;
+    if (interceptedRules(policy).length > 0 && trustedCa === undefined) {
+      throw new AgentWorkloadError(
+        `${where}: the policy intercepts TLS, so the agent needs the private CA's certificate to trust the proxy. Fix: pass trustedCa (PolicyCa.trustedPem from loadPolicyCa); AgentPerimeter and the synth command do this.`,
+      );
+    }
     const retention = logRetention(policy.logging.retention_days);
     this.environment = {
       ...profile.environment,
@@ -196,7 +218,16 @@ export class AgentWorkload extends Construct {
     });
     const image = ecs.ContainerImage.fromRegistry(props.image.imageUri);
 
-    const prepareScratch = (props.prepareScratch ?? true) && profile.scratch.length > 0;
+    // Directories the run-once root container opens for the non-root user: the scratch
+    // volumes, and the trust directory the (non-root) trust-files container writes into.
+    const openPaths = [
+      ...profile.scratch.map((s) => s.path),
+      ...(trustedCa === undefined ? [] : [AGENT_TRUST_DIR]),
+    ];
+    const prepareScratch = (props.prepareScratch ?? true) && openPaths.length > 0;
+    const initMemory =
+      (prepareScratch ? SCRATCH_CONTAINER_MEMORY_MIB : 0) +
+      (trustedCa === undefined ? 0 : TRUST_CONTAINER_MEMORY_MIB);
     const linuxParameters = new ecs.LinuxParameters(this, 'LinuxParameters', {
       initProcessEnabled: true,
     });
@@ -210,9 +241,7 @@ export class AgentWorkload extends Construct {
       // and the kernel kills it, not its neighbours, beyond that (C11).
       memoryLimitMiB: this.size.memoryMiB,
       // ECS wants the containers' reservations to fit the task: leave the init container's.
-      ...(prepareScratch
-        ? { memoryReservationMiB: this.size.memoryMiB - SCRATCH_CONTAINER_MEMORY_MIB }
-        : {}),
+      ...(initMemory > 0 ? { memoryReservationMiB: this.size.memoryMiB - initMemory } : {}),
       readonlyRootFilesystem: true,
       privileged: false,
       linuxParameters,
@@ -254,7 +283,7 @@ export class AgentWorkload extends Construct {
         // taken out of the agent's share only while both are counted.
         memoryLimitMiB: SCRATCH_CONTAINER_MEMORY_MIB,
         entryPoint: ['chmod'],
-        command: ['1777', ...profile.scratch.map((s) => s.path)],
+        command: ['1777', ...openPaths],
         readonlyRootFilesystem: true,
         privileged: false,
         linuxParameters: initParameters,
@@ -269,6 +298,14 @@ export class AgentWorkload extends Construct {
           readOnly: false,
         });
       });
+      if (trustedCa !== undefined) {
+        this.taskDefinition.addVolume({ name: TRUST_VOLUME });
+        scratchContainer.addMountPoints({
+          sourceVolume: TRUST_VOLUME,
+          containerPath: AGENT_TRUST_DIR,
+          readOnly: false,
+        });
+      }
       this.container.addContainerDependencies({
         container: scratchContainer,
         condition: ecs.ContainerDependencyCondition.SUCCESS,
@@ -285,6 +322,11 @@ export class AgentWorkload extends Construct {
       );
       this.scratchContainer = scratchContainer;
     }
+
+    this.trustContainer =
+      trustedCa === undefined
+        ? undefined
+        : this.addTrustFiles(trustedCa, image, logging, profile.user, prepareScratch);
 
     guardAgentTaskDefinition(this, this.taskDefinition, {
       agentContainerName: AgentWorkload.CONTAINER_NAME,
@@ -322,7 +364,69 @@ export class AgentWorkload extends Construct {
       this.service.node.addDependency(this.executionPolicy);
     }
   }
+
+  /**
+   * The trust files of intercepted hosts on Fargate, which cannot mount a file from the
+   * template: a run-once, non-root init container of the agent's own image (already pulled;
+   * the agent subnets reach no other registry) writes `ca.crt` from its environment (public
+   * certificates only) and `bundle.crt` (the image's system roots plus the CA) into an
+   * ephemeral volume, which the agent mounts read-only at AGENT_TRUST_DIR once it exited 0.
+   * Fargate creates the volume owned by root with mode 0755: the scratch-permissions
+   * container opens it first, or (without it) the image declares the path as a VOLUME owned by
+   * its user. The image needs /bin/sh, cat, chmod and mv.
+   */
+  private addTrustFiles(
+    trustedCa: string,
+    image: ecs.ContainerImage,
+    logging: ecs.LogDriver,
+    user: string,
+    opened: boolean,
+  ): ecs.ContainerDefinition {
+    if (!opened) this.taskDefinition.addVolume({ name: TRUST_VOLUME });
+    const parameters = new ecs.LinuxParameters(this, 'TrustLinuxParameters', {
+      initProcessEnabled: false,
+    });
+    parameters.dropCapabilities(ecs.Capability.ALL);
+    const trust = this.taskDefinition.addContainer('TrustFiles', {
+      containerName: AgentWorkload.TRUST_CONTAINER_NAME,
+      image,
+      user,
+      memoryLimitMiB: TRUST_CONTAINER_MEMORY_MIB,
+      entryPoint: ['/bin/sh', '-c', trustFilesScript(AGENT_TRUST_DIR)],
+      environment: { [TRUSTED_CA_VARIABLE]: trustedCa },
+      readonlyRootFilesystem: true,
+      privileged: false,
+      linuxParameters: parameters,
+      essential: false,
+      dockerLabels: { 'agent-perimeter.role': 'trust-files' },
+      logging,
+    });
+    trust.addMountPoints({
+      sourceVolume: TRUST_VOLUME,
+      containerPath: AGENT_TRUST_DIR,
+      readOnly: false,
+    });
+    if (this.scratchContainer !== undefined) {
+      trust.addContainerDependencies({
+        container: this.scratchContainer,
+        condition: ecs.ContainerDependencyCondition.SUCCESS,
+      });
+    }
+    this.container.addMountPoints({
+      sourceVolume: TRUST_VOLUME,
+      containerPath: AGENT_TRUST_DIR,
+      readOnly: true,
+    });
+    this.container.addContainerDependencies({
+      container: trust,
+      condition: ecs.ContainerDependencyCondition.SUCCESS,
+    });
+    return trust;
+  }
 }
+
+/** The task volume that holds the trust files (ephemeral; the agent mounts it read-only). */
+const TRUST_VOLUME = 'agent-trust';
 
 /**
  * A task definition without a task role: CDK always creates one, so remove it and its

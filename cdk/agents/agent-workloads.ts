@@ -54,6 +54,11 @@ export interface AgentWorkloadsProps {
    * @see AgentWorkloadProps.prepareScratch
    */
   readonly prepareScratch?: boolean;
+  /**
+   * The certificates agents trust for intercepted hosts (`PolicyCa.trustedPem`).
+   * @see AgentWorkloadProps.trustedCa
+   */
+  readonly trustedCa?: string;
 }
 
 /**
@@ -126,6 +131,7 @@ export class AgentWorkloads extends Construct {
         logKey: props.logKey,
         image: this.imageRef(image, prefix),
         ...(props.prepareScratch === undefined ? {} : { prepareScratch: props.prepareScratch }),
+        ...(props.trustedCa === undefined ? {} : { trustedCa: props.trustedCa }),
       });
     });
     this.workloads = workloads;

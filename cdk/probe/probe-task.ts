@@ -44,6 +44,11 @@ export interface ProbeTaskProps {
    */
   readonly image: AgentImageRef;
   /**
+   * The certificates agents trust for intercepted hosts; the probe runs with the first
+   * profile's environment, trust variables included. @see AgentWorkloadProps.trustedCa
+   */
+  readonly trustedCa?: string;
+  /**
    * How often it runs, what happens at deploy time, target overrides.
    * @default - every 60 minutes, one run per deployment that changes the perimeter
    */
@@ -115,6 +120,7 @@ export class ProbeTask extends Construct {
       family: `agent-perimeter-${policy.name}--${PROBE_NAME}`,
       // The probe tests the first profile: its listeners, its security group.
       listenersOf: policy.agents[0]?.name,
+      ...(props.trustedCa === undefined ? {} : { trustedCa: props.trustedCa }),
     });
     Tags.of(this.workload.taskDefinition).add('agent-perimeter:role', PROBE_NAME);
 

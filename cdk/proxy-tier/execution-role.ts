@@ -16,12 +16,14 @@ export function secretArnForPolicies(secret: secretsmanager.ISecret): string {
 export interface ExecutionPolicyInputs {
   readonly logGroup: logs.ILogGroup;
   readonly secrets: readonly secretsmanager.ISecret[];
+  /** The secret that holds the private CA's key (intercepted hosts), in its own statement. */
+  readonly caKey?: secretsmanager.ISecret;
   readonly ecrRepository?: EcrRepositoryRef;
 }
 
 /**
  * The only permissions the ECS agent needs to start an Envoy task: write its log stream, read
- * the injected secrets (and decrypt them when they use a customer-managed key), and pull the
+ * the injected secrets and the CA key of intercepted hosts (and decrypt them when they use a customer-managed key), and pull the
  * image when it lives in private ECR. A customer-managed policy, not CDK's inline grants, so
  * the whole permission set is one reviewable document.
  */
@@ -46,9 +48,18 @@ export function executionPolicyStatements(
       }),
     );
   }
-  const keys = [
-    ...new Set(inputs.secrets.flatMap((s) => (s.encryptionKey ? [s.encryptionKey.keyArn] : []))),
-  ];
+  if (inputs.caKey !== undefined) {
+    // Exactly the one CA secret: the key signs certificates for the intercepted hosts.
+    statements.push(
+      new iam.PolicyStatement({
+        sid: 'ReadCaKey',
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [secretArnForPolicies(inputs.caKey)],
+      }),
+    );
+  }
+  const all = [...inputs.secrets, ...(inputs.caKey === undefined ? [] : [inputs.caKey])];
+  const keys = [...new Set(all.flatMap((s) => (s.encryptionKey ? [s.encryptionKey.keyArn] : [])))];
   if (keys.length > 0) {
     statements.push(
       new iam.PolicyStatement({

@@ -7,9 +7,11 @@ export {
   ENVOY_USER,
   type EnvoyCommandOptions,
   envoyCommand,
+  envoyEntrypoint,
   FETCHING_ENVOY_ENTRYPOINT,
   MAX_INLINE_CONFIG_BYTES,
   MAX_TASK_DEFINITION_BYTES,
+  maxInlineConfigBytes,
   TASK_DEFINITION_OVERHEAD_BYTES,
 } from './envoy-command.js';
 export { ProxyTierError } from './errors.js';

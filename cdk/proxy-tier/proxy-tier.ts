@@ -8,6 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { agentEnvironment } from '../../lib/agent-env.js';
+import type { PolicyCa } from '../../lib/ca/policy-ca.js';
 import {
   type ExpectedProxy,
   PROXY_CONFIG_DIGEST_ENV,
@@ -21,21 +22,24 @@ import {
   deploymentGaps,
   type Policy,
   type ProxyPorts,
-  policyInjectListeners,
   proxyCpuArchitecture,
   proxyPorts,
 } from '../../lib/policy/index.js';
-import { MODEL_CREDENTIAL_VARIABLE } from '../../lib/proxy-contract.js';
+import { CA_CERT_VARIABLE, CA_KEY_VARIABLE, LEAF_DIR } from '../../lib/proxy-contract.js';
+import {
+  intercepts,
+  launcherLeaves,
+  proxyCredentialInputs,
+} from '../../lib/proxy-launch-inputs.js';
 import { stopTimeoutSeconds } from '../../lib/proxy-launcher.js';
-import { acknowledge } from '../nag.js';
+import { acknowledge, acknowledgeControlTower, CONTROL_TOWER_RULES } from '../nag.js';
 import { EnvoyConfigObject } from './config-object.js';
 import {
   type ConfigDelivery,
   configDelivery,
-  ENVOY_ENTRYPOINT,
   ENVOY_USER,
   envoyCommand,
-  FETCHING_ENVOY_ENTRYPOINT,
+  envoyEntrypoint,
 } from './envoy-command.js';
 import { ProxyTierError } from './errors.js';
 import { acknowledgeEcrLogin, executionPolicyStatements } from './execution-role.js';
@@ -105,7 +109,23 @@ export interface ProxyTierProps {
    * @default ProxyTier.DEFAULT_CPU_TARGET_PERCENT (50)
    */
   readonly cpuTargetPercent?: number;
+  /**
+   * The policy's private CA (public certificates only, `loadPolicyCa`), required when an
+   * egress entry has `tls: intercept`. The proxy gets the certificate as plain environment
+   * and the key from the secret `proxy.interception.ca_secret`.
+   * @default - none; a policy that intercepts is refused without it
+   */
+  readonly ca?: PolicyCa;
+  /**
+   * The secret holding the CA key (`proxy.interception.ca_secret`). Pass it with its full ARN
+   * or customer-managed KMS key so the execution role is scoped to it exactly.
+   * @default - looked up by name with `Secret.fromSecretNameV2`
+   */
+  readonly caKeySecret?: secretsmanager.ISecret;
 }
+
+/** Hard memory limit of the run-once init container that opens the certificate directory. */
+const LEAF_PERMISSIONS_MEMORY_MIB = 32;
 
 /**
  * The Envoy proxy tier on ECS Fargate: the only way out of the perimeter. Agents reach it
@@ -119,6 +139,8 @@ export class ProxyTier extends Construct {
   static readonly DEFAULT_CPU_TARGET_PERCENT = 50;
   /** Name of the Envoy container in the task definition. */
   static readonly CONTAINER_NAME = 'envoy';
+  /** Name of the init container that makes the certificate directory writable for Envoy. */
+  static readonly LEAF_PERMISSIONS_CONTAINER_NAME = 'leaf-permissions';
 
   readonly cluster: ecs.ICluster;
   readonly taskDefinition: ecs.FargateTaskDefinition;
@@ -132,6 +154,10 @@ export class ProxyTier extends Construct {
   readonly logGroup: logs.LogGroup;
   /** The secret behind each inject secret name; only the execution role may read them. */
   readonly secrets: Readonly<Record<string, secretsmanager.ISecret>>;
+  /** The secret holding the private CA's key; only with intercepted hosts. */
+  readonly caKeySecret: secretsmanager.ISecret | undefined;
+  /** The run-once init container of an intercepting proxy; else undefined. */
+  readonly leafPermissionsContainer: ecs.ContainerDefinition | undefined;
   /** Used by ECS to start tasks: log writes, the inject secrets, private-ECR pulls. */
   readonly executionRole: iam.Role;
   /** The execution role's only permissions. */
@@ -172,7 +198,7 @@ export class ProxyTier extends Construct {
     };
 
     // Every input check runs before any cloud resource is defined.
-    const [gap] = deploymentGaps(policy);
+    const [gap] = deploymentGaps(policy, 'aws');
     if (gap !== undefined) throw new ProxyTierError(gap);
     if (policy.model_access.provider === 'vertex') {
       throw new ProxyTierError(
@@ -189,6 +215,12 @@ export class ProxyTier extends Construct {
         `proxy.replicas.min (${proxy.replicas.min}) is greater than proxy.replicas.max (${proxy.replicas.max}). Fix: make min <= max.`,
       );
     }
+    const intercepting = intercepts(policy);
+    if (intercepting && props.ca === undefined) {
+      throw new ProxyTierError(
+        'the policy intercepts TLS (an egress entry has tls: "intercept") but the proxy tier got no CA. Fix: pass `ca: loadPolicyCa(policy, policyFile, name)` (AgentPerimeter and the synth command do this).',
+      );
+    }
     const cpuTarget = props.cpuTargetPercent ?? ProxyTier.DEFAULT_CPU_TARGET_PERCENT;
     if (!(cpuTarget >= 10 && cpuTarget <= 90)) {
       throw new ProxyTierError(
@@ -198,30 +230,41 @@ export class ProxyTier extends Construct {
     const size = fargateTaskSize(proxy.cpu, proxy.memory_mib);
     const retention = logRetention(policy.logging.retention_days);
     this.ports = proxyPorts(policy);
-    const listeners = policyInjectListeners(policy);
     const access = policy.model_access;
     const bedrock = access.provider === 'bedrock' ? access : undefined;
     const apiKeySecret = bedrock?.api_key_secret;
-    // Every credential variable of the container and the secret behind it.
-    const credentials: [string, string][] = [
-      ...listeners.map((l): [string, string] => [l.credentialVariable, l.secret]),
-      ...(apiKeySecret === undefined
-        ? []
-        : [[MODEL_CREDENTIAL_VARIABLE, apiKeySecret] as [string, string]]),
-    ];
-    const secretNames = [...new Set(credentials.map(([, secret]) => secret))];
+    // Every credential variable of the container, the secret behind it, and the header
+    // values the launcher composes (bearer, basic, the Bedrock API key).
+    const inputs = proxyCredentialInputs(policy, 'env');
+    const secretNames = [...new Set(inputs.secrets.map((s) => s.secret))];
     this.secrets = resolveSecrets(this, secretNames, props.secrets);
-    this.configDelivery = configDelivery(props.envoyConfig);
+    const ca = intercepting ? props.ca : undefined;
+    const caEnvironment: Record<string, string> =
+      ca === undefined ? {} : { [CA_CERT_VARIABLE]: ca.certificatePem };
+    this.caKeySecret =
+      ca === undefined
+        ? undefined
+        : (props.caKeySecret ??
+          secretsmanager.Secret.fromSecretNameV2(this, 'CaKeySecret', ca.keySecret));
+    const leaves = launcherLeaves(policy, {
+      key: { env: CA_KEY_VARIABLE },
+      certificate: { env: CA_CERT_VARIABLE },
+    });
+    const extraBytes =
+      ca === undefined ? 0 : Buffer.byteLength(JSON.stringify(caEnvironment)) + 1024;
+    this.configDelivery = configDelivery(props.envoyConfig, intercepting, extraBytes);
     this.configObject =
       this.configDelivery === 's3'
         ? new EnvoyConfigObject(this, 'EnvoyConfig', JSON.stringify(props.envoyConfig))
         : undefined;
     const command = envoyCommand(policy, props.envoyConfig, {
-      credentialVariables: [...new Set(listeners.map((l) => l.credentialVariable))],
-      bearerVariables: apiKeySecret === undefined ? [] : [MODEL_CREDENTIAL_VARIABLE],
+      credentials: inputs,
       ...(this.configObject === undefined
         ? {}
         : { s3: { url: this.configObject.url, region: Stack.of(this).region } }),
+      ...(leaves === undefined ? {} : { leaves }),
+      // The certificate in the environment, and the init container beside Envoy.
+      extraBytes,
     });
     if (proxy.replicas.min < 2) {
       Annotations.of(this).addWarningV2(
@@ -286,7 +329,7 @@ export class ProxyTier extends Construct {
     }
     this.executionRole = new iam.Role(this, 'ExecutionRole', {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
-      description: `Starts the Envoy proxy of ${policy.name}: writes its log, reads its ${secretNames.length} injected secret(s).`,
+      description: `Starts the Envoy proxy of ${policy.name}: writes its log, reads its ${secretNames.length} injected secret(s)${this.caKeySecret === undefined ? '' : ' and its CA key'}.`,
     });
     const ecrRepository = ecrRepositoryOf(proxy.image);
     this.executionPolicy = new iam.ManagedPolicy(this, 'ExecutionPolicy', {
@@ -295,6 +338,7 @@ export class ProxyTier extends Construct {
       statements: executionPolicyStatements(this, {
         logGroup: this.logGroup,
         secrets: secretNames.map((name) => this.secrets[name] as secretsmanager.ISecret),
+        ...(this.caKeySecret === undefined ? {} : { caKey: this.caKeySecret }),
         ...(ecrRepository ? { ecrRepository } : {}),
       }),
     });
@@ -329,18 +373,28 @@ export class ProxyTier extends Construct {
     this.container = this.taskDefinition.addContainer('Envoy', {
       containerName: ProxyTier.CONTAINER_NAME,
       image: ecs.ContainerImage.fromRegistry(proxy.image),
-      entryPoint: [
-        ...(this.configObject === undefined ? ENVOY_ENTRYPOINT : FETCHING_ENVOY_ENTRYPOINT),
-      ],
+      entryPoint: envoyEntrypoint(intercepting, this.configObject !== undefined),
       command,
       // The launcher refuses a fetched config whose sha256 is not this one; a config change
       // is a new task definition revision, so the service rolls.
-      ...(this.configObject === undefined
-        ? {}
-        : { environment: { [PROXY_CONFIG_DIGEST_ENV]: this.expectedProxy.configDigest } }),
+
       user: ENVOY_USER,
       // A hard limit (CT.ECS.PR.7): Envoy may use the task's memory, never more.
       memoryLimitMiB: size.memoryMiB,
+      // ECS wants the reservations to fit the task: leave the init container's.
+      ...(ca === undefined
+        ? {}
+        : { memoryReservationMiB: size.memoryMiB - LEAF_PERMISSIONS_MEMORY_MIB }),
+      ...(ca === undefined && this.configObject === undefined
+        ? {}
+        : {
+            environment: {
+              ...caEnvironment,
+              ...(this.configObject === undefined
+                ? {}
+                : { [PROXY_CONFIG_DIGEST_ENV]: this.expectedProxy.configDigest }),
+            },
+          }),
       readonlyRootFilesystem: true,
       privileged: false,
       linuxParameters,
@@ -353,12 +407,17 @@ export class ProxyTier extends Construct {
         containerPort,
         protocol: ecs.Protocol.TCP,
       })),
-      secrets: Object.fromEntries(
-        credentials.map(([variable, secret]) => [
-          variable,
-          ecs.Secret.fromSecretsManager(this.secrets[secret] as secretsmanager.ISecret),
-        ]),
-      ),
+      secrets: {
+        ...Object.fromEntries(
+          inputs.secrets.map(({ variable, secret }) => [
+            variable,
+            ecs.Secret.fromSecretsManager(this.secrets[secret] as secretsmanager.ISecret),
+          ]),
+        ),
+        ...(this.caKeySecret === undefined
+          ? {}
+          : { [CA_KEY_VARIABLE]: ecs.Secret.fromSecretsManager(this.caKeySecret) }),
+      },
       logging: ecs.LogDrivers.awsLogs({
         logGroup: this.logGroup,
         streamPrefix: 'envoy',
@@ -366,6 +425,9 @@ export class ProxyTier extends Construct {
         mode: ecs.AwsLogDriverMode.BLOCKING,
       }),
     });
+
+    this.leafPermissionsContainer =
+      ca === undefined ? undefined : this.addLeafDirectory(proxy.image);
 
     this.service = new ecs.FargateService(this, 'Service', {
       cluster: this.cluster,
@@ -385,8 +447,9 @@ export class ProxyTier extends Construct {
     });
     // Tasks must not start before their execution role can read the secrets.
     this.service.node.addDependency(this.executionPolicy);
-    if (this.configPolicy !== undefined) {
-      this.service.node.addDependency(this.configPolicy);
+    if (this.configPolicy !== undefined) this.service.node.addDependency(this.configPolicy);
+    // With interception the CA's acknowledgement below covers the variable (one per rule).
+    if (this.configPolicy !== undefined && ca === undefined) {
       acknowledge(
         this.taskDefinition.node.defaultChild as ecs.CfnTaskDefinition,
         'AwsSolutions-ECS2',
@@ -429,6 +492,62 @@ export class ProxyTier extends Construct {
 
     this.address = this.loadBalancer.loadBalancerDnsName;
     this.agentEnvironment = agentEnvironment(policy, this.address);
+  }
+
+  /**
+   * The writable certificate directory of an intercepting proxy: a task volume on ephemeral
+   * storage (the root filesystem stays read-only; Fargate has no tmpfs) mounted at LEAF_DIR,
+   * gone with the task. Fargate creates it owned by root with mode 0755, so a run-once init
+   * container opens it for Envoy's uid 101 before Envoy starts; the launcher writes its keys
+   * with umask 077. No other container of the task mounts it.
+   */
+  private addLeafDirectory(image: string): ecs.ContainerDefinition {
+    const volume = 'leaf-certificates';
+    this.taskDefinition.addVolume({ name: volume });
+    this.container.addMountPoints({
+      sourceVolume: volume,
+      containerPath: LEAF_DIR,
+      readOnly: false,
+    });
+    const parameters = new ecs.LinuxParameters(this, 'LeafPermissionsLinuxParameters', {
+      initProcessEnabled: false,
+    });
+    parameters.dropCapabilities(ecs.Capability.ALL);
+    const init = this.taskDefinition.addContainer('LeafPermissions', {
+      containerName: ProxyTier.LEAF_PERMISSIONS_CONTAINER_NAME,
+      image: ecs.ContainerImage.fromRegistry(image),
+      // uid 0 owns the fresh volume, so it may chmod it without any capability.
+      user: '0:0',
+      memoryLimitMiB: LEAF_PERMISSIONS_MEMORY_MIB,
+      entryPoint: ['chmod'],
+      command: ['1777', LEAF_DIR],
+      readonlyRootFilesystem: true,
+      privileged: false,
+      linuxParameters: parameters,
+      essential: false,
+      logging: ecs.LogDrivers.awsLogs({
+        logGroup: this.logGroup,
+        streamPrefix: 'leaf-permissions',
+        mode: ecs.AwsLogDriverMode.BLOCKING,
+      }),
+    });
+    init.addMountPoints({ sourceVolume: volume, containerPath: LEAF_DIR, readOnly: false });
+    this.container.addContainerDependencies({
+      container: init,
+      condition: ecs.ContainerDependencyCondition.SUCCESS,
+    });
+    const cfn = this.taskDefinition.node.defaultChild as ecs.CfnTaskDefinition;
+    acknowledgeControlTower(
+      cfn,
+      CONTROL_TOWER_RULES.ecsNonRootUser,
+      "The run-once leaf-permissions init container runs as uid 0 to chmod the root-owned Fargate volume where the launcher writes the intercepted hosts' certificates (every capability dropped, read-only root, no environment, fixed command, not essential, exits before Envoy starts). Envoy itself runs as uid 101. The landing-zone setting refuses interception instead.",
+    );
+    acknowledge(
+      cfn,
+      'AwsSolutions-ECS2',
+      `The Envoy container's only plain environment variable is ${CA_CERT_VARIABLE}: the private CA's public certificate, which agents get too. The CA key comes from Secrets Manager (the task's secrets), never from the template.`,
+    );
+    return init;
   }
 }
 

@@ -1,5 +1,6 @@
 import type { CfnFlowLog } from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
+import type { PolicyCa } from '../../lib/ca/policy-ca.js';
 import { imageRegistryDomains } from '../../lib/image-registry.js';
 import type { JsonObject } from '../../lib/json.js';
 import { accessLogPrefix, type Policy } from '../../lib/policy/index.js';
@@ -25,6 +26,12 @@ export interface PerimeterPartsProps {
    * (`renderCheckedProxyConfig` from `agent-perimeter`; `AgentPerimeter` does this).
    */
   readonly envoyConfig: JsonObject;
+  /**
+   * The policy's private CA, public certificates only (`loadPolicyCa`), when an egress entry
+   * has `tls: intercept`: the proxy issues leaves with it, agents trust it.
+   * @default - none; a policy that intercepts is refused without it
+   */
+  readonly ca?: PolicyCa;
   /**
    * Overrides for the network, e.g. an existing VPC and its subnets.
    * @default - a new VPC laid out by AgentNetwork
@@ -99,6 +106,7 @@ export function composePerimeter(scope: Construct, props: PerimeterPartsProps): 
     loadBalancerSecurityGroup: network.loadBalancerSecurityGroup,
     logKey: network.logKey,
     envoyConfig: props.envoyConfig,
+    ...(props.ca === undefined ? {} : { ca: props.ca }),
     ...(centralLogs === undefined
       ? {}
       : {
@@ -116,6 +124,7 @@ export function composePerimeter(scope: Construct, props: PerimeterPartsProps): 
     securityGroups: network.agentSecurityGroups,
     proxyAddress: proxy.address,
     logKey: network.logKey,
+    ...(props.ca === undefined ? {} : { trustedCa: props.ca.trustedPem }),
   });
   const probe =
     props.probe === false
@@ -132,6 +141,7 @@ export function composePerimeter(scope: Construct, props: PerimeterPartsProps): 
             landingZone === undefined ? 'the egress probe image' : 'landing_zone.probe_image',
           ),
           ...(props.probe === undefined ? {} : { deployment: props.probe }),
+          ...(props.ca === undefined ? {} : { trustedCa: props.ca.trustedPem }),
         });
   const flowLog = network.flowLog.node.defaultChild as CfnFlowLog;
   const audit = new AuditLogging(scope, 'Audit', {

@@ -1,13 +1,16 @@
 import { agentEnvironment } from '../agent-env.js';
+import type { PolicyCa } from '../ca/policy-ca.js';
 import { composeHardening } from '../contract/hardening.js';
 import type { JsonObject } from '../json.js';
+import { type AgentProfile, type Policy, proxyPorts } from '../policy/index.js';
 import {
-  type AgentProfile,
-  type Policy,
-  policyInjectListeners,
-  proxyPorts,
-} from '../policy/index.js';
-import { SECRETS_DIR } from '../proxy-contract.js';
+  AGENT_TRUST_DIR,
+  AGENT_TRUST_FILES,
+  CA_KEY_VARIABLE,
+  LEAF_DIR,
+  SECRETS_DIR,
+} from '../proxy-contract.js';
+import { launcherLeaves, proxyCredentialInputs } from '../proxy-launch-inputs.js';
 import { ENVOY_USER, launchArguments, stopTimeoutSeconds } from '../proxy-launcher.js';
 
 /** The proxy's service name: agents reach it as `http://proxy:<port>`. */
@@ -20,6 +23,18 @@ export const ENVOY_CONFIG_PATH = '/etc/agent-perimeter/envoy.yaml';
 export const LAUNCHER_FILE = 'launch.sh';
 /** Where the launcher (lib/proxy-launcher.ts) is mounted in the proxy container. */
 export const LAUNCHER_PATH = '/etc/agent-perimeter/launch.sh';
+/**
+ * The trust files beside docker-compose.yaml (public certificates only): the CA the proxy
+ * signs with, and what agents trust (`ca.crt`: the CA and `also_trusted`; `bundle.crt`: the
+ * public roots Node ships plus those).
+ */
+export const LOCAL_TRUST_FILES = {
+  signing: 'proxy-ca.crt',
+  ca: 'trust-ca.crt',
+  bundle: 'trust-bundle.crt',
+} as const;
+/** Where the proxy container reads the signing CA's certificate (a read-only bind mount). */
+export const PROXY_CA_CERT_PATH = '/etc/agent-perimeter/ca/ca.crt';
 
 /** A profile's own network, `internal: true`: its only other member is the proxy. */
 export function perimeterNetwork(profile: AgentProfile): string {
@@ -69,6 +84,7 @@ export function agentService(
   policy: Policy,
   profile: AgentProfile,
   options: AgentServiceOptions,
+  ca?: PolicyCa,
 ): JsonObject {
   const environment: JsonObject = {};
   const env = { ...profile.environment, ...agentEnvironment(policy, PROXY_SERVICE, profile.name) };
@@ -80,6 +96,17 @@ export function agentService(
     init: true,
     ...hardening(),
     tmpfs: profile.scratch.map((s) => tmpfsEntry(s, profile.user)),
+    // The CA certificate and the bundle, never a key, read-only where the variables point.
+    ...(ca === undefined
+      ? {}
+      : {
+          volumes: (['ca', 'bundle'] as const).map((file) => ({
+            type: 'bind',
+            source: `./${LOCAL_TRUST_FILES[file]}`,
+            target: `${AGENT_TRUST_DIR}/${AGENT_TRUST_FILES[file]}`,
+            read_only: true,
+          })),
+        }),
     mem_limit: `${profile.memory_mib}m`,
     // No swap beyond the memory limit.
     memswap_limit: `${profile.memory_mib}m`,
@@ -106,9 +133,22 @@ export function proxyService(
   policy: Policy,
   profiles: readonly AgentProfile[],
   configDigest: string,
+  ca?: PolicyCa,
 ): JsonObject {
   const { proxy } = policy;
-  const listeners = policyInjectListeners(policy);
+  const inputs = proxyCredentialInputs(policy);
+  // Intercepted hosts: the launcher issues leaves at start into a tmpfs only the proxy
+  // mounts (owned by Envoy's user), from the CA key it gets from the shell like every other
+  // credential and the certificate bind-mounted read-only. Leaves written by `ca issue` on
+  // the host would be owned by the host user, mode 0600: Envoy (uid 101) could not read them.
+  const leaves =
+    ca === undefined
+      ? undefined
+      : launcherLeaves(policy, {
+          key: { env: CA_KEY_VARIABLE },
+          certificate: { file: PROXY_CA_CERT_PATH },
+        });
+  const [uid = '101', gid = '101'] = ENVOY_USER.split(':');
   const service: JsonObject = {
     image: escapeDollars(proxy.image),
     // The launcher checks the credentials, runs Envoy and drains it on `docker compose stop`.
@@ -121,8 +161,10 @@ export function proxyService(
       admin: proxy.admin === 'loopback',
       credentials:
         proxy.credentials_from === 'env'
-          ? { variables: [...new Set(listeners.map((l) => l.credentialVariable))] }
-          : { files: [...new Set(listeners.map((l) => `${SECRETS_DIR}/${l.secret}`))] },
+          ? { variables: inputs.secrets.map((s) => s.variable) }
+          : { files: inputs.secrets.map((s) => `${SECRETS_DIR}/${s.secret}`) },
+      formattedCredentials: inputs.formatted,
+      ...(leaves === undefined ? {} : { leaves }),
     }).map(escapeDollars),
     stop_grace_period: `${stopTimeoutSeconds(proxy.limits.drain_timeout_s)}s`,
     user: ENVOY_USER,
@@ -132,7 +174,20 @@ export function proxyService(
     volumes: [
       { type: 'bind', source: './envoy.yaml', target: ENVOY_CONFIG_PATH, read_only: true },
       { type: 'bind', source: `./${LAUNCHER_FILE}`, target: LAUNCHER_PATH, read_only: true },
+      ...(ca === undefined
+        ? []
+        : [
+            {
+              type: 'bind',
+              source: `./${LOCAL_TRUST_FILES.signing}`,
+              target: PROXY_CA_CERT_PATH,
+              read_only: true,
+            },
+          ]),
     ],
+    ...(leaves === undefined
+      ? {}
+      : { tmpfs: [`${LEAF_DIR}:rw,noexec,nosuid,nodev,size=16m,uid=${uid},gid=${gid},mode=0700`] }),
     mem_limit: `${proxy.memory_mib}m`,
     cpus: proxy.cpu,
     pids_limit: 1024,
@@ -145,11 +200,13 @@ export function proxyService(
     },
     restart: 'unless-stopped',
   };
-  const names = [...new Set(listeners.map((l) => l.credentialVariable))];
+  const names = inputs.secrets.map((s) => s.variable);
+  const caKey = leaves === undefined ? [] : [CA_KEY_VARIABLE];
   if (proxy.credentials_from === 'env') {
-    if (names.length > 0) service.environment = names;
+    if (names.length + caKey.length > 0) service.environment = [...names, ...caKey];
   } else {
-    service.secrets = [...new Set(listeners.map((l) => l.secret))].map((secret) => ({
+    if (caKey.length > 0) service.environment = caKey;
+    service.secrets = inputs.secrets.map(({ secret }) => ({
       source: secret,
       target: `${SECRETS_DIR}/${secret}`,
     }));
@@ -164,8 +221,8 @@ export function proxyService(
 export function composeSecrets(policy: Policy): JsonObject | undefined {
   if (policy.proxy.credentials_from !== 'file') return undefined;
   const secrets: JsonObject = {};
-  for (const listener of policyInjectListeners(policy)) {
-    secrets[listener.secret] = { environment: listener.credentialVariable };
+  for (const { secret, variable } of proxyCredentialInputs(policy).secrets) {
+    secrets[secret] = { environment: variable };
   }
   return Object.keys(secrets).length === 0 ? undefined : secrets;
 }

@@ -1,3 +1,5 @@
+import { X509Certificate } from 'node:crypto';
+
 /** Prefixes of well-known credential formats: a match means a value was pasted, not a name. */
 const KEY_PATTERNS: readonly [RegExp, string][] = [
   [/^sk-ant-/, 'an Anthropic API key'],
@@ -44,9 +46,31 @@ export function entropy(text: string): number {
 export function looksLikeSecret(value: string): string | undefined {
   const known = knownCredentialFormat(value);
   if (known !== undefined) return known;
+  // Public certificates (the private CA agents trust) are random-looking but not secret.
+  if (onlyCertificates(value)) return undefined;
   const runs = value.split(/[-_/.:@ ]+/);
   const random = runs.some(
     (run) => run.length >= 20 && /[0-9]/.test(run) && /[A-Za-z]/.test(run) && entropy(run) >= 3.5,
   );
   return random ? 'a high-entropy string (a key or token)' : undefined;
+}
+
+const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[A-Za-z0-9+/=\s]+-----END \1-----/g;
+
+/**
+ * Whether `value` is nothing but PEM certificate blocks that each parse as X.509 (a
+ * certificate bundle): armor alone is not trusted, so a key relabelled as a certificate fails.
+ */
+export function onlyCertificates(value: string): boolean {
+  const blocks = value.match(PEM_BLOCK) ?? [];
+  if (blocks.length === 0 || value.replace(PEM_BLOCK, '').trim() !== '') return false;
+  return blocks.every((block) => {
+    if (!block.startsWith('-----BEGIN CERTIFICATE-----')) return false;
+    try {
+      new X509Certificate(block);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }

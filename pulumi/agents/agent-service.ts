@@ -40,6 +40,13 @@ export interface AgentWorkloadArgs {
    */
   readonly image?: string;
   /**
+   * The certificates agents trust for intercepted hosts (`PolicyCa.trustedPem`), never a key.
+   * Required when the policy intercepts: the container writes them, with the image's system
+   * roots, into CLOUD_RUN_TRUST_DIR before the agent's command starts.
+   * @default - none; a policy that intercepts is refused without it
+   */
+  readonly trustedCa?: string;
+  /**
    * Longest a request (service) or task (job) may run, in seconds.
    * @default 3600
    */
@@ -123,7 +130,7 @@ function vpcAccess(args: AgentWorkloadArgs) {
 function container(args: AgentWorkloadArgs, plan: AgentPlan) {
   const envs = pulumi
     .output(args.proxyAddress)
-    .apply((host) => agentEnvs(args.policy, plan.profile, host));
+    .apply((host) => agentEnvs(args.policy, plan.profile, host, args.trustedCa));
   return {
     envs,
     container: {

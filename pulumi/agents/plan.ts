@@ -1,5 +1,7 @@
 import { agentEnvironment } from '../../lib/agent-env.js';
-import type { AgentProfile, Policy } from '../../lib/policy/index.js';
+import { TRUSTED_CA_VARIABLE, trustThenExec } from '../../lib/ca/trust.js';
+import { type AgentProfile, interceptedRules, type Policy } from '../../lib/policy/index.js';
+import { CLOUD_RUN_TRUST_DIR } from '../../lib/proxy-contract.js';
 import { GcpPerimeterError } from '../errors.js';
 import { fitName, labels, serviceAccountId } from '../names.js';
 
@@ -90,7 +92,21 @@ export function planAgent(
       `agent "${profile.name}": aws_access is AWS-only and ignored on GCP; the agent's service account has no roles. Give the agent other services through the proxy.`,
     );
   }
-  const [first, ...rest] = profile.command ?? [];
+  const intercepting = interceptedRules(policy).length > 0;
+  if (intercepting && profile.command === undefined) {
+    fail(
+      `has no command, and the policy intercepts TLS: on Cloud Run the container first writes the trust files (${CLOUD_RUN_TRUST_DIR}) and then runs the command, so the command must be known. Fix: set its command (the image's entrypoint and arguments).`,
+    );
+  }
+  const [first, ...rest] = intercepting
+    ? [
+        '/bin/sh',
+        '-c',
+        trustThenExec(CLOUD_RUN_TRUST_DIR),
+        'agent-perimeter-trust',
+        ...(profile.command ?? []),
+      ]
+    : (profile.command ?? []);
   return {
     profile,
     name: fitName(`${policy.name}-${profile.name}`, 49),
@@ -115,8 +131,21 @@ export function agentEnvs(
   policy: Policy,
   profile: AgentProfile,
   proxyHost: string,
+  trustedCa?: string,
 ): { name: string; value: string }[] {
-  const env = { ...profile.environment, ...agentEnvironment(policy, proxyHost, profile.name) };
+  const intercepting = interceptedRules(policy).length > 0;
+  if (intercepting && trustedCa === undefined) {
+    throw new GcpPerimeterError(
+      'AgentService',
+      `agent "${profile.name}": the policy intercepts TLS, so the agent needs the private CA's certificate. Fix: pass trustedCa (PolicyCa.trustedPem from loadPolicyCa); the AgentPerimeter component does this.`,
+    );
+  }
+  const env: Record<string, string> = {
+    ...profile.environment,
+    ...agentEnvironment(policy, proxyHost, profile.name, { trustDir: CLOUD_RUN_TRUST_DIR }),
+    // Public certificates only; the start wrapper writes them where the variables point.
+    ...(intercepting && trustedCa !== undefined ? { [TRUSTED_CA_VARIABLE]: trustedCa } : {}),
+  };
   return Object.keys(env)
     .sort()
     .map((name) => ({ name, value: env[name] as string }));

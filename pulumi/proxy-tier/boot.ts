@@ -3,11 +3,13 @@ import { stringify } from 'yaml';
 import { CONTAINER_LAUNCHER_PATH, GCP_BOOT_FILES } from '../../lib/contract/gcp-boot.js';
 import { sha256Hex } from '../../lib/contract/proxy-identity.js';
 import type { JsonObject } from '../../lib/json.js';
-import { SECRETS_DIR, VERTEX_TOKEN_CONTAINER_DIR } from '../../lib/proxy-contract.js';
+import { LEAF_DIR, SECRETS_DIR, VERTEX_TOKEN_CONTAINER_DIR } from '../../lib/proxy-contract.js';
 import {
   ENVOY_USER,
-  LAUNCHER_SCRIPT,
+  type FormattedCredential,
+  type LauncherLeaves,
   launchArguments,
+  launcherScript,
   stopTimeoutSeconds,
 } from '../../lib/proxy-launcher.js';
 import { GcpPerimeterError } from '../errors.js';
@@ -34,7 +36,21 @@ export const BOOT_PATHS = {
   runDir: '/run/agent-perimeter',
   envFile: '/run/agent-perimeter/envoy.env',
   secretsDir: '/run/agent-perimeter/secrets',
+  /** The CA's public certificate (written from the template; not a secret). */
+  caCertificate: '/etc/agent-perimeter/ca.crt',
+  /** The CA key fetched from Secret Manager at boot (tmpfs, Envoy's user only). */
+  caKeyDir: '/run/agent-perimeter/ca',
 } as const;
+
+/** Where the proxy container reads the CA certificate and key (read-only bind mounts). */
+export const CONTAINER_CA_PATHS = {
+  certificate: '/etc/agent-perimeter/ca/ca.crt',
+  keyDir: '/etc/agent-perimeter/ca-key',
+  key: '/etc/agent-perimeter/ca-key/ca.key',
+} as const;
+
+/** Size of the tmpfs the launcher writes the intercepted hosts' leaves to. */
+export const LEAF_TMPFS_MIB = 16;
 
 /** The systemd unit (and Docker container) name. */
 export const ENVOY_SERVICE = 'agent-perimeter-envoy';
@@ -85,6 +101,17 @@ export interface BootOptions {
    * directory into the container. @default false
    */
   readonly vertexToken?: boolean;
+  /** Header values the launcher composes (`bearer`, `basic`). @default [] */
+  readonly formatted?: readonly FormattedCredential[];
+  /**
+   * Intercepted hosts: the Secret Manager secret with the CA key, the CA's certificate and
+   * the leaves the launcher issues at start onto a tmpfs. @default - none
+   */
+  readonly interception?: {
+    readonly caKeySecret: string;
+    readonly caCertificatePem: string;
+    readonly leaves: LauncherLeaves;
+  };
   /**
    * A Cloud Storage object holding the config (too large for instance metadata): fetched at
    * boot with the instance's service account into tmpfs and checked against the sha256 the
@@ -123,7 +150,12 @@ export function artifactRegistryRepository(
 
 /** The shell script that fetches every secret into tmpfs before Envoy starts. */
 export function fetchSecretsScript(options: BootOptions): string {
-  for (const { secret, variable } of options.secrets) {
+  const caKey = options.interception?.caKeySecret;
+  const all = [
+    ...options.secrets,
+    ...(caKey === undefined ? [] : [{ secret: caKey, variable: 'CA_KEY' }]),
+  ];
+  for (const { secret, variable } of all) {
     if (!SAFE_SECRET.test(secret) || !SAFE_VARIABLE.test(variable)) {
       throw new GcpPerimeterError(
         'ProxyTier',
@@ -188,7 +220,7 @@ export function fetchSecretsScript(options: BootOptions): string {
       `config object gs://${object.bucket}/${object.object} cannot be used in the boot script. Fix: a bucket name of lower-case letters, digits, "-" and "_".`,
     );
   }
-  if (options.secrets.length > 0 || object !== undefined) {
+  if (all.length > 0 || object !== undefined) {
     lines.push(
       '',
       'project="$(metadata project/project-id)"',
@@ -223,6 +255,24 @@ export function fetchSecretsScript(options: BootOptions): string {
       `chown -R ${ENVOY_USER} "\${RUN_DIR}/secrets"`,
       'find "${RUN_DIR}/secrets" -type f -exec chmod 0400 {} +',
       'chmod 0500 "${RUN_DIR}/secrets"',
+    );
+  }
+  if (caKey !== undefined) {
+    // The CA key: a multi-line PEM, which an env file cannot hold, so a file only Envoy's
+    // user reads, bind-mounted read-only; the launcher reads it once at start.
+    lines.push(
+      '',
+      `install -d -m 0700 "\${RUN_DIR}/ca"`,
+      `value="$(secret_value '${caKey}')"`,
+      'case "${value}" in *"PRIVATE KEY-----"*) ;; *)',
+      `  echo "agent-perimeter: secret ${caKey} is not a PEM private key. Fix: add a version with the ca.key 'agent-perimeter ca create' wrote." >&2`,
+      '  exit 1',
+      '  ;;',
+      'esac',
+      `printf '%s\\n' "\${value}" > "\${RUN_DIR}/ca/ca.key"`,
+      `chown -R ${ENVOY_USER} "\${RUN_DIR}/ca"`,
+      'chmod 0400 "${RUN_DIR}/ca/ca.key"',
+      'chmod 0500 "${RUN_DIR}/ca"',
     );
   }
   if (object !== undefined) {
@@ -274,6 +324,16 @@ export function dockerRunArgs(options: BootOptions): string[] {
       `--mount=type=bind,source=${VERTEX_TOKEN_HOST_DIR},target=${VERTEX_TOKEN_CONTAINER_DIR},readonly`,
     );
   }
+  const interception = options.interception;
+  if (interception !== undefined) {
+    const [uid = '101', gid = '101'] = ENVOY_USER.split(':');
+    args.push(
+      `--mount=type=bind,source=${BOOT_PATHS.caCertificate},target=${CONTAINER_CA_PATHS.certificate},readonly`,
+      `--mount=type=bind,source=${BOOT_PATHS.caKeyDir},target=${CONTAINER_CA_PATHS.keyDir},readonly`,
+      // The leaves live in memory, only in this container, owned by Envoy's user.
+      `--tmpfs=${LEAF_DIR}:rw,noexec,nosuid,nodev,size=${LEAF_TMPFS_MIB}m,uid=${uid},gid=${gid},mode=0700`,
+    );
+  }
   if (options.secrets.length > 0) {
     args.push(
       options.credentialsFrom === 'env'
@@ -295,6 +355,8 @@ export function dockerRunArgs(options: BootOptions): string[] {
         options.credentialsFrom === 'env'
           ? { variables: options.secrets.map((s) => s.variable) }
           : { files: options.secrets.map((s) => `${SECRETS_DIR}/${s.secret}`) },
+      formattedCredentials: options.formatted ?? [],
+      ...(interception === undefined ? {} : { leaves: interception.leaves }),
     }),
   );
   return args;
@@ -404,8 +466,18 @@ function cloudInitText(options: BootOptions): string {
         path: BOOT_PATHS.launcher,
         permissions: '0644',
         owner: 'root',
-        content: LAUNCHER_SCRIPT,
+        content: launcherScript(options.interception !== undefined),
       },
+      ...(options.interception === undefined
+        ? []
+        : [
+            {
+              path: BOOT_PATHS.caCertificate,
+              permissions: '0644',
+              owner: 'root',
+              content: options.interception.caCertificatePem,
+            },
+          ]),
       {
         path: BOOT_PATHS.fetchScript,
         permissions: '0700',

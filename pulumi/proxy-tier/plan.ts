@@ -1,10 +1,13 @@
+import type { PolicyCa } from '../../lib/ca/policy-ca.js';
 import { sha256Hex } from '../../lib/contract/proxy-identity.js';
 import type { JsonObject } from '../../lib/json.js';
-import { deploymentGaps, type Policy, policyInjectListeners } from '../../lib/policy/index.js';
+import { deploymentGaps, interceptedRules, type Policy } from '../../lib/policy/index.js';
+import { launcherLeaves, proxyCredentialInputs } from '../../lib/proxy-launch-inputs.js';
 import { GcpPerimeterError } from '../errors.js';
 import { labels, serviceAccountId } from '../names.js';
 import {
   type BootSecret,
+  CONTAINER_CA_PATHS,
   type ConfigObject,
   configFitsInMetadata,
   proxyCloudInit,
@@ -56,14 +59,7 @@ export function openFileLimit(policy: Policy): number {
 
 /** The unique inject secrets of the policy, with the variable Envoy reads each from. */
 export function bootSecrets(policy: Policy): BootSecret[] {
-  const seen = new Set<string>();
-  const out: BootSecret[] = [];
-  for (const listener of policyInjectListeners(policy)) {
-    if (seen.has(listener.secret)) continue;
-    seen.add(listener.secret);
-    out.push({ secret: listener.secret, variable: listener.credentialVariable });
-  }
-  return out;
+  return proxyCredentialInputs(policy).secrets.map((s) => ({ ...s }));
 }
 
 /** Options of {@link planProxyTier}; see `ProxyTierArgs`. */
@@ -80,6 +76,11 @@ export interface ProxyTierPlanOptions {
   readonly configBucket?: string;
   /** Region, for the default config bucket name. @default 'global' */
   readonly region?: string;
+  /**
+   * The policy's private CA (`loadPolicyCa`), required when an entry is intercepted.
+   * @default - none; a policy that intercepts is refused without it
+   */
+  readonly ca?: PolicyCa;
 }
 
 /** Default boot image: the stable Container-Optimized OS family. */
@@ -127,6 +128,8 @@ export interface ProxyTierPlan {
    * content; undefined when the config travels inside the boot document.
    */
   readonly configObject: (ConfigObject & { readonly content: string }) | undefined;
+  /** The Secret Manager secret with the CA key (intercepted hosts); only the proxy reads it. */
+  readonly caKeySecret: string | undefined;
   /** The instance's `user-data` (cloud-init); holds the config, never a secret value. */
   readonly cloudInit: string;
   /** Instance metadata, `user-data` included. */
@@ -141,7 +144,7 @@ export function planProxyTier(
   options: ProxyTierPlanOptions = {},
 ): ProxyTierPlan {
   const { proxy } = policy;
-  const [gap] = deploymentGaps(policy);
+  const [gap] = deploymentGaps(policy, 'gcp');
   if (gap !== undefined) throw new GcpPerimeterError('ProxyTier', gap);
   if (policy.model_access.provider === 'bedrock') {
     throw new GcpPerimeterError(
@@ -155,6 +158,20 @@ export function planProxyTier(
       `proxy.replicas.min (${proxy.replicas.min}) is greater than proxy.replicas.max (${proxy.replicas.max}). Fix: make min <= max.`,
     );
   }
+  const ca = interceptedRules(policy).length > 0 ? options.ca : undefined;
+  if (interceptedRules(policy).length > 0 && ca === undefined) {
+    throw new GcpPerimeterError(
+      'ProxyTier',
+      'the policy intercepts TLS (an egress entry has tls: "intercept") but the proxy tier got no CA. Fix: pass `ca: loadPolicyCa(policy, policyFile, name)` (the AgentPerimeter component and plan-gcp do this).',
+    );
+  }
+  const leaves =
+    ca === undefined
+      ? undefined
+      : launcherLeaves(policy, {
+          key: { file: CONTAINER_CA_PATHS.key },
+          certificate: { file: CONTAINER_CA_PATHS.certificate },
+        });
   const cpuTarget = options.cpuTarget ?? DEFAULT_CPU_TARGET;
   if (!(cpuTarget >= 0.1 && cpuTarget <= 0.9)) {
     throw new GcpPerimeterError(
@@ -186,6 +203,16 @@ export function planProxyTier(
     drainSeconds: proxy.limits.drain_timeout_s,
     admin: proxy.admin === 'loopback',
     vertexToken: policy.model_access.provider === 'vertex',
+    formatted: proxyCredentialInputs(policy).formatted,
+    ...(ca === undefined || leaves === undefined
+      ? {}
+      : {
+          interception: {
+            caKeySecret: ca.keySecret,
+            caCertificatePem: ca.certificatePem,
+            leaves,
+          },
+        }),
   };
   const n = policy.name;
   const content = JSON.stringify(envoyConfig);
@@ -228,6 +255,7 @@ export function planProxyTier(
     cpuTarget,
     secrets,
     configObject,
+    caKeySecret: ca?.keySecret,
     cloudInit,
     metadata: {
       'user-data': cloudInit,

@@ -233,8 +233,16 @@ export class ProxyTier extends pulumi.ComponentResource {
         ),
       ]),
     );
+    // The inject secrets and the CA key: each granted to the proxy's service account alone,
+    // on that secret alone.
+    const readable = [
+      ...new Set([
+        ...plan.secrets.map(({ secret }) => secret),
+        ...(plan.caKeySecret === undefined ? [] : [plan.caKeySecret]),
+      ]),
+    ];
     this.secretAccess = Object.fromEntries(
-      plan.secrets.map(({ secret }) => [
+      readable.map((secret) => [
         secret,
         new gcp.secretmanager.SecretIamMember(
           `${name}-secret-${secret}`,
