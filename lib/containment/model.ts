@@ -257,6 +257,12 @@ export interface ServiceEndpoint {
   /** Addresses it answers on outside any subnet (GCP: restricted.googleapis.com's VIP). */
   readonly addresses?: readonly string[];
   readonly policy: EndpointPolicy;
+  /**
+   * What the adapter found wrong with who stands behind the endpoint: a service the perimeter
+   * does not use, or a policy naming another account's resources (unresolved: cannot tell).
+   * @default - none: a first-party service, naming only the perimeter's own resources
+   */
+  readonly ownership?: readonly Finding[];
 }
 
 export type AttachmentRole =

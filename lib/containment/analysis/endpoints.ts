@@ -1,4 +1,7 @@
+import { type Destinations, intersectionOf, isEmpty } from '../destinations.js';
 import type { PolicyStatement, ServiceEndpoint } from '../model.js';
+import { endpointAddresses } from './allowed.js';
+import type { Context } from './context.js';
 
 /** Actions that have no resource-level permissions and carry no data out. */
 const NO_RESOURCE_ACTIONS = new Set([
@@ -79,5 +82,38 @@ export function endpointPolicyProblems(endpoint: ServiceEndpoint): string[] {
   if (p.kind === 'unresolved') return [];
   return p.statements.flatMap((s, i) =>
     statementProblems(s, endpoint.service).map((x) => `statement ${i + 1} ${x}`),
+  );
+}
+
+/**
+ * The service endpoints agents can reach: a gateway endpoint on an agent route table, an
+ * interface in a group or at an address some agent's groups allow (or in an agent subnet),
+ * and an endpoint outside the network's subnets (a Google API VIP) only with a route to it.
+ */
+export function reachableEndpoints(
+  ctx: Context,
+  reachableGroups: ReadonlySet<string>,
+  reachableAddresses: Destinations,
+  agentTables: ReadonlySet<string>,
+): ServiceEndpoint[] {
+  return ctx.model.endpoints.filter((endpoint) => {
+    const byRoute =
+      endpoint.kind === 'gateway' && endpoint.routeTables.some((t) => agentTables.has(t));
+    const byGroup = endpoint.groups.some((g) => reachableGroups.has(g));
+    const byAddress =
+      endpoint.subnets.some(
+        (s) =>
+          ctx.agentSubnets.has(s) ||
+          !isEmpty(intersectionOf(ctx.subnetAddresses(s), reachableAddresses)),
+      ) || !isEmpty(intersectionOf(endpointAddresses(endpoint), reachableAddresses));
+    if (!byRoute && !byGroup && !byAddress) return false;
+    return endpoint.addresses === undefined || routedTo(ctx, endpoint, agentTables);
+  });
+}
+
+/** Whether an agent route table has a route to the endpoint. */
+function routedTo(ctx: Context, endpoint: ServiceEndpoint, tables: ReadonlySet<string>): boolean {
+  return [...tables].some((t) =>
+    ctx.routeTables.get(t)?.routes.some((r) => r.target.endpoint === endpoint.id),
   );
 }

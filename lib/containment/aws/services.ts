@@ -1,5 +1,6 @@
 import type { DnsRule, EndpointPolicy, PolicyStatement } from '../model.js';
 import type { Builder } from './builder.js';
+import { endpointOwnership } from './endpoint-ownership.js';
 import { endpointServiceName, registerGatewayPrefixList } from './prefix-lists.js';
 import { isValueRecord, Opaque, Ref, type Value } from './values.js';
 
@@ -60,6 +61,8 @@ export function buildEndpoints(b: Builder): void {
     const service = endpointServiceName(b, p.ServiceName);
     const network = b.networkId(p.VpcId);
     const kind = type === 'Gateway' ? 'gateway' : type === 'Interface' ? 'interface' : 'firewall';
+    const ownership =
+      kind === 'firewall' ? [] : endpointOwnership(b, id, service, p.PolicyDocument);
     b.endpoints.push({
       id,
       resource: id,
@@ -82,6 +85,7 @@ export function buildEndpoints(b: Builder): void {
         kind === 'firewall'
           ? { kind: 'statements', statements: [] }
           : endpointPolicy(b, p.PolicyDocument),
+      ...(ownership.length === 0 ? {} : { ownership }),
     });
   }
 }

@@ -1,8 +1,6 @@
-import { endpointAddresses } from '../analysis/allowed.js';
 import type { Context } from '../analysis/context.js';
-import { endpointPolicyProblems } from '../analysis/endpoints.js';
-import { type Destinations, intersectionOf, isEmpty } from '../destinations.js';
-import type { ServiceEndpoint } from '../model.js';
+import { endpointPolicyProblems, reachableEndpoints } from '../analysis/endpoints.js';
+import type { Destinations } from '../destinations.js';
 import type { Violation } from '../violations.js';
 import type { ContainmentCheck } from './check.js';
 
@@ -18,19 +16,12 @@ function checkEndpoints(
   agentTables: ReadonlySet<string>,
 ): Violation[] {
   const out: Violation[] = [];
-  for (const endpoint of ctx.model.endpoints) {
-    const byRoute =
-      endpoint.kind === 'gateway' && endpoint.routeTables.some((t) => agentTables.has(t));
-    const byGroup = endpoint.groups.some((g) => reachableGroups.has(g));
-    const byAddress =
-      endpoint.subnets.some(
-        (s) =>
-          ctx.agentSubnets.has(s) ||
-          !isEmpty(intersectionOf(ctx.subnetAddresses(s), reachableAddresses)),
-      ) || !isEmpty(intersectionOf(endpointAddresses(endpoint), reachableAddresses));
-    if (!byRoute && !byGroup && !byAddress) continue;
-    // An endpoint outside the network's subnets (a Google API VIP) needs a route to it.
-    if (endpoint.addresses !== undefined && !routedTo(ctx, endpoint, agentTables)) continue;
+  for (const endpoint of reachableEndpoints(
+    ctx,
+    reachableGroups,
+    reachableAddresses,
+    agentTables,
+  )) {
     const name = `${endpoint.kind} endpoint ${endpoint.resource}${endpoint.service === undefined ? '' : ` (${endpoint.service})`}`;
     if (endpoint.policy.kind === 'unresolved') {
       out.push({
@@ -49,13 +40,6 @@ function checkEndpoints(
     });
   }
   return out;
-}
-
-/** Whether an agent route table has a route to the endpoint. */
-function routedTo(ctx: Context, endpoint: ServiceEndpoint, tables: ReadonlySet<string>): boolean {
-  return [...tables].some((t) =>
-    ctx.routeTables.get(t)?.routes.some((r) => r.target.endpoint === endpoint.id),
-  );
 }
 
 export const endpointPolicies: ContainmentCheck = {

@@ -10,6 +10,7 @@ import type { ContainmentCheck } from './check.js';
 import { crossProfile } from './cross-profile.js';
 import { directInternet } from './direct-internet.js';
 import { dnsFilter } from './dns-filter.js';
+import { endpointIdentity } from './endpoint-identity.js';
 import { endpointPolicies } from './endpoint-policies.js';
 import { proxyIdentity } from './proxy-identity.js';
 import { unprovableInput } from './unprovable-input.js';
@@ -38,4 +39,5 @@ export const CHECKS: readonly ContainmentCheck[] = [
   endpointPolicies,
   agentGrants,
   proxyIdentity,
+  endpointIdentity,
 ];

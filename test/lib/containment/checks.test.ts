@@ -64,6 +64,21 @@ const profileModel = (ports: number[]): ContainmentModel => ({
 const PASSING: Record<string, { model: ContainmentModel; options?: AnalysisOptions }[]> = {
   'cross-profile': [{ model: profileModel([3128]), options: profiles }],
   'endpoint-policies': [{ model: { ...base, endpoints: [endpoint({})] } }],
+  'endpoint-identity': [
+    // An endpoint agents cannot reach is not theirs to use, whatever stands behind it.
+    {
+      model: {
+        ...base,
+        endpoints: [
+          endpoint({
+            subnets: [],
+            groups: [],
+            ownership: [{ resource: 'Endpoint', how: 'service is sqs' }],
+          }),
+        ],
+      },
+    },
+  ],
 };
 
 const FAILING: Record<string, Case[]> = {
@@ -259,6 +274,34 @@ const FAILING: Record<string, Case[]> = {
         endpoints: [endpoint({ policy: { kind: 'full-access', how: 'has no policy' } })],
       },
       channel: 'endpoint-policy',
+      resource: 'Endpoint',
+    },
+  ],
+  'endpoint-identity': [
+    {
+      name: "an endpoint whose policy names another account's bucket",
+      model: {
+        ...base,
+        endpoints: [
+          endpoint({
+            ownership: [{ resource: 'Endpoint', how: 'policy statement 1 names bucket drop' }],
+          }),
+        ],
+      },
+      channel: 'identity',
+      resource: 'Endpoint',
+    },
+    {
+      name: 'an endpoint whose service name is not known',
+      model: {
+        ...base,
+        endpoints: [
+          endpoint({
+            ownership: [{ resource: 'Endpoint', how: 'service name unknown', unresolved: true }],
+          }),
+        ],
+      },
+      channel: 'cannot-prove',
       resource: 'Endpoint',
     },
   ],

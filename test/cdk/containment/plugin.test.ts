@@ -8,9 +8,9 @@ import {
   ContainmentChecks,
   containmentViolations,
   TRUSTED_IMPORTS_CONTEXT,
-} from '../cdk/containment/index.js';
-import { MUTATIONS } from './helpers/containment-mutations.js';
-import { realTemplate, type TemplateJson } from './helpers/containment-template.js';
+} from '../../../cdk/containment/index.js';
+import { realTemplate, type TemplateJson } from '../../helpers/containment-template.js';
+import { mutationCase, mutationCases, plantAws } from '../../helpers/mutation-fixtures.js';
 
 let base: TemplateJson;
 beforeAll(() => {
@@ -24,7 +24,7 @@ describe('containmentViolations', () => {
 
   it('turns each finding into a policy violation named by channel, on the logical id', () => {
     const t = structuredClone(base);
-    const resource = (MUTATIONS[0] as (typeof MUTATIONS)[number]).plant(t);
+    const resource = plantAws(t, mutationCases('aws')[0] as ReturnType<typeof mutationCase>);
     expect(containmentViolations(t, 'stack.template.json')).toEqual([
       expect.objectContaining({
         ruleName: 'AgentPerimeterContainment-route-to-internet',
@@ -75,8 +75,7 @@ describe('ContainmentChecks (policy-validation plugin)', () => {
 
   it('reads trusted imports from the CDK context', () => {
     const t = structuredClone(base);
-    const m = MUTATIONS.find((x) => x.name.includes('imported subnet'));
-    (m as NonNullable<typeof m>).plant(t);
+    plantAws(t, mutationCase('aws', 'imported subnet'));
     const file = join(mkdtempSync(join(tmpdir(), 'containment-plugin-')), 'stack.template.json');
     writeFileSync(file, JSON.stringify(t));
     const context = (app: App) => ({

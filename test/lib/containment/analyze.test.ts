@@ -17,8 +17,8 @@ import {
   toCidrs,
   union,
   unionFlows,
-} from '../lib/containment/index.js';
-import { egress, smallModel } from './helpers/containment-models.js';
+} from '../../../lib/containment/index.js';
+import { egress, smallModel } from '../../helpers/containment-models.js';
 
 const v4 = (...cidrs: string[]): Ranges =>
   rangesOf(

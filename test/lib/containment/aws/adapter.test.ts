@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { Resolver } from '../lib/containment/aws/resolve.js';
-import { asTemplate } from '../lib/containment/aws/template.js';
-import { Opaque, Ref } from '../lib/containment/aws/values.js';
-import { enumerateWorlds } from '../lib/containment/aws/worlds.js';
-import { modelsFromTemplate, TemplateError, verifyTemplate } from '../lib/containment/index.js';
-import { realTemplate } from './helpers/containment-template.js';
+import { Resolver } from '../../../../lib/containment/aws/resolve.js';
+import { asTemplate } from '../../../../lib/containment/aws/template.js';
+import { Opaque, Ref } from '../../../../lib/containment/aws/values.js';
+import { enumerateWorlds } from '../../../../lib/containment/aws/worlds.js';
+import {
+  modelsFromTemplate,
+  TemplateError,
+  verifyTemplate,
+} from '../../../../lib/containment/index.js';
+import { realTemplate } from '../../../helpers/containment-template.js';
 
 const noTrust = { imports: new Set<string>(), parameters: new Set<string>() };
 const world = { parameters: new Map(), leaves: new Map() };

@@ -1,15 +1,25 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CHANNEL_NAMES, formatViolation, verifyTemplate } from '../lib/containment/index.js';
-import type { ExpectedProxy } from '../lib/contract/proxy-identity.js';
-import { tempFiles } from './helpers/cli.js';
-import { runVerify } from './helpers/containment-cli.js';
-import { fetchedConfig, MUTATIONS, parts, ref } from './helpers/containment-mutations.js';
-import { realTemplate, type TemplateJson } from './helpers/containment-template.js';
+import { CHANNEL_NAMES, formatViolation, verifyTemplate } from '../../../lib/containment/index.js';
+import {
+  type ExpectedProxy,
+  PROXY_CONFIG_DIGEST_ENV,
+} from '../../../lib/contract/proxy-identity.js';
+import { tempFiles } from '../../helpers/cli.js';
+import { runVerify } from '../../helpers/containment-cli.js';
+import { props, realTemplate, type TemplateJson } from '../../helpers/containment-template.js';
+import { parts, ref } from '../../helpers/containment-template-parts.js';
+import {
+  type MutationCase,
+  mutationCase,
+  mutationCases,
+  plantAws,
+} from '../../helpers/mutation-fixtures.js';
 
 /*
- * The real synthesized stack with one planted escape at a time. Each must be reported on the
+ * The AWS adapter and the analysis on the real synthesized stack, with one planted escape at a
+ * time (the cases are data: test/fixtures/containment/aws-mutations.yaml). Each must be reported on the
  * resource that opened it, with its channel; the untouched template must verify clean.
  */
 
@@ -21,9 +31,11 @@ beforeAll(() => {
   ({ template: base, stackName, expectedProxy } = realTemplate());
 });
 
-const mutated = (plant: (t: TemplateJson) => string) => {
+const MUTATIONS = mutationCases('aws');
+
+const mutated = (plant: MutationCase | ((t: TemplateJson) => string)) => {
   const template = structuredClone(base);
-  const resource = plant(template);
+  const resource = typeof plant === 'function' ? plant(template) : plantAws(template, plant);
   return { template, resource };
 };
 
@@ -47,19 +59,10 @@ describe('the real template', () => {
   });
 });
 
-describe('a config fetched from S3 (too large to pass inline)', () => {
-  it('is proven when the pinned digest is the rendered config', () => {
-    const template = structuredClone(base);
-    fetchedConfig(template, expectedProxy.configDigest);
-    const report = verifyTemplate(template, stackName, { expectedProxy });
-    expect(report.violations.map((v) => formatViolation(v))).toEqual([]);
-  });
-});
-
 describe('planted escapes', () => {
   for (const m of MUTATIONS) {
     it(`${m.channel}: ${m.name}`, () => {
-      const { template, resource } = mutated(m.plant);
+      const { template, resource } = mutated(m);
       const report = verifyTemplate(template, stackName, { expectedProxy, ...m.options });
       const lines = report.violations.map((v) => formatViolation(v));
       const hit = report.violations.find((v) => v.channel === m.channel && v.resource === resource);
@@ -71,10 +74,41 @@ describe('planted escapes', () => {
   }
 });
 
+describe('who stands behind the endpoints', () => {
+  it("passes endpoint policies naming this account's resources and the ECR layer bucket", () => {
+    const { template } = mutated((t) => {
+      const p = parts(t);
+      t.Resources.ConfigBucket = {
+        Type: 'AWS::S3::Bucket',
+        Properties: { BucketName: 'agent-perimeter-config-demo' },
+      };
+      const s3 = (props(t, p.s3Endpoint).PolicyDocument as { Statement: unknown[] }).Statement;
+      s3.push({
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Principal: '*',
+        Resource: 'arn:aws:s3:::agent-perimeter-config-demo/*',
+      });
+      const ecr = (props(t, p.ecrEndpoint).PolicyDocument as { Statement: unknown[] }).Statement;
+      // An environment-pinned stack writes its account literally; the statement is limited
+      // to that account's principals, so its resources are this account's (or grant nothing).
+      ecr.push({
+        Effect: 'Allow',
+        Action: 'ecr:BatchGetImage',
+        Principal: '*',
+        Resource: 'arn:aws:ecr:us-east-1:123456789012:repository/*',
+        Condition: { StringEquals: { 'aws:PrincipalAccount': '123456789012' } },
+      });
+      return p.s3Endpoint;
+    });
+    const report = verifyTemplate(template, stackName, { expectedProxy });
+    expect(report.violations.map((v) => formatViolation(v))).toEqual([]);
+  });
+});
+
 describe('hidden behind conditions and trust', () => {
   it('says under which condition a conditional route opens', () => {
-    const m = MUTATIONS.find((x) => x.name.startsWith('route hidden behind Fn::If'));
-    const { template } = mutated((m as NonNullable<typeof m>).plant);
+    const { template } = mutated(mutationCase('aws', 'route hidden behind Fn::If'));
     const explanations = verifyTemplate(template, stackName).violations.map((v) => v.explanation);
     expect(explanations.some((e) => e.endsWith('(when condition IsProd is true)'))).toBe(true);
     expect(explanations.some((e) => e.endsWith('(when condition IsProd is false)'))).toBe(true);
@@ -145,7 +179,7 @@ describe('agent-perimeter verify (CLI)', () => {
     );
 
     const planted = MUTATIONS[0] as (typeof MUTATIONS)[number];
-    const { template, resource } = mutated(planted.plant);
+    const { template, resource } = mutated(planted);
     const bad = join(dir, 'bad.template.json');
     writeFileSync(bad, JSON.stringify(template));
     const r = await runVerify(bad);
@@ -165,8 +199,7 @@ describe('agent-perimeter verify (CLI)', () => {
   });
 
   it('--trust-import declares an import trusted', async () => {
-    const m = MUTATIONS.find((x) => x.name.includes('imported subnet'));
-    const { template } = mutated((m as NonNullable<typeof m>).plant);
+    const { template } = mutated(mutationCase('aws', 'imported subnet'));
     const file = join(tempFiles({}), 'import.template.json');
     writeFileSync(file, JSON.stringify(template));
     expect((await runVerify(file)).code).toBe(1);
@@ -185,5 +218,45 @@ describe('agent-perimeter verify (CLI)', () => {
       expect(r.stderr).toMatch(/Fix: /);
     }
     expect((await runVerify()).code).toBe(2);
+  });
+});
+
+describe('a config fetched from S3 (too large to pass inline)', () => {
+  /** The proxy container in the S3 delivery form, its launcher pinned to `digest`. */
+  function fetched(digest: string, fetch = true): { template: TemplateJson; service: string } {
+    const template = structuredClone(base);
+    const p = parts(template);
+    const defs = props(template, p.proxyTaskDefinition).ContainerDefinitions as Record<
+      string,
+      unknown
+    >[];
+    const c = defs[0] as Record<string, unknown>;
+    const command = c.Command as string[];
+    command.splice(command.indexOf('--config-yaml'), 2, '--config-path', '/dev/fd/9');
+    if (fetch) command.unshift('--config-s3', 'https://b.s3.eu-west-1.amazonaws.com/k.json');
+    c.Environment = [{ Name: PROXY_CONFIG_DIGEST_ENV, Value: digest }];
+    return { template, service: p.proxyService };
+  }
+
+  it('is proven when the pinned digest is the rendered config', () => {
+    const { template } = fetched(expectedProxy.configDigest);
+    const report = verifyTemplate(template, stackName, { expectedProxy });
+    expect(report.violations.map((v) => formatViolation(v))).toEqual([]);
+  });
+
+  it('is an identity violation when the pin is another config', () => {
+    const { template, service } = fetched('f'.repeat(64));
+    const report = verifyTemplate(template, stackName, { expectedProxy });
+    expect(report.violations.some((v) => v.channel === 'identity' && v.resource === service)).toBe(
+      true,
+    );
+  });
+
+  it('cannot be proven when nothing checks the pin', () => {
+    const { template, service } = fetched(expectedProxy.configDigest, false);
+    const report = verifyTemplate(template, stackName, { expectedProxy });
+    expect(
+      report.violations.some((v) => v.channel === 'cannot-prove' && v.resource === service),
+    ).toBe(true);
   });
 });

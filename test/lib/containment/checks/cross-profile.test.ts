@@ -2,14 +2,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildAwsApp } from '../app/aws.js';
-import { writeGcpPlan } from '../app/gcp-plan.js';
-import { preparePolicy } from '../app/prepare.js';
-import { verifyTemplate } from '../lib/containment/index.js';
-import { profileNetworkTag } from '../lib/contract/tiers.js';
-import type { JsonObject } from '../lib/json.js';
-import { proxyPorts, withProfilePorts } from '../lib/policy/index.js';
-import type { TemplateJson } from './helpers/containment-template.js';
+import { buildAwsApp } from '../../../../app/aws.js';
+import { writeGcpPlan } from '../../../../app/gcp-plan.js';
+import { preparePolicy } from '../../../../app/prepare.js';
+import { verifyTemplate } from '../../../../lib/containment/index.js';
+import { profileNetworkTag } from '../../../../lib/contract/tiers.js';
+import type { JsonObject } from '../../../../lib/json.js';
+import { proxyPorts, withProfilePorts } from '../../../../lib/policy/index.js';
+import type { TemplateJson } from '../../../helpers/containment-template.js';
 
 /*
  * One perimeter, two profiles (examples/two-agents.yaml): the synthesized template and the GCP

@@ -1,15 +1,24 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { planGcp } from '../app/gcp-plan.js';
-import { preparePolicy } from '../app/prepare.js';
-import { formatViolation, type TemplateReport, verifyTemplate } from '../lib/containment/index.js';
-import type { ExpectedProxy } from '../lib/contract/proxy-identity.js';
-import type { GcpPlan } from '../pulumi/plan/types.js';
-import { tempFiles } from './helpers/cli.js';
-import { runVerify } from './helpers/containment-cli.js';
-import { GCP_MUTATIONS, type GcpMutation, inputsOf } from './helpers/gcp-mutations.js';
-import { asStackExport, GCP } from './helpers/pulumi-plan.js';
+import { planGcp } from '../../../app/gcp-plan.js';
+import { preparePolicy } from '../../../app/prepare.js';
+import {
+  formatViolation,
+  type TemplateReport,
+  verifyTemplate,
+} from '../../../lib/containment/index.js';
+import type { ExpectedProxy } from '../../../lib/contract/proxy-identity.js';
+import type { GcpPlan } from '../../../pulumi/plan/types.js';
+import { tempFiles } from '../../helpers/cli.js';
+import { runVerify } from '../../helpers/containment-cli.js';
+import {
+  type MutationCase,
+  mutationCase,
+  mutationCases,
+  plantGcp,
+} from '../../helpers/mutation-fixtures.js';
+import { asStackExport, GCP } from '../../helpers/pulumi-plan.js';
 
 /*
  * Containment on GCP: the offline plan and a `pulumi stack export` of it verify clean, and
@@ -29,9 +38,20 @@ beforeAll(async () => {
 
 const lines = (r: TemplateReport) => r.violations.map((v) => formatViolation(v));
 
-function planted(m: GcpMutation): { plan: GcpPlan; report: TemplateReport } {
-  const copy = structuredClone(plan) as GcpPlan & { resources: GcpPlan['resources'][number][] };
-  m.plant(copy);
+const GCP_MUTATIONS = mutationCases('gcp');
+
+/** The inputs of the planned resource of `type` whose cloud name is `name` (to edit in place). */
+function inputsOf(p: GcpPlan, type: string, name: string): GcpPlan['resources'][number]['inputs'] {
+  const found = p.resources.find(
+    (r) => r.type === type && (r.inputs.name ?? r.inputs.responsePolicyName) === name,
+  );
+  if (found === undefined) throw new Error(`no ${type} named ${name}`);
+  return found.inputs;
+}
+
+function planted(m: MutationCase): { plan: GcpPlan; report: TemplateReport } {
+  const copy = structuredClone(plan);
+  plantGcp(copy, m);
   return { plan: copy, report: verifyTemplate(copy, 'gcp-plan.json', { expectedProxy }) };
 }
 
@@ -149,9 +169,9 @@ describe('agent-perimeter verify on GCP input', () => {
     );
     expect((await runVerify(exported)).code).toBe(0);
 
-    const m = GCP_MUTATIONS.find((x) => x.name.startsWith('Cloud Run egress PRIVATE_RANGES_ONLY'));
+    const m = mutationCase('gcp', 'Cloud Run egress PRIVATE_RANGES_ONLY');
     const bad = join(dir, 'bad.json');
-    writeFileSync(bad, JSON.stringify(planted(m as GcpMutation).plan));
+    writeFileSync(bad, JSON.stringify(planted(m).plan));
     const r = await runVerify(bad);
     expect(r.code).toBe(1);
     expect(r.stdout.trim().split('\n')).toEqual([

@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildSync } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
-import { collectAwsDescribe } from '../lib/containment/aws-describe/collect.js';
-import { verifyAwsDescribe } from '../lib/containment/aws-describe/index.js';
-import { TemplateError, verifyTemplate } from '../lib/containment/index.js';
-import { runVerify } from './helpers/containment-cli.js';
-import { realTemplate } from './helpers/containment-template.js';
-import { fakeAwsAnswer } from './helpers/fake-aws.js';
+import { collectAwsDescribe } from '../../../lib/containment/aws-describe/collect.js';
+import { verifyAwsDescribe } from '../../../lib/containment/aws-describe/index.js';
+import { TemplateError, verifyTemplate } from '../../../lib/containment/index.js';
+import { runVerify } from '../../helpers/containment-cli.js';
+import { realTemplate } from '../../helpers/containment-template.js';
+import { fakeAwsAnswer } from '../../helpers/fake-aws.js';
 
 /*
  * `verify --aws-describe DIR` on a snapshot of the demo stack as deployed (test/fixtures/
