@@ -7,8 +7,9 @@ import {
   unionOf,
 } from '../destinations.js';
 import { type Flows, flowsOf } from '../flows.js';
-import type { AclEntry, Subnet } from '../model.js';
+import type { AclEntry, NetworkAcl, Subnet } from '../model.js';
 import { isUnresolved } from '../model.js';
+import type { OrderedRule } from '../ordered.js';
 import { localRoutes, routeDestinations } from '../routing.js';
 import type { Context } from './context.js';
 import type { TableUse } from './routes.js';
@@ -56,4 +57,20 @@ export function entryFlows(
   const within = covers(cidr.family === 'v4' ? inside.v4 : inside.v6, [[cidr.start, cidr.end]]);
   const matchesLists = cidr.prefix === 0 || (entry.action === 'allow' && !within);
   return flowsOf(entry.traffic, matchesLists ? { ...to, atoms: [...lists].sort() } : to);
+}
+
+/** A subnet ACL's egress entries as ordered rules (lower rule numbers first). */
+export function egressRules(
+  acl: NetworkAcl,
+  lists: readonly string[],
+  networkCidrs: readonly string[],
+): OrderedRule<AclEntry>[] {
+  return acl.entries
+    .filter((e) => e.direction === 'egress')
+    .map((entry) => ({
+      rule: entry,
+      level: entry.ruleNumber,
+      action: entry.action,
+      flows: entryFlows(entry, lists, networkCidrs),
+    }));
 }

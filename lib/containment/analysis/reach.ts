@@ -8,10 +8,10 @@ import {
   restrictFlows,
   unionFlows,
 } from '../flows.js';
-import type { AclEntry, Attachment } from '../model.js';
+import type { Attachment } from '../model.js';
 import { evaluateOrdered } from '../ordered.js';
 import { localRoutes, routeDestinations } from '../routing.js';
-import { entryFlows } from './acl.js';
+import { egressRules } from './acl.js';
 import type { Context } from './context.js';
 
 /** Group atoms replaced by the addresses of the groups' members (kept when none is known). */
@@ -56,17 +56,7 @@ export function reachOf(ctx: Context, a: Attachment, egress: Flows): Flows {
     const crossing = mapFlows(flows, (d) => difference(difference(d, own), groupsLeft));
     const universe = allTraffic(destinationsOf(crossing));
     const lists = destinationsOf(crossing).atoms.filter((x) => x.startsWith('prefix-list:'));
-    const result = evaluateOrdered<AclEntry>(
-      acl.entries
-        .filter((e) => e.direction === 'egress')
-        .map((entry) => ({
-          rule: entry,
-          level: entry.ruleNumber,
-          action: entry.action,
-          flows: entryFlows(entry, lists, network?.cidrs ?? []),
-        })),
-      universe,
-    );
+    const result = evaluateOrdered(egressRules(acl, lists, network?.cidrs ?? []), universe);
     flows = unionFlows(inside, intersectFlows(crossing, result.allowed));
   }
   const tableId = ctx.routeTableOf(subnet);

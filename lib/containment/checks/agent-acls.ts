@@ -1,4 +1,4 @@
-import { entryFlows, intendedSpace } from '../analysis/acl.js';
+import { egressRules, intendedSpace } from '../analysis/acl.js';
 import type { AllowedSet } from '../analysis/allowed.js';
 import type { Context } from '../analysis/context.js';
 import { ruleName } from '../analysis/firewall.js';
@@ -6,7 +6,7 @@ import { subnetsPhrase, type TableUse } from '../analysis/routes.js';
 import { allTraffic, describeFlows, type Flows, subtractFlows, unionFlows } from '../flows.js';
 import type { AclEntry, NetworkAcl, Subnet } from '../model.js';
 import { isUnresolved } from '../model.js';
-import { evaluateOrdered, type OrderedRule } from '../ordered.js';
+import { evaluateOrdered } from '../ordered.js';
 import { FIREWALL_CHANNELS } from '../terms.js';
 import type { Violation } from '../violations.js';
 import type { ContainmentCheck } from './check.js';
@@ -52,14 +52,7 @@ function checkAcls(ctx: Context, allowed: AllowedSet, uses: readonly TableUse[])
       }
       if (acl.trusted === true) continue;
       const { space, lists } = intendedSpace(ctx, subnet, use);
-      const rules: OrderedRule<AclEntry>[] = acl.entries
-        .filter((e) => e.direction === 'egress')
-        .map((entry) => ({
-          rule: entry,
-          level: entry.ruleNumber,
-          action: entry.action,
-          flows: entryFlows(entry, lists, network?.cidrs ?? []),
-        }));
+      const rules = egressRules(acl, lists, network?.cidrs ?? []);
       const result = evaluateOrdered(rules, allTraffic(space));
       for (const entry of result.unresolved) {
         const key = `${entry.resource}\u0000${entry.ruleNumber}`;
