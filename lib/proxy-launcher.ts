@@ -1,6 +1,13 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: this file writes bash, where ${VAR} is shell syntax, not a JS placeholder.
 import { opensslLeafExtensions } from './ca/profile.js';
 import { ADMIN_PORT } from './proxy-contract.js';
+import {
+  CONFIG_FD,
+  FETCH_FUNCTIONS,
+  FETCH_OPTIONS,
+  FETCH_RUN,
+  FETCH_START,
+} from './proxy-launcher-fetch.js';
 
 /*
  * How every platform starts Envoy: through this launcher, in the Envoy container itself.
@@ -125,9 +132,19 @@ ca_key=""
 const PLAIN_FUNCTIONS = `read_ca() { refuse "this launcher cannot issue certificates. Fix: render the proxy for the policy that has the tls: intercept entries."; }`;
 const PLAIN_START = `[ -z "$leaves" ] || read_ca`;
 
-function script(interception: boolean): string {
+function script(interception: boolean, fetch = false): string {
   const INTERCEPTION_FUNCTIONS = interception ? INTERCEPTING_FUNCTIONS : PLAIN_FUNCTIONS;
   const INTERCEPTION_START = interception ? INTERCEPTING_START : PLAIN_START;
+  // Without the fetch the script is byte for byte the plain one (every byte counts against the
+  // task definition) and the fetch options are unknown (a clear usage error).
+  const FETCH = fetch
+    ? {
+        functions: `\n${FETCH_FUNCTIONS}`,
+        options: `${FETCH_OPTIONS}\n`,
+        start: `\n${FETCH_START}`,
+        run: FETCH_RUN,
+      }
+    : { functions: '', options: '', start: '', run: '"$@" &' };
   return `set -u
 # No dollar-brace expansions anywhere: CloudFormation reads them as parameter references.
 log() { printf '%s: %s\\n' "${LAUNCHER_NAME}" "$*" >&2; }
@@ -175,7 +192,7 @@ format_credential() {
 }
 
 ca_key="" ca_cert="" leaf_dir="" leaf_days=7 leaves=""
-${INTERCEPTION_FUNCTIONS}
+${INTERCEPTION_FUNCTIONS}${FETCH.functions}
 drain_s=0 admin_host="" admin_port=""
 while [ $# -gt 0 ]; do
   [ "$1" = "--" ] && { shift; break; }
@@ -193,7 +210,7 @@ while [ $# -gt 0 ]; do
     --leaf) leaves="$leaves$2"$'\\n' ;;
     --drain-seconds) drain_s="$2" ;;
     --admin) IFS=: read -r admin_host admin_port <<< "$2" ;;
-    *) usage "unknown option $1 (expected --credential-env, --credential-file, --credential-as, --ca-key-env/-file, --ca-cert-env/-file, --leaf-dir, --leaf-days, --leaf, --drain-seconds, --admin, then -- and the Envoy command)" ;;
+${FETCH.options}    *) usage "unknown option $1 (expected --credential-env, --credential-file, --credential-as, --ca-key-env/-file, --ca-cert-env/-file, --leaf-dir, --leaf-days, --leaf, --drain-seconds, --admin, then -- and the Envoy command)" ;;
   esac
   shift 2
 done
@@ -201,7 +218,7 @@ done
 case "$drain_s" in '' | *[!0-9]*) usage "--drain-seconds must be a whole number, got $drain_s" ;; esac
 case "$leaf_days" in '' | 0 | *[!0-9]*) usage "--leaf-days must be a whole number of days, got $leaf_days" ;; esac
 
-${INTERCEPTION_START}
+${INTERCEPTION_START}${FETCH.start}
 
 # Envoy prints request headers, injected credentials included, at debug and trace level.
 previous=""
@@ -252,7 +269,7 @@ trap on_term TERM INT
 stop_renewal() { [ -z "$renew_pid" ] || kill "$renew_pid" 2>/dev/null || true; }
 trap stop_renewal EXIT
 
-"$@" &
+${FETCH.run}
 envoy_pid=$!
 # A trapped signal interrupts wait; keep waiting while Envoy runs.
 while kill -0 "$envoy_pid" 2>/dev/null; do
@@ -271,8 +288,12 @@ export const LAUNCHER_SCRIPT = script(false);
 /** The launcher that also issues and renews leaf certificates for intercepted hosts. */
 export const INTERCEPTING_LAUNCHER_SCRIPT = script(true);
 
+/** The launcher that also fetches its config from S3 and checks the pinned digest. */
+export const FETCHING_LAUNCHER_SCRIPT = script(false, true);
+
 /** The launcher a policy needs. */
-export function launcherScript(intercepts: boolean): string {
+export function launcherScript(intercepts: boolean, fetchesConfig = false): string {
+  if (fetchesConfig) return script(intercepts, true);
   return intercepts ? INTERCEPTING_LAUNCHER_SCRIPT : LAUNCHER_SCRIPT;
 }
 
@@ -311,8 +332,15 @@ export interface LauncherLeaves {
 }
 
 export interface LaunchOptions {
-  /** Envoy's bootstrap: inline (`--config-yaml`, JSON is YAML) or a file inside the container. */
-  readonly config: { readonly inline: string } | { readonly path: string };
+  /**
+   * Envoy's bootstrap: inline (`--config-yaml`, JSON is YAML), a file inside the container, or
+   * an S3 object the launcher fetches with the task role and checks against the sha256 in
+   * AGENT_PERIMETER_CONFIG_SHA256 (needs {@link FETCHING_LAUNCHER_SCRIPT}).
+   */
+  readonly config:
+    | { readonly inline: string }
+    | { readonly path: string }
+    | { readonly s3: { readonly url: string; readonly region: string } };
   readonly logLevel: string;
   /** Worker threads; match the CPUs the container gets. */
   readonly concurrency: number;
@@ -341,10 +369,15 @@ export function launchArguments(options: LaunchOptions): string[] {
     'variables' in options.credentials
       ? options.credentials.variables.flatMap((v) => ['--credential-env', v])
       : options.credentials.files.flatMap((f) => ['--credential-file', f]);
+  const given = options.config;
   const config =
-    'inline' in options.config
-      ? ['--config-yaml', options.config.inline]
-      : ['--config-path', options.config.path];
+    'inline' in given
+      ? ['--config-yaml', given.inline]
+      : 'path' in given
+        ? ['--config-path', given.path]
+        : ['--config-path', `/dev/fd/${CONFIG_FD}`];
+  const fetch =
+    's3' in given ? ['--config-s3', given.s3.url, '--config-region', given.s3.region] : [];
   const source = (s: LauncherSource) => ('env' in s ? `env:${s.env}` : `file:${s.file}`);
   const formatted = (options.formattedCredentials ?? []).flatMap((c) => [
     '--credential-as',
@@ -369,6 +402,7 @@ export function launchArguments(options: LaunchOptions): string[] {
     ...credentials,
     ...formatted,
     ...leafArgs,
+    ...fetch,
     '--drain-seconds',
     String(options.drainSeconds),
     ...(options.admin ? ['--admin', `127.0.0.1:${ADMIN_PORT}`] : []),

@@ -1,15 +1,19 @@
 // The offline CloudFormation validator adds seconds per synth and checks nothing we assert.
 process.env.CDK_VALIDATION = 'false';
 
-import type { CfnElement } from 'aws-cdk-lib';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type CfnElement, Stage } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import {
+  configDelivery,
   ecrRepositoryOf,
   FARGATE_MEMORY_BY_CPU,
+  FETCHING_ENVOY_ENTRYPOINT,
   fargateTaskSize,
   MAX_INLINE_CONFIG_BYTES,
   MAX_TASK_DEFINITION_BYTES,
@@ -17,6 +21,7 @@ import {
   ProxyTierError,
   TASK_DEFINITION_OVERHEAD_BYTES,
 } from '../cdk/proxy-tier/index.js';
+import { PROXY_CONFIG_DIGEST_ENV, proxyConfigDigest } from '../lib/contract/proxy-identity.js';
 import { type Policy, proxyPorts } from '../lib/policy/index.js';
 import { LAUNCHER_NAME, LAUNCHER_SCRIPT } from '../lib/proxy-launcher.js';
 import { HEALTH_PATH, renderProxyConfig } from '../proxy/index.js';
@@ -507,11 +512,6 @@ describe('ProxyTier rejects what it cannot deploy', () => {
     );
   });
 
-  it('a config too large for a task definition', () => {
-    const envoyConfig = { padding: 'x'.repeat(MAX_INLINE_CONFIG_BYTES) };
-    expect(build(BASE, { envoyConfig })).toThrow(/too large for inline config/);
-  });
-
   it('secrets that do not match the inject entries exactly', () => {
     const scaffolding = proxyScaffolding();
     const other = secretsmanager.Secret.fromSecretNameV2(scaffolding.stack, 'Other', 'other');
@@ -520,6 +520,65 @@ describe('ProxyTier rejects what it cannot deploy', () => {
     );
   });
 });
+
+describe('ProxyTier with a config too large to pass inline', () => {
+  // Over the inline limit: the config goes to S3, pinned by its sha256 in the task definition.
+  const envoyConfig = { padding: 'x'.repeat(MAX_INLINE_CONFIG_BYTES) };
+  const large = synthProxyTier(BASE, { envoyConfig });
+  const container = envoyContainer(large.template) as ContainerDefinition & {
+    EntryPoint: string[];
+    Environment?: { Name: string; Value: string }[];
+  };
+  const digest = proxyConfigDigest(envoyConfig);
+
+  it('delivers it as an S3 object the launcher fetches, never inline', () => {
+    expect(configDelivery(envoyConfig)).toBe('s3');
+    expect(large.tier.configDelivery).toBe('s3');
+    expect(JSON.stringify(container.Command)).not.toContain('xxxxxxxx');
+    expect(container.Command).not.toContain('--config-yaml');
+    const at = container.Command.indexOf('--config-s3');
+    expect(at).toBeGreaterThanOrEqual(0);
+    expect(container.Command[container.Command.indexOf('--config-path') + 1]).toBe('/dev/fd/9');
+    expect(container.EntryPoint).toEqual([...FETCHING_ENVOY_ENTRYPOINT]);
+    expect(container.EntryPoint[2]).toContain('fetch_config');
+    const staged = large.tier.configObject?.asset;
+    const outdir = Stage.of(large.stack)?.outdir;
+    if (staged === undefined || outdir === undefined) throw new Error('no staged config');
+    // The uploaded object is exactly the compact JSON the digest is taken over.
+    expect(readFileSync(join(outdir, staged.assetPath), 'utf8')).toBe(JSON.stringify(envoyConfig));
+  });
+
+  it('pins the sha256 in the task definition, so a change is a new revision', () => {
+    expect(container.Environment).toEqual([{ Name: PROXY_CONFIG_DIGEST_ENV, Value: digest }]);
+    expect(large.tier.expectedProxy.configDigest).toBe(digest);
+    const other = synthProxyTier(BASE, { envoyConfig: { ...envoyConfig, n: 1 } });
+    const changed = envoyContainer(other.template) as typeof container;
+    expect(changed.Environment?.[0]?.Value).not.toBe(digest);
+  });
+
+  it('lets only the task role read exactly that object', () => {
+    const policy = large.tier.configPolicy;
+    expect(policy).toBeDefined();
+    const statements = statementsOf(large.template, policy as IConstruct);
+    expect(statements).toHaveLength(1);
+    expect(statements[0]).toMatchObject({ Action: 's3:GetObject', Effect: 'Allow' });
+    expect(JSON.stringify(statements[0]?.Resource)).toContain(`${asset(large)}`);
+    const roles = resourcesOf(large.template)[logicalId(policy as IConstruct)]?.Properties.Roles;
+    expect(roles).toEqual([{ Ref: logicalId(large.tier.taskRole) }]);
+  });
+
+  it('has no unacknowledged cdk-nag findings and only acknowledgements that exist', () => {
+    expect(unacknowledgedFindings(large.stack)).toEqual([]);
+    expect(unusedAcknowledgements(large.tier)).toEqual([]);
+  });
+});
+
+/** The object key of the tier's config asset (its content hash and extension). */
+function asset(s: ReturnType<typeof synthProxyTier>): string {
+  const key = s.tier.configObject?.asset.assetHash;
+  if (key === undefined) throw new Error('no config asset');
+  return key;
+}
 
 describe('ProxyTier helpers', () => {
   it('knows every Fargate size the policy schema allows', () => {

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { bootFacts } from '../lib/containment/gcp/facts/boot.js';
+import { proxyConfigDigest } from '../lib/contract/proxy-identity.js';
 import { loadPolicy } from '../lib/policy/index.js';
 import { planAgent } from '../pulumi/agents/plan.js';
 import { GcpPerimeterError } from '../pulumi/errors.js';
@@ -312,9 +314,33 @@ describe('planProxyTier', () => {
     expect(plan.cloudInit).toContain('secrets/$1/versions/latest:access');
   });
 
-  it('refuses a config too large for instance metadata', () => {
+  it('fetches a config too large for instance metadata from Cloud Storage, pinned by sha256', () => {
     const huge = { blob: 'x'.repeat(300 * 1024) };
-    expect(failure(() => planProxyTier(BASE, huge))).toContain('over the 256 KiB GCE allows');
+    const plan = planProxyTier(BASE, huge, { region: 'europe-west1' });
+    const object = plan.configObject;
+    expect(object?.content).toBe(JSON.stringify(huge));
+    expect(object?.bucket).toMatch(/^ap-[a-z0-9-]+-envoy-[a-f0-9]{8}$/);
+    expect(object?.object).toBe(`envoy-${proxyConfigDigest(huge).slice(0, 16)}.json`);
+    expect(plan.cloudInit.length).toBeLessThan(64 * 1024);
+    expect(plan.cloudInit).not.toContain('x'.repeat(1000));
+    expect(plan.cloudInit).toContain(proxyConfigDigest(huge));
+    expect(plan.cloudInit).toContain(
+      `https://storage.googleapis.com/storage/v1/b/${object?.bucket}/o/${object?.object}?alt=media`,
+    );
+    // What the verifier reads back: the pinned digest, which the fetch checks.
+    expect(bootFacts(plan.cloudInit).configDigest).toBe(proxyConfigDigest(huge));
+    const small = planProxyTier(BASE, config);
+    expect(small.configObject).toBeUndefined();
+    expect(planProxyTier(BASE, huge, { configBucket: 'my-bucket' }).configObject?.bucket).toBe(
+      'my-bucket',
+    );
+  });
+
+  it('does not count a pinned digest that the boot script does not check', () => {
+    const huge = { blob: 'x'.repeat(300 * 1024) };
+    const plan = planProxyTier(BASE, huge);
+    const unchecked = plan.cloudInit.replace('want="$(cat', 'wanted="$(cat');
+    expect(bootFacts(unchecked).configDigest).toBeUndefined();
   });
 
   it('refuses an autoscaling target outside 0.1-0.9', () => {

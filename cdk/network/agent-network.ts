@@ -138,6 +138,16 @@ export interface AgentNetworkProps {
   readonly extraDnsDomains?: readonly string[];
 
   /**
+   * The proxy fetches its Envoy config from S3 at start (an allowlist too large for an ECS task
+   * definition, `ProxyTier.configDelivery`): the regional S3 names (`*.s3.<region>.<suffix>`)
+   * resolve too. Their authoritative servers are AWS's, so a query carries nothing out, and
+   * agents have no route to S3 but the gateway endpoint, which serves ECR layers only.
+   *
+   * @default false
+   */
+  readonly proxyConfigFromS3?: boolean;
+
+  /**
    * Id of the S3 managed prefix list in this region (`pl-...`), used by the agent and proxy
    * security groups to reach ECR image layers through the S3 gateway endpoint.
    *
@@ -415,7 +425,10 @@ export class AgentNetwork extends Construct {
     this.endpointNetworkAcl = acls.endpoint;
 
     // --- DNS firewall -----------------------------------------------------------------------
-    this.dnsAllowedDomains = dnsAllowlist(policy, stack.region, stack.urlSuffix, extraDomains);
+    this.dnsAllowedDomains = dnsAllowlist(policy, stack.region, stack.urlSuffix, [
+      ...extraDomains,
+      ...(props.proxyConfigFromS3 === true ? [`*.s3.${stack.region}.${stack.urlSuffix}`] : []),
+    ]);
     this.dnsFirewall = new DnsFirewall(this, 'DnsFirewall', {
       vpcId: this.vpc.vpcId,
       allowedDomains: this.dnsAllowedDomains,

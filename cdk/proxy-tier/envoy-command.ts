@@ -18,12 +18,18 @@ export { ENVOY_USER };
  * inline, like the config: no image is built, and the root filesystem stays read-only. A
  * policy with intercepted hosts gets the larger script that also issues their certificates.
  */
-export function envoyEntrypoint(intercepting: boolean): string[] {
-  return ['/bin/bash', '-c', launcherScript(intercepting), LAUNCHER_NAME];
+export function envoyEntrypoint(intercepting: boolean, fetchesConfig = false): string[] {
+  return ['/bin/bash', '-c', launcherScript(intercepting, fetchesConfig), LAUNCHER_NAME];
 }
 
 /** The entry point of a proxy that intercepts nothing. */
 export const ENVOY_ENTRYPOINT: readonly string[] = envoyEntrypoint(false);
+
+/**
+ * The entry point when the config is fetched from S3 (too large to pass inline): the same
+ * launcher with the fetch and digest check (lib/proxy-launcher-fetch.ts).
+ */
+export const FETCHING_ENVOY_ENTRYPOINT: readonly string[] = envoyEntrypoint(false, true);
 
 /** ECS caps a whole task definition at 64 KiB. */
 export const MAX_TASK_DEFINITION_BYTES = 64 * 1024;
@@ -51,6 +57,26 @@ export function maxInlineConfigBytes(intercepting: boolean, extraBytes = 0): num
 /** Largest bootstrap passed inline for a proxy that intercepts nothing. */
 export const MAX_INLINE_CONFIG_BYTES = maxInlineConfigBytes(false);
 
+/**
+ * How the rendered config reaches Envoy on AWS: inline in the task definition when it fits
+ * (nothing else to deploy or fetch), else as an S3 object the launcher fetches with the task
+ * role and checks against the sha256 the task definition pins (docs/adr/0012).
+ */
+export type ConfigDelivery = 'inline' | 's3';
+
+/** Bytes of the compact JSON Envoy is given (what is passed inline, uploaded and hashed). */
+export function configBytes(config: JsonObject): number {
+  return Buffer.byteLength(JSON.stringify(config), 'utf8');
+}
+
+export function configDelivery(
+  config: JsonObject,
+  intercepting = false,
+  extraBytes = 0,
+): ConfigDelivery {
+  return configBytes(config) > maxInlineConfigBytes(intercepting, extraBytes) ? 's3' : 'inline';
+}
+
 export interface EnvoyCommandOptions {
   /** The secrets in the container's environment and the header values built from them. */
   readonly credentials: ProxyCredentialInputs;
@@ -58,12 +84,19 @@ export interface EnvoyCommandOptions {
   readonly leaves?: LauncherLeaves;
   /** Bytes of the task definition the policy adds besides config and launcher. @default 0 */
   readonly extraBytes?: number;
+  /**
+   * Where the launcher fetches the config from when it does not fit inline (an HTTPS URL of
+   * the S3 object and its region; tokens are fine).
+   * @default - inline only; a config too large for inline is refused
+   */
+  readonly s3?: { readonly url: string; readonly region: string };
 }
 
 /**
- * The launcher's arguments with Envoy's bootstrap inline (`--config-yaml` takes JSON, a subset
- * of YAML), so the config file never exists on disk. Throws when the config is too large to
- * fit in an ECS task definition.
+ * The launcher's arguments: Envoy's bootstrap inline (`--config-yaml` takes JSON, a subset of
+ * YAML) when it fits, so the config file never exists on disk; else the S3 object to fetch
+ * (`options.s3`), read through a pipe. Throws when the config does not fit inline and no S3
+ * object is given.
  */
 export function envoyCommand(
   policy: Policy,
@@ -73,14 +106,15 @@ export function envoyCommand(
   const json = JSON.stringify(config);
   const bytes = Buffer.byteLength(json, 'utf8');
   const max = maxInlineConfigBytes(options.leaves !== undefined, options.extraBytes ?? 0);
-  if (bytes > max) {
+  const inline = bytes <= max;
+  if (!inline && options.s3 === undefined) {
     throw new ProxyTierError(
-      `the rendered Envoy config is ${Math.ceil(bytes / 1024)} KiB, over the ${Math.floor(max / 1024)} KiB that fit inline in an ECS task definition (64 KiB in all, with the launcher and the rest of the task), so the policy is too large for inline config. Fix: shrink the egress list (one "*.example.com" entry instead of many sibling hosts, only the ports each host needs, no unused entries); the AWS proxy tier has no config-file mode yet.`,
+      `the rendered Envoy config is ${Math.ceil(bytes / 1024)} KiB, over the ${Math.floor(max / 1024)} KiB that fit inline in an ECS task definition (64 KiB in all, with the launcher and the rest of the task), so the policy is too large for inline config. Fix: shrink the egress list (one "*.example.com" entry instead of many sibling hosts, only the ports each host needs, no unused entries)).`,
     );
   }
   const { proxy } = policy;
   return launchArguments({
-    config: { inline: json },
+    config: inline || options.s3 === undefined ? { inline: json } : { s3: options.s3 },
     logLevel: proxy.log_level,
     concurrency: proxy.cpu,
     drainSeconds: proxy.limits.drain_timeout_s,

@@ -1,9 +1,14 @@
+export { EnvoyConfigObject } from './config-object.js';
 export {
+  type ConfigDelivery,
+  configBytes,
+  configDelivery,
   ENVOY_ENTRYPOINT,
   ENVOY_USER,
   type EnvoyCommandOptions,
   envoyCommand,
   envoyEntrypoint,
+  FETCHING_ENVOY_ENTRYPOINT,
   MAX_INLINE_CONFIG_BYTES,
   MAX_TASK_DEFINITION_BYTES,
   maxInlineConfigBytes,

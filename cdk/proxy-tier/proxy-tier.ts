@@ -9,7 +9,11 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { agentEnvironment } from '../../lib/agent-env.js';
 import type { PolicyCa } from '../../lib/ca/policy-ca.js';
-import { type ExpectedProxy, proxyConfigDigest } from '../../lib/contract/proxy-identity.js';
+import {
+  type ExpectedProxy,
+  PROXY_CONFIG_DIGEST_ENV,
+  proxyConfigDigest,
+} from '../../lib/contract/proxy-identity.js';
 import { TIER_TAG, Tier } from '../../lib/contract/tiers.js';
 import type { JsonObject } from '../../lib/json.js';
 import {
@@ -30,7 +34,14 @@ import {
 } from '../../lib/proxy-launch-inputs.js';
 import { stopTimeoutSeconds } from '../../lib/proxy-launcher.js';
 import { acknowledge, acknowledgeControlTower, CONTROL_TOWER_RULES } from '../nag.js';
-import { ENVOY_USER, envoyCommand, envoyEntrypoint } from './envoy-command.js';
+import { EnvoyConfigObject } from './config-object.js';
+import {
+  type ConfigDelivery,
+  configDelivery,
+  ENVOY_USER,
+  envoyCommand,
+  envoyEntrypoint,
+} from './envoy-command.js';
 import { ProxyTierError } from './errors.js';
 import { acknowledgeEcrLogin, executionPolicyStatements } from './execution-role.js';
 import { fargateTaskSize } from './fargate-size.js';
@@ -168,6 +179,15 @@ export class ProxyTier extends Construct {
   readonly ports: ProxyPorts;
   /** The image and config the containment verifier expects the proxy tasks to run. */
   readonly expectedProxy: ExpectedProxy;
+  /**
+   * How the config reaches Envoy: `inline` in the task definition when it fits, else `s3`
+   * (`configObject`, fetched by the launcher and checked against the pinned sha256).
+   */
+  readonly configDelivery: ConfigDelivery;
+  /** The uploaded config and the task role's read of it; undefined when inline. */
+  readonly configObject: EnvoyConfigObject | undefined;
+  /** The task role's GetObject on `configObject`; undefined when inline. */
+  readonly configPolicy: iam.ManagedPolicy | undefined;
 
   constructor(scope: Construct, id: string, props: ProxyTierProps) {
     super(scope, id);
@@ -231,11 +251,21 @@ export class ProxyTier extends Construct {
       key: { env: CA_KEY_VARIABLE },
       certificate: { env: CA_CERT_VARIABLE },
     });
+    const extraBytes =
+      ca === undefined ? 0 : Buffer.byteLength(JSON.stringify(caEnvironment)) + 1024;
+    this.configDelivery = configDelivery(props.envoyConfig, intercepting, extraBytes);
+    this.configObject =
+      this.configDelivery === 's3'
+        ? new EnvoyConfigObject(this, 'EnvoyConfig', JSON.stringify(props.envoyConfig))
+        : undefined;
     const command = envoyCommand(policy, props.envoyConfig, {
       credentials: inputs,
+      ...(this.configObject === undefined
+        ? {}
+        : { s3: { url: this.configObject.url, region: Stack.of(this).region } }),
       ...(leaves === undefined ? {} : { leaves }),
       // The certificate in the environment, and the init container beside Envoy.
-      extraBytes: ca === undefined ? 0 : Buffer.byteLength(JSON.stringify(caEnvironment)) + 1024,
+      extraBytes,
     });
     if (proxy.replicas.min < 2) {
       Annotations.of(this).addWarningV2(
@@ -264,10 +294,23 @@ export class ProxyTier extends Construct {
     const signs = bedrock !== undefined && apiKeySecret === undefined;
     this.taskRole = new iam.Role(this, 'TaskRole', {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
-      description: signs
-        ? `Envoy proxy of ${policy.name}: signs Bedrock calls; may invoke exactly the models of model_access.`
-        : `Envoy proxy of ${policy.name}: deliberately no permissions, Envoy calls no AWS API.`,
+      description: [
+        signs
+          ? `Envoy proxy of ${policy.name}: signs Bedrock calls; may invoke exactly the models of model_access.`
+          : `Envoy proxy of ${policy.name}: deliberately no permissions, Envoy calls no AWS API.`,
+        this.configObject === undefined
+          ? ''
+          : ' The launcher reads the rendered config object at start.',
+      ].join(''),
     });
+    this.configPolicy =
+      this.configObject === undefined
+        ? undefined
+        : new iam.ManagedPolicy(this, 'ConfigPolicy', {
+            description: `The rendered Envoy config of ${policy.name}, read by its launcher at start; nothing else.`,
+            roles: [this.taskRole],
+            statements: [this.configObject.readStatement()],
+          });
     if (signs) {
       const stack = Stack.of(this);
       this.modelPolicy = new iam.ManagedPolicy(this, 'ModelPolicy', {
@@ -331,8 +374,11 @@ export class ProxyTier extends Construct {
     this.container = this.taskDefinition.addContainer('Envoy', {
       containerName: ProxyTier.CONTAINER_NAME,
       image: ecs.ContainerImage.fromRegistry(proxy.image),
-      entryPoint: envoyEntrypoint(intercepting),
+      entryPoint: envoyEntrypoint(intercepting, this.configObject !== undefined),
       command,
+      // The launcher refuses a fetched config whose sha256 is not this one; a config change
+      // is a new task definition revision, so the service rolls.
+
       user: ENVOY_USER,
       // A hard limit (CT.ECS.PR.7): Envoy may use the task's memory, never more.
       memoryLimitMiB: size.memoryMiB,
@@ -340,7 +386,16 @@ export class ProxyTier extends Construct {
       ...(ca === undefined
         ? {}
         : { memoryReservationMiB: size.memoryMiB - LEAF_PERMISSIONS_MEMORY_MIB }),
-      ...(ca === undefined ? {} : { environment: caEnvironment }),
+      ...(ca === undefined && this.configObject === undefined
+        ? {}
+        : {
+            environment: {
+              ...caEnvironment,
+              ...(this.configObject === undefined
+                ? {}
+                : { [PROXY_CONFIG_DIGEST_ENV]: this.expectedProxy.configDigest }),
+            },
+          }),
       readonlyRootFilesystem: true,
       privileged: false,
       linuxParameters,
@@ -393,6 +448,15 @@ export class ProxyTier extends Construct {
     });
     // Tasks must not start before their execution role can read the secrets.
     this.service.node.addDependency(this.executionPolicy);
+    if (this.configPolicy !== undefined) this.service.node.addDependency(this.configPolicy);
+    // With interception the CA's acknowledgement below covers the variable (one per rule).
+    if (this.configPolicy !== undefined && ca === undefined) {
+      acknowledge(
+        this.taskDefinition.node.defaultChild as ecs.CfnTaskDefinition,
+        'AwsSolutions-ECS2',
+        `${PROXY_CONFIG_DIGEST_ENV} is the only variable set directly: the sha256 the launcher checks the fetched Envoy config against, a public pin rather than a secret, and it must be in the task definition so a config change rolls the service. Credentials come from Secrets Manager.`,
+      );
+    }
 
     const lb = createLoadBalancer(this, {
       vpc: props.vpc,

@@ -10,7 +10,7 @@ import { AuditLogging, type AuditLoggingProps } from '../audit/index.js';
 import { LANDING_ZONE_CONTEXT } from '../nag.js';
 import { AgentNetwork, type AgentNetworkProps } from '../network/index.js';
 import { ProbeTask, type ProbeTaskProps } from '../probe/index.js';
-import { ProxyTier } from '../proxy-tier/index.js';
+import { configDelivery, ProxyTier } from '../proxy-tier/index.js';
 
 /*
  * The perimeter's parts and how they are wired, in one place: AgentPerimeterStack composes them
@@ -92,6 +92,7 @@ export function composePerimeter(scope: Construct, props: PerimeterPartsProps): 
       : { s3PrefixListId: landingZone.s3_prefix_list_id, restrictDefaultSecurityGroup: false }),
     ...networkProps,
     policy: props.policy,
+    proxyConfigFromS3: configDelivery(props.envoyConfig) === 's3',
     extraDnsDomains: [
       ...imageRegistryDomains(props.policy.proxy.image),
       ...(networkProps.extraDnsDomains ?? []),

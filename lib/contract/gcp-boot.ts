@@ -6,6 +6,13 @@
 export const GCP_BOOT_FILES = {
   /** The rendered Envoy bootstrap (compact JSON). */
   config: '/etc/agent-perimeter/envoy.json',
+  /**
+   * The pinned sha256 (hex) of a config fetched from Cloud Storage at boot (too large for
+   * instance metadata): the fetch refuses any other content.
+   */
+  configDigest: '/etc/agent-perimeter/envoy.json.sha256',
+  /** The script that fetches the credentials (and a config from Cloud Storage) before Envoy. */
+  fetchScript: '/etc/agent-perimeter/fetch-secrets.sh',
   /** The systemd unit whose ExecStart runs the Envoy container. */
   unit: '/etc/systemd/system/agent-perimeter-envoy.service',
 } as const;

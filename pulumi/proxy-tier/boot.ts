@@ -1,6 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: this file writes bash, where ${VAR} is shell syntax, not a JS placeholder.
 import { stringify } from 'yaml';
 import { CONTAINER_LAUNCHER_PATH, GCP_BOOT_FILES } from '../../lib/contract/gcp-boot.js';
+import { sha256Hex } from '../../lib/contract/proxy-identity.js';
 import type { JsonObject } from '../../lib/json.js';
 import { LEAF_DIR, SECRETS_DIR, VERTEX_TOKEN_CONTAINER_DIR } from '../../lib/proxy-contract.js';
 import {
@@ -26,7 +27,9 @@ import { TOKEN_SERVICE, tokenRefresherScript, VERTEX_TOKEN_HOST_DIR } from './to
 export const BOOT_PATHS = {
   config: GCP_BOOT_FILES.config,
   launcher: '/etc/agent-perimeter/launch.sh',
-  fetchScript: '/etc/agent-perimeter/fetch-secrets.sh',
+  fetchScript: GCP_BOOT_FILES.fetchScript,
+  configDigest: GCP_BOOT_FILES.configDigest,
+  fetchedConfig: '/run/agent-perimeter/envoy.json',
   tokenScript: '/etc/agent-perimeter/vertex-token.sh',
   tokenUnit: `/etc/systemd/system/${TOKEN_SERVICE}.service`,
   unit: GCP_BOOT_FILES.unit,
@@ -109,7 +112,22 @@ export interface BootOptions {
     readonly caCertificatePem: string;
     readonly leaves: LauncherLeaves;
   };
+  /**
+   * A Cloud Storage object holding the config (too large for instance metadata): fetched at
+   * boot with the instance's service account into tmpfs and checked against the sha256 the
+   * boot document pins. @default - the config travels inside the boot document
+   */
+  readonly configObject?: ConfigObject;
 }
+
+/** Where a proxy instance fetches its Envoy config from at boot. */
+export interface ConfigObject {
+  readonly bucket: string;
+  readonly object: string;
+}
+
+const SAFE_BUCKET = /^[a-z0-9][a-z0-9_-]{1,61}[a-z0-9]$/;
+const SAFE_OBJECT = /^[A-Za-z0-9._-]{1,200}$/;
 
 const SAFE_SECRET = /^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/;
 const SAFE_VARIABLE = /^[A-Z_][A-Z0-9_]*$/;
@@ -192,7 +210,17 @@ export function fetchSecretsScript(options: BootOptions): string {
     'rm -rf "${RUN_DIR}"',
     'install -d -m 0700 "${RUN_DIR}"',
   ];
-  if (all.length > 0) {
+  const object = options.configObject;
+  if (
+    object !== undefined &&
+    (!SAFE_BUCKET.test(object.bucket) || !SAFE_OBJECT.test(object.object))
+  ) {
+    throw new GcpPerimeterError(
+      'ProxyTier',
+      `config object gs://${object.bucket}/${object.object} cannot be used in the boot script. Fix: a bucket name of lower-case letters, digits, "-" and "_".`,
+    );
+  }
+  if (all.length > 0 || object !== undefined) {
     lines.push(
       '',
       'project="$(metadata project/project-id)"',
@@ -247,6 +275,23 @@ export function fetchSecretsScript(options: BootOptions): string {
       'chmod 0500 "${RUN_DIR}/ca"',
     );
   }
+  if (object !== undefined) {
+    lines.push(
+      '',
+      '# The Envoy config from Cloud Storage (too large for instance metadata), refused unless',
+      '# its sha256 is the one the boot document pins.',
+      `printf 'header = "Authorization: Bearer %s"\\n' "\${token}" |`,
+      '  curl --config - --silent --show-error --fail --retry 10 --retry-delay 3 --retry-all-errors \\',
+      `    --output "${BOOT_PATHS.fetchedConfig}" "https://storage.googleapis.com/storage/v1/b/${object.bucket}/o/${object.object}?alt=media"`,
+      `want="$(cat ${BOOT_PATHS.configDigest})"`,
+      `got="$(sha256sum "${BOOT_PATHS.fetchedConfig}" | cut -d ' ' -f 1)"`,
+      'if [ "${got}" != "${want}" ]; then',
+      `  echo "agent-perimeter: the Envoy config gs://${object.bucket}/${object.object} has sha256 \${got}, not the pinned \${want}. Fix: run pulumi up, which uploads the config the policy renders; nothing else may write that object." >&2`,
+      '  exit 1',
+      'fi',
+      `chmod 0644 "${BOOT_PATHS.fetchedConfig}"`,
+    );
+  }
   lines.push('unset value token', '');
   return lines.join('\n');
 }
@@ -271,7 +316,7 @@ export function dockerRunArgs(options: BootOptions): string[] {
     '--log-driver=json-file',
     '--log-opt=max-size=50m',
     '--log-opt=max-file=5',
-    `--mount=type=bind,source=${BOOT_PATHS.config},target=${CONTAINER_CONFIG_PATH},readonly`,
+    `--mount=type=bind,source=${options.configObject === undefined ? BOOT_PATHS.config : BOOT_PATHS.fetchedConfig},target=${CONTAINER_CONFIG_PATH},readonly`,
     `--mount=type=bind,source=${BOOT_PATHS.launcher},target=${CONTAINER_LAUNCHER_PATH},readonly`,
   ];
   if (options.vertexToken === true) {
@@ -382,16 +427,41 @@ export function tokenUnit(): string {
  * the config is too large for one metadata value.
  */
 export function proxyCloudInit(options: BootOptions): string {
-  const config = Buffer.from(JSON.stringify(options.envoyConfig), 'utf8').toString('base64');
+  const text = cloudInitText(options);
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_USER_DATA_BYTES) {
+    throw new GcpPerimeterError(
+      'ProxyTier',
+      `the proxy's cloud-init document is ${Math.ceil(bytes / 1024)} KiB, over the ${MAX_USER_DATA_BYTES / 1024} KiB GCE allows for one metadata value${options.configObject === undefined ? '' : ', even with the Envoy config fetched from Cloud Storage'}. Fix: shrink the egress list (one "*.example.com" entry instead of many sibling hosts, only the ports each host needs).`,
+    );
+  }
+  return text;
+}
+
+/** Whether the boot document with the config inside fits one metadata value. */
+export function configFitsInMetadata(options: BootOptions): boolean {
+  const { configObject: _, ...inline } = options;
+  return Buffer.byteLength(cloudInitText(inline), 'utf8') <= MAX_USER_DATA_BYTES;
+}
+
+function cloudInitText(options: BootOptions): string {
+  const json = JSON.stringify(options.envoyConfig);
   const document = {
     write_files: [
-      {
-        path: BOOT_PATHS.config,
-        permissions: '0644',
-        owner: 'root',
-        encoding: 'b64',
-        content: config,
-      },
+      options.configObject === undefined
+        ? {
+            path: BOOT_PATHS.config,
+            permissions: '0644',
+            owner: 'root',
+            encoding: 'b64',
+            content: Buffer.from(json, 'utf8').toString('base64'),
+          }
+        : {
+            path: BOOT_PATHS.configDigest,
+            permissions: '0644',
+            owner: 'root',
+            content: sha256Hex(json),
+          },
       {
         path: BOOT_PATHS.launcher,
         permissions: '0644',
@@ -439,13 +509,5 @@ export function proxyCloudInit(options: BootOptions): string {
       ...(options.vertexToken === true ? [`systemctl start ${TOKEN_SERVICE}.service`] : []),
     ],
   };
-  const text = `#cloud-config\n${stringify(document, { lineWidth: 0 })}`;
-  const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytes > MAX_USER_DATA_BYTES) {
-    throw new GcpPerimeterError(
-      'ProxyTier',
-      `the proxy's cloud-init document is ${Math.ceil(bytes / 1024)} KiB, over the ${MAX_USER_DATA_BYTES / 1024} KiB GCE allows for one metadata value. Fix: shrink the egress list (one "*.example.com" entry instead of many sibling hosts, only the ports each host needs).`,
-    );
-  }
-  return text;
+  return `#cloud-config\n${stringify(document, { lineWidth: 0 })}`;
 }

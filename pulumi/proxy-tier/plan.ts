@@ -1,4 +1,5 @@
 import type { PolicyCa } from '../../lib/ca/policy-ca.js';
+import { sha256Hex } from '../../lib/contract/proxy-identity.js';
 import type { JsonObject } from '../../lib/json.js';
 import {
   deploymentGaps,
@@ -9,7 +10,13 @@ import {
 import { launcherLeaves, proxyCredentialInputs } from '../../lib/proxy-launch-inputs.js';
 import { GcpPerimeterError } from '../errors.js';
 import { labels, serviceAccountId } from '../names.js';
-import { type BootSecret, CONTAINER_CA_PATHS, proxyCloudInit } from './boot.js';
+import {
+  type BootSecret,
+  CONTAINER_CA_PATHS,
+  type ConfigObject,
+  configFitsInMetadata,
+  proxyCloudInit,
+} from './boot.js';
 
 /** A Compute Engine machine type and what it offers. */
 export interface MachineType {
@@ -67,6 +74,14 @@ export interface ProxyTierPlanOptions {
   readonly bootImage?: string;
   readonly cpuTarget?: number;
   /**
+   * Bucket for the Envoy config when it is too large for instance metadata (256 KiB a value):
+   * the instances fetch it at boot and check its sha256. Bucket names are global.
+   * @default - `ap-<policy name>-envoy-<8 hex of the policy name and region>`
+   */
+  readonly configBucket?: string;
+  /** Region, for the default config bucket name. @default 'global' */
+  readonly region?: string;
+  /**
    * The policy's private CA (`loadPolicyCa`), required when an entry is intercepted.
    * @default - none; a policy that intercepts is refused without it
    */
@@ -113,6 +128,11 @@ export interface ProxyTierPlan {
   readonly maxSurge: number;
   readonly cpuTarget: number;
   readonly secrets: readonly BootSecret[];
+  /**
+   * Where instances fetch the config at boot when it does not fit in metadata, with its
+   * content; undefined when the config travels inside the boot document.
+   */
+  readonly configObject: (ConfigObject & { readonly content: string }) | undefined;
   /** The Secret Manager secret with the CA key (intercepted hosts); only the proxy reads it. */
   readonly caKeySecret: string | undefined;
   /** The instance's `user-data` (cloud-init); holds the config, never a secret value. */
@@ -176,7 +196,7 @@ export function planProxyTier(
     E2_MACHINE_TYPES.find((t) => t.name === machineType)?.vcpus ?? Math.max(1, proxy.cpu);
   const concurrency = Math.max(1, Math.floor(vcpus));
   const secrets = bootSecrets(policy);
-  const cloudInit = proxyCloudInit({
+  const boot = {
     image: proxy.image,
     envoyConfig,
     secrets,
@@ -198,8 +218,25 @@ export function planProxyTier(
             leaves,
           },
         }),
-  });
+  };
   const n = policy.name;
+  const content = JSON.stringify(envoyConfig);
+  // The object name carries the digest, so a config change is a new object and a new template.
+  const configObject = configFitsInMetadata(boot)
+    ? undefined
+    : {
+        bucket:
+          options.configBucket ??
+          `ap-${n}-envoy-${sha256Hex(`${n}\u0000${options.region ?? 'global'}`).slice(0, 8)}`,
+        object: `envoy-${sha256Hex(content).slice(0, 16)}.json`,
+        content,
+      };
+  const cloudInit = proxyCloudInit({
+    ...boot,
+    ...(configObject === undefined
+      ? {}
+      : { configObject: { bucket: configObject.bucket, object: configObject.object } }),
+  });
   return {
     names: {
       serviceAccount: serviceAccountId(policy, 'proxy'),
@@ -222,6 +259,7 @@ export function planProxyTier(
     maxSurge: options.zones?.length ?? DEFAULT_ZONE_COUNT,
     cpuTarget,
     secrets,
+    configObject,
     caKeySecret: ca?.keySecret,
     cloudInit,
     metadata: {

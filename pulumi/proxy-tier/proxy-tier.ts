@@ -102,12 +102,26 @@ export class ProxyTier extends pulumi.ComponentResource {
   static readonly IMAGE_ROLE = 'roles/artifactregistry.reader';
   /** The only role granted on each inject secret, to the proxy's service account only. */
   static readonly SECRET_ROLE = 'roles/secretmanager.secretAccessor';
+  /** What the proxy's service account may do on its config bucket: read objects. */
+  static readonly CONFIG_ROLE = 'roles/storage.objectViewer';
   /** Forwarding rules list at most this many ports; more use `allPorts`. */
   static readonly MAX_FORWARDING_RULE_PORTS = 5;
 
   readonly plan: ProxyTierPlan;
   readonly ports: ProxyPorts;
   readonly serviceAccount: gcp.serviceaccount.Account;
+  /**
+   * The Envoy config too large for instance metadata, in a bucket of its own that only the
+   * proxy's service account reads (`plan.configObject`); undefined when it travels in the
+   * boot document.
+   */
+  readonly config:
+    | {
+        readonly bucket: gcp.storage.Bucket;
+        readonly object: gcp.storage.BucketObject;
+        readonly reader: gcp.storage.BucketIAMMember;
+      }
+    | undefined;
   /** Project roles of the service account, by role. */
   readonly projectRoles: Readonly<Record<string, gcp.projects.IAMMember>>;
   /** Secret Manager grants, by secret name. */
@@ -171,6 +185,42 @@ export class ProxyTier extends pulumi.ComponentResource {
       parent,
     );
     const member = this.serviceAccount.member;
+    const configObject = plan.configObject;
+    if (configObject === undefined) this.config = undefined;
+    else {
+      const bucket = new gcp.storage.Bucket(
+        `${name}-config`,
+        {
+          project,
+          name: configObject.bucket,
+          location: region.toUpperCase(),
+          uniformBucketLevelAccess: true,
+          publicAccessPrevention: 'enforced',
+          // Old objects stay for instances still booting from an older template.
+          forceDestroy: true,
+          labels: { ...plan.labels },
+        },
+        parent,
+      );
+      this.config = {
+        bucket,
+        object: new gcp.storage.BucketObject(
+          `${name}-config-object`,
+          {
+            bucket: bucket.name,
+            name: configObject.object,
+            content: configObject.content,
+            contentType: 'application/json',
+          },
+          parent,
+        ),
+        reader: new gcp.storage.BucketIAMMember(
+          `${name}-config-reader`,
+          { bucket: bucket.name, role: ProxyTier.CONFIG_ROLE, member },
+          parent,
+        ),
+      };
+    }
     this.projectRoles = Object.fromEntries(
       ProxyTier.PROJECT_ROLES.map((role) => [
         role,
@@ -282,7 +332,10 @@ export class ProxyTier extends pulumi.ComponentResource {
         metadata: { ...plan.metadata },
         labels: { ...plan.labels },
       },
-      parent,
+      // Instances fetch the config at boot: it and their read of it come first.
+      this.config === undefined
+        ? parent
+        : { ...parent, dependsOn: [this.config.object, this.config.reader] },
     );
 
     const httpHealthCheck = { port: this.ports.health, requestPath: HEALTH_PATH };

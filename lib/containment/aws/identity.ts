@@ -44,6 +44,12 @@ function configDigest(b: Builder, containers: readonly Props[]): string | Unreso
   for (const c of containers) {
     for (const e of b.list(c.Environment).map(rec)) {
       if (e === undefined || b.text(e.Name) !== PROXY_CONFIG_DIGEST_ENV) continue;
+      // The pin proves the config only where the launcher fetches and checks against it.
+      if (!b.list(c.Command).some((a) => b.text(a) === '--config-s3')) {
+        return {
+          unresolved: `${PROXY_CONFIG_DIGEST_ENV} is set, but its container does not fetch and check the config (--config-s3)`,
+        };
+      }
       const text = b.text(e.Value);
       return text ?? { unresolved: `${PROXY_CONFIG_DIGEST_ENV} ${b.whyUnknown(e.Value)}` };
     }

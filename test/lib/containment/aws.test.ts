@@ -2,7 +2,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CHANNEL_NAMES, formatViolation, verifyTemplate } from '../../../lib/containment/index.js';
-import type { ExpectedProxy } from '../../../lib/contract/proxy-identity.js';
+import {
+  type ExpectedProxy,
+  PROXY_CONFIG_DIGEST_ENV,
+} from '../../../lib/contract/proxy-identity.js';
 import { tempFiles } from '../../helpers/cli.js';
 import { runVerify } from '../../helpers/containment-cli.js';
 import { props, realTemplate, type TemplateJson } from '../../helpers/containment-template.js';
@@ -215,5 +218,45 @@ describe('agent-perimeter verify (CLI)', () => {
       expect(r.stderr).toMatch(/Fix: /);
     }
     expect((await runVerify()).code).toBe(2);
+  });
+});
+
+describe('a config fetched from S3 (too large to pass inline)', () => {
+  /** The proxy container in the S3 delivery form, its launcher pinned to `digest`. */
+  function fetched(digest: string, fetch = true): { template: TemplateJson; service: string } {
+    const template = structuredClone(base);
+    const p = parts(template);
+    const defs = props(template, p.proxyTaskDefinition).ContainerDefinitions as Record<
+      string,
+      unknown
+    >[];
+    const c = defs[0] as Record<string, unknown>;
+    const command = c.Command as string[];
+    command.splice(command.indexOf('--config-yaml'), 2, '--config-path', '/dev/fd/9');
+    if (fetch) command.unshift('--config-s3', 'https://b.s3.eu-west-1.amazonaws.com/k.json');
+    c.Environment = [{ Name: PROXY_CONFIG_DIGEST_ENV, Value: digest }];
+    return { template, service: p.proxyService };
+  }
+
+  it('is proven when the pinned digest is the rendered config', () => {
+    const { template } = fetched(expectedProxy.configDigest);
+    const report = verifyTemplate(template, stackName, { expectedProxy });
+    expect(report.violations.map((v) => formatViolation(v))).toEqual([]);
+  });
+
+  it('is an identity violation when the pin is another config', () => {
+    const { template, service } = fetched('f'.repeat(64));
+    const report = verifyTemplate(template, stackName, { expectedProxy });
+    expect(report.violations.some((v) => v.channel === 'identity' && v.resource === service)).toBe(
+      true,
+    );
+  });
+
+  it('cannot be proven when nothing checks the pin', () => {
+    const { template, service } = fetched(expectedProxy.configDigest, false);
+    const report = verifyTemplate(template, stackName, { expectedProxy });
+    expect(
+      report.violations.some((v) => v.channel === 'cannot-prove' && v.resource === service),
+    ).toBe(true);
   });
 });

@@ -48,8 +48,18 @@ export function bootFacts(userData: string | undefined): BootFacts {
     .find((l) => l.startsWith('ExecStart='))
     ?.split(/\s+/);
   const at = start?.indexOf(CONTAINER_LAUNCHER_PATH) ?? -1;
+  // A config fetched from Cloud Storage: the pin counts only where the fetch checks it.
+  const pinned = text(GCP_BOOT_FILES.configDigest)?.trim();
+  const checked = (text(GCP_BOOT_FILES.fetchScript) ?? '').includes(
+    `want="$(cat ${GCP_BOOT_FILES.configDigest})"`,
+  );
   return {
     image: at > 0 ? start?.[at - 1] : undefined,
-    configDigest: config === undefined ? undefined : sha256Hex(config),
+    configDigest:
+      config !== undefined
+        ? sha256Hex(config)
+        : pinned !== undefined && checked && /^[a-f0-9]{64}$/.test(pinned)
+          ? pinned
+          : undefined,
   };
 }
