@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { planGcp } from '../app/gcp-plan.js';
+import { preparePolicy } from '../app/prepare.js';
 import { agentEnvironment } from '../lib/agent-env.js';
+import { verifyTemplate } from '../lib/containment/index.js';
+import { profileNetworkTag } from '../lib/contract/tiers.js';
+import type { JsonObject } from '../lib/json.js';
 import {
   explainPolicy,
   loadPolicy,
@@ -7,6 +12,8 @@ import {
   policyProfiles,
   profilePortsOf,
   proxyModelAccess,
+  proxyPorts,
+  withProfilePorts,
 } from '../lib/policy/index.js';
 import { renderProxyConfig, validateEnvoyConfig } from '../proxy/index.js';
 import { EnvoyModel, type World } from './helpers/envoy-model/proxy.js';
@@ -195,5 +202,104 @@ agents:
         message: expect.stringContaining('agents[1] ("b")'),
       }),
     ]);
+  });
+});
+
+describe('examples/vertex-profiles.yaml: two Vertex AI profiles on GCP', async () => {
+  const prepared = preparePolicy('examples/vertex-profiles.yaml');
+  const vertex = prepared.policy;
+  const plan = (await planGcp({ prepared })) as unknown as JsonObject;
+  const options = {
+    proxyPorts: [...proxyPorts(vertex).agentFacing],
+    ...withProfilePorts(vertex),
+    expectedProxy: prepared.expectedProxy,
+  };
+  const planned = plan.resources as JsonObject[];
+  const firewall = (p: JsonObject, name: string) =>
+    (p.resources as JsonObject[]).find(
+      (r) => r.type === 'gcp:compute/firewall:Firewall' && String(r.id).endsWith(`/${name}`),
+    )?.inputs as JsonObject;
+  const base = '/v1/projects/my-vertex-project/locations/us-east5/publishers/anthropic/models';
+  const VERTEX_VIP = '199.36.153.5';
+  const model = new EnvoyModel(prepared.envoyConfig);
+  const predict = (port: number, id: string) =>
+    model.request(
+      port,
+      { method: 'POST', authority: 'proxy', path: `${base}/${id}:rawPredict` },
+      { dns: { 'us-east5-aiplatform.googleapis.com': VERTEX_VIP } },
+    ).status;
+
+  it('gives the reviewer a listener of its own and the coder the shared one', () => {
+    expect(profilePortsOf(vertex)).toEqual({ reviewer: [3128, 8082], coder: [3129, 8081] });
+    expect(validateEnvoyConfig(prepared.envoyConfig)).toEqual([]);
+  });
+
+  it("passes only Haiku on the reviewer's listener, both models on the shared one", () => {
+    expect(predict(8082, 'claude-haiku-4-5@20251001')).toBe(200);
+    expect(predict(8082, 'claude-sonnet-4-5@20250929')).toBe(403);
+    expect(predict(8081, 'claude-sonnet-4-5@20250929')).toBe(200);
+    expect(predict(8081, 'claude-haiku-4-5@20251001')).toBe(200);
+  });
+
+  it('plans a perimeter contained per profile', () => {
+    expect(verifyTemplate(plan, 'vertex-profiles-plan', options).violations).toEqual([]);
+  });
+
+  it("opens each profile's tag to its own listeners only, each with its own service account", () => {
+    const reviewer = firewall(plan, 'vertex-profiles-agent-reviewer-to-proxy');
+    expect(reviewer.targetTags).toEqual([profileNetworkTag('reviewer')]);
+    expect(reviewer.allows).toEqual([{ ports: ['3128', '8082'], protocol: 'tcp' }]);
+    const coder = firewall(plan, 'vertex-profiles-agent-coder-to-proxy');
+    expect(coder.targetTags).toEqual([profileNetworkTag('coder')]);
+    expect(coder.allows).toEqual([{ ports: ['3129', '8081'], protocol: 'tcp' }]);
+    const text = JSON.stringify(plan);
+    expect(text).toContain('vertex-profiles-agent-reviewer@');
+    expect(text).toContain('vertex-profiles-agent-coder@');
+  });
+
+  it("grants the proxy's service account the union of the two lists, in one binding", () => {
+    const bindings = planned.filter(
+      (r) =>
+        r.type === 'gcp:projects/iAMMember:IAMMember' && String(r.name).endsWith('model-access'),
+    );
+    expect(bindings).toHaveLength(1);
+    const inputs = bindings[0]?.inputs as JsonObject;
+    expect(String(inputs.member)).toContain('vertex-profiles-proxy@');
+    const condition = JSON.stringify(inputs.condition);
+    for (const id of ['claude-sonnet-4-5@20250929', 'claude-haiku-4-5@20251001']) {
+      expect(condition).toContain(
+        `projects/my-vertex-project/locations/us-east5/publishers/anthropic/models/${id}`,
+      );
+    }
+    expect(condition).not.toContain('opus');
+  });
+
+  it("points each profile's agents at its own listener with its own default model", () => {
+    const reviewer = agentEnvironment(vertex, 'proxy.internal', 'reviewer');
+    expect(reviewer).toMatchObject({
+      CLAUDE_CODE_USE_VERTEX: '1',
+      CLAUDE_CODE_SKIP_VERTEX_AUTH: '1',
+      ANTHROPIC_VERTEX_BASE_URL: 'http://proxy.internal:8082/v1',
+      ANTHROPIC_VERTEX_PROJECT_ID: 'my-vertex-project',
+      CLOUD_ML_REGION: 'us-east5',
+      ANTHROPIC_MODEL: 'claude-haiku-4-5@20251001',
+    });
+    const coder = agentEnvironment(vertex, 'proxy.internal', 'coder');
+    expect(coder.ANTHROPIC_VERTEX_BASE_URL).toBe('http://proxy.internal:8081/v1');
+    expect(coder.ANTHROPIC_MODEL).toBe('claude-sonnet-4-5@20250929');
+  });
+
+  it("catches the coder's rule widened to the reviewer's model listener, naming both", () => {
+    const widened = structuredClone(plan);
+    firewall(widened, 'vertex-profiles-agent-coder-to-proxy').allows = [
+      { ports: ['3129', '8081', '8082'], protocol: 'tcp' },
+    ];
+    const found = verifyTemplate(widened, 'vertex-profiles-plan', options).violations.filter(
+      (v) => v.channel === 'cross-profile',
+    );
+    expect(found.length).toBeGreaterThan(0);
+    expect(found[0]?.explanation).toContain(
+      'profile "coder" reach the proxy tier on 8082, a listener of profile "reviewer"',
+    );
   });
 });
