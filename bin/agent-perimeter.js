@@ -6,7 +6,16 @@ import { existsSync } from 'node:fs';
 const source = new URL('./cli.ts', import.meta.url);
 let main;
 if (existsSync(source)) {
-  const { register } = await import('tsx/esm/api');
+  let register;
+  try {
+    ({ register } = await import('tsx/esm/api'));
+  } catch {
+    // A fresh checkout without its dependencies: say how to get them, not a module trace.
+    console.error(
+      'agent-perimeter: the dependencies of this checkout are not installed. Fix: run `npm ci` in the repository first.',
+    );
+    process.exit(2);
+  }
   register();
   ({ main } = await import(source.href));
 } else {

@@ -15,9 +15,11 @@ import { loadPolicyCa } from '../lib/ca/policy-ca.js';
 import { CA_DEFAULT_DAYS, LEAF_DEFAULT_DAYS } from '../lib/ca/profile.js';
 import { trustBundle } from '../lib/ca/trust.js';
 import { parsePolicy } from '../lib/policy/index.js';
-import { INTERCEPTING_LAUNCHER_SCRIPT, launchArguments } from '../lib/proxy-launcher.js';
+import { INTERCEPTING_LAUNCHER_SCRIPT } from '../lib/proxy-launcher.js';
 import { runCli } from './helpers/cli.js';
-import { makePki, missingTools, openssl, run } from './helpers/tls.js';
+import { runWithEnvoyStandIn } from './helpers/launcher.js';
+import { GITHUB_INTERCEPT_ENTRY } from './helpers/policy.js';
+import { makePki, missingTools, openssl, run, selfSignedCa } from './helpers/tls.js';
 
 /*
  * The private CA, made and checked for real: the CLI writes the files, openssl reads them
@@ -30,12 +32,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const POLICY = `name: gh
 egress:
-  - host: github.com
-    tls: intercept
-    inject: { header: authorization, secret: github-token, format: basic, username: x-access-token }
-    allow:
-      - { git_repo: acme/widgets, push: true }
-  - host: registry.npmjs.org
+${GITHUB_INTERCEPT_ENTRY}  - host: registry.npmjs.org
 `;
 
 const text = (cert: string) => openssl('x509', '-in', cert, '-noout', '-text').stdout;
@@ -137,40 +134,25 @@ describe('ca create and ca issue', async () => {
     const tls = join(dir, 'tls');
     mkdirSync(tls, { recursive: true });
     writeFileSync(join(dir, 'launch.sh'), INTERCEPTING_LAUNCHER_SCRIPT);
-    const args = launchArguments({
-      config: { path: '/dev/null' },
-      logLevel: 'info',
-      concurrency: 1,
-      drainSeconds: 0,
-      admin: false,
-      credentials: { variables: ['TOKEN'] },
-      formattedCredentials: [
-        { out: 'HEADER', format: 'basic', username: 'x-access-token', source: { env: 'TOKEN' } },
-      ],
-      leaves: {
-        hosts: [{ host: 'github.com', secret: 'leaf_github_com', base: 'github.com' }],
-        dir: tls,
-        days: 3,
-        caKey: { env: 'CA_KEY' },
-        caCertificate: { file: caCert },
+    const r = runWithEnvoyStandIn(
+      join(dir, 'launch.sh'),
+      {
+        credentials: { variables: ['TOKEN'] },
+        formattedCredentials: [
+          { out: 'HEADER', format: 'basic', username: 'x-access-token', source: { env: 'TOKEN' } },
+        ],
+        leaves: {
+          hosts: [{ host: 'github.com', secret: 'leaf_github_com', base: 'github.com' }],
+          dir: tls,
+          days: 3,
+          caKey: { env: 'CA_KEY' },
+          caCertificate: { file: caCert },
+        },
       },
-      // Stands in for Envoy: prints what Envoy's environment would hold.
-      envoy: 'bash',
-    });
-    const envoyAt = args.indexOf('--');
-    const command = [
-      ...args.slice(0, envoyAt + 1),
-      'bash',
-      '-c',
+      // Prints what Envoy's environment would hold.
       'echo "HEADER=$HEADER"; echo "CA_KEY=[$CA_KEY]"',
-    ];
-    const r = run('bash', [join(dir, 'launch.sh'), ...command], {
-      env: {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        TOKEN: 'ghp_example',
-        CA_KEY: readFileSync(join(pki.ca, 'ca.key'), 'utf8'),
-      },
-    });
+      { TOKEN: 'ghp_example', CA_KEY: readFileSync(join(pki.ca, 'ca.key'), 'utf8') },
+    );
     expect(r.stderr).toContain('issued the certificate for github.com (3 days)');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(
@@ -245,27 +227,12 @@ describe('bad CA input exits 2 with the path, the value and the fix, and writes 
   it('an unconstrained CA', async () => {
     const dir = join(root, 'unconstrained');
     mkdirSync(dir);
-    const made = openssl(
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      join(dir, 'ca.key'),
-      '-out',
-      join(dir, 'ca.crt'),
-      '-subj',
-      '/CN=open',
-      '-days',
-      '30',
+    const made = selfSignedCa(dir, '/CN=open', 30, [
       '-addext',
       'basicConstraints=critical,CA:TRUE',
       '-addext',
       'keyUsage=critical,keyCertSign',
-    );
+    ]);
     expect(made.code).toBe(0);
     await expectNothingWritten(dir, 'has no DNS name constraints');
   });

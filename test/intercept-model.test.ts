@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ACCESS_LOG_FORMATS, DENIED_MESSAGE_PREFIX, leafPaths } from '../lib/proxy-contract.js';
 import { type JsonObject, renderCheckedProxyConfig, renderProxyConfig } from '../proxy/index.js';
 import { EnvoyModel, type Payload } from './helpers/envoy-model/proxy.js';
-import { validPolicy } from './helpers/policy.js';
+import { GITHUB_INTERCEPT_ENTRY, validPolicy } from './helpers/policy.js';
 
 /*
  * Intercepted hosts, asked of the rendered config through the routing model: the agent opens
@@ -14,12 +14,7 @@ import { validPolicy } from './helpers/policy.js';
 
 const POLICY = `name: gh
 egress:
-  - host: github.com
-    tls: intercept
-    inject: { header: authorization, secret: github-token, format: basic, username: x-access-token }
-    allow:
-      - { git_repo: acme/widgets, push: true }
-      - { git_repo: acme/docs }
+${GITHUB_INTERCEPT_ENTRY}      - { git_repo: acme/docs }
       - { method: GET, path_prefix: /repos/acme/widgets/pulls/ }
   - host: api.github.com
     tls: intercept

@@ -6,6 +6,7 @@ import { trustEnvironment } from '../lib/agent-env.js';
 import { trustBundle } from '../lib/ca/trust.js';
 import { parsePolicy } from '../lib/policy/index.js';
 import { AGENT_TRUST_FILES } from '../lib/proxy-contract.js';
+import { GITHUB_INTERCEPT_ENTRY } from './helpers/policy.js';
 import { httpsServer, makePki, run, runAsync, type TestServer } from './helpers/tls.js';
 
 /*
@@ -19,12 +20,7 @@ import { httpsServer, makePki, run, runAsync, type TestServer } from './helpers/
 const root = mkdtempSync(join(tmpdir(), 'intercept-tls-'));
 const POLICY = `name: gh
 egress:
-  - host: github.com
-    tls: intercept
-    inject: { header: authorization, secret: github-token, format: basic, username: x-access-token }
-    allow:
-      - { git_repo: acme/widgets, push: true }
-`;
+${GITHUB_INTERCEPT_ENTRY}`;
 
 let server: TestServer;
 let trustDir: string;

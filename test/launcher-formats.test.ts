@@ -5,8 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parsePolicy } from '../lib/policy/index.js';
 import { MODEL_CREDENTIAL_VARIABLE } from '../lib/proxy-contract.js';
 import { proxyCredentialInputs } from '../lib/proxy-launch-inputs.js';
-import { LAUNCHER_SCRIPT, launchArguments } from '../lib/proxy-launcher.js';
-import { run } from './helpers/tls.js';
+import { LAUNCHER_SCRIPT } from '../lib/proxy-launcher.js';
+import { runWithEnvoyStandIn } from './helpers/launcher.js';
 
 /*
  * One mechanism for composed header values (`--credential-as`): the inject formats and the
@@ -24,20 +24,13 @@ function launch(
   env: Record<string, string>,
   print: string,
 ) {
-  const args = launchArguments({
-    config: { path: '/dev/null' },
-    logLevel: 'info',
-    concurrency: 1,
-    drainSeconds: 0,
-    admin: false,
-    credentials: { variables: inputs.secrets.map((s) => s.variable) },
-    formattedCredentials: inputs.formatted,
-    envoy: 'bash',
-  });
-  const at = args.indexOf('--');
-  return run('bash', [script, ...args.slice(0, at + 1), 'bash', '-c', `printf '%s' "${print}"`], {
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
-  });
+  const credentials = { variables: inputs.secrets.map((s) => s.variable) };
+  return runWithEnvoyStandIn(
+    script,
+    { credentials, formattedCredentials: inputs.formatted },
+    `printf '%s' "${print}"`,
+    env,
+  );
 }
 
 describe('composed credentials', () => {

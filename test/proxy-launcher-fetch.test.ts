@@ -8,13 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROXY_CONFIG_DIGEST_ENV } from '../lib/contract/proxy-identity.js';
-import {
-  FETCHING_LAUNCHER_SCRIPT,
-  LAUNCHER_EXIT,
-  LAUNCHER_SCRIPT,
-  launchArguments,
-} from '../lib/proxy-launcher.js';
+import { FETCHING_LAUNCHER_SCRIPT, LAUNCHER_EXIT, LAUNCHER_SCRIPT } from '../lib/proxy-launcher.js';
+import { testLaunchArguments } from './helpers/launcher.js';
 import { sigv4Signature } from './helpers/sigv4.js';
+import { selfSignedCa, serverCertificate } from './helpers/tls.js';
 
 /*
  * The launcher's S3 config fetch, run for real: bash and openssl against a local HTTPS
@@ -37,11 +34,6 @@ writeFileSync(
   '#!/bin/bash\nwhile [ $# -gt 0 ]; do [ "$1" = --config-path ] && { cat "$2" > "$OUT"; exit 0; }; shift; done\nexit 3\n',
 );
 chmodSync(fakeEnvoy, 0o755);
-
-const openssl = (...args: string[]) => {
-  const r = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8', timeout: 20_000 });
-  if (r.status !== 0) throw new Error(`openssl ${args.join(' ')}: ${r.stderr}`);
-};
 
 let objects: Record<string, string> = {};
 let requests: IncomingMessage[] = [];
@@ -73,58 +65,9 @@ function verified(req: IncomingMessage): boolean {
 }
 
 beforeAll(async () => {
-  openssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.crt',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=test CA',
-  );
-  openssl(
-    'req',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    'srv.key',
-    '-out',
-    'srv.csr',
-    '-subj',
-    '/CN=localhost',
-  );
-  writeFileSync(
-    join(dir, 'srv.ext'),
-    'subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n',
-  );
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    'srv.csr',
-    '-CA',
-    'ca.crt',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-days',
-    '2',
-    '-extfile',
-    'srv.ext',
-    '-out',
-    'srv.crt',
-  );
+  const ca = selfSignedCa(dir, '/CN=test CA', 2);
+  if (ca.code !== 0) throw new Error(ca.stderr);
+  serverCertificate(dir, 'localhost', 2);
   s3 = createHttpsServer(
     { key: readFileSync(join(dir, 'srv.key')), cert: readFileSync(join(dir, 'srv.crt')) },
     (req, res) => {
@@ -168,12 +111,8 @@ function launch(
   key: string,
   env: Record<string, string>,
 ): Promise<{ code: number | null; stderr: string; child: ChildProcess }> {
-  const args = launchArguments({
+  const args = testLaunchArguments({
     config: { s3: { url: `https://localhost:${s3Port}${key}`, region: REGION } },
-    logLevel: 'info',
-    concurrency: 1,
-    drainSeconds: 0,
-    admin: false,
     credentials: { variables: [] },
     envoy: fakeEnvoy,
   });

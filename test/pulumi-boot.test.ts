@@ -11,6 +11,7 @@ import {
   fetchSecretsScript,
   googleRegistryHost,
 } from '../pulumi/proxy-tier/boot.js';
+import { BOOT_OPTIONS, BOOT_SECRETS } from './helpers/proxy-boot.js';
 
 /*
  * The proxy's boot script, run for real with bash against a fake `curl` that plays the
@@ -18,22 +19,8 @@ import {
  * them, never put the access token or a credential on a command line or in its output.
  */
 
-const SECRETS = [
-  { secret: 'anthropic-api-key', variable: 'AGENT_PERIMETER_SECRET_ANTHROPIC_API_KEY' },
-  { secret: 'gh_tok', variable: 'AGENT_PERIMETER_SECRET_GH_TOK' },
-];
-const OPTIONS: BootOptions = {
-  image: 'envoyproxy/envoy:v1.36.4',
-  envoyConfig: {},
-  secrets: SECRETS,
-  credentialsFrom: 'env',
-  concurrency: 1,
-  nofile: 65535,
-  memoryMib: 1024,
-  logLevel: 'info',
-  drainSeconds: 30,
-  admin: true,
-};
+const SECRETS = BOOT_SECRETS;
+const OPTIONS = BOOT_OPTIONS;
 const TOKEN = 'ya29.test-token';
 
 const FAKE_CURL = `#!/bin/bash

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,6 +17,8 @@ import {
   tokenRefresherScript,
   VERTEX_TOKEN_HOST_DIR,
 } from '../pulumi/proxy-tier/token-refresher.js';
+import { BOOT_OPTIONS } from './helpers/proxy-boot.js';
+import { runAsync } from './helpers/tls.js';
 
 /*
  * The Vertex AI token refresher, run for real (bash, curl) against a fake metadata server on
@@ -41,36 +42,18 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-interface Run {
-  readonly code: number | null;
-  readonly output: string;
-  readonly dir: string;
-}
-
-function runOnce(dir: string): Promise<Run> {
+async function runOnce(dir: string) {
   const script = join(dir, 'refresh.sh');
   writeFileSync(script, tokenRefresherScript());
-  return new Promise((resolve) => {
-    const child = spawn('bash', [script, '--once'], {
-      env: {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        AGENT_PERIMETER_METADATA: base,
-        AGENT_PERIMETER_VERTEX_DIR: join(dir, 'vertex'),
-      },
-    });
-    let output = '';
-    child.stdout.on('data', (d) => {
-      output += String(d);
-    });
-    child.stderr.on('data', (d) => {
-      output += String(d);
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output, dir });
-    });
+  const r = await runAsync('bash', [script, '--once'], {
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      AGENT_PERIMETER_METADATA: base,
+      AGENT_PERIMETER_VERTEX_DIR: join(dir, 'vertex'),
+    },
   });
+  // The token must appear on neither stream, so the checks read both.
+  return { code: r.code, output: r.stdout + r.stderr };
 }
 
 const TOKEN = 'ya29.c.b0AXv0zTest-Token_value.123';
@@ -143,19 +126,7 @@ describe.skipIf(!root)('the token refresher (needs root to hand the file to uid 
 });
 
 describe('the proxy VM runs it beside Envoy', () => {
-  const options = {
-    image: 'envoyproxy/envoy:v1.36.4',
-    envoyConfig: {},
-    secrets: [],
-    credentialsFrom: 'env' as const,
-    concurrency: 1,
-    nofile: 65535,
-    memoryMib: 1024,
-    logLevel: 'info',
-    drainSeconds: 30,
-    admin: true,
-    vertexToken: true,
-  };
+  const options = { ...BOOT_OPTIONS, secrets: [], vertexToken: true };
 
   it('mounts the token directory read-only and writes the first token before Envoy starts', () => {
     expect(dockerRunArgs(options)).toContain(

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TRUSTED_CA_VARIABLE, trustFilesScript } from '../lib/ca/trust.js';
 import { onlyCertificates } from '../lib/policy/secrets.js';
+import { GITHUB_INTERCEPT_ENTRY } from './helpers/policy.js';
 import { makePki, openssl, run } from './helpers/tls.js';
 
 /*
@@ -17,12 +18,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const POLICY = `name: gh
 egress:
-  - host: github.com
-    tls: intercept
-    inject: { header: authorization, secret: github-token, format: basic, username: x-access-token }
-    allow:
-      - { git_repo: acme/widgets, push: true }
-proxy:
+${GITHUB_INTERCEPT_ENTRY}proxy:
   interception:
     ca_secret: ca-key
     ca_certificate: ca/ca.crt

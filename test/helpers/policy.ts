@@ -43,3 +43,15 @@ export const RICH_EGRESS = [
   '    ports: [443]',
   '    tls: false',
 ].join('\n');
+
+/**
+ * github.com intercepted, a token injected as basic auth, pushes to acme/widgets allowed: the
+ * egress entry the TLS interception tests share. Its `allow` list comes last, so a test may
+ * append more rules to it.
+ */
+export const GITHUB_INTERCEPT_ENTRY = `  - host: github.com
+    tls: intercept
+    inject: { header: authorization, secret: github-token, format: basic, username: x-access-token }
+    allow:
+      - { git_repo: acme/widgets, push: true }
+`;

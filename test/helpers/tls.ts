@@ -60,6 +60,48 @@ export function runAsync(
 
 export const openssl = (...args: string[]) => run('openssl', args);
 
+/** A new P-256 key in `keyFile` for an `openssl req` that writes `out`. */
+const p256 = (keyFile: string, out: string) => [
+  '-newkey',
+  'ec',
+  '-pkeyopt',
+  'ec_paramgen_curve:P-256',
+  '-nodes',
+  '-keyout',
+  keyFile,
+  '-out',
+  out,
+];
+
+/** A self-signed P-256 CA, `dir`/ca.key and `dir`/ca.crt; `extra` adds `openssl req` options. */
+export function selfSignedCa(
+  dir: string,
+  subject: string,
+  days: number,
+  extra: readonly string[] = [],
+) {
+  const caFiles = p256(join(dir, 'ca.key'), join(dir, 'ca.crt'));
+  return openssl('req', '-x509', ...caFiles, '-subj', subject, '-days', String(days), ...extra);
+}
+
+/**
+ * A serverAuth certificate for the DNS name `host`, `dir`/srv.key and `dir`/srv.crt, signed by
+ * the CA that {@link selfSignedCa} wrote to `dir`. Throws with openssl's message on failure.
+ */
+export function serverCertificate(dir: string, host: string, days: number): void {
+  const at = (file: string) => join(dir, file);
+  writeFileSync(at('srv.ext'), `subjectAltName=DNS:${host}\nextendedKeyUsage=serverAuth\n`);
+  const sign = ['-CA', at('ca.crt'), '-CAkey', at('ca.key'), '-CAcreateserial'];
+  for (const args of [
+    ['req', ...p256(at('srv.key'), at('srv.csr')), '-subj', `/CN=${host}`],
+    ['x509', '-req', '-in', at('srv.csr'), ...sign, '-days', String(days)],
+  ]) {
+    const extra = args[0] === 'x509' ? ['-extfile', at('srv.ext'), '-out', at('srv.crt')] : [];
+    const r = openssl(...args, ...extra);
+    if (r.code !== 0) throw new Error(`openssl ${args.join(' ')}: ${r.stderr}`);
+  }
+}
+
 /** Which of the programs the TLS tests need are missing (`.ci/run` installs them). */
 export function missingTools(): string[] {
   return ['openssl', 'git', 'curl'].filter(

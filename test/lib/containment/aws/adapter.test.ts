@@ -10,6 +10,19 @@ import {
 } from '../../../../lib/containment/index.js';
 import { realTemplate } from '../../../helpers/containment-template.js';
 
+/** A VPC with one agent subnet, `Sn`: where the cases below place what they test. */
+const AGENT_SUBNET = {
+  Vpc: { Type: 'AWS::EC2::VPC', Properties: { CidrBlock: '10.0.0.0/16' } },
+  Sn: {
+    Type: 'AWS::EC2::Subnet',
+    Properties: {
+      VpcId: { Ref: 'Vpc' },
+      CidrBlock: '10.0.1.0/24',
+      Tags: [{ Key: 'agent-perimeter:tier', Value: 'agent' }],
+    },
+  },
+};
+
 const noTrust = { imports: new Set<string>(), parameters: new Set<string>() };
 const world = { parameters: new Map(), leaves: new Map() };
 
@@ -144,15 +157,7 @@ describe('modelsFromTemplate', () => {
     const [model] = modelsFromTemplate(
       {
         Resources: {
-          Vpc: { Type: 'AWS::EC2::VPC', Properties: { CidrBlock: '10.0.0.0/16' } },
-          Sn: {
-            Type: 'AWS::EC2::Subnet',
-            Properties: {
-              VpcId: { Ref: 'Vpc' },
-              CidrBlock: '10.0.1.0/24',
-              Tags: [{ Key: 'agent-perimeter:tier', Value: 'agent' }],
-            },
-          },
+          ...AGENT_SUBNET,
           Sg: {
             Type: 'AWS::EC2::SecurityGroup',
             Properties: {
@@ -182,15 +187,7 @@ describe('modelsFromTemplate', () => {
     const report = verifyTemplate(
       {
         Resources: {
-          Vpc: { Type: 'AWS::EC2::VPC', Properties: { CidrBlock: '10.0.0.0/16' } },
-          Sn: {
-            Type: 'AWS::EC2::Subnet',
-            Properties: {
-              VpcId: { Ref: 'Vpc' },
-              CidrBlock: '10.0.1.0/24',
-              Tags: [{ Key: 'agent-perimeter:tier', Value: 'agent' }],
-            },
-          },
+          ...AGENT_SUBNET,
           Db: {
             Type: 'AWS::RDS::DBSubnetGroup',
             Properties: { SubnetIds: [{ Ref: 'Sn' }], DBSubnetGroupDescription: 'x' },
