@@ -359,12 +359,17 @@ describe('agent IAM', () => {
 
 describe('agent images', () => {
   it('pulls public.ecr.aws images through an ECR pull-through cache into a repository made up front', () => {
-    const [[, rule] = []] = resourcesOfType(template, 'AWS::ECR::PullThroughCacheRule');
+    // The proxy image has its own rule (`test/proxy`, ADR 0047); these are the agents'.
+    const [[, rule] = []] = resourcesOfType(template, 'AWS::ECR::PullThroughCacheRule').filter(
+      ([id]) => id.startsWith('Agents'),
+    );
     expect(props(rule)).toEqual({
       EcrRepositoryPrefix: 'test/ecr-public',
       UpstreamRegistryUrl: 'public.ecr.aws',
     });
-    const repos = resourcesOfType(template, 'AWS::ECR::Repository');
+    const repos = resourcesOfType(template, 'AWS::ECR::Repository').filter(([id]) =>
+      id.startsWith('Agents'),
+    );
     expect(repos.map(([, r]) => props(r).RepositoryName)).toEqual([
       'test/ecr-public/docker/library/node',
     ]);

@@ -17,15 +17,19 @@ import {
   fargateTaskSize,
   MAX_INLINE_CONFIG_BYTES,
   MAX_TASK_DEFINITION_BYTES,
+  type ProxyImageCache,
   ProxyTier,
   ProxyTierError,
+  proxyImageSource,
   TASK_DEFINITION_OVERHEAD_BYTES,
 } from '../cdk/proxy-tier/index.js';
+import { formatViolation, verifyTemplate } from '../lib/containment/index.js';
 import { PROXY_CONFIG_DIGEST_ENV, proxyConfigDigest } from '../lib/contract/proxy-identity.js';
 import { type Policy, proxyPorts } from '../lib/policy/index.js';
 import { LAUNCHER_NAME, LAUNCHER_SCRIPT } from '../lib/proxy-launcher.js';
 import { HEALTH_PATH, renderProxyConfig } from '../proxy/index.js';
 import { buildProxyTier, proxyScaffolding, synthProxyTier } from './helpers/cdk-proxy-stack.js';
+import { findId, realTemplate } from './helpers/containment-template.js';
 import { unacknowledgedFindings, unusedAcknowledgements } from './helpers/nag.js';
 import { policyYaml, validPolicy } from './helpers/policy.js';
 
@@ -128,6 +132,28 @@ function statementsOf(t: Template, policy: IConstruct): Statement[] {
   return document.Statement;
 }
 
+function cacheOf(tier: ProxyTier): ProxyImageCache {
+  if (tier.imageCache === undefined) throw new Error('the proxy image has no pull-through cache');
+  return tier.imageCache;
+}
+
+/** The image URI of this account's ECR, as the proxy tier writes a cache repository's. */
+function cacheImage(path: string) {
+  return {
+    'Fn::Join': [
+      '',
+      [
+        { Ref: 'AWS::AccountId' },
+        '.dkr.ecr.',
+        { Ref: 'AWS::Region' },
+        '.',
+        { Ref: 'AWS::URLSuffix' },
+        `/${path}`,
+      ],
+    ],
+  };
+}
+
 /** Fn::Join of a partition-token ARN, as CDK renders `Stack.formatArn`. */
 function secretNameArn(suffix: string) {
   return {
@@ -159,7 +185,8 @@ describe('ProxyTier task definition', () => {
   });
 
   it('runs the pinned Envoy image hardened: read-only root, uid 101, no capabilities, init', () => {
-    expect(container.Image).toBe(BASE.proxy.image);
+    // Through this account's ECR pull-through cache, never from Docker Hub itself.
+    expect(container.Image).toEqual(cacheImage('test/proxy/envoyproxy/envoy:v1.36.4'));
     // The launcher (lib/proxy-launcher.ts) runs Envoy: checks credentials, drains on SIGTERM.
     expect(container.EntryPoint).toEqual(['/bin/bash', '-c', LAUNCHER_SCRIPT, LAUNCHER_NAME]);
     expect(container.ReadonlyRootFilesystem).toBe(true);
@@ -262,7 +289,7 @@ describe('ProxyTier IAM', () => {
   const executionRole = logicalId(base.tier.executionRole);
   const taskRole = logicalId(base.tier.taskRole);
 
-  it('gives the execution role exactly: its log stream and the one injected secret', () => {
+  it('gives the execution role exactly: its log stream, the one injected secret and the image pull', () => {
     const policies = ofType(resources, 'AWS::IAM::ManagedPolicy');
     expect(policies.map(([, p]) => p.Properties.Roles)).toEqual([[{ Ref: executionRole }]]);
     expect(statementsOf(base.template, base.tier.executionPolicy)).toEqual([
@@ -278,6 +305,19 @@ describe('ProxyTier IAM', () => {
         Action: 'secretsmanager:GetSecretValue',
         // Exactly "<name>-" plus Secrets Manager's 6-character suffix: not "<name>-other".
         Resource: secretNameArn('anthropic-api-key-??????'),
+      },
+      { Sid: 'EcrLogin', Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
+      {
+        Sid: 'PullEnvoyImage',
+        Effect: 'Allow',
+        Action: [
+          'ecr:BatchCheckLayerAvailability',
+          'ecr:GetDownloadUrlForLayer',
+          'ecr:BatchGetImage',
+          'ecr:BatchImportUpstreamImage',
+        ],
+        // The one cache repository, not the cache prefix or the registry.
+        Resource: { 'Fn::GetAtt': [logicalId(cacheOf(base.tier).repository), 'Arn'] },
       },
     ]);
   });
@@ -466,6 +506,11 @@ describe('ProxyTier with a different policy', () => {
   it('lets the execution role pull from the private ECR repository in proxy.image only', () => {
     const statements = statementsOf(t, bigger.tier.executionPolicy);
     const pull = statements.find((s) => s.Sid === 'PullEnvoyImage');
+    // The mirror step: the image is used as it is, with no cache rule and no upstream import.
+    expect(bigger.tier.imageCache).toBeUndefined();
+    expect(ofType(resources, 'AWS::ECR::PullThroughCacheRule')).toEqual([]);
+    expect(ofType(resources, 'AWS::ECR::Repository')).toEqual([]);
+    expect(pull?.Action).not.toContain('ecr:BatchImportUpstreamImage');
     expect(pull?.Resource).toEqual({
       'Fn::Join': [
         '',
@@ -617,5 +662,159 @@ describe('ProxyTier compliance', () => {
     ['bigger policy', bigger.tier],
   ])('acknowledges only findings that exist, where they are (%s)', (_, tier) => {
     expect(unusedAcknowledgements(tier)).toEqual([]);
+  });
+});
+
+/** A digest for tests of the mechanism only; it names no real image. */
+const TEST_DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`;
+
+const withImage = (image: string, extra = '') =>
+  validPolicy(policyYaml(ANTHROPIC, `proxy:\n  image: "${image}"\n${extra}`));
+
+describe('ProxyTier image supply (never a public registry directly)', () => {
+  const resources = resourcesOf(base.template);
+
+  it('pulls a Docker Hub image through a pull-through cache rule with the policy credential', () => {
+    const rules = ofType(resources, 'AWS::ECR::PullThroughCacheRule');
+    expect(rules.map(([, r]) => r.Properties)).toEqual([
+      {
+        EcrRepositoryPrefix: 'test/proxy',
+        UpstreamRegistry: 'docker-hub',
+        UpstreamRegistryUrl: 'registry-1.docker.io',
+        CredentialArn: secretNameArn('ecr-pullthroughcache/docker-hub'),
+      },
+    ]);
+    const cache = cacheOf(base.tier);
+    base.template.hasResourceProperties('AWS::ECR::Repository', {
+      RepositoryName: 'test/proxy/envoyproxy/envoy',
+      ImageTagMutability: 'MUTABLE',
+    });
+    // The repository exists before the first pull (no ecr:CreateRepository) and after the rule.
+    const repository = resources[logicalId(cache.repository)];
+    expect(repository?.DependsOn).toContain(logicalId(cache.rule));
+    const [[taskDefinitionId] = []] = ofType(resources, 'AWS::ECS::TaskDefinition');
+    expect(resources[taskDefinitionId ?? '']?.DependsOn).toContain(logicalId(cache.repository));
+    expect(base.tier.imageUri).not.toContain('envoyproxy/envoy:v1.36.4@');
+  });
+
+  it('reads the credential secret named in the policy, or the one passed in', () => {
+    const named = synthProxyTier(
+      withImage(
+        'envoyproxy/envoy:v1.36.4',
+        '  registry_credential_secret: ecr-pullthroughcache/acme-hub\n',
+      ),
+    );
+    named.template.hasResourceProperties('AWS::ECR::PullThroughCacheRule', {
+      CredentialArn: secretNameArn('ecr-pullthroughcache/acme-hub'),
+    });
+    const full =
+      'arn:aws:secretsmanager:us-east-1:123456789012:secret:ecr-pullthroughcache/hub-AbCdEf';
+    const scaffolding = proxyScaffolding();
+    buildProxyTier(scaffolding, BASE, {
+      registryCredential: secretsmanager.Secret.fromSecretCompleteArn(
+        scaffolding.stack,
+        'Hub',
+        full,
+      ),
+    });
+    Template.fromStack(scaffolding.stack).hasResourceProperties('AWS::ECR::PullThroughCacheRule', {
+      CredentialArn: full,
+    });
+  });
+
+  it('runs a digest-pinned image by digest from the cache, and stays nag-clean', () => {
+    const pinned = synthProxyTier(withImage(`envoyproxy/envoy:v1.36.4@${TEST_DIGEST}`));
+    const [[, taskDefinition] = []] = ofType(
+      resourcesOf(pinned.template),
+      'AWS::ECS::TaskDefinition',
+    );
+    const [envoy] = (taskDefinition?.Properties.ContainerDefinitions ??
+      []) as ContainerDefinition[];
+    expect(envoy?.Image).toEqual(cacheImage(`test/proxy/envoyproxy/envoy@${TEST_DIGEST}`));
+    expect(pinned.tier.expectedProxy.image).toBe(`envoyproxy/envoy:v1.36.4@${TEST_DIGEST}`);
+    expect(unacknowledgedFindings(pinned.stack)).toEqual([]);
+    expect(unusedAcknowledgements(pinned.tier)).toEqual([]);
+  });
+
+  it.each([
+    ['quay.io/acme/envoy:v1.36.4', 'quay', 'quay.io', 'acme/envoy'],
+    ['public.ecr.aws/envoyproxy/envoy:v1.36.4', 'ecr-public', 'public.ecr.aws', 'envoyproxy/envoy'],
+  ])('pulls %s through its own upstream, with no credential', (image, upstream, url, path) => {
+    const tier = synthProxyTier(withImage(image));
+    expect(
+      ofType(resourcesOf(tier.template), 'AWS::ECR::PullThroughCacheRule').map(
+        ([, r]) => r.Properties,
+      ),
+    ).toEqual([
+      { EcrRepositoryPrefix: 'test/proxy', UpstreamRegistry: upstream, UpstreamRegistryUrl: url },
+    ]);
+    tier.template.hasResourceProperties('AWS::ECR::Repository', {
+      RepositoryName: `test/proxy/${path}`,
+    });
+  });
+
+  it('spells out library/ for Docker Hub official images', () => {
+    for (const image of ['envoy:1', 'docker.io/library/envoy:1', 'docker.io/envoy:1']) {
+      expect(proxyImageSource(image)).toMatchObject({
+        kind: 'pull-through',
+        upstream: 'docker-hub',
+        upstreamRepository: 'library/envoy',
+        tag: '1',
+      });
+    }
+    expect(proxyImageSource(`envoyproxy/envoy@${TEST_DIGEST}`)).toMatchObject({
+      upstreamRepository: 'envoyproxy/envoy',
+      tag: undefined,
+      digest: TEST_DIGEST,
+    });
+  });
+
+  it('refuses any other registry with the mirror step', () => {
+    const scaffolding = proxyScaffolding();
+    expect(() => buildProxyTier(scaffolding, withImage('ghcr.io/acme/envoy:v1'))).toThrow(
+      new ProxyTierError(
+        'proxy.image "ghcr.io/acme/envoy:v1" is on ghcr.io, which the AWS proxy does not pull from directly and ECR\'s pull-through cache is not set up for here (Docker Hub, quay.io and public.ecr.aws are). Fix: copy it into a private ECR repository of the stack\'s account and region with `crane copy ghcr.io/acme/envoy:v1 <account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>` and write that URI (by digest) as proxy.image.',
+      ),
+    );
+    // Nothing of the tier was defined before the refusal.
+    expect(scaffolding.stack.node.tryFindChild('Proxy')?.node.children ?? []).toEqual([]);
+  });
+});
+
+describe('the containment proof reads the cached image as the proxy identity', () => {
+  const real = realTemplate();
+  const identity = (template: typeof real.template, image: string) =>
+    verifyTemplate(template, real.stackName, {
+      expectedProxy: { ...real.expectedProxy, image },
+    })
+      .violations.filter((v) => v.channel === 'identity' || v.channel === 'cannot-prove')
+      .map((v) => formatViolation(v));
+  const withCachedImage = (tail: string) => {
+    const template = structuredClone(real.template);
+    const id = findId(template, 'AWS::ECS::TaskDefinition', /^Proxy/);
+    const [container] = template.Resources[id]?.Properties?.ContainerDefinitions as {
+      Image: { 'Fn::Join': [string, unknown[]] };
+    }[];
+    const parts = container?.Image['Fn::Join'][1] ?? [];
+    parts[parts.length - 1] = tail;
+    return template;
+  };
+
+  it('matches a tag-only image through the cache, and tells another tag apart', () => {
+    expect(real.expectedProxy.image).toBe('envoyproxy/envoy:v1.36.4');
+    expect(identity(real.template, real.expectedProxy.image)).toEqual([]);
+    expect(identity(real.template, 'envoyproxy/envoy:v1.37.0').join('\n')).toMatch(
+      /runs image <AWS-AccountId>\.dkr\.ecr\.<AWS-Region>\.<AWS-URLSuffix>\/demo\/proxy\/envoyproxy\/envoy:v1\.36\.4, not the proxy image envoyproxy\/envoy:v1\.37\.0/,
+    );
+  });
+
+  it('matches a digest-pinned image by its digest only', () => {
+    const pinned = withCachedImage(`/demo/proxy/envoyproxy/envoy@${TEST_DIGEST}`);
+    expect(identity(pinned, `envoyproxy/envoy:v1.36.4@${TEST_DIGEST}`)).toEqual([]);
+    const other = `sha256:${'f'.repeat(64)}`;
+    expect(identity(pinned, `envoyproxy/envoy:v1.36.4@${other}`)).toHaveLength(1);
+    // The tag alone no longer proves the content once the policy pins a digest.
+    const tagged = withCachedImage('/demo/proxy/envoyproxy/envoy:v1.36.4');
+    expect(identity(tagged, `envoyproxy/envoy:v1.36.4@${TEST_DIGEST}`)).toHaveLength(1);
   });
 });

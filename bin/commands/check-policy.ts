@@ -10,7 +10,7 @@ import {
 } from '../../lib/policy/index.js';
 import { parseCommandArgs } from './args.js';
 import type { Command } from './command.js';
-import { policyFromArgs } from './policy-arg.js';
+import { policyFromArgs, printPolicyWarnings } from './policy-arg.js';
 
 export const checkPolicyCommand: Command = {
   name: 'check-policy',
@@ -33,6 +33,7 @@ with its path, value, line and fix. Exit 0 when valid, 2 when not.
       1,
     );
     const { policy, source, file } = policyFromArgs(values.policy, positionals[0], 'check-policy');
+    printPolicyWarnings(policy, source, io);
     if (values.target !== undefined) {
       if (!(TARGETS as readonly string[]).includes(values.target)) {
         throw new UserError(

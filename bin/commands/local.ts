@@ -15,7 +15,7 @@ import { renderCheckedProxyConfig } from '../../proxy/render-checked.js';
 import { envoyYaml } from '../../proxy/yaml.js';
 import { parseCommandArgs } from './args.js';
 import type { Command } from './command.js';
-import { policyFromArgs } from './policy-arg.js';
+import { policyFromArgs, printPolicyWarnings } from './policy-arg.js';
 
 const RUNTIMES = LOCAL_RUNTIMES;
 
@@ -54,6 +54,7 @@ Options:
       );
     }
     const { policy, source, file } = policyFromArgs(values.policy);
+    printPolicyWarnings(policy, source, io);
     const ca = loadPolicyCa(policy, file.path, source);
     const envoy = envoyYaml(renderCheckedProxyConfig(policy), source);
     const files = renderLocalFiles(policy, envoy, {

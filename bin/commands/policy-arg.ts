@@ -1,10 +1,13 @@
 import { UserError } from '../../lib/errors.js';
 import {
+  formatWarning,
   loadPolicy,
   type Policy,
   type PolicyFile,
+  policyWarnings,
   resolvePolicyFile,
 } from '../../lib/policy/index.js';
+import type { Io } from './command.js';
 
 /**
  * Loads the policy named on the command line (`--policy FILE`, or a positional FILE where a
@@ -22,4 +25,12 @@ export function policyFromArgs(
   }
   const file = resolvePolicyFile(flag ?? positional);
   return { policy: loadPolicy(file), source: file.shown, file };
+}
+
+/**
+ * Prints the policy's warnings (images without a digest) to stderr, one line each. `check-policy`,
+ * `synth` and `local` call it right after loading, so they print the same lines first.
+ */
+export function printPolicyWarnings(policy: Policy, source: string, io: Io): void {
+  for (const warning of policyWarnings(policy)) io.err(formatWarning(source, warning));
 }

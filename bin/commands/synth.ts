@@ -3,6 +3,7 @@ import { UserError } from '../../lib/errors.js';
 import { withPeers } from '../../lib/peers.js';
 import { parseCommandArgs } from './args.js';
 import type { Command } from './command.js';
+import { policyFromArgs, printPolicyWarnings } from './policy-arg.js';
 
 export const synthCommand: Command = {
   name: 'synth',
@@ -21,6 +22,9 @@ mocks, no CLI or credentials), and prints a summary. Exit 1 when a check fails.`
       { policy: { type: 'string' }, out: { type: 'string', default: 'cdk.out' } },
       0,
     );
+    // Read here first so a bad policy fails as in check-policy, and its warnings come first.
+    const { policy, source } = policyFromArgs(values.policy, undefined, 'synth');
+    printPolicyWarnings(policy, source, io);
     // aws-cdk-lib and the Pulumi SDKs take seconds to load: only this command pays for them.
     const { synthesize, formatSynthReport } = await withPeers(
       ['aws', 'control-tower', 'gcp'],

@@ -1,3 +1,4 @@
+import { isDockerHub, parseImageReference, privateEcrRegistry } from '../../lib/image-registry.js';
 import { AgentWorkloadError } from './errors.js';
 
 /** The registry ECR's pull-through cache fetches public images from, without credentials. */
@@ -27,13 +28,6 @@ export interface EcrPublicImage {
 
 export type AgentImage = PrivateEcrImage | EcrPublicImage;
 
-const REPOSITORY = '[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*';
-const REFERENCE = '(?::([\\w][\\w.-]{0,127}))?(?:@(sha256:[a-f0-9]{64}))?';
-const PRIVATE_ECR = new RegExp(
-  `^(\\d{12})\\.dkr\\.ecr(?:-fips)?\\.([a-z0-9-]+)\\.amazonaws\\.com(?:\\.cn)?/(${REPOSITORY})${REFERENCE}$`,
-);
-const ECR_PUBLIC = new RegExp(`^public\\.ecr\\.aws/(${REPOSITORY})${REFERENCE}$`);
-
 /**
  * Where an agent image comes from, or an error explaining why the agent subnets cannot pull
  * it: they have no internet and no NAT, only the ECR interface endpoints and an S3 gateway
@@ -44,32 +38,30 @@ const ECR_PUBLIC = new RegExp(`^public\\.ecr\\.aws/(${REPOSITORY})${REFERENCE}$`
  * `where` names the policy field for messages, e.g. `agents[0].image`.
  */
 export function parseAgentImage(image: string, where: string): AgentImage {
-  const tagOrDigest = (tag: string | undefined, digest: string | undefined) => {
-    if (digest !== undefined) return digest;
-    return tag ?? 'latest';
-  };
-  const ecr = PRIVATE_ECR.exec(image);
-  if (ecr !== null) {
-    const [, account = '', region = '', repositoryName = '', tag, digest] = ecr;
-    const reference = digest !== undefined ? `@${digest}` : `:${tag ?? 'latest'}`;
-    return { kind: 'private-ecr', account, region, repositoryName, reference, image };
+  const ref = parseImageReference(image);
+  if (!('problem' in ref)) {
+    const ecr = privateEcrRegistry(ref.registry);
+    if (ecr !== undefined) {
+      const reference = ref.digest !== undefined ? `@${ref.digest}` : `:${ref.tag ?? 'latest'}`;
+      return { kind: 'private-ecr', ...ecr, repositoryName: ref.repository, reference, image };
+    }
+    if (ref.registry === ECR_PUBLIC_REGISTRY) {
+      return {
+        kind: 'ecr-public',
+        upstreamRepository: ref.repository,
+        tagOrDigest: ref.digest ?? ref.tag ?? 'latest',
+        image,
+      };
+    }
   }
-  const pub = ECR_PUBLIC.exec(image);
-  if (pub !== null) {
-    const [, upstreamRepository = '', tag, digest] = pub;
-    return {
-      kind: 'ecr-public',
-      upstreamRepository,
-      tagOrDigest: tagOrDigest(tag, digest),
-      image,
-    };
-  }
-  const dockerHubLibrary =
-    /^(?:docker\.io\/)?(?:library\/)?([a-z0-9]+(?:[._-][a-z0-9]+)*)(:[\w][\w.-]*)?$/.exec(image);
+  const official =
+    'problem' in ref || !isDockerHub(ref.registry) || ref.digest !== undefined
+      ? undefined
+      : /^(?:library\/)?([^/]+)$/.exec(ref.repository)?.[1];
   const hint =
-    dockerHubLibrary === null
+    official === undefined || 'problem' in ref
       ? ''
-      : ` Docker Hub's official images are mirrored on ECR Public: use "${ECR_PUBLIC_REGISTRY}/docker/library/${dockerHubLibrary[1]}${dockerHubLibrary[2] ?? ':latest'}".`;
+      : ` Docker Hub's official images are mirrored on ECR Public: use "${ECR_PUBLIC_REGISTRY}/docker/library/${official}:${ref.tag ?? 'latest'}".`;
   throw new AgentWorkloadError(
     `${where} "${image}" cannot be pulled by agents on AWS: the agent subnets have no internet and no NAT, only the ECR endpoints. Fix: push the image to a private ECR repository in the stack's account and region and write its full URI (<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>), or use an image on ${ECR_PUBLIC_REGISTRY}, which the stack pulls through an ECR pull-through cache.${hint}`,
   );

@@ -1,10 +1,8 @@
-import { Aws, Stack } from 'aws-cdk-lib';
+import { Aws } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import type { Construct } from 'constructs';
 import { acknowledge } from '../nag.js';
-import type { EcrRepositoryRef } from './image.js';
 
 /** ARN(s) IAM must name to allow reading a secret. */
 export function secretArnForPolicies(secret: secretsmanager.ISecret): string {
@@ -18,20 +16,24 @@ export interface ExecutionPolicyInputs {
   readonly secrets: readonly secretsmanager.ISecret[];
   /** The secret that holds the private CA's key (intercepted hosts), in its own statement. */
   readonly caKey?: secretsmanager.ISecret;
-  readonly ecrRepository?: EcrRepositoryRef;
+  /** The one ECR repository the Envoy image is pulled from (always, on AWS). */
+  readonly imageRepository?: ImageRepository;
+}
+
+/** The ECR repository of the proxy image, as the execution role names it. */
+export interface ImageRepository {
+  readonly arn: string;
+  /** A pull-through cache repository: the first pull of a tag makes ECR import it. */
+  readonly pullThrough: boolean;
 }
 
 /**
  * The only permissions the ECS agent needs to start an Envoy task: write its log stream, read
  * the injected secrets and the CA key of intercepted hosts (and decrypt them when they use a customer-managed key), and pull the
- * image when it lives in private ECR. A customer-managed policy, not CDK's inline grants, so
+ * image from its one ECR repository (a pull-through cache's, or the mirror's). A customer-managed policy, not CDK's inline grants, so
  * the whole permission set is one reviewable document.
  */
-export function executionPolicyStatements(
-  scope: Construct,
-  inputs: ExecutionPolicyInputs,
-): iam.PolicyStatement[] {
-  const stack = Stack.of(scope);
+export function executionPolicyStatements(inputs: ExecutionPolicyInputs): iam.PolicyStatement[] {
   const statements = [
     new iam.PolicyStatement({
       sid: 'WriteEnvoyLog',
@@ -72,7 +74,7 @@ export function executionPolicyStatements(
       }),
     );
   }
-  const repo = inputs.ecrRepository;
+  const repo = inputs.imageRepository;
   if (repo !== undefined) {
     statements.push(
       new iam.PolicyStatement({
@@ -86,16 +88,10 @@ export function executionPolicyStatements(
           'ecr:BatchCheckLayerAvailability',
           'ecr:GetDownloadUrlForLayer',
           'ecr:BatchGetImage',
+          // ECR fetches a cached image from upstream on its first pull, as the puller.
+          ...(repo.pullThrough ? ['ecr:BatchImportUpstreamImage'] : []),
         ],
-        resources: [
-          stack.formatArn({
-            service: 'ecr',
-            account: repo.account,
-            region: repo.region,
-            resource: 'repository',
-            resourceName: repo.repositoryName,
-          }),
-        ],
+        resources: [repo.arn],
       }),
     );
   }
@@ -105,7 +101,7 @@ export function executionPolicyStatements(
 /** Acknowledges the one wildcard ECR login forces, on the CfnManagedPolicy that holds it. */
 export function acknowledgeEcrLogin(policy: iam.ManagedPolicy): void {
   const reason =
-    'ecr:GetAuthorizationToken has no resource-level permissions, so IAM requires Resource "*"; it only issues a registry login token. Image pulls are limited to the one repository in proxy.image by the PullEnvoyImage statement.';
+    'ecr:GetAuthorizationToken has no resource-level permissions, so IAM requires Resource "*"; it only issues a registry login token. Image pulls are limited to the one repository of the proxy image (its pull-through cache or its private ECR mirror) by the PullEnvoyImage statement.';
   acknowledge(
     policy.node.defaultChild as iam.CfnManagedPolicy,
     'AwsSolutions-IAM5[Resource::*]',

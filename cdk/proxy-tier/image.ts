@@ -1,3 +1,7 @@
+import { isDockerHub, parseImageReference, privateEcrRegistry } from '../../lib/image-registry.js';
+import { mirrorCommand } from '../../lib/policy/index.js';
+import { ProxyTierError } from './errors.js';
+
 /** A private Amazon ECR repository named by an image reference. */
 export interface EcrRepositoryRef {
   readonly account: string;
@@ -6,19 +10,80 @@ export interface EcrRepositoryRef {
   readonly repositoryName: string;
 }
 
-const ECR_IMAGE =
-  /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([a-z0-9._/-]+?)(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
-
 /**
  * The ECR repository an image lives in, or `undefined` for other registries (Docker Hub,
- * ECR Public, ...). Private ECR needs pull permissions on the execution role; the others are
- * pulled anonymously.
+ * ECR Public, ...). Private ECR needs pull permissions on the execution role.
  */
 export function ecrRepositoryOf(image: string): EcrRepositoryRef | undefined {
-  const match = ECR_IMAGE.exec(image);
-  if (match === null) return undefined;
-  const [, account, region, repositoryName] = match;
-  if (account === undefined || region === undefined || repositoryName === undefined)
-    return undefined;
-  return { account, region, repositoryName };
+  const ref = parseImageReference(image);
+  if ('problem' in ref) return undefined;
+  const ecr = privateEcrRegistry(ref.registry);
+  return ecr === undefined ? undefined : { ...ecr, repositoryName: ref.repository };
+}
+
+/** The upstream registries an ECR pull-through cache serves the proxy image from. */
+export const PROXY_IMAGE_UPSTREAMS = {
+  'docker-hub': { url: 'registry-1.docker.io', credential: true },
+  quay: { url: 'quay.io', credential: false },
+  'ecr-public': { url: 'public.ecr.aws', credential: false },
+} as const;
+
+export type ProxyImageUpstream = keyof typeof PROXY_IMAGE_UPSTREAMS;
+
+/** Where ECS pulls the proxy image from on AWS. */
+export type ProxyImageSource =
+  | {
+      /** Already in private ECR (the documented mirror step): used as it is. */
+      readonly kind: 'private-ecr';
+      readonly repository: EcrRepositoryRef;
+    }
+  | {
+      /** A public registry, always through this account's ECR pull-through cache. */
+      readonly kind: 'pull-through';
+      readonly upstream: ProxyImageUpstream;
+      /** Repository path upstream, e.g. `envoyproxy/envoy` or `library/node` (Docker Hub). */
+      readonly upstreamRepository: string;
+      readonly tag: string | undefined;
+      readonly digest: string | undefined;
+    };
+
+function upstreamOf(registry: string): ProxyImageUpstream | undefined {
+  if (isDockerHub(registry)) return 'docker-hub';
+  if (registry === 'quay.io') return 'quay';
+  if (registry === 'public.ecr.aws') return 'ecr-public';
+  return undefined;
+}
+
+/**
+ * How the AWS proxy gets `image` without pulling from a public registry itself: private ECR
+ * as it is, Docker Hub, quay.io and ECR Public through a pull-through cache. Any other
+ * registry is refused with the mirror step.
+ */
+export function proxyImageSource(image: string): ProxyImageSource {
+  const ref = parseImageReference(image);
+  if ('problem' in ref) throw new ProxyTierError(`proxy.image "${image}" ${ref.problem}`);
+  const ecr = privateEcrRegistry(ref.registry);
+  if (ecr !== undefined) {
+    return { kind: 'private-ecr', repository: { ...ecr, repositoryName: ref.repository } };
+  }
+  const upstream = upstreamOf(ref.registry);
+  if (upstream === undefined) {
+    throw new ProxyTierError(
+      `proxy.image "${image}" is on ${ref.registry}, which the AWS proxy does not pull from directly and ECR's pull-through cache is not set up for here (Docker Hub, quay.io and public.ecr.aws are). Fix: copy it into a private ECR repository of the stack's account and region with ${mirrorCommand(image)} and write that URI (by digest) as proxy.image.`,
+    );
+  }
+  // Docker Hub's official images live under `library/`, which the cache path must spell out.
+  const upstreamRepository =
+    upstream === 'docker-hub' && !ref.repository.includes('/')
+      ? `library/${ref.repository}`
+      : ref.repository;
+  return { kind: 'pull-through', upstream, upstreamRepository, tag: ref.tag, digest: ref.digest };
+}
+
+/**
+ * Repository prefix of the proxy image's pull-through cache rule, `<policy name>/proxy`
+ * (at most 26 characters; ECR allows 2-30). Its own rule, apart from the agents'.
+ */
+export function proxyImageCachePrefix(policyName: string): string {
+  return `${policyName}/proxy`;
 }

@@ -17,6 +17,15 @@ export {
 export { ProxyTierError } from './errors.js';
 export { secretArnForPolicies } from './execution-role.js';
 export { FARGATE_MEMORY_BY_CPU, type FargateTaskSize, fargateTaskSize } from './fargate-size.js';
-export { type EcrRepositoryRef, ecrRepositoryOf } from './image.js';
+export {
+  type EcrRepositoryRef,
+  ecrRepositoryOf,
+  PROXY_IMAGE_UPSTREAMS,
+  type ProxyImageSource,
+  type ProxyImageUpstream,
+  proxyImageCachePrefix,
+  proxyImageSource,
+} from './image.js';
+export { ProxyImageCache, type ProxyImageCacheProps } from './image-cache.js';
 export { ProxyTier, type ProxyTierProps } from './proxy-tier.js';
 export { logRetention } from './retention.js';

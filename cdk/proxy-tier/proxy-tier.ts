@@ -43,9 +43,14 @@ import {
   envoyEntrypoint,
 } from './envoy-command.js';
 import { ProxyTierError } from './errors.js';
-import { acknowledgeEcrLogin, executionPolicyStatements } from './execution-role.js';
+import {
+  acknowledgeEcrLogin,
+  executionPolicyStatements,
+  type ImageRepository,
+} from './execution-role.js';
 import { fargateTaskSize } from './fargate-size.js';
-import { ecrRepositoryOf } from './image.js';
+import { proxyImageCachePrefix, proxyImageSource } from './image.js';
+import { ProxyImageCache } from './image-cache.js';
 import { createLoadBalancer, type LoadBalancerAccessLogs } from './load-balancer.js';
 import { logRetention } from './retention.js';
 
@@ -123,6 +128,13 @@ export interface ProxyTierProps {
    * @default - looked up by name with `Secret.fromSecretNameV2`
    */
   readonly caKeySecret?: secretsmanager.ISecret;
+  /**
+   * The Docker Hub login ECR's pull-through cache uses for a Docker Hub proxy image
+   * (`proxy.registry_credential_secret`, a secret whose name starts with
+   * `ecr-pullthroughcache/`). Pass it with its full ARN when you have it.
+   * @default - looked up by name with `Secret.fromSecretNameV2`; unused for other registries
+   */
+  readonly registryCredential?: secretsmanager.ISecret;
 }
 
 /** Hard memory limit of the run-once init container that opens the certificate directory. */
@@ -159,7 +171,14 @@ export class ProxyTier extends Construct {
   readonly caKeySecret: secretsmanager.ISecret | undefined;
   /** The run-once init container of an intercepting proxy; else undefined. */
   readonly leafPermissionsContainer: ecs.ContainerDefinition | undefined;
-  /** Used by ECS to start tasks: log writes, the inject secrets, private-ECR pulls. */
+  /**
+   * The pull-through cache rule and repository the proxy image comes through; undefined when
+   * `proxy.image` is already in private ECR.
+   */
+  readonly imageCache: ProxyImageCache | undefined;
+  /** The image reference the task definition pulls: always this account's or the mirror's ECR. */
+  readonly imageUri: string;
+  /** Used by ECS to start tasks: log writes, the inject secrets, the image pull. */
   readonly executionRole: iam.Role;
   /** The execution role's only permissions. */
   readonly executionPolicy: iam.ManagedPolicy;
@@ -229,6 +248,7 @@ export class ProxyTier extends Construct {
       );
     }
     const size = fargateTaskSize(proxy.cpu, proxy.memory_mib);
+    const imageSource = proxyImageSource(proxy.image);
     const retention = logRetention(policy.logging.retention_days);
     this.ports = proxyPorts(policy);
     const access = proxyModelAccess(policy);
@@ -332,18 +352,51 @@ export class ProxyTier extends Construct {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
       description: `Starts the Envoy proxy of ${policy.name}: writes its log, reads its ${secretNames.length} injected secret(s)${this.caKeySecret === undefined ? '' : ' and its CA key'}.`,
     });
-    const ecrRepository = ecrRepositoryOf(proxy.image);
+    let imageRepository: ImageRepository;
+    if (imageSource.kind === 'pull-through') {
+      const credential =
+        imageSource.upstream !== 'docker-hub'
+          ? undefined
+          : (props.registryCredential ??
+            secretsmanager.Secret.fromSecretNameV2(
+              this,
+              'RegistryCredential',
+              proxy.registry_credential_secret,
+            ));
+      this.imageCache = new ProxyImageCache(this, 'ImageCache', {
+        source: imageSource,
+        prefix: proxyImageCachePrefix(policy.name),
+        credential,
+      });
+      this.imageUri = this.imageCache.imageUri;
+      imageRepository = { arn: this.imageCache.repository.repositoryArn, pullThrough: true };
+    } else {
+      // The documented mirror step: the image is already in private ECR.
+      const { account, region, repositoryName } = imageSource.repository;
+      this.imageCache = undefined;
+      this.imageUri = proxy.image;
+      imageRepository = {
+        arn: Stack.of(this).formatArn({
+          service: 'ecr',
+          account,
+          region,
+          resource: 'repository',
+          resourceName: repositoryName,
+        }),
+        pullThrough: false,
+      };
+    }
     this.executionPolicy = new iam.ManagedPolicy(this, 'ExecutionPolicy', {
       description: `Everything ECS needs to start the Envoy proxy of ${policy.name}, nothing else.`,
       roles: [this.executionRole],
-      statements: executionPolicyStatements(this, {
+      statements: executionPolicyStatements({
         logGroup: this.logGroup,
         secrets: secretNames.map((name) => this.secrets[name] as secretsmanager.ISecret),
         ...(this.caKeySecret === undefined ? {} : { caKey: this.caKeySecret }),
-        ...(ecrRepository ? { ecrRepository } : {}),
+        imageRepository,
       }),
     });
-    if (ecrRepository) acknowledgeEcrLogin(this.executionPolicy);
+    acknowledgeEcrLogin(this.executionPolicy);
 
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
       cpu: size.cpu,
@@ -361,6 +414,8 @@ export class ProxyTier extends Construct {
       // `executionPolicy`, which already holds exactly those permissions.
       executionRole: this.executionRole.withoutPolicyUpdates(),
     });
+    // The image URI names the cache repository by text, so the order is explicit.
+    if (this.imageCache !== undefined) this.taskDefinition.node.addDependency(this.imageCache);
 
     const linuxParameters = new ecs.LinuxParameters(this, 'LinuxParameters', {
       initProcessEnabled: true,
@@ -373,7 +428,7 @@ export class ProxyTier extends Construct {
 
     this.container = this.taskDefinition.addContainer('Envoy', {
       containerName: ProxyTier.CONTAINER_NAME,
-      image: ecs.ContainerImage.fromRegistry(proxy.image),
+      image: ecs.ContainerImage.fromRegistry(this.imageUri),
       entryPoint: envoyEntrypoint(intercepting, this.configObject !== undefined),
       command,
       // The launcher refuses a fetched config whose sha256 is not this one; a config change
@@ -428,7 +483,7 @@ export class ProxyTier extends Construct {
     });
 
     this.leafPermissionsContainer =
-      ca === undefined ? undefined : this.addLeafDirectory(proxy.image);
+      ca === undefined ? undefined : this.addLeafDirectory(this.imageUri);
 
     this.service = new ecs.FargateService(this, 'Service', {
       cluster: this.cluster,

@@ -1,7 +1,6 @@
 import type { CfnFlowLog } from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
 import type { PolicyCa } from '../../lib/ca/policy-ca.js';
-import { imageRegistryDomains } from '../../lib/image-registry.js';
 import type { JsonObject } from '../../lib/json.js';
 import { accessLogPrefix, type Policy } from '../../lib/policy/index.js';
 import { PROBE_IMAGE } from '../../lib/probe/image.js';
@@ -93,10 +92,9 @@ export function composePerimeter(scope: Construct, props: PerimeterPartsProps): 
     ...networkProps,
     policy: props.policy,
     proxyConfigFromS3: configDelivery(props.envoyConfig) === 's3',
-    extraDnsDomains: [
-      ...imageRegistryDomains(props.policy.proxy.image),
-      ...(networkProps.extraDnsDomains ?? []),
-    ],
+    // No registry names: the proxy image comes from ECR (a pull-through cache or the mirror),
+    // through the VPC's ECR endpoints.
+    extraDnsDomains: [...(networkProps.extraDnsDomains ?? [])],
   });
   const proxy = new ProxyTier(scope, 'Proxy', {
     policy: props.policy,

@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { formatProblems, type Problem, UserError } from '../errors.js';
 import { packageFile } from '../package-files.js';
 import { defaultMessage, formatPath, showValue, suggest } from './issues.js';
+import { landingZoneImageProblems } from './landing-zone-images.js';
 import { ModelAccessSchema } from './model-access-schema.js';
 import { AgentSchema, EgressSchema, type Policy, PolicySchema, ProxySchema } from './schema.js';
 import { semanticProblems } from './semantics.js';
@@ -163,9 +164,16 @@ export function parsePolicy(text: string, source = '<policy>'): Policy {
           ).data,
         },
   ).map((p) => ({ ...p, line: lineOf(p.path.split(/\.|(?=\[)/).flatMap(pathKey)) }));
+  const landingZone = result.success
+    ? landingZoneImageProblems(result.data).map((p) => ({
+        ...p,
+        line: lineOf(p.path.split('.')),
+      }))
+    : [];
   const problems = [
     ...(result.success ? [] : toProblems(result.error.issues, lineOf)),
     ...semantic,
+    ...landingZone,
   ].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
   if (problems.length > 0 || !result.success) throw new PolicyError(problems, source);
   return result.data;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { LOCAL_RUNTIMES } from '../contract/runtimes.js';
-import { ENVOY_IMAGE } from '../versions.js';
+import { parseImageReference } from '../image-registry.js';
+import { DEFAULT_AGENT_IMAGE, ENVOY_IMAGE } from '../versions.js';
 import { DeploymentSchema } from './deployment.js';
 import { hostProblem } from './hosts.js';
 import { LandingZoneSchema } from './landing-zone.js';
@@ -43,6 +44,15 @@ const custom = (check: (value: string) => string | undefined) =>
     const problem = check(value);
     if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
   });
+
+/** A container image reference; a digest must be `sha256:` and 64 hex digits. */
+const imageReference = custom((image) => {
+  const parsed = parseImageReference(image);
+  return 'problem' in parsed ? parsed.problem : undefined;
+});
+
+/** A Secrets Manager secret ECR's pull-through cache reads its upstream login from. */
+export const PULL_THROUGH_SECRET_PREFIX = 'ecr-pullthroughcache/';
 
 const port = (what: string) =>
   z
@@ -327,9 +337,11 @@ export const AgentSchema = z.strictObject({
       error:
         'must be a DNS label (a-z, 0-9, single "-" between letters or digits, at most 32 characters), e.g. "claude-code".',
     }),
+  // Checked as an image reference by the policy's cross-field checks: the egress probe builds
+  // a profile from a CDK token here.
   image: z.string().min(1).meta({
     description:
-      "Container image of the agent. On AWS it must be in private ECR in the stack's account and region, or on public.ecr.aws (pulled through an ECR pull-through cache): the agent subnets have no internet.",
+      "Container image of the agent, `name:tag@sha256:<digest>` to run exactly one image (a tag alone is warned about). On AWS it must be in private ECR in the stack's account and region, or on public.ecr.aws (pulled through an ECR pull-through cache): the agent subnets have no internet.",
   }),
   command: z.array(z.string()).optional().meta({ description: '@default - the image entrypoint' }),
   cpu: z
@@ -498,7 +510,20 @@ export const InterceptionSchema = z
   .meta({ description: 'TLS interception with a private CA. @default - no interception' });
 
 export const ProxySchema = z.strictObject({
-  image: z.string().min(1).default(ENVOY_IMAGE),
+  image: imageReference.default(ENVOY_IMAGE).meta({
+    description:
+      'The Envoy image: `name:tag@sha256:<digest>` or `name@sha256:<digest>` runs exactly one image; a tag alone is warned about (and refused with landing_zone). On AWS an image on Docker Hub, quay.io or public.ecr.aws is pulled through an ECR pull-through cache, never from the registry directly; a private ECR image is used as it is. @default the pinned release in lib/versions.ts',
+  }),
+  registry_credential_secret: z
+    .string()
+    .regex(new RegExp(`^${PULL_THROUGH_SECRET_PREFIX}[a-zA-Z0-9/_+=.@-]{1,200}$`), {
+      error: `must be a Secrets Manager secret name starting with "${PULL_THROUGH_SECRET_PREFIX}" (ECR reads only those), e.g. "${PULL_THROUGH_SECRET_PREFIX}docker-hub".`,
+    })
+    .default(`${PULL_THROUGH_SECRET_PREFIX}docker-hub`)
+    .meta({
+      description:
+        'AWS only: the Secrets Manager secret (same account and region) with the Docker Hub login ECR\'s pull-through cache uses to fetch a Docker Hub proxy image, as {"username": ..., "accessToken": ...}. Create it before deploying; unused when proxy.image is in private ECR, quay.io or public.ecr.aws. @default ecr-pullthroughcache/docker-hub',
+    }),
   port: port('the HTTP_PROXY/HTTPS_PROXY listener').default(3128),
   health_port: port('the load-balancer health check').default(8099),
   inject_base_port: port('the first base-URL listener').default(8081),
@@ -576,7 +601,7 @@ export const PolicySchema = z
       .default([
         {
           name: 'agent',
-          image: 'public.ecr.aws/docker/library/node:22-slim',
+          image: DEFAULT_AGENT_IMAGE,
           cpu: 1,
           memory_mib: 2048,
           pids_limit: 512,

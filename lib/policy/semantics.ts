@@ -1,5 +1,6 @@
 import { BUNDLE_VARIABLES, CA_ONLY_VARIABLE } from '../ca/trust.js';
 import type { Problem } from '../errors.js';
+import { parseImageReference } from '../image-registry.js';
 import { ADMIN_PORT } from '../proxy-contract.js';
 import { credentialName, credentialValue } from './credential-env.js';
 import { PROXY_CREDENTIAL_ENV_PREFIX } from './derived.js';
@@ -127,6 +128,11 @@ export function semanticProblems(policy: PartialPolicy): Problem[] {
       problems.push(...listProblems(`agents[${i}].egress`, own.hosts, own.egress, wildcards));
   });
   problems.push(...profileProblems(policy));
+  policy.agents.forEach((agent, i) => {
+    if (agent === undefined) return;
+    const ref = parseImageReference(agent.image);
+    if ('problem' in ref) add(`agents[${i}].image`, `"${agent.image}" ${ref.problem}`);
+  });
 
   if (policy.proxy !== undefined) {
     const { proxy } = policy;

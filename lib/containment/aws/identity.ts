@@ -25,6 +25,14 @@ function image(b: Builder, v: Value | undefined): string | Unresolved {
   if (text !== undefined) return text;
   const shown = b.r.display(v);
   if (/@sha256:[a-f0-9]{64}$/.test(shown)) return shown;
+  // Built only from the deploying account, region and URL suffix: this account's own ECR
+  // (the proxy image's pull-through cache), whose literal path and tag are compared.
+  if (
+    typeof v === 'string' &&
+    b.r.refsIn(v).length === 0 &&
+    b.r.opaquesIn(v).every((o) => o.key.startsWith('pseudo:'))
+  )
+    return shown;
   return { unresolved: `its image ${b.whyUnknown(v)}` };
 }
 
