@@ -967,8 +967,9 @@ describe('existing VPC with existing interface endpoints', () => {
     existingEndpoints: ExistingEndpoints | undefined,
     withVpc = true,
     usePolicy: Policy = policy,
+    region = 'eu-west-1',
   ) => {
-    const stack = new Stack(new App(), 'SharedEndpoints', { env: { region: 'eu-west-1' } });
+    const stack = new Stack(new App(), 'SharedEndpoints', { env: { region } });
     const vpc = Vpc.fromVpcAttributes(stack, 'Imported', {
       vpcId: 'vpc-0123456789abcdef0',
       vpcCidrBlock: '10.1.0.0/16',
@@ -1149,6 +1150,30 @@ describe('existing VPC with existing interface endpoints', () => {
     ],
   ] as const)('refuses %s, naming the field, the value and the fix', (_name, given, message) => {
     expect(() => build(given)).toThrow(message);
+  });
+
+  it('uses an existing bedrock-runtime endpoint from the proxy only', () => {
+    const BEDROCK_GROUP = 'sg-0ccccccccccccccc3';
+    const b = build(
+      {
+        bedrockRuntime: { endpointId: 'vpce-0123456789abcdef5', securityGroupId: BEDROCK_GROUP },
+        subnetCidrs: [SHARED_CIDR],
+      },
+      true,
+      loadPolicy('examples/bedrock.yaml'),
+      'us-east-1',
+    );
+    expect(b.network.bedrockRuntimeEndpoint?.vpcEndpointId).toBe('vpce-0123456789abcdef5');
+    expect(b.network.bedrockEndpointSecurityGroup).toBeUndefined();
+    const services = interfaceEndpoints(b).map(([, r]) => JSON.stringify(props(r).ServiceName));
+    expect(services.some((s) => s.includes('bedrock'))).toBe(false);
+    expect(literalGroupRules(b, BEDROCK_GROUP).sort()).toEqual([
+      'egress Proxy 443',
+      'ingress Proxy 443',
+    ]);
+    expect(() => build(shared({ bedrockRuntime: shared().logs }), true)).toThrow(
+      /existingEndpoints\.bedrockRuntime is given, but the perimeter uses no bedrock-runtime endpoint with this policy \(model_access is not bedrock\)/,
+    );
   });
 
   it('refuses a Secrets Manager endpoint the policy does not use', () => {
