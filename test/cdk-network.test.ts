@@ -1,17 +1,23 @@
 // The CloudFormation schema validator adds seconds per stack; this file checks templates itself.
 process.env.CDK_VALIDATION = 'false';
 
-import { App, CfnElement, Stack } from 'aws-cdk-lib';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, CfnElement, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Peer, Port, type SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { AgentPerimeter } from '../app/aws-perimeter.js';
+import { ContainmentChecks } from '../cdk/containment/index.js';
 import {
   AgentNetwork,
   DNS_ALLOW_PRIORITY,
   DNS_BLOCK_PRIORITY,
   dnsAllowlist,
+  type ExistingEndpoints,
   planNaclEntries,
   TIER_TAG_KEY,
 } from '../cdk/network/index.js';
@@ -92,8 +98,10 @@ function built(stack: Stack, network: AgentNetwork): Built {
     [id(network.agentSecurityGroup)]: 'Agent',
     [id(network.loadBalancerSecurityGroup)]: 'LoadBalancer',
     [id(network.proxySecurityGroup)]: 'Proxy',
-    [id(network.endpointSecurityGroup)]: 'Endpoint',
   };
+  if (network.endpointSecurityGroup !== undefined) {
+    sgNames[id(network.endpointSecurityGroup)] = 'Endpoint';
+  }
   if (network.secretsEndpointSecurityGroup !== undefined) {
     sgNames[id(network.secretsEndpointSecurityGroup)] = 'SecretsEndpoint';
   }
@@ -288,7 +296,7 @@ describe('subnets and routes (C17)', () => {
     expectTier(network.publicSubnets, 'public');
     expectTier([network.agentSecurityGroup], 'agent');
     expectTier([network.loadBalancerSecurityGroup, network.proxySecurityGroup], 'proxy');
-    expectTier([network.endpointSecurityGroup], 'endpoint');
+    expectTier([network.endpointSecurityGroup as SecurityGroup], 'endpoint');
     expectTier(
       network.secretsEndpointSecurityGroup ? [network.secretsEndpointSecurityGroup] : [],
       'endpoint',
@@ -940,5 +948,317 @@ describe('input checks', () => {
 describe('compliance packs', () => {
   it.each(packRows())('%s reports zero unacknowledged findings', (_name, pack) => {
     expect(packFindings(pack, main.stack)).toEqual([]);
+  });
+});
+
+describe('existing VPC with existing interface endpoints', () => {
+  const ECR_GROUP = 'sg-0aaaaaaaaaaaaaaa1';
+  const SECRETS_GROUP = 'sg-0bbbbbbbbbbbbbbb2';
+  const SHARED_CIDR = '10.1.48.0/28';
+  const shared = (extra: Partial<ExistingEndpoints> = {}): ExistingEndpoints => ({
+    ecrApi: { endpointId: 'vpce-0123456789abcdef1', securityGroupId: ECR_GROUP },
+    ecrDocker: { endpointId: 'vpce-0123456789abcdef2', securityGroupId: ECR_GROUP },
+    logs: { endpointId: 'vpce-0123456789abcdef3', securityGroupId: ECR_GROUP },
+    secretsManager: { endpointId: 'vpce-0123456789abcdef4', securityGroupId: SECRETS_GROUP },
+    subnetCidrs: [SHARED_CIDR],
+    ...extra,
+  });
+  const build = (
+    existingEndpoints: ExistingEndpoints | undefined,
+    withVpc = true,
+    usePolicy: Policy = policy,
+    region = 'eu-west-1',
+  ) => {
+    const stack = new Stack(new App(), 'SharedEndpoints', { env: { region } });
+    const vpc = Vpc.fromVpcAttributes(stack, 'Imported', {
+      vpcId: 'vpc-0123456789abcdef0',
+      vpcCidrBlock: '10.1.0.0/16',
+      availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+      privateSubnetIds: ['subnet-proxy1', 'subnet-proxy2'],
+      privateSubnetIpv4CidrBlocks: ['10.1.0.0/24', '10.1.1.0/24'],
+      privateSubnetRouteTableIds: ['rtb-proxy1', 'rtb-proxy2'],
+      isolatedSubnetIds: ['subnet-agent1', 'subnet-agent2', 'subnet-endpoint1', 'subnet-endpoint2'],
+      isolatedSubnetNames: ['Agents', 'Endpoints'],
+      isolatedSubnetIpv4CidrBlocks: [
+        '10.1.8.0/21',
+        '10.1.16.0/21',
+        '10.1.32.0/28',
+        '10.1.32.16/28',
+      ],
+      isolatedSubnetRouteTableIds: ['rtb-agent1', 'rtb-agent2', 'rtb-endpoint1', 'rtb-endpoint2'],
+    });
+    const network = new AgentNetwork(stack, 'Network', {
+      policy: usePolicy,
+      ...(withVpc
+        ? {
+            vpc,
+            agentSubnets: { subnetGroupName: 'Agents' },
+            proxySubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+            endpointSubnets: { subnetGroupName: 'Endpoints' },
+            acceptVpcWideDnsFirewall: true,
+          }
+        : {}),
+      ...(existingEndpoints === undefined ? {} : { existingEndpoints }),
+    });
+    return built(stack, network);
+  };
+  /** Separate rules on a literal group id: `egress <from logical id> -> sg` / `ingress ...`. */
+  const literalGroupRules = (b: Built, group: string) => [
+    ...resourcesOfType(b.template, 'AWS::EC2::SecurityGroupEgress')
+      .map(([, r]) => props(r))
+      .filter((p) => p.DestinationSecurityGroupId === group)
+      .map((p) => `egress ${b.sgNames[refOf(p.GroupId) ?? ''] ?? refOf(p.GroupId)} ${p.FromPort}`),
+    ...resourcesOfType(b.template, 'AWS::EC2::SecurityGroupIngress')
+      .map(([, r]) => props(r))
+      .filter((p) => p.GroupId === group)
+      .map(
+        (p) =>
+          `ingress ${b.sgNames[refOf(p.SourceSecurityGroupId) ?? ''] ?? refOf(p.SourceSecurityGroupId)} ${p.FromPort}`,
+      ),
+  ];
+  const interfaceEndpoints = (b: Built) =>
+    resourcesOfType(b.template, 'AWS::EC2::VPCEndpoint').filter(
+      ([, r]) => props(r).VpcEndpointType === 'Interface',
+    );
+
+  let reused: Built;
+  beforeAll(() => {
+    reused = build(shared());
+  });
+
+  it('creates no endpoint for a service given by id, and uses the given ids', () => {
+    expect(interfaceEndpoints(reused)).toEqual([]);
+    const { network, template } = reused;
+    expect(network.ecrApiEndpoint.vpcEndpointId).toBe('vpce-0123456789abcdef1');
+    expect(network.secretsManagerEndpoint?.vpcEndpointId).toBe('vpce-0123456789abcdef4');
+    // Nothing of the perimeter's own endpoint groups is left; the S3 gateway stays its own.
+    expect(network.endpointSecurityGroup).toBeUndefined();
+    expect(network.secretsEndpointSecurityGroup).toBeUndefined();
+    const gateway = resourcesOfType(template, 'AWS::EC2::VPCEndpoint');
+    expect(gateway.map(([, r]) => props(r).RouteTableIds)).toEqual([['rtb-agent1', 'rtb-agent2']]);
+    expect(network.existingEndpoints.map((e) => e.service)).toEqual([
+      'ecrApi',
+      'ecrDocker',
+      'logs',
+      'secretsManager',
+    ]);
+  });
+
+  it('lets agents and proxy reach the agent-facing group, only the proxy the Secrets Manager one', () => {
+    expect(literalGroupRules(reused, ECR_GROUP).sort()).toEqual([
+      'egress Agent 443',
+      'egress Proxy 443',
+      'ingress Agent 443',
+      'ingress Proxy 443',
+    ]);
+    expect(literalGroupRules(reused, SECRETS_GROUP).sort()).toEqual([
+      'egress Proxy 443',
+      'ingress Proxy 443',
+    ]);
+    const acl = reused.id(reused.network.agentNetworkAcl);
+    const verdict = (ip: string, port: number) =>
+      naclVerdict(reused.template, acl, { egress: true, ip, port, protocol: 'tcp' }, '10.1.0.0/16');
+    expect(verdict('10.1.48.5', 443)).toBe('allow'); // the existing endpoints' subnet
+    expect(verdict('10.1.48.5', 80)).toBe('deny');
+    expect(verdict('10.1.49.5', 443)).toBe('deny'); // the rest of the VPC
+  });
+
+  it('adds no ingress rules to the existing groups with addIngressRules: false', () => {
+    const b = build(shared({ addIngressRules: false }));
+    expect(literalGroupRules(b, ECR_GROUP).sort()).toEqual([
+      'egress Agent 443',
+      'egress Proxy 443',
+    ]);
+  });
+
+  it('still creates the endpoints not given, in the perimeter groups', () => {
+    const b = build({
+      logs: { endpointId: 'vpce-0123456789abcdef3', securityGroupId: ECR_GROUP },
+      subnetCidrs: [SHARED_CIDR],
+    });
+    const services = interfaceEndpoints(b).map(([, r]) => JSON.stringify(props(r).ServiceName));
+    expect(services).toHaveLength(3);
+    expect(services.some((s) => s.includes('.logs'))).toBe(false);
+    expect(b.network.endpointSecurityGroup).toBeDefined();
+    expect(b.network.logsEndpoint.vpcEndpointId).toBe('vpce-0123456789abcdef3');
+  });
+
+  it('proves the rest contained and reports the existing groups as cannot-prove until trusted', () => {
+    const proxyPortsOf = [...proxyPorts(policy).agentFacing];
+    const json = reused.template.toJSON();
+    const report = verifyTemplate(json, 'SharedEndpoints', { proxyPorts: proxyPortsOf });
+    const lines = report.violations.map((v) => `${v.channel} ${v.resource}: ${v.explanation}`);
+    expect(lines.length).toBeGreaterThan(0);
+    for (const v of report.violations) {
+      expect(v.channel).toBe('cannot-prove');
+      expect(v.explanation).toContain(ECR_GROUP);
+      expect(v.explanation).toMatch(/--trust-import sg-0aaaaaaaaaaaaaaa1/);
+    }
+    // The proxy-only group is the proxy's business: agents have no rule towards it.
+    expect(lines.join('\n')).not.toContain(SECRETS_GROUP);
+    const trusted = verifyTemplate(json, 'SharedEndpoints', {
+      proxyPorts: proxyPortsOf,
+      trustedImports: [ECR_GROUP],
+    });
+    expect(trusted.violations.map((v) => `${v.channel}: ${v.explanation}`)).toEqual([]);
+  });
+
+  it('still proves the existing-VPC layout without existing endpoints contained', () => {
+    const report = verifyTemplate(existing.template.toJSON(), 'Existing', {
+      proxyPorts: [...proxyPorts(policy).agentFacing],
+    });
+    expect(report.violations.map((v) => `${v.channel}: ${v.explanation}`)).toEqual([]);
+  });
+
+  it.each([
+    [
+      'a malformed endpoint id',
+      shared({ ecrApi: { endpointId: 'vpce-XYZ', securityGroupId: ECR_GROUP } }),
+      /existingEndpoints\.ecrApi\.endpointId is "vpce-XYZ", which is not an endpoint id .*Fix:/,
+    ],
+    [
+      'a subnet id where the group id belongs',
+      shared({ logs: { endpointId: 'vpce-0123456789abcdef3', securityGroupId: 'subnet-1' } }),
+      /existingEndpoints\.logs\.securityGroupId is "subnet-1", which is not a security group id/,
+    ],
+    [
+      'one endpoint for two services',
+      shared({ ecrDocker: { endpointId: 'vpce-0123456789abcdef1', securityGroupId: ECR_GROUP } }),
+      /existingEndpoints\.ecrDocker\.endpointId is "vpce-0123456789abcdef1", the endpoint already given for existingEndpoints\.ecrApi/,
+    ],
+    [
+      'Secrets Manager in the group agents reach',
+      shared({
+        secretsManager: { endpointId: 'vpce-0123456789abcdef4', securityGroupId: ECR_GROUP },
+      }),
+      /existingEndpoints\.secretsManager\.securityGroupId is "sg-0aaaaaaaaaaaaaaa1", the group of existingEndpoints\.ecrApi too; agents .* would reach Secrets Manager.*Fix: give that endpoint a security group of its own/,
+    ],
+    [
+      'subnet CIDRs among the agents',
+      shared({ subnetCidrs: ['10.1.8.0/24'] }),
+      /existingEndpoints\.subnetCidrs\[0\] is "10\.1\.8\.0\/24", which overlaps the agent subnet subnet-agent1/,
+    ],
+    [
+      'a subnet CIDR that is not one',
+      shared({ subnetCidrs: ['10.1.48.0'] }),
+      /existingEndpoints\.subnetCidrs\[0\] is "10\.1\.48\.0", which is not an IPv4 CIDR/,
+    ],
+    [
+      'no subnet CIDRs',
+      shared({ subnetCidrs: [] }),
+      /existingEndpoints\.subnetCidrs is empty.*Fix: list the IPv4 CIDRs/,
+    ],
+  ] as const)('refuses %s, naming the field, the value and the fix', (_name, given, message) => {
+    expect(() => build(given)).toThrow(message);
+  });
+
+  it('uses an existing bedrock-runtime endpoint from the proxy only', () => {
+    const BEDROCK_GROUP = 'sg-0ccccccccccccccc3';
+    const b = build(
+      {
+        bedrockRuntime: { endpointId: 'vpce-0123456789abcdef5', securityGroupId: BEDROCK_GROUP },
+        subnetCidrs: [SHARED_CIDR],
+      },
+      true,
+      loadPolicy('examples/bedrock.yaml'),
+      'us-east-1',
+    );
+    expect(b.network.bedrockRuntimeEndpoint?.vpcEndpointId).toBe('vpce-0123456789abcdef5');
+    expect(b.network.bedrockEndpointSecurityGroup).toBeUndefined();
+    const services = interfaceEndpoints(b).map(([, r]) => JSON.stringify(props(r).ServiceName));
+    expect(services.some((s) => s.includes('bedrock'))).toBe(false);
+    expect(literalGroupRules(b, BEDROCK_GROUP).sort()).toEqual([
+      'egress Proxy 443',
+      'ingress Proxy 443',
+    ]);
+    expect(() => build(shared({ bedrockRuntime: shared().logs }), true)).toThrow(
+      /existingEndpoints\.bedrockRuntime is given, but the perimeter uses no bedrock-runtime endpoint with this policy \(model_access is not bedrock\)/,
+    );
+  });
+
+  it('refuses a Secrets Manager endpoint the policy does not use', () => {
+    expect(() => build(shared(), true, variantPolicy)).toThrow(
+      /existingEndpoints\.secretsManager is given, but the perimeter uses no Secrets Manager endpoint with this policy.*Fix: remove existingEndpoints\.secretsManager/,
+    );
+  });
+
+  it('refuses existing endpoints with a new VPC', () => {
+    expect(() => build(shared(), false)).toThrow(
+      /AgentNetwork at SharedEndpoints\/Network: existingEndpoints is given without vpc.*Fix: remove existingEndpoints, or pass the existing vpc/,
+    );
+  });
+});
+
+describe('existing endpoints through AgentPerimeter and the containment plugin', () => {
+  const synthWith = (trusted: readonly string[] | undefined) => {
+    const app = new App({
+      outdir: mkdtempSync(join(tmpdir(), 'agent-perimeter-shared-endpoints-')),
+      context: trusted === undefined ? {} : { 'agent-perimeter:trustedImports': trusted },
+    });
+    const checks = new ContainmentChecks(app);
+    Validations.of(app).addPlugins(checks);
+    const stack = new Stack(app, 'LandingZoneVpc', { env: { region: 'eu-west-1' } });
+    const vpc = Vpc.fromVpcAttributes(stack, 'Imported', {
+      vpcId: 'vpc-0123456789abcdef0',
+      vpcCidrBlock: '10.1.0.0/16',
+      availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+      privateSubnetIds: ['subnet-proxy1', 'subnet-proxy2'],
+      privateSubnetIpv4CidrBlocks: ['10.1.0.0/24', '10.1.1.0/24'],
+      privateSubnetRouteTableIds: ['rtb-proxy1', 'rtb-proxy2'],
+      isolatedSubnetIds: ['subnet-agent1', 'subnet-agent2', 'subnet-endpoint1', 'subnet-endpoint2'],
+      isolatedSubnetNames: ['Agents', 'Endpoints'],
+      isolatedSubnetIpv4CidrBlocks: [
+        '10.1.8.0/21',
+        '10.1.16.0/21',
+        '10.1.32.0/28',
+        '10.1.32.16/28',
+      ],
+      isolatedSubnetRouteTableIds: ['rtb-agent1', 'rtb-agent2', 'rtb-endpoint1', 'rtb-endpoint2'],
+    });
+    const group = 'sg-0aaaaaaaaaaaaaaa1';
+    const perimeter = new AgentPerimeter(stack, 'Perimeter', {
+      policy,
+      network: {
+        vpc,
+        agentSubnets: { subnetGroupName: 'Agents' },
+        proxySubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+        endpointSubnets: { subnetGroupName: 'Endpoints' },
+        acceptVpcWideDnsFirewall: true,
+        existingEndpoints: {
+          ecrApi: { endpointId: 'vpce-0123456789abcdef1', securityGroupId: group },
+          ecrDocker: { endpointId: 'vpce-0123456789abcdef2', securityGroupId: group },
+          logs: { endpointId: 'vpce-0123456789abcdef3', securityGroupId: group },
+          subnetCidrs: ['10.1.48.0/28'],
+        },
+      },
+      probe: false,
+    });
+    let error: unknown;
+    try {
+      app.synth();
+    } catch (e) {
+      error = e;
+    }
+    return { perimeter, checks, error };
+  };
+
+  it('fails synth with cannot-prove until the endpoints group is trusted, then passes', () => {
+    const untrusted = synthWith(undefined);
+    expect(String(untrusted.error)).toMatch(
+      /ValidationFailed[\s\S]*AgentPerimeterContainment-cannot-prove/,
+    );
+    const report = untrusted.checks.lastReport();
+    const found = report.templates.flatMap((t) => t.violations);
+    expect(found.length).toBeGreaterThan(0);
+    expect(new Set(found.map((v) => v.channel))).toEqual(new Set(['cannot-prove']));
+    expect(found.every((v) => /--trust-import sg-0aaaaaaaaaaaaaaa1/.test(v.explanation))).toBe(
+      true,
+    );
+    const trusted = synthWith(['sg-0aaaaaaaaaaaaaaa1']);
+    expect(trusted.error).toBeUndefined();
+    expect(trusted.checks.lastReport().templates.flatMap((t) => t.violations)).toEqual([]);
+    expect(trusted.perimeter.network.ecrDockerEndpoint.vpcEndpointId).toBe(
+      'vpce-0123456789abcdef2',
+    );
   });
 });

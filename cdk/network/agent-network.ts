@@ -2,7 +2,8 @@ import { Annotations, Aws, CfnRule, Fn, Stack, Token } from 'aws-cdk-lib';
 import type {
   FlowLog,
   GatewayVpcEndpoint,
-  InterfaceVpcEndpoint,
+  IInterfaceVpcEndpoint,
+  ISecurityGroup,
   ISubnet,
   IVpc,
   NetworkAcl,
@@ -33,6 +34,12 @@ import { dnsAllowlist } from './dns-allowlist.js';
 import { DnsFirewall, type DnsQueryLogging } from './dns-firewall.js';
 import { policySecretNames } from './endpoint-policies.js';
 import { AgentNetworkError } from './errors.js';
+import {
+  checkExistingEndpoints,
+  type ExistingEndpoints,
+  importEndpointGroups,
+  type SharedEndpoint,
+} from './existing-endpoints.js';
 import { selectExistingVpcSubnets } from './existing-vpc.js';
 import { createPerimeterNetworkAcls } from './network-acls.js';
 import { createNetworkLogs } from './network-logs.js';
@@ -55,8 +62,9 @@ export interface AgentNetworkProps {
    * required; `maxAzs`, `cidr` and `natGateways` must be left out. Shared VPCs: the DNS
    * firewall applies to the whole VPC (see `acceptVpcWideDnsFirewall`, required), the
    * interface endpoints need subnets of their own (`endpointSubnets`, required), the perimeter
-   * creates its own private-DNS endpoints (a VPC that already has some for ECR, Logs or
-   * Secrets Manager fails at deploy time), and one VPC holds at most one perimeter.
+   * creates its own private-DNS endpoints unless `existingEndpoints` names the VPC's own (a
+   * second private-DNS endpoint of a service fails at deploy time), and one VPC holds at most
+   * one perimeter.
    *
    * @default - a new VPC with public (NAT only), proxy, agent and endpoint subnets
    */
@@ -178,6 +186,22 @@ export interface AgentNetworkProps {
    * VPC of its own (leave `vpc` out), or set this to true
    */
   readonly acceptVpcWideDnsFirewall?: boolean;
+
+  /**
+   * With an existing `vpc`: interface endpoints it already has (a landing zone's shared
+   * endpoints, with private DNS), used by id instead of creating a second one per service.
+   * Each needs its security group; the perimeter adds egress from its agent and proxy groups
+   * to it on 443 (and, unless `addIngressRules` is false, ingress rules on it), and lets
+   * agents reach `subnetCidrs` on 443 in the agent NACL. Their policies are not in this
+   * template: the containment proof reports agents' rules towards those groups as
+   * `cannot-prove` until the groups are trusted (`--trust-import sg-...`, CDK context
+   * `agent-perimeter:trustedImports`) after `verify --aws-describe` has read the endpoints
+   * (ADR 0049). The S3 gateway endpoint is always the perimeter's own (its policy is what
+   * limits agents to the ECR layer bucket). Refused with a new VPC.
+   *
+   * @default - the perimeter creates every endpoint it needs
+   */
+  readonly existingEndpoints?: ExistingEndpoints;
 }
 
 /**
@@ -237,8 +261,11 @@ export class AgentNetwork extends Construct {
   public readonly loadBalancerSecurityGroup: SecurityGroup;
   /** The Envoy tasks: from the load balancer, to the internet on the policy's ports. */
   public readonly proxySecurityGroup: SecurityGroup;
-  /** ECR and CloudWatch Logs interface endpoints: from agents and proxy tasks on 443. */
-  public readonly endpointSecurityGroup: SecurityGroup;
+  /**
+   * ECR and CloudWatch Logs interface endpoints: from agents and proxy tasks on 443; undefined
+   * when all three are `existingEndpoints`.
+   */
+  public readonly endpointSecurityGroup: SecurityGroup | undefined;
   /** The Secrets Manager endpoint: from proxy tasks only; undefined without injected secrets. */
   public readonly secretsEndpointSecurityGroup: SecurityGroup | undefined;
   /** The bedrock-runtime endpoint: from proxy tasks only; undefined without Bedrock access. */
@@ -267,19 +294,25 @@ export class AgentNetwork extends Construct {
   /** The rule group's association with the VPC (mutation protection on). */
   public readonly dnsFirewallAssociation: CfnFirewallRuleGroupAssociation;
 
+  /*
+   * Each interface endpoint is an `InterfaceVpcEndpoint` the perimeter created, or the import
+   * of the one given in `existingEndpoints`.
+   */
   /** ECR API (`ecr.api`): registry login and image manifests, this account's repositories. */
-  public readonly ecrApiEndpoint: InterfaceVpcEndpoint;
+  public readonly ecrApiEndpoint: IInterfaceVpcEndpoint;
   /** ECR Docker registry (`ecr.dkr`): image pulls, this account's repositories. */
-  public readonly ecrDockerEndpoint: InterfaceVpcEndpoint;
+  public readonly ecrDockerEndpoint: IInterfaceVpcEndpoint;
   /** CloudWatch Logs: the awslogs driver of agent and proxy tasks. */
-  public readonly logsEndpoint: InterfaceVpcEndpoint;
+  public readonly logsEndpoint: IInterfaceVpcEndpoint;
   /**
    * Only when the policy injects credentials; with `deployment.profile: lean` only when the
    * proxy has no public 443 path (it then reaches Secrets Manager through the NAT gateway).
    */
-  public readonly secretsManagerEndpoint: InterfaceVpcEndpoint | undefined;
+  public readonly secretsManagerEndpoint: IInterfaceVpcEndpoint | undefined;
   /** bedrock-runtime, only with `model_access.provider: bedrock`; the proxy's model calls. */
-  public readonly bedrockRuntimeEndpoint: InterfaceVpcEndpoint | undefined;
+  public readonly bedrockRuntimeEndpoint: IInterfaceVpcEndpoint | undefined;
+  /** The `existingEndpoints` in use, checked; empty when the perimeter created them all. */
+  public readonly existingEndpoints: readonly SharedEndpoint[];
   /** S3 gateway endpoint on the agent route tables, limited to the ECR layer bucket. */
   public readonly s3Endpoint: GatewayVpcEndpoint;
   /** Id of the S3 managed prefix list (a deploy-time token unless given). */
@@ -324,6 +357,11 @@ export class AgentNetwork extends Construct {
     }
 
     // --- VPC and subnets --------------------------------------------------------------------
+    if (props.vpc === undefined && props.existingEndpoints !== undefined) {
+      fail(
+        'existingEndpoints is given without vpc: a new VPC has no endpoints to reuse, and the perimeter creates the ones it needs. Fix: remove existingEndpoints, or pass the existing vpc (with its subnets) that holds those endpoints.',
+      );
+    }
     if (props.vpc === undefined) {
       const built = createNewVpc(
         this,
@@ -385,6 +423,35 @@ export class AgentNetwork extends Construct {
     });
     this.s3PrefixListLookup = prefixList.lookup;
     this.s3PrefixListId = prefixList.id;
+    // Secrets Manager serves the proxy alone; lean lets it go through NAT when the proxy may
+    // reach public 443 anyway (the execution role still names each secret). An existing
+    // private-DNS endpoint is used whatever the profile: the name resolves to it in this VPC.
+    const secretsNeeded = secretNames.length > 0;
+    const secretsEndpoint = secretsNeeded && !(lean && this.upstreams.publicPorts.includes(443));
+    this.existingEndpoints =
+      props.existingEndpoints === undefined
+        ? []
+        : checkExistingEndpoints(
+            props.existingEndpoints,
+            {
+              secretsManager: secretsNeeded,
+              bedrockRuntime: bedrock !== undefined,
+              agentSubnets: this.agentSubnets,
+              proxySubnets: this.proxySubnets,
+            },
+            fail,
+          );
+    const existingGroups = importEndpointGroups(
+      this,
+      this.existingEndpoints,
+      props.existingEndpoints?.addIngressRules !== false,
+    );
+    const shared = this.existingEndpoints.map((endpoint) => ({
+      endpoint,
+      group: existingGroups.get(endpoint.securityGroupId) as ISecurityGroup,
+    }));
+    const isShared = (service: SharedEndpoint['service']) =>
+      this.existingEndpoints.some((e) => e.service === service);
     const upstreamRules = planUpstreamRules(this.upstreams, fail, (message) =>
       Annotations.of(this).addWarningV2('agent-perimeter:proxy-egress-port-span', message),
     );
@@ -395,11 +462,10 @@ export class AgentNetwork extends Construct {
       healthPort: this.healthPort,
       upstreamRules,
       s3PrefixListId: this.s3PrefixListId,
-      // Secrets Manager serves the proxy alone; lean lets it go through NAT when the proxy may
-      // reach public 443 anyway (the execution role still names each secret).
-      secretsEndpoint:
-        secretNames.length > 0 && !(lean && this.upstreams.publicPorts.includes(443)),
-      bedrockEndpoint: bedrock !== undefined,
+      secretsEndpoint: secretsEndpoint && !isShared('secretsManager'),
+      bedrockEndpoint: bedrock !== undefined && !isShared('bedrockRuntime'),
+      agentFacingEndpoints: !(isShared('ecrApi') && isShared('ecrDocker') && isShared('logs')),
+      sharedEndpoints: shared,
     });
     this.agentSecurityGroup = groups.agent;
     this.agentSecurityGroups = groups.agents;
@@ -418,6 +484,7 @@ export class AgentNetwork extends Construct {
         proxySubnets: this.proxySubnets,
         endpointSubnets: this.endpointSubnets,
         proxyPorts: this.proxyPorts,
+        existingEndpointCidrs: props.existingEndpoints?.subnetCidrs ?? [],
       },
       fail,
     );
@@ -447,6 +514,7 @@ export class AgentNetwork extends Construct {
       bedrockEndpointSecurityGroup: this.bedrockEndpointSecurityGroup,
       bedrock,
       env,
+      shared,
     });
     this.ecrApiEndpoint = endpoints.ecrApi;
     this.ecrDockerEndpoint = endpoints.ecrDocker;

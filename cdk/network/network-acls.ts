@@ -17,6 +17,12 @@ export interface PerimeterNetworkAclsInput {
   readonly endpointSubnets: readonly ISubnet[];
   /** Ports agents may reach on the proxy subnets. */
   readonly proxyPorts: readonly number[];
+  /**
+   * Subnets of existing endpoints (`existingEndpoints.subnetCidrs`): agents reach them on 443;
+   * no NACL of the perimeter is associated with them.
+   * @default - none
+   */
+  readonly existingEndpointCidrs?: readonly string[];
 }
 
 export interface PerimeterNetworkAcls {
@@ -65,7 +71,10 @@ function planPerimeterNacls(
   const agent = planNaclEntries({
     connectsTo: [
       { cidrs: proxyCidrs, ports: portRanges(input.proxyPorts) },
-      { cidrs: endpointCidrs, ports: https },
+      {
+        cidrs: [...new Set([...endpointCidrs, ...(input.existingEndpointCidrs ?? [])])],
+        ports: https,
+      },
     ],
     acceptsFrom: [],
     outsideVpc: https,

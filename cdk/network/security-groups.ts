@@ -2,6 +2,7 @@ import { Lazy, Stack, Tags } from 'aws-cdk-lib';
 import {
   type CfnSecurityGroup,
   type IPeer,
+  type ISecurityGroup,
   type IVpc,
   Peer,
   Port,
@@ -10,6 +11,7 @@ import {
 import type { Construct } from 'constructs';
 import { PROFILE_TAG } from '../../lib/contract/tiers.js';
 import { formatRange, type PortRange, portRanges } from '../../lib/policy/index.js';
+import { ENDPOINT_SERVICE_NAMES, type SharedEndpoint } from './existing-endpoints.js';
 import type { ProxyEgressRule } from './proxy-egress.js';
 import { Tier, tagTier } from './tags.js';
 
@@ -36,6 +38,20 @@ export interface PerimeterSecurityGroupsInput {
   readonly secretsEndpoint: boolean;
   /** Whether a bedrock-runtime endpoint (with its own security group) is created. */
   readonly bedrockEndpoint?: boolean;
+  /**
+   * Whether the perimeter creates any of the ECR and Logs endpoints (in the `endpoint` group).
+   * @default true
+   */
+  readonly agentFacingEndpoints?: boolean;
+  /**
+   * Existing endpoints the tasks use instead, each with its imported security group: agents
+   * get egress to the agent-facing ones, the proxy to all of them, on 443.
+   * @default - none
+   */
+  readonly sharedEndpoints?: readonly {
+    readonly endpoint: SharedEndpoint;
+    readonly group: ISecurityGroup;
+  }[];
 }
 
 export interface PerimeterSecurityGroups {
@@ -45,7 +61,8 @@ export interface PerimeterSecurityGroups {
   readonly agents: Readonly<Record<string, SecurityGroup>>;
   readonly loadBalancer: SecurityGroup;
   readonly proxy: SecurityGroup;
-  readonly endpoint: SecurityGroup;
+  /** Undefined when every ECR and Logs endpoint is an existing one. */
+  readonly endpoint: SecurityGroup | undefined;
   readonly secretsEndpoint: SecurityGroup | undefined;
   readonly bedrockEndpoint: SecurityGroup | undefined;
 }
@@ -128,11 +145,14 @@ export function createSecurityGroups(
     'agent-perimeter proxy tasks: from the load balancer, to allowlisted ports on the internet',
     Tier.PROXY,
   );
-  const endpoint = group(
-    'EndpointSecurityGroup',
-    'agent-perimeter VPC interface endpoints (ECR, CloudWatch Logs): from agents and proxy',
-    Tier.ENDPOINT,
-  );
+  const endpoint =
+    input.agentFacingEndpoints === false
+      ? undefined
+      : group(
+          'EndpointSecurityGroup',
+          'agent-perimeter VPC interface endpoints (ECR, CloudWatch Logs): from agents and proxy',
+          Tier.ENDPOINT,
+        );
   const secretsEndpoint = input.secretsEndpoint
     ? group(
         'SecretsEndpointSecurityGroup',
@@ -151,6 +171,7 @@ export function createSecurityGroups(
       : undefined;
 
   const https = Port.tcp(443);
+  const sharedGroups = groupSharedEndpoints(input.sharedEndpoints ?? []);
   const s3: IPeer = Peer.prefixList(input.s3PrefixListId);
   const listenersAndHealth = portRanges([...input.proxyPorts, input.healthPort]);
 
@@ -164,8 +185,14 @@ export function createSecurityGroups(
       loadBalancer.addIngressRule(sg, tcp(range), `from ${whose} on proxy port ${ports}`);
     }
     // Agents -> interface endpoints; agents -> S3 (ECR image layers via the gateway endpoint).
-    sg.addEgressRule(endpoint, https, 'to the VPC interface endpoints (ECR, CloudWatch Logs)');
-    endpoint.addIngressRule(sg, https, `from ${whose} (image pulls, logs)`);
+    if (endpoint !== undefined) {
+      sg.addEgressRule(endpoint, https, 'to the VPC interface endpoints (ECR, CloudWatch Logs)');
+      endpoint.addIngressRule(sg, https, `from ${whose} (image pulls, logs)`);
+    }
+    for (const shared of sharedGroups.filter((g) => g.agentFacing)) {
+      sg.addEgressRule(shared.group, https, `to the existing ${shared.what}`);
+      shared.group.addIngressRule(sg, https, `from agent-perimeter ${whose} (${shared.names})`);
+    }
     sg.addEgressRule(s3, https, 'to S3 through the gateway endpoint (ECR image layers only)');
   }
 
@@ -186,8 +213,14 @@ export function createSecurityGroups(
         : `to public upstreams on ${formatRange(rule.ports)} (hosts enforced by the proxy)`,
     );
   }
-  proxy.addEgressRule(endpoint, https, 'to the VPC interface endpoints (ECR, CloudWatch Logs)');
-  endpoint.addIngressRule(proxy, https, 'from proxy tasks (image pulls, logs)');
+  if (endpoint !== undefined) {
+    proxy.addEgressRule(endpoint, https, 'to the VPC interface endpoints (ECR, CloudWatch Logs)');
+    endpoint.addIngressRule(proxy, https, 'from proxy tasks (image pulls, logs)');
+  }
+  for (const shared of sharedGroups) {
+    proxy.addEgressRule(shared.group, https, `to the existing ${shared.what}`);
+    shared.group.addIngressRule(proxy, https, `from agent-perimeter proxy tasks (${shared.names})`);
+  }
   proxy.addEgressRule(s3, https, 'to S3 (ECR image layers)');
   if (secretsEndpoint !== undefined) {
     proxy.addEgressRule(secretsEndpoint, https, 'to the Secrets Manager endpoint (credentials)');
@@ -202,6 +235,30 @@ export function createSecurityGroups(
     bedrockEndpoint.addIngressRule(proxy, https, 'from proxy tasks (model calls they sign)');
   }
   return { agent, agents, loadBalancer, proxy, endpoint, secretsEndpoint, bedrockEndpoint };
+}
+
+/**
+ * Existing endpoints by security group (several may share one), with the words their rules
+ * carry: a group is agent-facing when any of its endpoints is (the checks keep proxy-only
+ * services out of such groups).
+ */
+function groupSharedEndpoints(
+  shared: NonNullable<PerimeterSecurityGroupsInput['sharedEndpoints']>,
+): { group: ISecurityGroup; agentFacing: boolean; names: string; what: string }[] {
+  const byGroup = new Map<ISecurityGroup, SharedEndpoint[]>();
+  for (const { endpoint, group } of shared) {
+    byGroup.set(group, [...(byGroup.get(group) ?? []), endpoint]);
+  }
+  return [...byGroup].map(([group, endpoints]) => {
+    const names = endpoints.map((e) => ENDPOINT_SERVICE_NAMES[e.service]).join(', ');
+    const ids = endpoints.map((e) => e.endpointId).join(', ');
+    return {
+      group,
+      agentFacing: endpoints.some((e) => e.agentFacing),
+      names,
+      what: `${names} endpoint${endpoints.length === 1 ? '' : 's'} (${ids})`,
+    };
+  });
 }
 
 /** `coder-bot` -> `CoderBot`, for construct ids. */

@@ -1,6 +1,7 @@
 import {
   GatewayVpcEndpoint,
   GatewayVpcEndpointAwsService,
+  type IInterfaceVpcEndpoint,
   type IInterfaceVpcEndpointService,
   InterfaceVpcEndpoint,
   InterfaceVpcEndpointAwsService,
@@ -19,6 +20,7 @@ import {
   logsWriteStatements,
   secretReadStatements,
 } from './endpoint-policies.js';
+import type { ExistingEndpointService, SharedEndpoint } from './existing-endpoints.js';
 
 export interface PerimeterEndpointsInput {
   readonly vpc: IVpc;
@@ -26,8 +28,8 @@ export interface PerimeterEndpointsInput {
   readonly endpointSubnets: readonly ISubnet[];
   /** Subnets whose route tables get the S3 gateway endpoint. */
   readonly agentSubnets: readonly ISubnet[];
-  /** Security group of the ECR and CloudWatch Logs endpoints. */
-  readonly endpointSecurityGroup: ISecurityGroup;
+  /** Security group of the ECR and CloudWatch Logs endpoints; undefined when all exist. */
+  readonly endpointSecurityGroup: ISecurityGroup | undefined;
   /** Security group of the Secrets Manager endpoint; no such endpoint when undefined. */
   readonly secretsEndpointSecurityGroup: ISecurityGroup | undefined;
   /** Secrets the Secrets Manager endpoint's policy lets the tasks read. */
@@ -38,26 +40,49 @@ export interface PerimeterEndpointsInput {
   readonly bedrock?: BedrockAccess | undefined;
   /** Partition, region and account the endpoint policies are scoped to. */
   readonly env: EndpointPolicyEnv;
+  /**
+   * Existing endpoints to use instead of creating them, with their imported groups.
+   * @default - none: the perimeter creates every endpoint it needs
+   */
+  readonly shared?: readonly {
+    readonly endpoint: SharedEndpoint;
+    readonly group: ISecurityGroup;
+  }[];
 }
 
 export interface PerimeterEndpoints {
-  readonly ecrApi: InterfaceVpcEndpoint;
-  readonly ecrDocker: InterfaceVpcEndpoint;
-  readonly logs: InterfaceVpcEndpoint;
-  readonly secretsManager: InterfaceVpcEndpoint | undefined;
-  readonly bedrockRuntime: InterfaceVpcEndpoint | undefined;
+  readonly ecrApi: IInterfaceVpcEndpoint;
+  readonly ecrDocker: IInterfaceVpcEndpoint;
+  readonly logs: IInterfaceVpcEndpoint;
+  readonly secretsManager: IInterfaceVpcEndpoint | undefined;
+  readonly bedrockRuntime: IInterfaceVpcEndpoint | undefined;
   readonly s3: GatewayVpcEndpoint;
 }
 
-/** An interface endpoint with private DNS, reachable only through `securityGroup`. */
+/**
+ * An interface endpoint with private DNS, reachable only through `securityGroup`; or the
+ * existing endpoint given for `service`, imported by id (nothing is created for it).
+ */
 function interfaceEndpoint(
   scope: Construct,
   id: string,
   input: PerimeterEndpointsInput,
+  which: ExistingEndpointService,
   service: IInterfaceVpcEndpointService,
-  securityGroup: ISecurityGroup,
+  securityGroup: ISecurityGroup | undefined,
   statements: readonly PolicyStatement[],
-): InterfaceVpcEndpoint {
+): IInterfaceVpcEndpoint {
+  const existing = input.shared?.find((s) => s.endpoint.service === which);
+  if (existing !== undefined) {
+    return InterfaceVpcEndpoint.fromInterfaceVpcEndpointAttributes(scope, `Existing${id}`, {
+      vpcEndpointId: existing.endpoint.endpointId,
+      port: 443,
+      securityGroups: [existing.group],
+    });
+  }
+  if (securityGroup === undefined) {
+    throw new Error(`${id}: no security group for an endpoint the perimeter creates`);
+  }
   const created = new InterfaceVpcEndpoint(scope, id, {
     vpc: input.vpc,
     service,
@@ -86,6 +111,7 @@ export function createPerimeterEndpoints(
     scope,
     'EcrApiEndpoint',
     input,
+    'ecrApi',
     InterfaceVpcEndpointAwsService.ECR,
     input.endpointSecurityGroup,
     ecrPullStatements(env),
@@ -94,6 +120,7 @@ export function createPerimeterEndpoints(
     scope,
     'EcrDockerEndpoint',
     input,
+    'ecrDocker',
     InterfaceVpcEndpointAwsService.ECR_DOCKER,
     input.endpointSecurityGroup,
     ecrPullStatements(env),
@@ -102,28 +129,34 @@ export function createPerimeterEndpoints(
     scope,
     'LogsEndpoint',
     input,
+    'logs',
     InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
     input.endpointSecurityGroup,
     logsWriteStatements(env),
   );
+  const has = (which: ExistingEndpointService) =>
+    input.shared?.some((s) => s.endpoint.service === which) === true;
   const secretsManager =
-    input.secretsEndpointSecurityGroup === undefined
+    input.secretsEndpointSecurityGroup === undefined && !has('secretsManager')
       ? undefined
       : interfaceEndpoint(
           scope,
           'SecretsManagerEndpoint',
           input,
+          'secretsManager',
           InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
           input.secretsEndpointSecurityGroup,
           secretReadStatements(env, input.secretNames),
         );
   const bedrockRuntime =
-    input.bedrockEndpointSecurityGroup === undefined || input.bedrock === undefined
+    (input.bedrockEndpointSecurityGroup === undefined && !has('bedrockRuntime')) ||
+    input.bedrock === undefined
       ? undefined
       : interfaceEndpoint(
           scope,
           'BedrockRuntimeEndpoint',
           input,
+          'bedrockRuntime',
           InterfaceVpcEndpointAwsService.BEDROCK_RUNTIME,
           input.bedrockEndpointSecurityGroup,
           bedrockInvokeStatements(env, input.bedrock),

@@ -234,6 +234,12 @@ export interface PolicyStatement {
   readonly notActions?: readonly string[];
   readonly resources?: readonly string[];
   readonly notResources?: readonly string[];
+  /**
+   * Those of `resources` the input itself creates, or paths inside one (`<Bucket-Arn>/*`):
+   * no attacker can own them, whatever wildcard follows.
+   * @default - none
+   */
+  readonly ownResources?: readonly string[];
 }
 
 export type EndpointPolicy =

@@ -53,7 +53,8 @@ function statementProblems(s: PolicyStatement, service: string | undefined): str
   const actions = s.actions ?? [];
   const wildcards = actions.filter(isWildcardAction);
   if (wildcards.length > 0) problems.push(`allows wildcard actions "${wildcards.join('", "')}"`);
-  const wide = (s.resources ?? []).filter(isWideResource);
+  const own = new Set(s.ownResources);
+  const wide = (s.resources ?? []).filter((r) => isWideResource(r) && !own.has(r));
   const scoped =
     actions.length > 0 && actions.every((a) => NO_RESOURCE_ACTIONS.has(a.toLowerCase()));
   if (wide.length > 0 && !scoped) {

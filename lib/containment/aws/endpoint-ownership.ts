@@ -44,13 +44,60 @@ function pinnedAccounts(b: Builder, condition: Value | undefined): Set<string> {
 
 const OWN = '<AWS-AccountId>';
 
+/**
+ * Types whose `Ref` and attributes are whatever a handler or another template returns (a
+ * custom resource may answer with any account's ARN): not a resource this template creates.
+ */
+const PASS_THROUGH = /^(Custom::|AWS::CloudFormation::(CustomResource|Stack|WaitCondition)$)/;
+
+/** The `Ref`/`Fn::GetAtt` a value is, or a string starts with (`${Bucket.Arn}/*`). */
+function leadingRef(b: Builder, raw: Value): Ref | undefined {
+  if (raw instanceof Ref) return raw;
+  if (typeof raw !== 'string') return undefined;
+  const first = /^\uE000\d+\uE001/.exec(raw)?.[0];
+  const decoded = first === undefined ? undefined : b.r.decode(first);
+  return decoded instanceof Ref ? decoded : undefined;
+}
+
+/** Whether a reference names a resource this template creates (not a pass-through value). */
+function createdHere(b: Builder, ref: Ref): boolean {
+  const type = b.type(ref.logicalId);
+  return type !== undefined && !PASS_THROUGH.test(type);
+}
+
+/**
+ * Whether a policy resource is one of this template's resources, or a path inside one: a
+ * `Ref` or `Fn::GetAtt` (`Bucket.Arn`) of a resource the template creates, alone or at the
+ * start of the string followed by a path (`Fn::Join` with `/*`). Nothing an attacker owns can
+ * be named that way.
+ */
+export function isTemplateResource(b: Builder, raw: Value): boolean {
+  const ref = leadingRef(b, raw);
+  if (ref === undefined || !createdHere(b, ref)) return false;
+  // `${Bucket.Arn}*` also matches `<bucket>-attacker`: only a path below the resource is its.
+  const rest = typeof raw === 'string' ? raw.replace(/^\uE000\d+\uE001/, '') : '';
+  return rest === '' || rest.startsWith('/');
+}
+
+/** What a resource named through a `Ref`/`Fn::GetAtt` of a pass-through type is, if it is one. */
+function passThroughProblem(b: Builder, raw: Value): { how: string; unresolved: true } | undefined {
+  const ref = leadingRef(b, raw);
+  if (ref === undefined || createdHere(b, ref)) return undefined;
+  return {
+    how: `names ${b.r.display(raw)}, built from ${ref.label} (${b.type(ref.logicalId) ?? 'not defined'}), whose value its handler or nested template chooses at deploy time`,
+    unresolved: true,
+  };
+}
+
 /** What is wrong with one resource string of an Allow statement, if anything. */
 function resourceProblem(
   b: Builder,
   raw: Value,
   pinned: ReadonlySet<string>,
 ): { how: string; unresolved?: true } | undefined {
-  if (raw instanceof Ref) return undefined; // a resource of this template
+  if (isTemplateResource(b, raw)) return undefined;
+  const passThrough = passThroughProblem(b, raw);
+  if (passThrough !== undefined) return passThrough;
   if (raw instanceof Opaque)
     return raw.trusted ? undefined : { how: `names a resource that ${raw.why}`, unresolved: true };
   if (typeof raw !== 'string') return undefined;
@@ -59,8 +106,6 @@ function resourceProblem(
   const open = b.r.opaquesIn(raw).filter((o) => !o.key.startsWith('pseudo:') && !o.trusted);
   if (open.length > 0)
     return { how: `names ${shown}, which ${(open[0] as Opaque).why}`, unresolved: true };
-  // Built from a resource of this template (Ref or GetAtt first): this stack's own.
-  if (/^\uE000\d+\uE001/.test(raw) && b.r.refsIn(raw).length > 0) return undefined;
   const parts = raw.split(':');
   if (parts[0] !== 'arn' || parts.length < 6) return undefined;
   const [, , service = '', , account = '', ...rest] = parts;
@@ -77,7 +122,15 @@ function resourceProblem(
   const bucket = b.r.display(bucketRaw);
   if (bucket === '' || bucket.includes('*') || bucket.includes('?')) return undefined;
   if (SERVICE_BUCKETS.some((p) => p.test(bucketRaw))) return undefined;
-  if (b.r.refsIn(bucketRaw).length > 0) return undefined;
+  const refs = b.r.refsIn(bucketRaw);
+  const foreign = refs.find((r) => !createdHere(b, r));
+  if (foreign !== undefined) {
+    return {
+      how: `names bucket ${bucket}, built from ${foreign.label} (${b.type(foreign.logicalId) ?? 'not defined'}), whose value its handler or nested template chooses at deploy time`,
+      unresolved: true,
+    };
+  }
+  if (refs.length > 0) return undefined;
   if (pinned.has(OWN)) return undefined;
   if (ownBucketNames(b).has(bucket)) return undefined;
   return {

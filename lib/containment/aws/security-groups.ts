@@ -70,7 +70,7 @@ function sgPeer(b: Builder, p: Record<string, Value>, direction: 'egress' | 'ing
     const id = b.groupId(v);
     const group = id === undefined ? undefined : b.groups.get(id);
     if (id === undefined || (group?.unresolved !== undefined && group.trusted !== true)) {
-      return { kind: 'unresolved', why: `${groupProp} ${b.whyUnknown(v)}` };
+      return { kind: 'unresolved', why: `${groupProp} ${group?.unresolved ?? b.whyUnknown(v)}` };
     }
     return group?.trusted === true
       ? { kind: 'trusted', name: group.resource }

@@ -1,6 +1,6 @@
 import type { DnsRule, EndpointPolicy, PolicyStatement } from '../model.js';
 import type { Builder } from './builder.js';
-import { endpointOwnership } from './endpoint-ownership.js';
+import { endpointOwnership, isTemplateResource } from './endpoint-ownership.js';
 import { endpointServiceName, registerGatewayPrefixList } from './prefix-lists.js';
 import { isValueRecord, Opaque, Ref, type Value } from './values.js';
 
@@ -42,12 +42,14 @@ export function endpointPolicy(b: Builder, doc: Value | undefined): EndpointPoli
     const notActions = strings(b, s.NotAction);
     const resources = strings(b, s.Resource);
     const notResources = strings(b, s.NotResource);
+    const own = b.list(s.Resource).filter((r) => isTemplateResource(b, r));
     statements.push({
       effect,
       ...(actions === undefined ? {} : { actions }),
       ...(notActions === undefined ? {} : { notActions }),
       ...(resources === undefined ? {} : { resources }),
       ...(notResources === undefined ? {} : { notResources }),
+      ...(own.length === 0 ? {} : { ownResources: own.map((r) => b.r.display(r)) }),
     });
   }
   return { kind: 'statements', statements };

@@ -231,6 +231,33 @@ describe('drift made outside IaC is found in the snapshot', () => {
       },
       'endpoint-policy',
     ],
+    // A landing zone's shared endpoints are read like the perimeter's own: `verify
+    // --aws-describe` is where a reused endpoint's policy and service are proven (ADR 0049).
+    [
+      "a shared ECR endpoint with the landing zone's default full-access policy",
+      (doc) => {
+        const e = pick(items(doc('ec2-describe-vpc-endpoints'), 'VpcEndpoints'), (x) =>
+          String(x.ServiceName).endsWith('.ecr.api'),
+        );
+        delete e.PolicyDocument;
+      },
+      'endpoint-policy vpce-0caee23fa5e378f60',
+    ],
+    [
+      'another shared endpoint (STS) in the security group of the ECR endpoints',
+      (doc) => {
+        const ecr = pick(items(doc('ec2-describe-vpc-endpoints'), 'VpcEndpoints'), (x) =>
+          String(x.ServiceName).endsWith('.ecr.api'),
+        );
+        items(doc('ec2-describe-vpc-endpoints'), 'VpcEndpoints').push({
+          ...ecr,
+          VpcEndpointId: 'vpce-0feedfacefeedface',
+          ServiceName: 'com.amazonaws.us-east-1.sts',
+          NetworkInterfaceIds: [],
+        });
+      },
+      'identity vpce-0feedfacefeedface',
+    ],
     [
       'an instance someone launched in an agent subnet with the default group',
       (doc) => {

@@ -104,6 +104,29 @@ describe('who stands behind the endpoints', () => {
     const report = verifyTemplate(template, stackName, { expectedProxy });
     expect(report.violations.map((v) => formatViolation(v))).toEqual([]);
   });
+
+  it('passes a bucket of this template named through Fn::GetAtt Arn, alone and joined with /*', () => {
+    const { template } = mutated((t) => {
+      const p = parts(t);
+      t.Resources.ConfigBucket = { Type: 'AWS::S3::Bucket', Properties: {} };
+      const s3 = (props(t, p.s3Endpoint).PolicyDocument as { Statement: unknown[] }).Statement;
+      const arn = { 'Fn::GetAtt': ['ConfigBucket', 'Arn'] };
+      s3.push({
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Principal: '*',
+        Resource: [
+          arn,
+          { 'Fn::Join': ['', [arn, '/*']] },
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax.
+          { 'Fn::Sub': '${ConfigBucket.Arn}/*' },
+        ],
+      });
+      return p.s3Endpoint;
+    });
+    const report = verifyTemplate(template, stackName, { expectedProxy });
+    expect(report.violations.map((v) => formatViolation(v))).toEqual([]);
+  });
 });
 
 describe('hidden behind conditions and trust', () => {

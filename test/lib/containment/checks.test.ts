@@ -40,6 +40,13 @@ const endpoint = (extra: Partial<ServiceEndpoint>): ServiceEndpoint => ({
   policy: { kind: 'statements', statements: [] },
   ...extra,
 });
+/** `s3:GetObject` on `<ConfigBucket-Arn>/*`, with `own` as the adapter's own resources. */
+const ownBucketRead = (own: string[]) => ({
+  effect: 'Allow' as const,
+  actions: ['s3:GetObject'],
+  resources: ['<ConfigBucket-Arn>/*'],
+  ...(own.length === 0 ? {} : { ownResources: own }),
+});
 const profiles: AnalysisOptions = {
   proxyPorts: [3128, 8081],
   profilePorts: { a: [3128], b: [8081] },
@@ -63,7 +70,21 @@ const profileModel = (ports: number[]): ContainmentModel => ({
 
 const PASSING: Record<string, { model: ContainmentModel; options?: AnalysisOptions }[]> = {
   'cross-profile': [{ model: profileModel([3128]), options: profiles }],
-  'endpoint-policies': [{ model: { ...base, endpoints: [endpoint({})] } }],
+  'endpoint-policies': [
+    { model: { ...base, endpoints: [endpoint({})] } },
+    // A path inside a bucket the input creates (`Fn::Join` of `Bucket.Arn` and `/*`).
+    {
+      model: {
+        ...base,
+        endpoints: [
+          endpoint({
+            service: 's3',
+            policy: { kind: 'statements', statements: [ownBucketRead(['<ConfigBucket-Arn>/*'])] },
+          }),
+        ],
+      },
+    },
+  ],
   'endpoint-identity': [
     // An endpoint agents cannot reach is not theirs to use, whatever stands behind it.
     {
@@ -272,6 +293,20 @@ const FAILING: Record<string, Case[]> = {
       model: {
         ...base,
         endpoints: [endpoint({ policy: { kind: 'full-access', how: 'has no policy' } })],
+      },
+      channel: 'endpoint-policy',
+      resource: 'Endpoint',
+    },
+    {
+      name: 'a wildcard path not among the resources the input creates',
+      model: {
+        ...base,
+        endpoints: [
+          endpoint({
+            service: 's3',
+            policy: { kind: 'statements', statements: [ownBucketRead([])] },
+          }),
+        ],
       },
       channel: 'endpoint-policy',
       resource: 'Endpoint',
