@@ -4,14 +4,14 @@ process.env.CDK_VALIDATION = 'false';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, CfnElement, Stack, Validations } from 'aws-cdk-lib';
+import { App, CfnElement, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Peer, Port, type SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AgentPerimeter } from '../app/aws-perimeter.js';
-import { ContainmentChecks } from '../cdk/containment/index.js';
+import { addAgentPerimeterChecks } from '../cdk/checks.js';
 import {
   AgentNetwork,
   DNS_ALLOW_PRIORITY,
@@ -1189,14 +1189,14 @@ describe('existing VPC with existing interface endpoints', () => {
   });
 });
 
-describe('existing endpoints through AgentPerimeter and the containment plugin', () => {
+describe('existing endpoints through AgentPerimeter and addAgentPerimeterChecks', () => {
   const synthWith = (trusted: readonly string[] | undefined) => {
     const app = new App({
       outdir: mkdtempSync(join(tmpdir(), 'agent-perimeter-shared-endpoints-')),
       context: trusted === undefined ? {} : { 'agent-perimeter:trustedImports': trusted },
     });
-    const checks = new ContainmentChecks(app);
-    Validations.of(app).addPlugins(checks);
+    // All the packs a library user gets: cdk-nag's, the project's and the containment proof.
+    const checks = addAgentPerimeterChecks(app).containment;
     const stack = new Stack(app, 'LandingZoneVpc', { env: { region: 'eu-west-1' } });
     const vpc = Vpc.fromVpcAttributes(stack, 'Imported', {
       vpcId: 'vpc-0123456789abcdef0',
