@@ -485,6 +485,14 @@ export class ProxyTier extends Construct {
 
     this.leafPermissionsContainer =
       ca === undefined ? undefined : this.addLeafDirectory(this.imageUri);
+    // CDK cannot see that the image is in ECR with its pull already granted.
+    for (const container of [this.container, this.leafPermissionsContainer]) {
+      if (container === undefined) continue;
+      Annotations.of(container).acknowledgeWarning(
+        '@aws-cdk/aws-ecs:ecrImageRequiresPolicy',
+        'The execution policy grants the pull on exactly this image repository (PullEnvoyImage).',
+      );
+    }
 
     this.service = new ecs.FargateService(this, 'Service', {
       cluster: this.cluster,
