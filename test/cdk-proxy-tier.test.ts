@@ -769,6 +769,17 @@ describe('ProxyTier image supply (never a public registry directly)', () => {
     });
   });
 
+  it('refuses a private ECR image of another account or region, which the endpoint would deny', () => {
+    const scaffolding = proxyScaffolding({ account: '111122223333', region: 'eu-west-1' });
+    expect(() => buildProxyTier(scaffolding, BIGGER)).toThrow(
+      new ProxyTierError(
+        "proxy.image is in account 123456789012 (the stack deploys to 111122223333) and region us-east-1 (the stack deploys to eu-west-1). The proxy pulls through this VPC's ECR endpoint, whose policy admits this account's repositories in this region only. Fix: copy the image into ECR in the stack's account and region (crane copy, or ECR replication) and use that URI.",
+      ),
+    );
+    const same = proxyScaffolding({ account: '123456789012', region: 'us-east-1' });
+    expect(buildProxyTier(same, BIGGER).imageUri).toBe(ECR_IMAGE);
+  });
+
   it('refuses any other registry with the mirror step', () => {
     const scaffolding = proxyScaffolding();
     expect(() => buildProxyTier(scaffolding, withImage('ghcr.io/acme/envoy:v1'))).toThrow(

@@ -1,4 +1,4 @@
-import { Annotations, Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Stack, Tags, Token } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -49,7 +49,7 @@ import {
   type ImageRepository,
 } from './execution-role.js';
 import { fargateTaskSize } from './fargate-size.js';
-import { proxyImageCachePrefix, proxyImageSource } from './image.js';
+import { type EcrRepositoryRef, proxyImageCachePrefix, proxyImageSource } from './image.js';
 import { ProxyImageCache } from './image-cache.js';
 import { createLoadBalancer, type LoadBalancerAccessLogs } from './load-balancer.js';
 import { logRetention } from './retention.js';
@@ -249,6 +249,7 @@ export class ProxyTier extends Construct {
     }
     const size = fargateTaskSize(proxy.cpu, proxy.memory_mib);
     const imageSource = proxyImageSource(proxy.image);
+    if (imageSource.kind === 'private-ecr') checkImageEnvironment(this, imageSource.repository);
     const retention = logRetention(policy.logging.retention_days);
     this.ports = proxyPorts(policy);
     const access = proxyModelAccess(policy);
@@ -484,6 +485,14 @@ export class ProxyTier extends Construct {
 
     this.leafPermissionsContainer =
       ca === undefined ? undefined : this.addLeafDirectory(this.imageUri);
+    // CDK cannot see that the image is in ECR with its pull already granted.
+    for (const container of [this.container, this.leafPermissionsContainer]) {
+      if (container === undefined) continue;
+      Annotations.of(container).acknowledgeWarning(
+        '@aws-cdk/aws-ecs:ecrImageRequiresPolicy',
+        'The execution policy grants the pull on exactly this image repository (PullEnvoyImage).',
+      );
+    }
 
     this.service = new ecs.FargateService(this, 'Service', {
       cluster: this.cluster,
@@ -604,6 +613,34 @@ export class ProxyTier extends Construct {
       `The Envoy container's only plain environment variable is ${CA_CERT_VARIABLE}: the private CA's public certificate, which agents get too. The CA key comes from Secrets Manager (the task's secrets), never from the template.`,
     );
     return init;
+  }
+}
+
+/**
+ * A private ECR proxy image must be in the stack's account and region: the VPC's ECR endpoint
+ * (private DNS for this region's registries) admits only this account's repositories, and the
+ * DNS firewall resolves only this region's registry names.
+ */
+function checkImageEnvironment(scope: Construct, repository: EcrRepositoryRef): void {
+  const stack = Stack.of(scope);
+  const mismatches = [
+    !Token.isUnresolved(stack.account) && stack.account !== repository.account
+      ? `account ${repository.account} (the stack deploys to ${stack.account})`
+      : undefined,
+    !Token.isUnresolved(stack.region) && stack.region !== repository.region
+      ? `region ${repository.region} (the stack deploys to ${stack.region})`
+      : undefined,
+  ].filter((m) => m !== undefined);
+  if (mismatches.length > 0) {
+    throw new ProxyTierError(
+      `proxy.image is in ${mismatches.join(' and ')}. The proxy pulls through this VPC's ECR endpoint, whose policy admits this account's repositories in this region only. Fix: copy the image into ECR in the stack's account and region (crane copy, or ECR replication) and use that URI.`,
+    );
+  }
+  if (Token.isUnresolved(stack.account) || Token.isUnresolved(stack.region)) {
+    Annotations.of(scope).addWarningV2(
+      'agent-perimeter:proxy-image-account',
+      `proxy.image is in account ${repository.account}, region ${repository.region}; the stack is environment-agnostic, so this cannot be checked at synth time. The proxy can pull only from the account and region the stack is deployed to.`,
+    );
   }
 }
 

@@ -1,4 +1,4 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, type Environment, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -21,9 +21,9 @@ export interface ProxyScaffolding {
  * subnets, two empty security groups and a rotating KMS key. The real network construct
  * (cdk/network/) owns these in an app; only the proxy tier is under test here.
  */
-export function proxyScaffolding(): ProxyScaffolding {
+export function proxyScaffolding(env?: Environment): ProxyScaffolding {
   const app = new App();
-  const stack = new Stack(app, 'ProxyTierTest');
+  const stack = new Stack(app, 'ProxyTierTest', env === undefined ? {} : { env });
   const vpc = new ec2.Vpc(stack, 'Vpc', {
     maxAzs: 2,
     natGateways: 0,
