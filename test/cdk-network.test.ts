@@ -42,6 +42,7 @@ import {
   securityGroupRules,
   tagValue,
 } from './helpers/cdk-network-template.js';
+import { inLandingZoneVpc } from './helpers/landing-zone-vpc.js';
 import { packFindings, packRows } from './helpers/nag.js';
 import { policyYaml, validPolicy } from './helpers/policy.js';
 
@@ -60,20 +61,6 @@ const variantPolicy = validPolicy(
     ].join('\n'),
   ),
 );
-
-const FORBIDDEN_ROUTE_TARGETS = [
-  'GatewayId',
-  'NatGatewayId',
-  'TransitGatewayId',
-  'VpcPeeringConnectionId',
-  'EgressOnlyInternetGatewayId',
-  'InstanceId',
-  'NetworkInterfaceId',
-  'CarrierGatewayId',
-  'LocalGatewayId',
-  'CoreNetworkArn',
-  'VpcEndpointId',
-];
 
 interface Built {
   readonly stack: Stack;
@@ -123,25 +110,9 @@ beforeAll(() => {
     s3PrefixListId: 'pl-63a5400a',
   });
   const existingStack = new Stack(app, 'Existing');
-  const vpc = Vpc.fromVpcAttributes(existingStack, 'Imported', {
-    vpcId: 'vpc-0123456789abcdef0',
-    vpcCidrBlock: '10.1.0.0/16',
-    availabilityZones: ['eu-west-1a', 'eu-west-1b'],
-    privateSubnetIds: ['subnet-proxy1', 'subnet-proxy2'],
-    privateSubnetIpv4CidrBlocks: ['10.1.0.0/24', '10.1.1.0/24'],
-    privateSubnetRouteTableIds: ['rtb-proxy1', 'rtb-proxy2'],
-    isolatedSubnetIds: ['subnet-agent1', 'subnet-agent2', 'subnet-endpoint1', 'subnet-endpoint2'],
-    isolatedSubnetNames: ['Agents', 'Endpoints'],
-    isolatedSubnetIpv4CidrBlocks: ['10.1.8.0/21', '10.1.16.0/21', '10.1.32.0/28', '10.1.32.16/28'],
-    isolatedSubnetRouteTableIds: ['rtb-agent1', 'rtb-agent2', 'rtb-endpoint1', 'rtb-endpoint2'],
-  });
   const existingNetwork = new AgentNetwork(existingStack, 'Network', {
     policy,
-    vpc,
-    agentSubnets: { subnetGroupName: 'Agents' },
-    proxySubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
-    endpointSubnets: { subnetGroupName: 'Endpoints' },
-    acceptVpcWideDnsFirewall: true,
+    ...inLandingZoneVpc(existingStack),
     logRetention: RetentionDays.ONE_MONTH,
   });
   main = built(mainStack, mainNetwork);
@@ -242,11 +213,8 @@ describe('subnets and routes (C17)', () => {
     const routes = resourcesOfType(template, 'AWS::EC2::Route').filter(([, r]) =>
       agentTables.includes(refOf(props(r).RouteTableId) ?? ''),
     );
+    // No route at all on an agent table, so none to a gateway, peering, instance or endpoint.
     expect(routes).toEqual([]);
-    for (const [, route] of resourcesOfType(template, 'AWS::EC2::Route')) {
-      if (!agentTables.includes(refOf(props(route).RouteTableId) ?? '')) continue;
-      for (const key of FORBIDDEN_ROUTE_TARGETS) expect(props(route)[key]).toBeUndefined();
-    }
     const s3 = props(resources(template)[id(network.s3Endpoint)]);
     expect((s3.RouteTableIds as unknown[]).map(refOf).sort()).toEqual([...agentTables].sort());
     for (const type of [
@@ -307,12 +275,14 @@ describe('subnets and routes (C17)', () => {
 describe('security groups (C18)', () => {
   const rules = (b: Built, group: SecurityGroup | undefined) =>
     securityGroupRules(b.template, b.id(group), b.sgNames);
+  /** CDK's placeholder egress rule, which matches no traffic: a group with it sends nothing. */
+  const NO_EGRESS = 'icmp 252-86 -> 255.255.255.255/32';
 
   it('lets agents reach only the load balancer on the proxy ports, the endpoints and S3', () => {
     const agent = rules(main, main.network.agentSecurityGroup);
     expect(agent.ingress).toEqual([]);
     expect(agent.egress).toEqual([
-      'icmp 252-86 -> 255.255.255.255/32',
+      NO_EGRESS,
       'tcp 3128 -> sg:LoadBalancer',
       'tcp 443 -> pl',
       'tcp 443 -> sg:Endpoint',
@@ -371,12 +341,7 @@ describe('security groups (C18)', () => {
   it('lets the load balancer take agent traffic and pass it to proxy tasks with health checks', () => {
     expect(rules(main, main.network.loadBalancerSecurityGroup)).toEqual({
       ingress: ['tcp 3128 <- sg:Agent', 'tcp 8081 <- sg:Agent'],
-      egress: [
-        'icmp 252-86 -> 255.255.255.255/32',
-        'tcp 3128 -> sg:Proxy',
-        'tcp 8081 -> sg:Proxy',
-        'tcp 8099 -> sg:Proxy',
-      ],
+      egress: [NO_EGRESS, 'tcp 3128 -> sg:Proxy', 'tcp 8081 -> sg:Proxy', 'tcp 8099 -> sg:Proxy'],
     });
   });
 
@@ -421,7 +386,7 @@ describe('security groups (C18)', () => {
     expect(proxy.egress.some((r) => r.includes('SecretsEndpoint'))).toBe(false);
     // The agent side follows the proxy's listeners: no credential injection, no 8081.
     expect(rules(variant, variant.network.agentSecurityGroup).egress).toEqual([
-      'icmp 252-86 -> 255.255.255.255/32',
+      NO_EGRESS,
       'tcp 3128 -> sg:LoadBalancer',
       'tcp 443 -> pl',
       'tcp 443 -> sg:Endpoint',
@@ -431,12 +396,11 @@ describe('security groups (C18)', () => {
   it('admits only agents and proxy tasks to the endpoints, and only the proxy to Secrets Manager', () => {
     expect(rules(main, main.network.endpointSecurityGroup)).toEqual({
       ingress: ['tcp 443 <- sg:Agent', 'tcp 443 <- sg:Proxy'],
-      // CDK's placeholder that matches no traffic: the group has no real egress.
-      egress: ['icmp 252-86 -> 255.255.255.255/32'],
+      egress: [NO_EGRESS],
     });
     expect(rules(main, main.network.secretsEndpointSecurityGroup)).toEqual({
       ingress: ['tcp 443 <- sg:Proxy'],
-      egress: ['icmp 252-86 -> 255.255.255.255/32'],
+      egress: [NO_EGRESS],
     });
   });
 
@@ -823,33 +787,9 @@ describe('existing VPC', () => {
 
   it('refuses a second perimeter in an imported VPC of the same id, from another stack', () => {
     const app = new App();
-    const attrs = {
-      vpcId: 'vpc-0123456789abcdef0',
-      vpcCidrBlock: '10.1.0.0/16',
-      availabilityZones: ['eu-west-1a', 'eu-west-1b'],
-      privateSubnetIds: ['subnet-proxy1', 'subnet-proxy2'],
-      privateSubnetIpv4CidrBlocks: ['10.1.0.0/24', '10.1.1.0/24'],
-      isolatedSubnetIds: ['subnet-a1', 'subnet-a2', 'subnet-e1', 'subnet-e2'],
-      isolatedSubnetNames: ['Agents', 'Endpoints'],
-      isolatedSubnetIpv4CidrBlocks: [
-        '10.1.8.0/21',
-        '10.1.16.0/21',
-        '10.1.32.0/28',
-        '10.1.32.16/28',
-      ],
-      isolatedSubnetRouteTableIds: ['rtb-a1', 'rtb-a2', 'rtb-e1', 'rtb-e2'],
-      privateSubnetRouteTableIds: ['rtb-p1', 'rtb-p2'],
-    };
     const build = (name: string) => {
       const stack = new Stack(app, name);
-      return new AgentNetwork(stack, 'Network', {
-        policy,
-        vpc: Vpc.fromVpcAttributes(stack, 'Imported', attrs),
-        agentSubnets: { subnetGroupName: 'Agents' },
-        proxySubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
-        endpointSubnets: { subnetGroupName: 'Endpoints' },
-        acceptVpcWideDnsFirewall: true,
-      });
+      return new AgentNetwork(stack, 'Network', { policy, ...inLandingZoneVpc(stack) });
     };
     build('One');
     expect(() => build('Two')).toThrow(
@@ -970,34 +910,9 @@ describe('existing VPC with existing interface endpoints', () => {
     region = 'eu-west-1',
   ) => {
     const stack = new Stack(new App(), 'SharedEndpoints', { env: { region } });
-    const vpc = Vpc.fromVpcAttributes(stack, 'Imported', {
-      vpcId: 'vpc-0123456789abcdef0',
-      vpcCidrBlock: '10.1.0.0/16',
-      availabilityZones: ['eu-west-1a', 'eu-west-1b'],
-      privateSubnetIds: ['subnet-proxy1', 'subnet-proxy2'],
-      privateSubnetIpv4CidrBlocks: ['10.1.0.0/24', '10.1.1.0/24'],
-      privateSubnetRouteTableIds: ['rtb-proxy1', 'rtb-proxy2'],
-      isolatedSubnetIds: ['subnet-agent1', 'subnet-agent2', 'subnet-endpoint1', 'subnet-endpoint2'],
-      isolatedSubnetNames: ['Agents', 'Endpoints'],
-      isolatedSubnetIpv4CidrBlocks: [
-        '10.1.8.0/21',
-        '10.1.16.0/21',
-        '10.1.32.0/28',
-        '10.1.32.16/28',
-      ],
-      isolatedSubnetRouteTableIds: ['rtb-agent1', 'rtb-agent2', 'rtb-endpoint1', 'rtb-endpoint2'],
-    });
     const network = new AgentNetwork(stack, 'Network', {
       policy: usePolicy,
-      ...(withVpc
-        ? {
-            vpc,
-            agentSubnets: { subnetGroupName: 'Agents' },
-            proxySubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
-            endpointSubnets: { subnetGroupName: 'Endpoints' },
-            acceptVpcWideDnsFirewall: true,
-          }
-        : {}),
+      ...(withVpc ? inLandingZoneVpc(stack) : {}),
       ...(existingEndpoints === undefined ? {} : { existingEndpoints }),
     });
     return built(stack, network);
@@ -1198,32 +1113,11 @@ describe('existing endpoints through AgentPerimeter and addAgentPerimeterChecks'
     // All the packs a library user gets: cdk-nag's, the project's and the containment proof.
     const checks = addAgentPerimeterChecks(app).containment;
     const stack = new Stack(app, 'LandingZoneVpc', { env: { region: 'eu-west-1' } });
-    const vpc = Vpc.fromVpcAttributes(stack, 'Imported', {
-      vpcId: 'vpc-0123456789abcdef0',
-      vpcCidrBlock: '10.1.0.0/16',
-      availabilityZones: ['eu-west-1a', 'eu-west-1b'],
-      privateSubnetIds: ['subnet-proxy1', 'subnet-proxy2'],
-      privateSubnetIpv4CidrBlocks: ['10.1.0.0/24', '10.1.1.0/24'],
-      privateSubnetRouteTableIds: ['rtb-proxy1', 'rtb-proxy2'],
-      isolatedSubnetIds: ['subnet-agent1', 'subnet-agent2', 'subnet-endpoint1', 'subnet-endpoint2'],
-      isolatedSubnetNames: ['Agents', 'Endpoints'],
-      isolatedSubnetIpv4CidrBlocks: [
-        '10.1.8.0/21',
-        '10.1.16.0/21',
-        '10.1.32.0/28',
-        '10.1.32.16/28',
-      ],
-      isolatedSubnetRouteTableIds: ['rtb-agent1', 'rtb-agent2', 'rtb-endpoint1', 'rtb-endpoint2'],
-    });
     const group = 'sg-0aaaaaaaaaaaaaaa1';
     const perimeter = new AgentPerimeter(stack, 'Perimeter', {
       policy,
       network: {
-        vpc,
-        agentSubnets: { subnetGroupName: 'Agents' },
-        proxySubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
-        endpointSubnets: { subnetGroupName: 'Endpoints' },
-        acceptVpcWideDnsFirewall: true,
+        ...inLandingZoneVpc(stack),
         existingEndpoints: {
           ecrApi: { endpointId: 'vpce-0123456789abcdef1', securityGroupId: group },
           ecrDocker: { endpointId: 'vpce-0123456789abcdef2', securityGroupId: group },
