@@ -6,7 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, CfnElement, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { Peer, Port, type SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
+import {
+  Peer,
+  Port,
+  type SecurityGroup,
+  type SubnetConfiguration,
+  SubnetType,
+  Vpc,
+} from 'aws-cdk-lib/aws-ec2';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +21,7 @@ import { AgentPerimeter } from '../app/aws-perimeter.js';
 import { addAgentPerimeterChecks } from '../cdk/checks.js';
 import {
   AgentNetwork,
+  type AgentNetworkProps,
   DNS_ALLOW_PRIORITY,
   DNS_BLOCK_PRIORITY,
   dnsAllowlist,
@@ -94,6 +102,20 @@ function built(stack: Stack, network: AgentNetwork): Built {
   }
   return { stack, network, template: Template.fromStack(stack), id, sgNames };
 }
+
+/**
+ * A perimeter with `given` in a two-zone ec2.Vpc (CDK's default subnets unless `layout`) of a
+ * stack of its own.
+ */
+const inEc2Vpc =
+  (given: Omit<AgentNetworkProps, 'policy' | 'vpc'>, layout?: SubnetConfiguration[]) => () => {
+    const stack = new Stack(new App(), 'Ec2Vpc');
+    const vpc = new Vpc(stack, 'Vpc', {
+      maxAzs: 2,
+      ...(layout === undefined ? {} : { subnetConfiguration: layout }),
+    });
+    return new AgentNetwork(stack, 'Network', { policy, vpc, ...given });
+  };
 
 let main: Built;
 let variant: Built;
@@ -685,6 +707,22 @@ describe('VPC endpoints', () => {
 });
 
 describe('existing VPC', () => {
+  // A new ec2.Vpc in the same stack, passed as `vpc`: without, then with, endpoint subnets.
+  const SHARED_LAYOUT = [
+    { name: 'Public', subnetType: SubnetType.PUBLIC, cidrMask: 24 },
+    { name: 'Proxy', subnetType: SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 },
+    { name: 'Agents', subnetType: SubnetType.PRIVATE_ISOLATED, cidrMask: 20 },
+  ];
+  const DEDICATED_LAYOUT = [
+    ...SHARED_LAYOUT,
+    { name: 'Endpoints', subnetType: SubnetType.PRIVATE_ISOLATED, cidrMask: 28 },
+  ];
+  const BY_NAME = {
+    agentSubnets: { subnetGroupName: 'Agents' },
+    proxySubnets: { subnetGroupName: 'Proxy' },
+    endpointSubnets: { subnetGroupName: 'Endpoints' },
+  };
+
   it('builds the perimeter into the given subnets without creating a VPC', () => {
     const { template, network } = existing;
     expect(resourcesOfType(template, 'AWS::EC2::VPC')).toEqual([]);
@@ -718,36 +756,18 @@ describe('existing VPC', () => {
   });
 
   it('refuses endpoints among the agents (no endpointSubnets), naming the fix', () => {
-    // The layout of a new ec2.Vpc in the same stack passed as `vpc` with the default endpoints.
-    const layout = [
-      { name: 'Public', subnetType: SubnetType.PUBLIC, cidrMask: 24 },
-      { name: 'Proxy', subnetType: SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 },
-      { name: 'Agents', subnetType: SubnetType.PRIVATE_ISOLATED, cidrMask: 20 },
-    ];
-    const stack = new Stack(new App(), 'SharedLayout');
-    const vpc = new Vpc(stack, 'Vpc', { maxAzs: 2, subnetConfiguration: layout });
-    expect(
-      () =>
-        new AgentNetwork(stack, 'Network', {
-          policy,
-          vpc,
-          agentSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
-          proxySubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
-        }),
-    ).toThrow(
+    const tiers = {
+      agentSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
+      proxySubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+    };
+    expect(inEc2Vpc(tiers, SHARED_LAYOUT)).toThrow(
       /without endpointSubnets; the interface endpoints cannot share the agent subnets.*Fix: pass endpointSubnets selecting dedicated isolated subnets/,
     );
-    const again = new Stack(new App(), 'SameSubnets');
-    const vpc2 = new Vpc(again, 'Vpc', { maxAzs: 2, subnetConfiguration: layout });
     expect(
-      () =>
-        new AgentNetwork(again, 'Network', {
-          policy,
-          vpc: vpc2,
-          agentSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
-          proxySubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
-          endpointSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
-        }),
+      inEc2Vpc(
+        { ...tiers, endpointSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED } },
+        SHARED_LAYOUT,
+      ),
     ).toThrow(
       /endpoint subnets must share no subnet with agents or proxy.*Fix: pass endpointSubnets/,
     );
@@ -755,31 +775,18 @@ describe('existing VPC', () => {
 
   it('refuses a VPC-wide DNS firewall in an existing VPC unless accepted, saying why', () => {
     const stack = new Stack(new App(), 'Shared');
-    const vpc = new Vpc(stack, 'Vpc', {
-      maxAzs: 2,
-      subnetConfiguration: [
-        { name: 'Public', subnetType: SubnetType.PUBLIC, cidrMask: 24 },
-        { name: 'Proxy', subnetType: SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 },
-        { name: 'Agents', subnetType: SubnetType.PRIVATE_ISOLATED, cidrMask: 20 },
-        { name: 'Endpoints', subnetType: SubnetType.PRIVATE_ISOLATED, cidrMask: 28 },
-      ],
-    });
-    const subnets = {
-      agentSubnets: { subnetGroupName: 'Agents' },
-      proxySubnets: { subnetGroupName: 'Proxy' },
-      endpointSubnets: { subnetGroupName: 'Endpoints' },
-    };
-    expect(() => new AgentNetwork(stack, 'Network', { policy, vpc, ...subnets })).toThrow(
+    const vpc = new Vpc(stack, 'Vpc', { maxAzs: 2, subnetConfiguration: DEDICATED_LAYOUT });
+    expect(() => new AgentNetwork(stack, 'Network', { policy, vpc, ...BY_NAME })).toThrow(
       /the DNS firewall would apply to the whole of the existing VPC Shared\/Vpc.*Fix: leave vpc out .* or set acceptVpcWideDnsFirewall: true/,
     );
-    new AgentNetwork(stack, 'First', { policy, vpc, ...subnets, acceptVpcWideDnsFirewall: true });
+    new AgentNetwork(stack, 'First', { policy, vpc, ...BY_NAME, acceptVpcWideDnsFirewall: true });
     // A second perimeter in the same VPC would collide at deploy time.
     expect(
       () =>
         new AgentNetwork(stack, 'Second', {
           policy,
           vpc,
-          ...subnets,
+          ...BY_NAME,
           acceptVpcWideDnsFirewall: true,
         }),
     ).toThrow(/VPC Shared\/Vpc already holds the perimeter Shared\/First; two perimeters/);
@@ -800,23 +807,8 @@ describe('existing VPC', () => {
   it('proves a new ec2.Vpc with dedicated endpoint subnets contained', () => {
     const app = new App();
     const stack = new Stack(app, 'OwnVpc');
-    const vpc = new Vpc(stack, 'Vpc', {
-      maxAzs: 2,
-      subnetConfiguration: [
-        { name: 'Public', subnetType: SubnetType.PUBLIC, cidrMask: 24 },
-        { name: 'Proxy', subnetType: SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 },
-        { name: 'Agents', subnetType: SubnetType.PRIVATE_ISOLATED, cidrMask: 20 },
-        { name: 'Endpoints', subnetType: SubnetType.PRIVATE_ISOLATED, cidrMask: 28 },
-      ],
-    });
-    new AgentNetwork(stack, 'Network', {
-      policy,
-      vpc,
-      agentSubnets: { subnetGroupName: 'Agents' },
-      proxySubnets: { subnetGroupName: 'Proxy' },
-      endpointSubnets: { subnetGroupName: 'Endpoints' },
-      acceptVpcWideDnsFirewall: true,
-    });
+    const vpc = new Vpc(stack, 'Vpc', { maxAzs: 2, subnetConfiguration: DEDICATED_LAYOUT });
+    new AgentNetwork(stack, 'Network', { policy, vpc, ...BY_NAME, acceptVpcWideDnsFirewall: true });
     const report = verifyTemplate(Template.fromStack(stack).toJSON(), 'OwnVpc', {
       proxyPorts: [...proxyPorts(policy).agentFacing],
     });
@@ -824,24 +816,17 @@ describe('existing VPC', () => {
   });
 
   it('refuses an existing VPC without subnet selections, naming the fix', () => {
-    const stack = new Stack(new App(), 'Missing');
-    const vpc = new Vpc(stack, 'Vpc', { maxAzs: 2 });
-    expect(() => new AgentNetwork(stack, 'Network', { policy, vpc })).toThrow(
+    expect(inEc2Vpc({})).toThrow(
       /existing VPC .* without agentSubnets and proxySubnets\. Fix: pass agentSubnets/,
     );
   });
 
   it('refuses agent subnets that have a route out', () => {
-    const stack = new Stack(new App(), 'Routed');
-    const vpc = new Vpc(stack, 'Vpc', { maxAzs: 2 });
     expect(
-      () =>
-        new AgentNetwork(stack, 'Network', {
-          policy,
-          vpc,
-          agentSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
-          proxySubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
-        }),
+      inEc2Vpc({
+        agentSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+        proxySubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+      }),
     ).toThrow(/agent subnets must be isolated .* Fix: select isolated subnets/);
   });
 });
@@ -870,17 +855,12 @@ describe('input checks', () => {
   });
 
   it('refuses new-VPC options next to an existing VPC', () => {
-    const stack = new Stack(new App(), 'Mixed');
-    const vpc = new Vpc(stack, 'Vpc', { maxAzs: 2 });
     expect(
-      () =>
-        new AgentNetwork(stack, 'Network', {
-          policy,
-          vpc,
-          maxAzs: 3,
-          agentSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
-          proxySubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
-        }),
+      inEc2Vpc({
+        maxAzs: 3,
+        agentSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
+        proxySubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+      }),
     ).toThrow(/maxAzs only apply to a new VPC/);
   });
 });
