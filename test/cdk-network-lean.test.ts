@@ -1,9 +1,9 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { describe, expect, it } from 'vitest';
 import { AgentNetwork } from '../cdk/network/index.js';
 import { props, resourcesOfType } from './helpers/cdk-network-template.js';
+import { inLandingZoneVpc } from './helpers/landing-zone-vpc.js';
 import { policyYaml, validPolicy } from './helpers/policy.js';
 
 // AgentNetwork under `deployment.profile: lean`: which endpoints it keeps, and where.
@@ -46,30 +46,9 @@ describe('AgentNetwork, lean profile', () => {
 
   it('in an existing VPC, puts the endpoints in the first endpoint subnet only', () => {
     const stack = new Stack(new App(), 'Existing');
-    const vpc = Vpc.fromVpcAttributes(stack, 'Imported', {
-      vpcId: 'vpc-0123456789abcdef0',
-      vpcCidrBlock: '10.1.0.0/16',
-      availabilityZones: ['eu-west-1a', 'eu-west-1b'],
-      privateSubnetIds: ['subnet-proxy1', 'subnet-proxy2'],
-      privateSubnetIpv4CidrBlocks: ['10.1.0.0/24', '10.1.1.0/24'],
-      privateSubnetRouteTableIds: ['rtb-proxy1', 'rtb-proxy2'],
-      isolatedSubnetIds: ['subnet-agent1', 'subnet-agent2', 'subnet-endpoint1', 'subnet-endpoint2'],
-      isolatedSubnetNames: ['Agents', 'Endpoints'],
-      isolatedSubnetIpv4CidrBlocks: [
-        '10.1.8.0/21',
-        '10.1.16.0/21',
-        '10.1.32.0/28',
-        '10.1.32.16/28',
-      ],
-      isolatedSubnetRouteTableIds: ['rtb-agent1', 'rtb-agent2', 'rtb-endpoint1', 'rtb-endpoint2'],
-    });
     const network = new AgentNetwork(stack, 'Network', {
       policy: validPolicy(policyYaml('  - host: registry.npmjs.org', LEAN)),
-      vpc,
-      agentSubnets: { subnetGroupName: 'Agents' },
-      proxySubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
-      endpointSubnets: { subnetGroupName: 'Endpoints' },
-      acceptVpcWideDnsFirewall: true,
+      ...inLandingZoneVpc(stack),
     });
     expect(network.endpointSubnets.map((s) => s.subnetId)).toEqual([
       'subnet-endpoint1',

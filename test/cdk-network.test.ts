@@ -6,7 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, CfnElement, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { Peer, Port, type SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
+import {
+  Peer,
+  Port,
+  type SecurityGroup,
+  type SubnetConfiguration,
+  SubnetType,
+  Vpc,
+} from 'aws-cdk-lib/aws-ec2';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +21,7 @@ import { AgentPerimeter } from '../app/aws-perimeter.js';
 import { addAgentPerimeterChecks } from '../cdk/checks.js';
 import {
   AgentNetwork,
+  type AgentNetworkProps,
   DNS_ALLOW_PRIORITY,
   DNS_BLOCK_PRIORITY,
   dnsAllowlist,
@@ -42,6 +50,7 @@ import {
   securityGroupRules,
   tagValue,
 } from './helpers/cdk-network-template.js';
+import { inLandingZoneVpc } from './helpers/landing-zone-vpc.js';
 import { packFindings, packRows } from './helpers/nag.js';
 import { policyYaml, validPolicy } from './helpers/policy.js';
 
@@ -60,20 +69,6 @@ const variantPolicy = validPolicy(
     ].join('\n'),
   ),
 );
-
-const FORBIDDEN_ROUTE_TARGETS = [
-  'GatewayId',
-  'NatGatewayId',
-  'TransitGatewayId',
-  'VpcPeeringConnectionId',
-  'EgressOnlyInternetGatewayId',
-  'InstanceId',
-  'NetworkInterfaceId',
-  'CarrierGatewayId',
-  'LocalGatewayId',
-  'CoreNetworkArn',
-  'VpcEndpointId',
-];
 
 interface Built {
   readonly stack: Stack;
@@ -108,6 +103,20 @@ function built(stack: Stack, network: AgentNetwork): Built {
   return { stack, network, template: Template.fromStack(stack), id, sgNames };
 }
 
+/**
+ * A perimeter with `given` in a two-zone ec2.Vpc (CDK's default subnets unless `layout`) of a
+ * stack of its own.
+ */
+const inEc2Vpc =
+  (given: Omit<AgentNetworkProps, 'policy' | 'vpc'>, layout?: SubnetConfiguration[]) => () => {
+    const stack = new Stack(new App(), 'Ec2Vpc');
+    const vpc = new Vpc(stack, 'Vpc', {
+      maxAzs: 2,
+      ...(layout === undefined ? {} : { subnetConfiguration: layout }),
+    });
+    return new AgentNetwork(stack, 'Network', { policy, vpc, ...given });
+  };
+
 let main: Built;
 let variant: Built;
 let existing: Built;
@@ -123,25 +132,9 @@ beforeAll(() => {
     s3PrefixListId: 'pl-63a5400a',
   });
   const existingStack = new Stack(app, 'Existing');
-  const vpc = Vpc.fromVpcAttributes(existingStack, 'Imported', {
-    vpcId: 'vpc-0123456789abcdef0',
-    vpcCidrBlock: '10.1.0.0/16',
-    availabilityZones: ['eu-west-1a', 'eu-west-1b'],
-    privateSubnetIds: ['subnet-proxy1', 'subnet-proxy2'],
-    privateSubnetIpv4CidrBlocks: ['10.1.0.0/24', '10.1.1.0/24'],
-    privateSubnetRouteTableIds: ['rtb-proxy1', 'rtb-proxy2'],
-    isolatedSubnetIds: ['subnet-agent1', 'subnet-agent2', 'subnet-endpoint1', 'subnet-endpoint2'],
-    isolatedSubnetNames: ['Agents', 'Endpoints'],
-    isolatedSubnetIpv4CidrBlocks: ['10.1.8.0/21', '10.1.16.0/21', '10.1.32.0/28', '10.1.32.16/28'],
-    isolatedSubnetRouteTableIds: ['rtb-agent1', 'rtb-agent2', 'rtb-endpoint1', 'rtb-endpoint2'],
-  });
   const existingNetwork = new AgentNetwork(existingStack, 'Network', {
     policy,
-    vpc,
-    agentSubnets: { subnetGroupName: 'Agents' },
-    proxySubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
-    endpointSubnets: { subnetGroupName: 'Endpoints' },
-    acceptVpcWideDnsFirewall: true,
+    ...inLandingZoneVpc(existingStack),
     logRetention: RetentionDays.ONE_MONTH,
   });
   main = built(mainStack, mainNetwork);
@@ -242,11 +235,8 @@ describe('subnets and routes (C17)', () => {
     const routes = resourcesOfType(template, 'AWS::EC2::Route').filter(([, r]) =>
       agentTables.includes(refOf(props(r).RouteTableId) ?? ''),
     );
+    // No route at all on an agent table, so none to a gateway, peering, instance or endpoint.
     expect(routes).toEqual([]);
-    for (const [, route] of resourcesOfType(template, 'AWS::EC2::Route')) {
-      if (!agentTables.includes(refOf(props(route).RouteTableId) ?? '')) continue;
-      for (const key of FORBIDDEN_ROUTE_TARGETS) expect(props(route)[key]).toBeUndefined();
-    }
     const s3 = props(resources(template)[id(network.s3Endpoint)]);
     expect((s3.RouteTableIds as unknown[]).map(refOf).sort()).toEqual([...agentTables].sort());
     for (const type of [
@@ -307,12 +297,14 @@ describe('subnets and routes (C17)', () => {
 describe('security groups (C18)', () => {
   const rules = (b: Built, group: SecurityGroup | undefined) =>
     securityGroupRules(b.template, b.id(group), b.sgNames);
+  /** CDK's placeholder egress rule, which matches no traffic: a group with it sends nothing. */
+  const NO_EGRESS = 'icmp 252-86 -> 255.255.255.255/32';
 
   it('lets agents reach only the load balancer on the proxy ports, the endpoints and S3', () => {
     const agent = rules(main, main.network.agentSecurityGroup);
     expect(agent.ingress).toEqual([]);
     expect(agent.egress).toEqual([
-      'icmp 252-86 -> 255.255.255.255/32',
+      NO_EGRESS,
       'tcp 3128 -> sg:LoadBalancer',
       'tcp 443 -> pl',
       'tcp 443 -> sg:Endpoint',
@@ -371,12 +363,7 @@ describe('security groups (C18)', () => {
   it('lets the load balancer take agent traffic and pass it to proxy tasks with health checks', () => {
     expect(rules(main, main.network.loadBalancerSecurityGroup)).toEqual({
       ingress: ['tcp 3128 <- sg:Agent', 'tcp 8081 <- sg:Agent'],
-      egress: [
-        'icmp 252-86 -> 255.255.255.255/32',
-        'tcp 3128 -> sg:Proxy',
-        'tcp 8081 -> sg:Proxy',
-        'tcp 8099 -> sg:Proxy',
-      ],
+      egress: [NO_EGRESS, 'tcp 3128 -> sg:Proxy', 'tcp 8081 -> sg:Proxy', 'tcp 8099 -> sg:Proxy'],
     });
   });
 
@@ -421,7 +408,7 @@ describe('security groups (C18)', () => {
     expect(proxy.egress.some((r) => r.includes('SecretsEndpoint'))).toBe(false);
     // The agent side follows the proxy's listeners: no credential injection, no 8081.
     expect(rules(variant, variant.network.agentSecurityGroup).egress).toEqual([
-      'icmp 252-86 -> 255.255.255.255/32',
+      NO_EGRESS,
       'tcp 3128 -> sg:LoadBalancer',
       'tcp 443 -> pl',
       'tcp 443 -> sg:Endpoint',
@@ -431,12 +418,11 @@ describe('security groups (C18)', () => {
   it('admits only agents and proxy tasks to the endpoints, and only the proxy to Secrets Manager', () => {
     expect(rules(main, main.network.endpointSecurityGroup)).toEqual({
       ingress: ['tcp 443 <- sg:Agent', 'tcp 443 <- sg:Proxy'],
-      // CDK's placeholder that matches no traffic: the group has no real egress.
-      egress: ['icmp 252-86 -> 255.255.255.255/32'],
+      egress: [NO_EGRESS],
     });
     expect(rules(main, main.network.secretsEndpointSecurityGroup)).toEqual({
       ingress: ['tcp 443 <- sg:Proxy'],
-      egress: ['icmp 252-86 -> 255.255.255.255/32'],
+      egress: [NO_EGRESS],
     });
   });
 
@@ -721,6 +707,22 @@ describe('VPC endpoints', () => {
 });
 
 describe('existing VPC', () => {
+  // A new ec2.Vpc in the same stack, passed as `vpc`: without, then with, endpoint subnets.
+  const SHARED_LAYOUT = [
+    { name: 'Public', subnetType: SubnetType.PUBLIC, cidrMask: 24 },
+    { name: 'Proxy', subnetType: SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 },
+    { name: 'Agents', subnetType: SubnetType.PRIVATE_ISOLATED, cidrMask: 20 },
+  ];
+  const DEDICATED_LAYOUT = [
+    ...SHARED_LAYOUT,
+    { name: 'Endpoints', subnetType: SubnetType.PRIVATE_ISOLATED, cidrMask: 28 },
+  ];
+  const BY_NAME = {
+    agentSubnets: { subnetGroupName: 'Agents' },
+    proxySubnets: { subnetGroupName: 'Proxy' },
+    endpointSubnets: { subnetGroupName: 'Endpoints' },
+  };
+
   it('builds the perimeter into the given subnets without creating a VPC', () => {
     const { template, network } = existing;
     expect(resourcesOfType(template, 'AWS::EC2::VPC')).toEqual([]);
@@ -754,36 +756,18 @@ describe('existing VPC', () => {
   });
 
   it('refuses endpoints among the agents (no endpointSubnets), naming the fix', () => {
-    // The layout of a new ec2.Vpc in the same stack passed as `vpc` with the default endpoints.
-    const layout = [
-      { name: 'Public', subnetType: SubnetType.PUBLIC, cidrMask: 24 },
-      { name: 'Proxy', subnetType: SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 },
-      { name: 'Agents', subnetType: SubnetType.PRIVATE_ISOLATED, cidrMask: 20 },
-    ];
-    const stack = new Stack(new App(), 'SharedLayout');
-    const vpc = new Vpc(stack, 'Vpc', { maxAzs: 2, subnetConfiguration: layout });
-    expect(
-      () =>
-        new AgentNetwork(stack, 'Network', {
-          policy,
-          vpc,
-          agentSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
-          proxySubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
-        }),
-    ).toThrow(
+    const tiers = {
+      agentSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
+      proxySubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+    };
+    expect(inEc2Vpc(tiers, SHARED_LAYOUT)).toThrow(
       /without endpointSubnets; the interface endpoints cannot share the agent subnets.*Fix: pass endpointSubnets selecting dedicated isolated subnets/,
     );
-    const again = new Stack(new App(), 'SameSubnets');
-    const vpc2 = new Vpc(again, 'Vpc', { maxAzs: 2, subnetConfiguration: layout });
     expect(
-      () =>
-        new AgentNetwork(again, 'Network', {
-          policy,
-          vpc: vpc2,
-          agentSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
-          proxySubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
-          endpointSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
-        }),
+      inEc2Vpc(
+        { ...tiers, endpointSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED } },
+        SHARED_LAYOUT,
+      ),
     ).toThrow(
       /endpoint subnets must share no subnet with agents or proxy.*Fix: pass endpointSubnets/,
     );
@@ -791,31 +775,18 @@ describe('existing VPC', () => {
 
   it('refuses a VPC-wide DNS firewall in an existing VPC unless accepted, saying why', () => {
     const stack = new Stack(new App(), 'Shared');
-    const vpc = new Vpc(stack, 'Vpc', {
-      maxAzs: 2,
-      subnetConfiguration: [
-        { name: 'Public', subnetType: SubnetType.PUBLIC, cidrMask: 24 },
-        { name: 'Proxy', subnetType: SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 },
-        { name: 'Agents', subnetType: SubnetType.PRIVATE_ISOLATED, cidrMask: 20 },
-        { name: 'Endpoints', subnetType: SubnetType.PRIVATE_ISOLATED, cidrMask: 28 },
-      ],
-    });
-    const subnets = {
-      agentSubnets: { subnetGroupName: 'Agents' },
-      proxySubnets: { subnetGroupName: 'Proxy' },
-      endpointSubnets: { subnetGroupName: 'Endpoints' },
-    };
-    expect(() => new AgentNetwork(stack, 'Network', { policy, vpc, ...subnets })).toThrow(
+    const vpc = new Vpc(stack, 'Vpc', { maxAzs: 2, subnetConfiguration: DEDICATED_LAYOUT });
+    expect(() => new AgentNetwork(stack, 'Network', { policy, vpc, ...BY_NAME })).toThrow(
       /the DNS firewall would apply to the whole of the existing VPC Shared\/Vpc.*Fix: leave vpc out .* or set acceptVpcWideDnsFirewall: true/,
     );
-    new AgentNetwork(stack, 'First', { policy, vpc, ...subnets, acceptVpcWideDnsFirewall: true });
+    new AgentNetwork(stack, 'First', { policy, vpc, ...BY_NAME, acceptVpcWideDnsFirewall: true });
     // A second perimeter in the same VPC would collide at deploy time.
     expect(
       () =>
         new AgentNetwork(stack, 'Second', {
           policy,
           vpc,
-          ...subnets,
+          ...BY_NAME,
           acceptVpcWideDnsFirewall: true,
         }),
     ).toThrow(/VPC Shared\/Vpc already holds the perimeter Shared\/First; two perimeters/);
@@ -823,33 +794,9 @@ describe('existing VPC', () => {
 
   it('refuses a second perimeter in an imported VPC of the same id, from another stack', () => {
     const app = new App();
-    const attrs = {
-      vpcId: 'vpc-0123456789abcdef0',
-      vpcCidrBlock: '10.1.0.0/16',
-      availabilityZones: ['eu-west-1a', 'eu-west-1b'],
-      privateSubnetIds: ['subnet-proxy1', 'subnet-proxy2'],
-      privateSubnetIpv4CidrBlocks: ['10.1.0.0/24', '10.1.1.0/24'],
-      isolatedSubnetIds: ['subnet-a1', 'subnet-a2', 'subnet-e1', 'subnet-e2'],
-      isolatedSubnetNames: ['Agents', 'Endpoints'],
-      isolatedSubnetIpv4CidrBlocks: [
-        '10.1.8.0/21',
-        '10.1.16.0/21',
-        '10.1.32.0/28',
-        '10.1.32.16/28',
-      ],
-      isolatedSubnetRouteTableIds: ['rtb-a1', 'rtb-a2', 'rtb-e1', 'rtb-e2'],
-      privateSubnetRouteTableIds: ['rtb-p1', 'rtb-p2'],
-    };
     const build = (name: string) => {
       const stack = new Stack(app, name);
-      return new AgentNetwork(stack, 'Network', {
-        policy,
-        vpc: Vpc.fromVpcAttributes(stack, 'Imported', attrs),
-        agentSubnets: { subnetGroupName: 'Agents' },
-        proxySubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
-        endpointSubnets: { subnetGroupName: 'Endpoints' },
-        acceptVpcWideDnsFirewall: true,
-      });
+      return new AgentNetwork(stack, 'Network', { policy, ...inLandingZoneVpc(stack) });
     };
     build('One');
     expect(() => build('Two')).toThrow(
@@ -860,23 +807,8 @@ describe('existing VPC', () => {
   it('proves a new ec2.Vpc with dedicated endpoint subnets contained', () => {
     const app = new App();
     const stack = new Stack(app, 'OwnVpc');
-    const vpc = new Vpc(stack, 'Vpc', {
-      maxAzs: 2,
-      subnetConfiguration: [
-        { name: 'Public', subnetType: SubnetType.PUBLIC, cidrMask: 24 },
-        { name: 'Proxy', subnetType: SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 },
-        { name: 'Agents', subnetType: SubnetType.PRIVATE_ISOLATED, cidrMask: 20 },
-        { name: 'Endpoints', subnetType: SubnetType.PRIVATE_ISOLATED, cidrMask: 28 },
-      ],
-    });
-    new AgentNetwork(stack, 'Network', {
-      policy,
-      vpc,
-      agentSubnets: { subnetGroupName: 'Agents' },
-      proxySubnets: { subnetGroupName: 'Proxy' },
-      endpointSubnets: { subnetGroupName: 'Endpoints' },
-      acceptVpcWideDnsFirewall: true,
-    });
+    const vpc = new Vpc(stack, 'Vpc', { maxAzs: 2, subnetConfiguration: DEDICATED_LAYOUT });
+    new AgentNetwork(stack, 'Network', { policy, vpc, ...BY_NAME, acceptVpcWideDnsFirewall: true });
     const report = verifyTemplate(Template.fromStack(stack).toJSON(), 'OwnVpc', {
       proxyPorts: [...proxyPorts(policy).agentFacing],
     });
@@ -884,24 +816,17 @@ describe('existing VPC', () => {
   });
 
   it('refuses an existing VPC without subnet selections, naming the fix', () => {
-    const stack = new Stack(new App(), 'Missing');
-    const vpc = new Vpc(stack, 'Vpc', { maxAzs: 2 });
-    expect(() => new AgentNetwork(stack, 'Network', { policy, vpc })).toThrow(
+    expect(inEc2Vpc({})).toThrow(
       /existing VPC .* without agentSubnets and proxySubnets\. Fix: pass agentSubnets/,
     );
   });
 
   it('refuses agent subnets that have a route out', () => {
-    const stack = new Stack(new App(), 'Routed');
-    const vpc = new Vpc(stack, 'Vpc', { maxAzs: 2 });
     expect(
-      () =>
-        new AgentNetwork(stack, 'Network', {
-          policy,
-          vpc,
-          agentSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
-          proxySubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
-        }),
+      inEc2Vpc({
+        agentSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+        proxySubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+      }),
     ).toThrow(/agent subnets must be isolated .* Fix: select isolated subnets/);
   });
 });
@@ -930,17 +855,12 @@ describe('input checks', () => {
   });
 
   it('refuses new-VPC options next to an existing VPC', () => {
-    const stack = new Stack(new App(), 'Mixed');
-    const vpc = new Vpc(stack, 'Vpc', { maxAzs: 2 });
     expect(
-      () =>
-        new AgentNetwork(stack, 'Network', {
-          policy,
-          vpc,
-          maxAzs: 3,
-          agentSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
-          proxySubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
-        }),
+      inEc2Vpc({
+        maxAzs: 3,
+        agentSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
+        proxySubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+      }),
     ).toThrow(/maxAzs only apply to a new VPC/);
   });
 });
@@ -970,34 +890,9 @@ describe('existing VPC with existing interface endpoints', () => {
     region = 'eu-west-1',
   ) => {
     const stack = new Stack(new App(), 'SharedEndpoints', { env: { region } });
-    const vpc = Vpc.fromVpcAttributes(stack, 'Imported', {
-      vpcId: 'vpc-0123456789abcdef0',
-      vpcCidrBlock: '10.1.0.0/16',
-      availabilityZones: ['eu-west-1a', 'eu-west-1b'],
-      privateSubnetIds: ['subnet-proxy1', 'subnet-proxy2'],
-      privateSubnetIpv4CidrBlocks: ['10.1.0.0/24', '10.1.1.0/24'],
-      privateSubnetRouteTableIds: ['rtb-proxy1', 'rtb-proxy2'],
-      isolatedSubnetIds: ['subnet-agent1', 'subnet-agent2', 'subnet-endpoint1', 'subnet-endpoint2'],
-      isolatedSubnetNames: ['Agents', 'Endpoints'],
-      isolatedSubnetIpv4CidrBlocks: [
-        '10.1.8.0/21',
-        '10.1.16.0/21',
-        '10.1.32.0/28',
-        '10.1.32.16/28',
-      ],
-      isolatedSubnetRouteTableIds: ['rtb-agent1', 'rtb-agent2', 'rtb-endpoint1', 'rtb-endpoint2'],
-    });
     const network = new AgentNetwork(stack, 'Network', {
       policy: usePolicy,
-      ...(withVpc
-        ? {
-            vpc,
-            agentSubnets: { subnetGroupName: 'Agents' },
-            proxySubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
-            endpointSubnets: { subnetGroupName: 'Endpoints' },
-            acceptVpcWideDnsFirewall: true,
-          }
-        : {}),
+      ...(withVpc ? inLandingZoneVpc(stack) : {}),
       ...(existingEndpoints === undefined ? {} : { existingEndpoints }),
     });
     return built(stack, network);
@@ -1198,32 +1093,11 @@ describe('existing endpoints through AgentPerimeter and addAgentPerimeterChecks'
     // All the packs a library user gets: cdk-nag's, the project's and the containment proof.
     const checks = addAgentPerimeterChecks(app).containment;
     const stack = new Stack(app, 'LandingZoneVpc', { env: { region: 'eu-west-1' } });
-    const vpc = Vpc.fromVpcAttributes(stack, 'Imported', {
-      vpcId: 'vpc-0123456789abcdef0',
-      vpcCidrBlock: '10.1.0.0/16',
-      availabilityZones: ['eu-west-1a', 'eu-west-1b'],
-      privateSubnetIds: ['subnet-proxy1', 'subnet-proxy2'],
-      privateSubnetIpv4CidrBlocks: ['10.1.0.0/24', '10.1.1.0/24'],
-      privateSubnetRouteTableIds: ['rtb-proxy1', 'rtb-proxy2'],
-      isolatedSubnetIds: ['subnet-agent1', 'subnet-agent2', 'subnet-endpoint1', 'subnet-endpoint2'],
-      isolatedSubnetNames: ['Agents', 'Endpoints'],
-      isolatedSubnetIpv4CidrBlocks: [
-        '10.1.8.0/21',
-        '10.1.16.0/21',
-        '10.1.32.0/28',
-        '10.1.32.16/28',
-      ],
-      isolatedSubnetRouteTableIds: ['rtb-agent1', 'rtb-agent2', 'rtb-endpoint1', 'rtb-endpoint2'],
-    });
     const group = 'sg-0aaaaaaaaaaaaaaa1';
     const perimeter = new AgentPerimeter(stack, 'Perimeter', {
       policy,
       network: {
-        vpc,
-        agentSubnets: { subnetGroupName: 'Agents' },
-        proxySubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
-        endpointSubnets: { subnetGroupName: 'Endpoints' },
-        acceptVpcWideDnsFirewall: true,
+        ...inLandingZoneVpc(stack),
         existingEndpoints: {
           ecrApi: { endpointId: 'vpce-0123456789abcdef1', securityGroupId: group },
           ecrDocker: { endpointId: 'vpce-0123456789abcdef2', securityGroupId: group },

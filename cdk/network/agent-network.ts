@@ -40,7 +40,7 @@ import {
   importEndpointGroups,
   type SharedEndpoint,
 } from './existing-endpoints.js';
-import { selectExistingVpcSubnets } from './existing-vpc.js';
+import { type ExistingVpcSubnets, selectExistingVpcSubnets } from './existing-vpc.js';
 import { createPerimeterNetworkAcls } from './network-acls.js';
 import { createNetworkLogs } from './network-logs.js';
 import { createNewVpc, DEFAULT_MAX_AZS, DEFAULT_VPC_CIDR } from './new-vpc.js';
@@ -362,30 +362,19 @@ export class AgentNetwork extends Construct {
         'existingEndpoints is given without vpc: a new VPC has no endpoints to reuse, and the perimeter creates the ones it needs. Fix: remove existingEndpoints, or pass the existing vpc (with its subnets) that holds those endpoints.',
       );
     }
-    if (props.vpc === undefined) {
-      const built = createNewVpc(
-        this,
-        { ...props, natGateways: props.natGateways ?? (lean ? 1 : undefined) },
-        fail,
-      );
-      this.vpc = built.vpc;
-      this.agentSubnets = built.agents;
-      this.proxySubnets = built.proxy;
-      this.endpointSubnets = built.endpoints;
-      this.publicSubnets = built.public;
-    } else {
-      this.vpc = props.vpc;
-      const subnets = selectExistingVpcSubnets(props.vpc, props, fail);
-      if (props.acceptVpcWideDnsFirewall !== true) {
-        fail(
-          `the DNS firewall would apply to the whole of the existing VPC ${props.vpc.node.path}: Route 53 Resolver associates it with a VPC, not with subnets, so every other workload there could resolve only the perimeter's allowlist (NXDOMAIN for the rest, fail-closed, under mutation protection). Fix: leave vpc out so the perimeter gets a VPC of its own, or set acceptVpcWideDnsFirewall: true if nothing else in that VPC needs other names.`,
-        );
-      }
-      this.agentSubnets = subnets.agents;
-      this.proxySubnets = subnets.proxy;
-      this.endpointSubnets = subnets.endpoints;
-      this.publicSubnets = [];
-    }
+    const tiers =
+      props.vpc === undefined
+        ? createNewVpc(
+            this,
+            { ...props, natGateways: props.natGateways ?? (lean ? 1 : undefined) },
+            fail,
+          )
+        : existingVpcTiers(props.vpc, props, fail);
+    this.vpc = tiers.vpc;
+    this.agentSubnets = tiers.agents;
+    this.proxySubnets = tiers.proxy;
+    this.endpointSubnets = tiers.endpoints;
+    this.publicSubnets = tiers.public;
     // Lean: endpoints in the first zone only, which (in a new VPC) also holds the one NAT
     // gateway, so a single zone's failure is the only one that stops the perimeter's egress.
     this.interfaceEndpointSubnets = lean ? this.endpointSubnets.slice(0, 1) : this.endpointSubnets;
@@ -527,6 +516,21 @@ export class AgentNetwork extends Construct {
       guardAgentSecurityGroup(this, group);
     }
   }
+}
+
+/** The subnets of an existing VPC, once it is clear the VPC-wide DNS firewall is accepted. */
+function existingVpcTiers(
+  vpc: IVpc,
+  props: AgentNetworkProps,
+  fail: (message: string) => never,
+): ExistingVpcSubnets & { readonly vpc: IVpc; readonly public: ISubnet[] } {
+  const subnets = selectExistingVpcSubnets(vpc, props, fail);
+  if (props.acceptVpcWideDnsFirewall !== true) {
+    fail(
+      `the DNS firewall would apply to the whole of the existing VPC ${vpc.node.path}: Route 53 Resolver associates it with a VPC, not with subnets, so every other workload there could resolve only the perimeter's allowlist (NXDOMAIN for the rest, fail-closed, under mutation protection). Fix: leave vpc out so the perimeter gets a VPC of its own, or set acceptVpcWideDnsFirewall: true if nothing else in that VPC needs other names.`,
+    );
+  }
+  return { vpc, ...subnets, public: [] };
 }
 
 /**

@@ -24,52 +24,56 @@ export interface EndpointPolicyEnv {
  * write logs and read the policy's secrets in this account, never write to another account.
  */
 
-/** `aws:PrincipalAccount` condition: credentials from other accounts cannot use the endpoint. */
-function sameAccount(env: EndpointPolicyEnv) {
-  return { StringEquals: { 'aws:PrincipalAccount': env.account } };
+/**
+ * The form every account-scoped endpoint statement takes: any principal may ask, and the
+ * `aws:PrincipalAccount` condition keeps credentials from other accounts out.
+ */
+function allowThisAccount(
+  env: EndpointPolicyEnv,
+  sid: string,
+  actions: string[],
+  resources: string[],
+): PolicyStatement {
+  return new PolicyStatement({
+    sid,
+    effect: Effect.ALLOW,
+    principals: [new StarPrincipal()],
+    actions,
+    resources,
+    conditions: { StringEquals: { 'aws:PrincipalAccount': env.account } },
+  });
 }
 
 /** ECR API and Docker endpoints: pulling images from this account's repositories only. */
 export function ecrPullStatements(env: EndpointPolicyEnv): PolicyStatement[] {
   return [
-    new PolicyStatement({
-      sid: 'RegistryLogin',
-      effect: Effect.ALLOW,
-      principals: [new StarPrincipal()],
-      // GetAuthorizationToken has no resource-level permissions; the token it returns is for
-      // the caller's own registry, and the condition pins the caller to this account.
-      actions: ['ecr:GetAuthorizationToken'],
-      resources: ['*'],
-      conditions: sameAccount(env),
-    }),
-    new PolicyStatement({
-      sid: 'PullFromThisAccount',
-      effect: Effect.ALLOW,
-      principals: [new StarPrincipal()],
-      actions: [
+    // GetAuthorizationToken has no resource-level permissions; the token it returns is for
+    // the caller's own registry, and the condition pins the caller to this account.
+    allowThisAccount(env, 'RegistryLogin', ['ecr:GetAuthorizationToken'], ['*']),
+    allowThisAccount(
+      env,
+      'PullFromThisAccount',
+      [
         'ecr:BatchCheckLayerAvailability',
         'ecr:BatchGetImage',
         'ecr:GetDownloadUrlForLayer',
         // Lets a pull-through cache rule fetch an upstream image on first pull; read-only.
         'ecr:BatchImportUpstreamImage',
       ],
-      resources: [`arn:${env.partition}:ecr:${env.region}:${env.account}:repository/*`],
-      conditions: sameAccount(env),
-    }),
+      [`arn:${env.partition}:ecr:${env.region}:${env.account}:repository/*`],
+    ),
   ];
 }
 
 /** CloudWatch Logs endpoint: the awslogs driver's writes into this account's log groups. */
 export function logsWriteStatements(env: EndpointPolicyEnv): PolicyStatement[] {
   return [
-    new PolicyStatement({
-      sid: 'WriteLogsInThisAccount',
-      effect: Effect.ALLOW,
-      principals: [new StarPrincipal()],
-      actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
-      resources: [`arn:${env.partition}:logs:${env.region}:${env.account}:log-group:*`],
-      conditions: sameAccount(env),
-    }),
+    allowThisAccount(
+      env,
+      'WriteLogsInThisAccount',
+      ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+      [`arn:${env.partition}:logs:${env.region}:${env.account}:log-group:*`],
+    ),
   ];
 }
 
@@ -92,14 +96,12 @@ export function bedrockInvokeStatements(
   access: BedrockAccess,
 ): PolicyStatement[] {
   return [
-    new PolicyStatement({
-      sid: 'InvokePolicyModels',
-      effect: Effect.ALLOW,
-      principals: [new StarPrincipal()],
-      actions: [...BEDROCK_INVOKE_ACTIONS],
-      resources: bedrockResourceArns(access, env),
-      conditions: sameAccount(env),
-    }),
+    allowThisAccount(
+      env,
+      'InvokePolicyModels',
+      [...BEDROCK_INVOKE_ACTIONS],
+      bedrockResourceArns(access, env),
+    ),
   ];
 }
 
@@ -121,14 +123,12 @@ export function secretReadStatements(
 ): PolicyStatement[] {
   if (secretNames.length === 0) return [];
   return [
-    new PolicyStatement({
-      sid: 'ReadPolicySecrets',
-      effect: Effect.ALLOW,
-      principals: [new StarPrincipal()],
-      actions: ['secretsmanager:GetSecretValue'],
-      resources: secretNames.map((name) => secretArnPattern(env, name)),
-      conditions: sameAccount(env),
-    }),
+    allowThisAccount(
+      env,
+      'ReadPolicySecrets',
+      ['secretsmanager:GetSecretValue'],
+      secretNames.map((name) => secretArnPattern(env, name)),
+    ),
   ];
 }
 

@@ -1,14 +1,11 @@
 import type { ISubnet, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
+import type { AgentNetworkProps } from './agent-network.js';
 
-export interface ExistingVpcInput {
-  readonly agentSubnets?: SubnetSelection;
-  readonly proxySubnets?: SubnetSelection;
-  readonly endpointSubnets?: SubnetSelection;
-  /** New-VPC-only options: must all be undefined with an existing VPC. */
-  readonly maxAzs?: number;
-  readonly cidr?: string;
-  readonly natGateways?: number;
-}
+/** The subnet selections, and the new-VPC-only options that must all be left out here. */
+export type ExistingVpcInput = Pick<
+  AgentNetworkProps,
+  'agentSubnets' | 'proxySubnets' | 'endpointSubnets' | 'maxAzs' | 'cidr' | 'natGateways'
+>;
 
 /** The selected subnets of an existing VPC, one list per tier. */
 export interface ExistingVpcSubnets {

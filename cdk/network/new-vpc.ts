@@ -7,6 +7,7 @@ import {
   CONTROL_TOWER_RULES,
   REGULATORY_PACK_NAMES,
 } from '../nag.js';
+import type { AgentNetworkProps } from './agent-network.js';
 
 /** IPv4 range of a new VPC when `cidr` is not given. */
 export const DEFAULT_VPC_CIDR = '10.64.0.0/16';
@@ -21,12 +22,10 @@ const SUBNET_GROUPS = {
   endpoints: 'Endpoints',
 } as const;
 
-export interface NewVpcInput {
-  readonly maxAzs?: number;
-  readonly cidr?: string;
-  readonly natGateways?: number;
-  readonly restrictDefaultSecurityGroup?: boolean;
-}
+export type NewVpcInput = Pick<
+  AgentNetworkProps,
+  'maxAzs' | 'cidr' | 'natGateways' | 'restrictDefaultSecurityGroup'
+>;
 
 /** A new VPC and its subnets, one group per tier. */
 export interface NewVpc {

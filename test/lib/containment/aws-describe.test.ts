@@ -69,6 +69,17 @@ const agentTable = tables.find((t) =>
 const igw = 'igw-0a1b2c3d4e5f60718';
 const vpc = (items(read('ec2-describe-vpcs'), 'Vpcs')[0] as Item).VpcId as string;
 
+/** A change that adds `route` to the agent route table by hand, as `aws ec2 create-route` would. */
+const agentRouteAdded =
+  (route: Item) =>
+  (doc: (file: string) => Doc): void => {
+    const t = pick(
+      items(doc('ec2-describe-route-tables'), 'RouteTables'),
+      (x) => x.RouteTableId === agentTable.RouteTableId,
+    );
+    (t.Routes as Item[]).push({ ...route, Origin: 'CreateRoute', State: 'active' });
+  };
+
 const violations = (dir: string) =>
   verifyAwsDescribe(dir, {}, 'snapshot').violations.map((v) => `${v.channel} ${v.resource}`);
 
@@ -116,34 +127,15 @@ describe('drift made outside IaC is found in the snapshot', () => {
   const cases: readonly [string, (doc: (file: string) => Doc) => void, string][] = [
     [
       'a default route to the internet gateway in an agent route table',
-      (doc) => {
-        const t = pick(
-          items(doc('ec2-describe-route-tables'), 'RouteTables'),
-          (x) => x.RouteTableId === agentTable.RouteTableId,
-        );
-        (t.Routes as Item[]).push({
-          DestinationCidrBlock: '0.0.0.0/0',
-          GatewayId: igw,
-          Origin: 'CreateRoute',
-          State: 'active',
-        });
-      },
+      agentRouteAdded({ DestinationCidrBlock: '0.0.0.0/0', GatewayId: igw }),
       `route-to-internet ${agentTable.RouteTableId}/route 0.0.0.0/0`,
     ],
     [
       'a peering route added by hand',
-      (doc) => {
-        const t = pick(
-          items(doc('ec2-describe-route-tables'), 'RouteTables'),
-          (x) => x.RouteTableId === agentTable.RouteTableId,
-        );
-        (t.Routes as Item[]).push({
-          DestinationCidrBlock: '172.16.0.0/16',
-          VpcPeeringConnectionId: 'pcx-0123456789abcdef0',
-          Origin: 'CreateRoute',
-          State: 'active',
-        });
-      },
+      agentRouteAdded({
+        DestinationCidrBlock: '172.16.0.0/16',
+        VpcPeeringConnectionId: 'pcx-0123456789abcdef0',
+      }),
       `route-to-internet ${agentTable.RouteTableId}/route 172.16.0.0/16`,
     ],
     [
