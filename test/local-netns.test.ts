@@ -178,6 +178,10 @@ describe.skipIf(problem !== undefined)('the local binding in network namespaces'
   afterAll(() => {
     // Deleting a namespace deletes its veth ends (and so their peers).
     for (const ns of Object.values(NS)) spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+    // A pair created but not yet moved (setup failed in between) is still here.
+    for (const { veth } of Object.values(NET)) {
+      spawnSync('ip', ['link', 'del', `${tag}${veth[0]}`], { stdio: 'ignore' });
+    }
   });
 
   it('lets each profile reach its own ports and refuses the other profile’s', async () => {
