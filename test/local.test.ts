@@ -9,6 +9,7 @@ import {
   COMPOSE_FILE,
   ENVOY_FILE,
   LocalComposeError,
+  localListenerAddresses,
   renderLocalFiles,
   tmpfsEntry,
 } from '../lib/local/index.js';
@@ -35,7 +36,7 @@ interface Service {
   readonly pids_limit?: number;
   readonly runtime?: string;
   readonly environment?: Record<string, string> | string[];
-  readonly networks: string[];
+  readonly networks: string[] | Record<string, { ipv4_address?: string }>;
   readonly ports?: unknown;
   readonly volumes?: { type: string; source: string; target: string; read_only: boolean }[];
   readonly secrets?: { source: string; target: string }[];
@@ -44,14 +45,23 @@ interface Service {
 interface Compose {
   readonly name: string;
   readonly services: Record<string, Service>;
-  readonly networks: Record<string, { internal?: boolean }>;
+  readonly networks: Record<string, { internal?: boolean; ipam?: unknown }>;
   readonly secrets?: Record<string, { environment: string }>;
 }
 
-const envoyText = (policy: Policy) => envoyYaml(renderCheckedProxyConfig(policy), 'test.yaml');
+/** The Envoy config as `agent-perimeter local` renders it: each profile on its own address. */
+const envoyText = (policy: Policy, options: Parameters<typeof renderLocalFiles>[2] = {}) =>
+  envoyYaml(
+    renderCheckedProxyConfig(policy, { profileAddresses: localListenerAddresses(policy, options) }),
+    'test.yaml',
+  );
+
+/** A service's networks by name (agents list them, the proxy maps them to its addresses). */
+const networkNames = (s: Service) =>
+  Array.isArray(s.networks) ? s.networks : Object.keys(s.networks);
 
 function generate(policy: Policy, options: Parameters<typeof renderLocalFiles>[2] = {}) {
-  const files = renderLocalFiles(policy, envoyText(policy), options);
+  const files = renderLocalFiles(policy, envoyText(policy, options), options);
   const text = files[COMPOSE_FILE] ?? '';
   return { files, text, compose: parse(text) as Compose };
 }
@@ -99,17 +109,17 @@ describe('the compose file for the demo policy', () => {
   });
 
   it('puts the agent on an internal network whose only other member is the proxy', () => {
-    expect(compose.networks['claude-code-perimeter']).toEqual({ internal: true });
+    expect(compose.networks['claude-code-perimeter']).toMatchObject({ internal: true });
     expect(agent.networks).toEqual(['claude-code-perimeter']);
     const members = Object.entries(compose.services)
-      .filter(([, s]) => s.networks.includes('claude-code-perimeter'))
+      .filter(([, s]) => networkNames(s).includes('claude-code-perimeter'))
       .map(([name]) => name);
     expect(members.sort()).toEqual(['claude-code', 'proxy']);
   });
 
   it('gives only the proxy a network with a way out, and publishes no ports', () => {
     expect(compose.networks.egress?.internal).toBeUndefined();
-    expect(proxy.networks).toEqual(['claude-code-perimeter', 'egress']);
+    expect(networkNames(proxy)).toEqual(['claude-code-perimeter', 'egress']);
     for (const service of Object.values(compose.services)) {
       expect(service.ports).toBeUndefined();
       expect(service.network_mode).toBeUndefined();
@@ -207,12 +217,17 @@ describe('other policies', () => {
   const two = generate(TWO_AGENTS);
 
   it('gives every agent its own internal network, all shared with the proxy only', () => {
-    expect(two.compose.networks).toEqual({
+    expect(two.compose.networks).toMatchObject({
       'coder-perimeter': { internal: true },
       'reviewer-perimeter': { internal: true },
       egress: {},
     });
-    expect(two.compose.services.proxy?.networks).toEqual([
+    expect(Object.keys(two.compose.networks)).toEqual([
+      'coder-perimeter',
+      'reviewer-perimeter',
+      'egress',
+    ]);
+    expect(networkNames(two.compose.services.proxy as Service)).toEqual([
       'coder-perimeter',
       'reviewer-perimeter',
       'egress',

@@ -4,8 +4,10 @@ import { LOCAL_RUNTIMES } from '../../lib/contract/runtimes.js';
 import { UserError } from '../../lib/errors.js';
 import {
   COMPOSE_FILE,
+  DEFAULT_ADDRESS_POOL,
   ENVOY_FILE,
   LAUNCHER_FILE,
+  localListenerAddresses,
   renderLocalFiles,
 } from '../../lib/local/index.js';
 import { CA_KEY_VARIABLE } from '../../lib/proxy-contract.js';
@@ -23,18 +25,24 @@ export const localCommand: Command = {
   name: 'local',
   summary: 'Write a docker compose file that runs the agents behind the proxy on this machine.',
   usage: `Usage: agent-perimeter local [--policy FILE] [--out DIR] [--profile NAME] [--runtime runsc]
+                             [--address-pool CIDR]
 
 Writes DIR/${COMPOSE_FILE} and DIR/${ENVOY_FILE} (default DIR: agent-perimeter-local): each agent
 profile hardened as the guide's docker recipe (cap_drop ALL, no-new-privileges, read-only root,
 size-bounded noexec/nosuid tmpfs scratch, memory/CPU/pids limits, non-root user) on an internal
-network whose only other member is the Envoy proxy rendered from the same policy. Credentials
+network whose only other member is the Envoy proxy rendered from the same policy. Each profile
+network gets a fixed /24 and the proxy a fixed address on it; Envoy binds that profile's
+listeners to that address alone, so an agent reaches only its own profile's ports. Credentials
 are read from your shell's environment when compose starts; they are never written to a file.
 
 Options:
   --policy FILE     policy file (default: the embedded agent-perimeter.yaml)
   --out DIR         where to write the files (default: agent-perimeter-local)
   --profile NAME    only this agent profile (default: all of them)
-  --runtime runsc   run the agents under gVisor (needs runsc installed as a Docker runtime)`,
+  --runtime runsc   run the agents under gVisor (needs runsc installed as a Docker runtime)
+  --address-pool CIDR
+                    private range for the profile networks, a /24 per profile in
+                    \`agents\` order (default: ${DEFAULT_ADDRESS_POOL})`,
   async run(argv, io) {
     const { values } = parseCommandArgs(
       'local',
@@ -44,6 +52,7 @@ Options:
         out: { type: 'string', default: 'agent-perimeter-local' },
         profile: { type: 'string' },
         runtime: { type: 'string' },
+        'address-pool': { type: 'string' },
       },
       0,
     );
@@ -56,11 +65,17 @@ Options:
     const { policy, source, file } = policyFromArgs(values.policy);
     printPolicyWarnings(policy, source, io);
     const ca = loadPolicyCa(policy, file.path, source);
-    const envoy = envoyYaml(renderCheckedProxyConfig(policy), source);
+    const placement = {
+      ...(values.profile === undefined ? {} : { profile: values.profile }),
+      ...(values['address-pool'] === undefined ? {} : { addressPool: values['address-pool'] }),
+    };
+    // The same placement decides the compose file's addresses and what Envoy binds.
+    const profileAddresses = localListenerAddresses(policy, placement);
+    const envoy = envoyYaml(renderCheckedProxyConfig(policy, { profileAddresses }), source);
     const files = renderLocalFiles(policy, envoy, {
       source,
+      ...placement,
       ...(ca === undefined ? {} : { ca }),
-      ...(values.profile === undefined ? {} : { profile: values.profile }),
       ...(runtime === undefined ? {} : { runtime: runtime as (typeof RUNTIMES)[number] }),
     });
     const dir = resolve(values.out);

@@ -3,24 +3,21 @@ import { Document } from 'yaml';
 import type { PolicyCa } from '../ca/policy-ca.js';
 import { trustBundle } from '../ca/trust.js';
 import type { JsonObject } from '../json.js';
-import {
-  type AgentProfile,
-  deploymentGaps,
-  interceptedRules,
-  type Policy,
-  proxyModelAccess,
-} from '../policy/index.js';
+import { deploymentGaps, interceptedRules, type Policy } from '../policy/index.js';
 import { looksLikeSecret } from '../policy/secrets.js';
 import { CA_KEY_VARIABLE } from '../proxy-contract.js';
 import { proxyCredentialInputs } from '../proxy-launch-inputs.js';
 import { launcherScript } from '../proxy-launcher.js';
+import { profileNetworks } from './addresses.js';
 import { LocalComposeError } from './errors.js';
+import { selectProfiles } from './select.js';
 import {
   agentService,
   composeSecrets,
   EGRESS_NETWORK,
   LAUNCHER_FILE,
   LOCAL_TRUST_FILES,
+  networkIpam,
   PROXY_SERVICE,
   perimeterNetwork,
   proxyService,
@@ -49,26 +46,17 @@ export interface LocalComposeOptions {
    * @default - none; a policy that intercepts is refused without it
    */
   readonly ca?: PolicyCa;
+  /**
+   * The private range the profile networks are cut from, a /24 per profile. Render the Envoy
+   * config with `profileAddresses: localListenerAddresses(policy, options)` from the same
+   * options, so each profile's listeners bind only its proxy address.
+   * @default DEFAULT_ADDRESS_POOL (10.213.0.0/16)
+   */
+  readonly addressPool?: string;
 }
 
 /** What `agent-perimeter local` writes: file name -> contents. */
 export type LocalFiles = Readonly<Record<string, string>>;
-
-function selectProfiles(policy: Policy, name: string | undefined): AgentProfile[] {
-  if (proxyModelAccess(policy).provider !== 'anthropic') {
-    throw new LocalComposeError(
-      `model_access.provider "${proxyModelAccess(policy).provider}" needs the proxy's cloud identity (a task role or a service account), which a laptop's proxy does not have. Fix: run this policy on ${proxyModelAccess(policy).provider === 'bedrock' ? 'AWS (cdk deploy)' : 'GCP (pulumi up)'}, or use provider "anthropic" with an api.anthropic.com entry locally.`,
-    );
-  }
-  if (name === undefined) return [...policy.agents];
-  const profile = policy.agents.find((a) => a.name === name);
-  if (profile === undefined) {
-    throw new LocalComposeError(
-      `--profile "${name}" is not an agent profile of policy "${policy.name}". Fix: use one of ${policy.agents.map((a) => `"${a.name}"`).join(', ')}.`,
-    );
-  }
-  return [profile];
-}
 
 function checkPinned(image: string): void {
   const tail = image.split('/').pop() ?? image;
@@ -84,7 +72,8 @@ function checkPinned(image: string): void {
  * The compose project for a policy: the agents, hardened as the guide's `docker run` recipe
  * (cap_drop ALL, no-new-privileges, read-only root, noexec/nosuid size-bounded tmpfs scratch,
  * memory/CPU/pids limits, non-root user, optional gVisor), each on an `internal: true` network
- * shared only with the Envoy proxy, which alone also joins a network with a way out.
+ * shared only with the Envoy proxy, which alone also joins a network with a way out. Each
+ * network has a fixed subnet and the proxy a fixed address on it (lib/local/addresses.ts).
  */
 export function composeProject(
   policy: Policy,
@@ -106,9 +95,10 @@ export function composeProject(
       'the policy intercepts TLS (an egress entry has tls: "intercept") but no CA was given. Fix: pass `ca: loadPolicyCa(policy, policyFile, name)` (`agent-perimeter local` does this).',
     );
   }
+  const addresses = profileNetworks(policy, options);
   const digest = createHash('sha256').update(envoyConfigText).digest('hex');
   const services: JsonObject = {
-    [PROXY_SERVICE]: proxyService(policy, profiles, digest, ca),
+    [PROXY_SERVICE]: proxyService(policy, addresses, digest, ca),
   };
   for (const profile of profiles) {
     services[profile.name] = agentService(
@@ -119,9 +109,13 @@ export function composeProject(
     );
   }
   const networks: JsonObject = {};
-  for (const profile of profiles) {
-    // No gateway, no NAT: the agent's packets reach the proxy and nothing else.
-    networks[perimeterNetwork(profile)] = { internal: true };
+  for (const plan of addresses) {
+    // No gateway, no NAT: the agent's packets reach the proxy and nothing else. Fixed
+    // addressing, so the proxy's address here is the one its Envoy listeners bind.
+    networks[perimeterNetwork({ name: plan.profile })] = {
+      internal: true,
+      ipam: networkIpam(plan),
+    };
   }
   networks[EGRESS_NETWORK] = {};
   const project: JsonObject = { name: `agent-perimeter-${policy.name}`, services, networks };

@@ -1,4 +1,11 @@
 export {
+  DEFAULT_ADDRESS_POOL,
+  localListenerAddresses,
+  type ProfileNetworkAddresses,
+  profileNetworks,
+  UNSELECTED_LISTENER_ADDRESS,
+} from './addresses.js';
+export {
   COMPOSE_FILE,
   composeProject,
   ENVOY_FILE,

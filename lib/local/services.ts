@@ -12,8 +12,13 @@ import {
 } from '../proxy-contract.js';
 import { launcherLeaves, proxyCredentialInputs } from '../proxy-launch-inputs.js';
 import { ENVOY_USER, launchArguments, stopTimeoutSeconds } from '../proxy-launcher.js';
+import type { ProfileNetworkAddresses } from './addresses.js';
 
-/** The proxy's service name: agents reach it as `http://proxy:<port>`. */
+/**
+ * The proxy's service name: agents reach it as `http://proxy:<port>`. Docker's DNS answers a
+ * service name with its address on the asking container's network, so on each profile network
+ * the name is the proxy's fixed address there, the one that profile's listeners bind.
+ */
 export const PROXY_SERVICE = 'proxy';
 /** The network every proxy shares with the internet (through Docker's NAT). */
 export const EGRESS_NETWORK = 'egress';
@@ -37,8 +42,15 @@ export const LOCAL_TRUST_FILES = {
 export const PROXY_CA_CERT_PATH = '/etc/agent-perimeter/ca/ca.crt';
 
 /** A profile's own network, `internal: true`: its only other member is the proxy. */
-export function perimeterNetwork(profile: AgentProfile): string {
+export function perimeterNetwork(profile: Pick<AgentProfile, 'name'>): string {
   return `${profile.name}-perimeter`;
+}
+
+/** A profile network's fixed addressing, as compose's `ipam`. */
+export function networkIpam(plan: ProfileNetworkAddresses): JsonObject {
+  return {
+    config: [{ subnet: plan.subnet, ip_range: plan.ipRange, gateway: plan.gateway }],
+  };
 }
 
 /** Compose interpolates `$`; policy-derived text must reach the container as written. */
@@ -127,11 +139,11 @@ export function agentService(
  * The Envoy proxy as a compose service: the policy's pinned image, the rendered config mounted
  * read-only, credentials passed through from the host environment by variable name (list
  * syntax: compose copies the value from the shell running it, the file holds only the name),
- * on every agent's internal network plus the egress network.
+ * on every agent's internal network (at its fixed address there) plus the egress network.
  */
 export function proxyService(
   policy: Policy,
-  profiles: readonly AgentProfile[],
+  profiles: readonly ProfileNetworkAddresses[],
   configDigest: string,
   ca?: PolicyCa,
 ): JsonObject {
@@ -191,7 +203,13 @@ export function proxyService(
     mem_limit: `${proxy.memory_mib}m`,
     cpus: proxy.cpu,
     pids_limit: 1024,
-    networks: [...profiles.map(perimeterNetwork), EGRESS_NETWORK],
+    // A fixed address on each profile network: the only one that profile's listeners bind.
+    networks: {
+      ...Object.fromEntries(
+        profiles.map((p) => [perimeterNetwork({ name: p.profile }), { ipv4_address: p.proxy }]),
+      ),
+      [EGRESS_NETWORK]: {},
+    },
     labels: {
       'agent-perimeter.policy': policy.name,
       // Changes whenever envoy.yaml does, so `docker compose up` recreates the proxy.

@@ -6,6 +6,7 @@ import {
   policyProfiles,
 } from '../../lib/policy/index.js';
 import { ADMIN_PORT } from '../../lib/proxy-contract.js';
+import { bindToProfiles } from './bind.js';
 import { dfpCluster, dfpTlsCluster } from './dns.js';
 import { egressCluster, egressListener, usedCaches } from './egress.js';
 import { tunnelTargets } from './entries.js';
@@ -24,6 +25,14 @@ export interface RenderOptions {
    * @default DEFAULT_CA_BUNDLE (the official Envoy image's system bundle)
    */
   readonly caBundle?: string;
+  /**
+   * Profile name -> the one address its agent-facing listeners (forward proxy, base URLs,
+   * model listener) bind, for a proxy with an address per profile network (the local twin's
+   * compose file). Every profile must have one.
+   * @default - every listener on 0.0.0.0; the clouds keep profiles apart with security groups
+   * and network tags
+   */
+  readonly profileAddresses?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -61,18 +70,22 @@ export function renderProxyConfig(policy: Policy, options: RenderOptions = {}): 
     if (rule === undefined) throw new Error(`no egress entry for inject host ${l.host}`);
     return rule;
   };
+  const listeners = [
+    ...profiles.map((p) => forwardProxyListener(policy, p)),
+    ...injects.map((l) => injectListener(policy, l, ruleOf(l))),
+    ...models,
+    healthListener(policy),
+    ...tls.map((t) => tunnelListener(policy, t)),
+    ...caches.map((c) => egressListener(policy, c)),
+  ];
   const bootstrap: JsonObject = {
     node: { id: `${policy.name}-proxy`, cluster: `${policy.name}-proxy` },
     bootstrap_extensions: [INTERNAL_LISTENER_EXTENSION],
     static_resources: {
-      listeners: [
-        ...profiles.map((p) => forwardProxyListener(policy, p)),
-        ...injects.map((l) => injectListener(policy, l, ruleOf(l))),
-        ...models,
-        healthListener(policy),
-        ...tls.map((t) => tunnelListener(policy, t)),
-        ...caches.map((c) => egressListener(policy, c)),
-      ],
+      listeners:
+        options.profileAddresses === undefined
+          ? listeners
+          : bindToProfiles(policy, listeners, options.profileAddresses),
       clusters: [
         ...tls.map((t) => tunnelCluster(policy, t)),
         ...caches.flatMap((c) => [egressCluster(policy, c), dfpCluster(policy, c)]),
