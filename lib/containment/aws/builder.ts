@@ -194,63 +194,66 @@ export class Builder extends ModelBuilder {
     return text !== undefined && TIERS.has(text as Tier) ? (text as Tier) : undefined;
   }
 
-  /** Registers an external subnet (an import, a literal id) and returns its id. */
-  externalSubnet(e: External): string {
-    if (!this.subnets.has(e.id)) {
-      this.subnets.set(e.id, {
+  /**
+   * Registers, once, the stand-in of a resource outside the template (an import, a literal
+   * id): `fields` hold its empty contents, which are unresolved for the reason the reference
+   * gives, and trusted when the user declared the reference so. Returns its id.
+   */
+  registerExternal<T extends { readonly unresolved?: string; readonly trusted?: boolean }>(
+    into: Map<string, T>,
+    e: External,
+    fields: Omit<T, 'id' | 'resource' | 'unresolved' | 'trusted'>,
+  ): string {
+    if (!into.has(e.id)) {
+      into.set(e.id, {
         id: e.id,
         resource: e.label,
-        cidrs: [],
+        ...fields,
         unresolved: e.why,
         ...(e.trusted ? { trusted: true } : {}),
-      });
+      } as unknown as T);
     }
     return e.id;
+  }
+
+  /** The id of what a value names: a resource of the template, or a registered stand-in. */
+  idOf<T extends { readonly unresolved?: string; readonly trusted?: boolean }>(
+    v: Value | undefined,
+    types: readonly string[],
+    what: string,
+    into: Map<string, T>,
+    fields: Omit<T, 'id' | 'resource' | 'unresolved' | 'trusted'>,
+  ): string | undefined {
+    const t = this.target(v, types, what);
+    if (t === undefined) return undefined;
+    return 'id' in t ? t.id : this.registerExternal(into, t.external, fields);
   }
 
   externalGroup(e: External): string {
-    if (!this.groups.has(e.id)) {
-      this.groups.set(e.id, {
-        id: e.id,
-        resource: e.label,
-        unresolved: e.why,
-        ...(e.trusted ? { trusted: true } : {}),
-      });
-    }
-    return e.id;
-  }
-
-  externalNetwork(e: External): string {
-    if (!this.networks.has(e.id)) {
-      this.networks.set(e.id, {
-        id: e.id,
-        resource: e.label,
-        cidrs: [],
-        defaultAcl: 'allow-all',
-        unresolved: e.why,
-      });
-    }
-    return e.id;
+    return this.registerExternal(this.groups, e, {});
   }
 
   /** Subnet id for a value (template subnet or registered external). */
   subnetId(v: Value | undefined): string | undefined {
-    const t = this.target(v, ['AWS::EC2::Subnet'], 'subnet');
-    if (t === undefined) return undefined;
-    return 'id' in t ? t.id : this.externalSubnet(t.external);
+    return this.idOf(v, ['AWS::EC2::Subnet'], 'subnet', this.subnets, { cidrs: [] });
   }
 
   /** Security group id for a value (template group or registered external). */
   groupId(v: Value | undefined): string | undefined {
-    const t = this.target(v, ['AWS::EC2::SecurityGroup'], 'security group');
-    if (t === undefined) return undefined;
-    return 'id' in t ? t.id : this.externalGroup(t.external);
+    return this.idOf(v, ['AWS::EC2::SecurityGroup'], 'security group', this.groups, {});
   }
 
   networkId(v: Value | undefined): string | undefined {
     const t = this.target(v, ['AWS::EC2::VPC'], 'VPC');
     if (t === undefined) return undefined;
-    return 'id' in t ? t.id : this.externalNetwork(t.external);
+    if ('id' in t) return t.id;
+    // The model has no trusted networks: trust is declared for what a network holds (its
+    // subnets, groups and tables), not for the network.
+    return this.registerExternal(
+      this.networks,
+      { ...t.external, trusted: false },
+      { cidrs: [], defaultAcl: 'allow-all' },
+    );
   }
 
   /** A readable name for a target value: the logical id, the import, the literal. */
