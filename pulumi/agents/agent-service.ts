@@ -116,7 +116,8 @@ function agentServiceAccount(
   );
 }
 
-function vpcAccess(args: AgentWorkloadArgs) {
+/** Direct VPC egress from the agent subnet as the agent tag: agents and the probe alike. */
+export function vpcAccess(args: AgentPlacementArgs) {
   return {
     // ALL_TRAFFIC: public destinations too go into the VPC, where no route leads out.
     // PRIVATE_RANGES_ONLY would send them straight to the internet: an escape.

@@ -314,6 +314,19 @@ export function planNetwork(policy: Policy, options: NetworkPlanOptions = {}): N
       targetTags: [],
     });
   };
+  // Agents (when allowed) and the proxy reach Google APIs only at the restricted VIP, on 443.
+  const toGoogleApis = (who: string, tag: string, description: string): FirewallRulePlan =>
+    rule({
+      name: `${n}-${who}-to-google-apis`,
+      description,
+      direction: 'EGRESS',
+      priority: ALLOW_PRIORITY,
+      action: 'allow',
+      protocol: 'tcp',
+      ports: ['443'],
+      destinationRanges: [RESTRICTED_GOOGLE_APIS_RANGE],
+      targetTags: [tag],
+    });
   const firewallRules: FirewallRulePlan[] = [
     denyAll('EGRESS'),
     denyAll('INGRESS'),
@@ -348,17 +361,11 @@ export function planNetwork(policy: Policy, options: NetworkPlanOptions = {}): N
         )),
     ...(agentGoogleApis
       ? [
-          rule({
-            name: `${n}-agent-to-google-apis`,
-            description: `agent-perimeter ${n}: agents reach restricted.googleapis.com on 443.`,
-            direction: 'EGRESS',
-            priority: ALLOW_PRIORITY,
-            action: 'allow',
-            protocol: 'tcp',
-            ports: ['443'],
-            destinationRanges: [RESTRICTED_GOOGLE_APIS_RANGE],
-            targetTags: [AGENT_TAG],
-          }),
+          toGoogleApis(
+            'agent',
+            AGENT_TAG,
+            `agent-perimeter ${n}: agents reach restricted.googleapis.com on 443.`,
+          ),
         ]
       : []),
     rule({
@@ -383,17 +390,11 @@ export function planNetwork(policy: Policy, options: NetworkPlanOptions = {}): N
       sourceRanges: [...HEALTH_CHECK_RANGES],
       targetTags: [PROXY_TAG],
     }),
-    rule({
-      name: `${n}-proxy-to-google-apis`,
-      description: `agent-perimeter ${n}: the proxy reaches restricted.googleapis.com on 443 (Secret Manager, Logging, Monitoring).`,
-      direction: 'EGRESS',
-      priority: ALLOW_PRIORITY,
-      action: 'allow',
-      protocol: 'tcp',
-      ports: ['443'],
-      destinationRanges: [RESTRICTED_GOOGLE_APIS_RANGE],
-      targetTags: [PROXY_TAG],
-    }),
+    toGoogleApis(
+      'proxy',
+      PROXY_TAG,
+      `agent-perimeter ${n}: the proxy reaches restricted.googleapis.com on 443 (Secret Manager, Logging, Monitoring).`,
+    ),
     ...upstreams.internal.map(({ cidr, ports: internalPorts }, i) =>
       rule({
         name: `${n}-proxy-to-internal-${i + 1}`,

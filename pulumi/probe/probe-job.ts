@@ -3,8 +3,7 @@ import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import { proxyPorts } from '../../lib/policy/index.js';
 import type { ProbeDeployment } from '../../lib/probe/deploy.js';
-import type { AgentPlacementArgs } from '../agents/agent-service.js';
-import { AGENT_TAG } from '../names.js';
+import { type AgentPlacementArgs, vpcAccess } from '../agents/agent-service.js';
 import { type ProbeJobPlan, planProbeJob, probeEnvs, probeMetricFilters } from './plan.js';
 
 /**
@@ -93,20 +92,8 @@ export class ProbeJob extends pulumi.ComponentResource {
             // A failed run (escape or broken) is a finding, not something to retry.
             maxRetries: 0,
             timeout: '300s',
-            vpcAccess: {
-              // As the agents: everything into the VPC, where no route leads out.
-              egress: 'ALL_TRAFFIC',
-              networkInterfaces: [
-                {
-                  network: args.network,
-                  subnetwork: args.subnetwork,
-                  tags: [
-                    args.networkTag ?? AGENT_TAG,
-                    ...(args.profileTag === undefined ? [] : [args.profileTag]),
-                  ],
-                },
-              ],
-            },
+            // As the agents: everything into the VPC, where no route leads out.
+            vpcAccess: vpcAccess(args),
             containers: [
               {
                 name: 'probe',

@@ -11,6 +11,20 @@ export interface AdapterOptions {
   readonly managedPrefixLists?: Readonly<Record<string, string>>;
 }
 
+/**
+ * The value of a resource's tag: `Tags` as a list of `{ Key, Value }` (the last one with the
+ * key wins) or as a map (what some resource types take).
+ */
+function tagValue(props: Record<string, Value>, key: string): Value | undefined {
+  const tags = props.Tags;
+  if (!Array.isArray(tags)) return isValueRecord(tags) ? tags[key] : undefined;
+  let value: Value | undefined;
+  for (const t of tags) {
+    if (isValueRecord(t) && t.Key === key) value = t.Value;
+  }
+  return value;
+}
+
 /** A reference that is not a resource of the template: an import, a parameter, a literal id. */
 export interface External {
   readonly id: string;
@@ -168,29 +182,11 @@ export class Builder extends ModelBuilder {
 
   /** The agent profile a resource is tagged with ({@link PROFILE_TAG}). */
   profile(props: Record<string, Value>): string | undefined {
-    const tags = props.Tags;
-    let value: Value | undefined;
-    if (Array.isArray(tags)) {
-      for (const t of tags) {
-        if (isValueRecord(t) && t.Key === PROFILE_TAG) value = t.Value;
-      }
-    } else if (isValueRecord(tags)) {
-      value = tags[PROFILE_TAG];
-    }
-    return this.text(value);
+    return this.text(tagValue(props, PROFILE_TAG));
   }
 
   tier(props: Record<string, Value>): Tier | undefined {
-    const tags = props.Tags;
-    let value: Value | undefined;
-    if (Array.isArray(tags)) {
-      for (const t of tags) {
-        if (isValueRecord(t) && t.Key === TIER_TAG) value = t.Value;
-      }
-    } else if (isValueRecord(tags)) {
-      value = tags[TIER_TAG];
-    }
-    const text = this.text(value);
+    const text = this.text(tagValue(props, TIER_TAG));
     return text !== undefined && TIERS.has(text as Tier) ? (text as Tier) : undefined;
   }
 
