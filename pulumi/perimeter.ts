@@ -146,16 +146,23 @@ export class AgentPerimeter extends pulumi.ComponentResource {
       },
       parent,
     );
-    const workload = (agent: string) => ({
+    // Agents and the probe run in the same place: the agent subnet, as the agent tag, with
+    // their profile's tag when there are several.
+    const placement = (profile: string | undefined) => ({
       policy,
-      agent,
       project,
       region,
       network: this.network.network.id,
       subnetwork: this.network.agentSubnet.id,
       proxyAddress: this.proxy.address,
       networkTag: AgentNetwork.AGENT_TAG,
-      ...(policy.agents.length > 1 ? { profileTag: profileNetworkTag(agent) } : {}),
+      ...(policy.agents.length > 1 && profile !== undefined
+        ? { profileTag: profileNetworkTag(profile) }
+        : {}),
+    });
+    const workload = (agent: string) => ({
+      ...placement(agent),
+      agent,
       ...(images[agent] === undefined ? {} : { image: images[agent] }),
       ...(args.ca === undefined ? {} : { trustedCa: args.ca.trustedPem }),
     });
@@ -192,16 +199,7 @@ export class AgentPerimeter extends pulumi.ComponentResource {
         : new ProbeJob(
             `${name}-probe`,
             {
-              policy,
-              project,
-              region,
-              network: this.network.network.id,
-              subnetwork: this.network.agentSubnet.id,
-              proxyAddress: this.proxy.address,
-              networkTag: AgentNetwork.AGENT_TAG,
-              ...(policy.agents.length > 1 && policy.agents[0] !== undefined
-                ? { profileTag: profileNetworkTag(policy.agents[0].name) }
-                : {}),
+              ...placement(policy.agents[0]?.name),
               deployment: {
                 ...(probe.everyMinutes === undefined ? {} : { everyMinutes: probe.everyMinutes }),
                 ...(probe.onDeploy === undefined ? {} : { onDeploy: probe.onDeploy }),

@@ -21,6 +21,19 @@ function sendEventsToEventBridge(cfn: s3.CfnBucket): void {
   cfn.notificationConfiguration = { eventBridgeConfiguration: { eventBridgeEnabled: true } };
 }
 
+/**
+ * What both buckets are: private, owner-enforced (no ACLs), TLS 1.2 or later only, versioned,
+ * kept when the stack goes.
+ */
+const BUCKET_BASELINE = {
+  blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+  objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+  enforceSSL: true,
+  minimumTLSVersion: 1.2,
+  versioned: true,
+  removalPolicy: RemovalPolicy.RETAIN,
+} as const satisfies s3.BucketProps;
+
 const REPLICATION_REASON =
   'Cross-region replication needs a second region and bucket chosen by the operator; this blueprint deploys into one region. The audit bucket is already protected against deletion and overwrite by Object Lock in compliance mode and versioning. Add replication (with Object Lock on the replica) where the organisation requires a second copy.';
 
@@ -32,16 +45,11 @@ const REPLICATION_REASON =
  */
 export function createAccessLogBucket(scope: Construct, id: string, retentionDays: number) {
   const bucket = new s3.Bucket(scope, id, {
+    ...BUCKET_BASELINE,
     encryption: s3.BucketEncryption.S3_MANAGED,
-    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-    enforceSSL: true,
-    minimumTLSVersion: 1.2,
-    versioned: true,
     // Enabled without a default retention (which would stop log delivery): the bucket can
     // take per-object locks, and CT.S3.PR.4 holds.
     objectLockEnabled: true,
-    removalPolicy: RemovalPolicy.RETAIN,
     lifecycleRules: [
       {
         id: 'expire-after-audit-retention',
@@ -99,19 +107,14 @@ export interface AuditBucketInputs {
  */
 export function createAuditBucket(scope: Construct, id: string, inputs: AuditBucketInputs) {
   const bucket = new s3.Bucket(scope, id, {
+    ...BUCKET_BASELINE,
     encryption: s3.BucketEncryption.KMS,
     encryptionKey: inputs.key,
     bucketKeyEnabled: true,
-    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-    enforceSSL: true,
-    minimumTLSVersion: 1.2,
-    versioned: true,
     objectLockEnabled: true,
     objectLockDefaultRetention: s3.ObjectLockRetention.compliance(
       Duration.days(inputs.retentionDays),
     ),
-    removalPolicy: RemovalPolicy.RETAIN,
     lifecycleRules: [
       {
         id: 'expire-after-audit-retention',

@@ -1,12 +1,9 @@
 import { Stack, Tags } from 'aws-cdk-lib';
-import type * as ec2 from 'aws-cdk-lib/aws-ec2';
-import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { AgentSchema, type Policy, proxyPorts } from '../../lib/policy/index.js';
+import { AgentSchema, proxyPorts } from '../../lib/policy/index.js';
 import { probeCommand } from '../../lib/probe/bundle.js';
 import {
   DEFAULT_DEPLOYMENT,
@@ -18,27 +15,27 @@ import {
 import { PROBE_NAME } from '../../lib/probe/image.js';
 import { type ProbeSignature, probeSignature } from '../../lib/probe/signature.js';
 import { resolveTargets, TARGETS_ENV } from '../../lib/probe/targets.js';
-import { type AgentImageRef, AgentWorkload } from '../agents/agent-workload.js';
+import {
+  type AgentImageRef,
+  AgentWorkload,
+  type AgentWorkloadProps,
+} from '../agents/agent-workload.js';
 import { runTaskCommand } from '../agents/run-task.js';
 import type { AuditSource } from '../audit/sources.js';
 import { ProbeAlarms } from './alarms.js';
 import { DeployRun } from './deploy-run.js';
 import { ProbeTaskError } from './errors.js';
 
-/** Properties of {@link ProbeTask}. */
-export interface ProbeTaskProps {
-  /** The validated policy: the probe's targets, the proxy port, log retention. */
-  readonly policy: Policy;
-  /** The cluster the agents run in. */
-  readonly cluster: ecs.ICluster;
-  /** The agent subnets: the probe runs exactly where agents run. */
-  readonly subnets: readonly ec2.ISubnet[];
-  /** The agent security group, and no other. */
-  readonly securityGroup: ec2.ISecurityGroup;
-  /** DNS name of the proxy (the internal load balancer). */
-  readonly proxyAddress: string;
-  /** Key for the probe's log group (and the deploy-time function's). */
-  readonly logKey: kms.IKey;
+/**
+ * Properties of {@link ProbeTask}. The probe is an {@link AgentWorkload}, so it takes the
+ * agents' placement as they do: the policy, their cluster, subnets and security group (and no
+ * other), the proxy address; `logKey` also encrypts the deploy-time function's log group.
+ */
+export interface ProbeTaskProps
+  extends Pick<
+    AgentWorkloadProps,
+    'policy' | 'cluster' | 'subnets' | 'securityGroup' | 'proxyAddress' | 'logKey'
+  > {
   /**
    * The image that runs the probe program, in this account's private ECR (e.g.
    * `AgentWorkloads.resolveImage(PROBE_IMAGE.aws, ...)`). Any image with Node 20 or later.

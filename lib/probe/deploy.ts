@@ -77,32 +77,28 @@ export function parseProbeDeployment(raw: unknown, source: string): ProbeDeploym
     });
   }
   const out = { ...DEFAULT_DEPLOYMENT };
-  if (given.enabled !== undefined) {
-    if (typeof given.enabled === 'boolean') out.enabled = given.enabled;
-    else
-      problems.push({
-        path: 'enabled',
-        message: `${showValue(given.enabled)} must be true or false.`,
-      });
-  }
-  if (given.everyMinutes !== undefined) {
-    if ((PROBE_INTERVALS as readonly unknown[]).includes(given.everyMinutes))
-      out.everyMinutes = given.everyMinutes as number;
-    else
-      problems.push({
-        path: 'everyMinutes',
-        message: `${showValue(given.everyMinutes)} is not a supported interval. Fix: one of ${PROBE_INTERVALS.join(', ')}.`,
-      });
-  }
-  if (given.onDeploy !== undefined) {
-    if ((ON_DEPLOY as readonly unknown[]).includes(given.onDeploy))
-      out.onDeploy = given.onDeploy as OnDeploy;
-    else
-      problems.push({
-        path: 'onDeploy',
-        message: `${showValue(given.onDeploy)} must be one of ${ON_DEPLOY.map((o) => `"${o}"`).join(', ')}.`,
-      });
-  }
+  // A plain setting is taken as given when it is one of its values, else it is a problem.
+  const setting = <K extends 'enabled' | 'everyMinutes' | 'onDeploy'>(
+    key: K,
+    valid: (v: unknown) => v is ProbeDeployment[K],
+    wrong: string,
+  ) => {
+    const v = given[key];
+    if (v === undefined) return;
+    if (valid(v)) out[key] = v;
+    else problems.push({ path: key, message: `${showValue(v)} ${wrong}` });
+  };
+  setting('enabled', (v) => typeof v === 'boolean', 'must be true or false.');
+  setting(
+    'everyMinutes',
+    (v): v is number => (PROBE_INTERVALS as readonly unknown[]).includes(v),
+    `is not a supported interval. Fix: one of ${PROBE_INTERVALS.join(', ')}.`,
+  );
+  setting(
+    'onDeploy',
+    (v): v is OnDeploy => (ON_DEPLOY as readonly unknown[]).includes(v),
+    `must be one of ${ON_DEPLOY.map((o) => `"${o}"`).join(', ')}.`,
+  );
   if (given.targets !== undefined) {
     if (typeof given.targets !== 'object' || given.targets === null || Array.isArray(given.targets))
       problems.push({

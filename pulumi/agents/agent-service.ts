@@ -6,12 +6,13 @@ import { GcpPerimeterError } from '../errors.js';
 import { AGENT_TAG } from '../names.js';
 import { type AgentPlan, agentEnvs, planAgent } from './plan.js';
 
-/** What {@link AgentService} and {@link AgentJob} share. */
-export interface AgentWorkloadArgs {
+/**
+ * Where a workload of the agent subnet runs and which proxy it uses: what the agents and the
+ * egress probe ({@link ProbeJob}) share, since the probe must run exactly where agents run.
+ */
+export interface AgentPlacementArgs {
   /** The validated policy. */
   readonly policy: Policy;
-  /** Name of the agent profile in `policy.agents` to run. */
-  readonly agent: string;
   /** Project of the workload and its service account. */
   readonly project: pulumi.Input<string>;
   /** Region of the workload; the subnet must be in it. */
@@ -33,6 +34,12 @@ export interface AgentWorkloadArgs {
    * @default - none
    */
   readonly profileTag?: string;
+}
+
+/** What {@link AgentService} and {@link AgentJob} share. */
+export interface AgentWorkloadArgs extends AgentPlacementArgs {
+  /** Name of the agent profile in `policy.agents` to run. */
+  readonly agent: string;
   /**
    * Image to run instead of the profile's (Cloud Run pulls from Artifact Registry, Container
    * Registry and Docker Hub only).
@@ -109,7 +116,8 @@ function agentServiceAccount(
   );
 }
 
-function vpcAccess(args: AgentWorkloadArgs) {
+/** Direct VPC egress from the agent subnet as the agent tag: agents and the probe alike. */
+export function vpcAccess(args: AgentPlacementArgs) {
   return {
     // ALL_TRAFFIC: public destinations too go into the VPC, where no route leads out.
     // PRIVATE_RANGES_ONLY would send them straight to the internet: an escape.

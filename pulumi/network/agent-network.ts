@@ -19,41 +19,6 @@ export interface AgentNetworkArgs extends NetworkPlanOptions {
   /** Region of the subnets, Cloud Router and Cloud NAT, e.g. "us-central1". */
   readonly region: string;
   /**
-   * Agent subnet (Cloud Run Direct VPC egress), a private IPv4 range of at least a /26.
-   * @default AgentNetwork.DEFAULT_AGENT_CIDR ("10.80.0.0/20")
-   */
-  readonly agentCidr?: string;
-  /**
-   * Proxy subnet (Envoy instances and the internal load balancer), at least a /28.
-   * @default AgentNetwork.DEFAULT_PROXY_CIDR ("10.80.16.0/24")
-   */
-  readonly proxyCidr?: string;
-  /**
-   * Address of the proxy's internal load balancer, inside `proxyCidr`. Planned up front so the
-   * agents' firewall rule can name it exactly.
-   * @default - the last usable address of `proxyCidr` (10.80.16.253 for the default)
-   */
-  readonly proxyLoadBalancerIp?: string;
-  /**
-   * Let agents reach restricted.googleapis.com on 443. Without VPC Service Controls around the
-   * project this is a data channel (an agent can call Google APIs with credentials of its own),
-   * so turn it off unless agents need a Google API, or add a VPC-SC perimeter.
-   * @default true
-   */
-  readonly agentGoogleApis?: boolean;
-  /**
-   * Resolve only allowlisted names in the VPC (a Cloud DNS response policy: pass-through rules
-   * for the policy's hosts, the Envoy image registry, Google APIs and `.internal`, and a
-   * catch-all answer of 0.0.0.0 for every other name), closing DNS as a data channel.
-   * @default true
-   */
-  readonly dnsAllowlist?: boolean;
-  /**
-   * More names the DNS allowlist lets resolve. Exact names or "*.example.com".
-   * @default - none
-   */
-  readonly extraDnsNames?: readonly string[];
-  /**
    * Fraction of flows the subnets' VPC flow logs record (0 to 1).
    * @default 1
    */

@@ -63,13 +63,42 @@ export const MAX_PROXY_PREFIX = 28;
  */
 export const BUILT_IN_DNS_NAMES: readonly string[] = ['*.googleapis.com', '*.internal'];
 
-/** Options of {@link planNetwork}; see `AgentNetworkArgs` for their documentation. */
+/** Options of {@link planNetwork}, and so of `AgentNetworkArgs`. */
 export interface NetworkPlanOptions {
+  /**
+   * Agent subnet (Cloud Run Direct VPC egress), a private IPv4 range of at least a /26.
+   * @default AgentNetwork.DEFAULT_AGENT_CIDR ("10.80.0.0/20")
+   */
   readonly agentCidr?: string;
+  /**
+   * Proxy subnet (Envoy instances and the internal load balancer), at least a /28.
+   * @default AgentNetwork.DEFAULT_PROXY_CIDR ("10.80.16.0/24")
+   */
   readonly proxyCidr?: string;
+  /**
+   * Address of the proxy's internal load balancer, inside `proxyCidr`. Planned up front so the
+   * agents' firewall rule can name it exactly.
+   * @default - the last usable address of `proxyCidr` (10.80.16.253 for the default)
+   */
   readonly proxyLoadBalancerIp?: string;
+  /**
+   * Let agents reach restricted.googleapis.com on 443. Without VPC Service Controls around the
+   * project this is a data channel (an agent can call Google APIs with credentials of its own),
+   * so turn it off unless agents need a Google API, or add a VPC-SC perimeter.
+   * @default true
+   */
   readonly agentGoogleApis?: boolean;
+  /**
+   * Resolve only allowlisted names in the VPC (a Cloud DNS response policy: pass-through rules
+   * for the policy's hosts, the Envoy image registry, Google APIs and `.internal`, and a
+   * catch-all answer of 0.0.0.0 for every other name), closing DNS as a data channel.
+   * @default true
+   */
   readonly dnsAllowlist?: boolean;
+  /**
+   * More names the DNS allowlist lets resolve. Exact names or "*.example.com".
+   * @default - none
+   */
   readonly extraDnsNames?: readonly string[];
 }
 
@@ -270,27 +299,37 @@ export function planNetwork(policy: Policy, options: NetworkPlanOptions = {}): N
     destinationRanges: [],
     ...plan,
   });
-  const firewallRules: FirewallRulePlan[] = [
+  const denyAll = (direction: FirewallRulePlan['direction']): FirewallRulePlan => {
+    const way = direction.toLowerCase();
+    return rule({
+      name: `${n}-deny-all-${way}`,
+      description: `agent-perimeter ${n}: deny and log every ${way} no rule above allows.`,
+      direction,
+      priority: DENY_ALL_PRIORITY,
+      action: 'deny',
+      protocol: 'all',
+      ...(direction === 'EGRESS'
+        ? { destinationRanges: ['0.0.0.0/0'] }
+        : { sourceRanges: ['0.0.0.0/0'] }),
+      targetTags: [],
+    });
+  };
+  // Agents (when allowed) and the proxy reach Google APIs only at the restricted VIP, on 443.
+  const toGoogleApis = (who: string, tag: string, description: string): FirewallRulePlan =>
     rule({
-      name: `${n}-deny-all-egress`,
-      description: `agent-perimeter ${n}: deny and log every egress no rule above allows.`,
+      name: `${n}-${who}-to-google-apis`,
+      description,
       direction: 'EGRESS',
-      priority: DENY_ALL_PRIORITY,
-      action: 'deny',
-      protocol: 'all',
-      destinationRanges: ['0.0.0.0/0'],
-      targetTags: [],
-    }),
-    rule({
-      name: `${n}-deny-all-ingress`,
-      description: `agent-perimeter ${n}: deny and log every ingress no rule above allows.`,
-      direction: 'INGRESS',
-      priority: DENY_ALL_PRIORITY,
-      action: 'deny',
-      protocol: 'all',
-      sourceRanges: ['0.0.0.0/0'],
-      targetTags: [],
-    }),
+      priority: ALLOW_PRIORITY,
+      action: 'allow',
+      protocol: 'tcp',
+      ports: ['443'],
+      destinationRanges: [RESTRICTED_GOOGLE_APIS_RANGE],
+      targetTags: [tag],
+    });
+  const firewallRules: FirewallRulePlan[] = [
+    denyAll('EGRESS'),
+    denyAll('INGRESS'),
     // One profile: one rule for every agent. Several: one rule per profile, selecting that
     // profile's network tag, on its own listeners only.
     ...(profiles.length < 2
@@ -322,17 +361,11 @@ export function planNetwork(policy: Policy, options: NetworkPlanOptions = {}): N
         )),
     ...(agentGoogleApis
       ? [
-          rule({
-            name: `${n}-agent-to-google-apis`,
-            description: `agent-perimeter ${n}: agents reach restricted.googleapis.com on 443.`,
-            direction: 'EGRESS',
-            priority: ALLOW_PRIORITY,
-            action: 'allow',
-            protocol: 'tcp',
-            ports: ['443'],
-            destinationRanges: [RESTRICTED_GOOGLE_APIS_RANGE],
-            targetTags: [AGENT_TAG],
-          }),
+          toGoogleApis(
+            'agent',
+            AGENT_TAG,
+            `agent-perimeter ${n}: agents reach restricted.googleapis.com on 443.`,
+          ),
         ]
       : []),
     rule({
@@ -357,17 +390,11 @@ export function planNetwork(policy: Policy, options: NetworkPlanOptions = {}): N
       sourceRanges: [...HEALTH_CHECK_RANGES],
       targetTags: [PROXY_TAG],
     }),
-    rule({
-      name: `${n}-proxy-to-google-apis`,
-      description: `agent-perimeter ${n}: the proxy reaches restricted.googleapis.com on 443 (Secret Manager, Logging, Monitoring).`,
-      direction: 'EGRESS',
-      priority: ALLOW_PRIORITY,
-      action: 'allow',
-      protocol: 'tcp',
-      ports: ['443'],
-      destinationRanges: [RESTRICTED_GOOGLE_APIS_RANGE],
-      targetTags: [PROXY_TAG],
-    }),
+    toGoogleApis(
+      'proxy',
+      PROXY_TAG,
+      `agent-perimeter ${n}: the proxy reaches restricted.googleapis.com on 443 (Secret Manager, Logging, Monitoring).`,
+    ),
     ...upstreams.internal.map(({ cidr, ports: internalPorts }, i) =>
       rule({
         name: `${n}-proxy-to-internal-${i + 1}`,

@@ -1,29 +1,16 @@
 import { createHash } from 'node:crypto';
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
-import { type Policy, proxyPorts } from '../../lib/policy/index.js';
+import { proxyPorts } from '../../lib/policy/index.js';
 import type { ProbeDeployment } from '../../lib/probe/deploy.js';
-import { AGENT_TAG } from '../names.js';
+import { type AgentPlacementArgs, vpcAccess } from '../agents/agent-service.js';
 import { type ProbeJobPlan, planProbeJob, probeEnvs, probeMetricFilters } from './plan.js';
 
-/** Arguments of {@link ProbeJob}. */
-export interface ProbeJobArgs {
-  /** The validated policy: targets, proxy port. */
-  readonly policy: Policy;
-  readonly project: pulumi.Input<string>;
-  readonly region: string;
-  /** The perimeter VPC and the agent subnet: the probe runs where the agents run. */
-  readonly network: pulumi.Input<string>;
-  readonly subnetwork: pulumi.Input<string>;
-  /** The proxy host (`ProxyTier.address`). */
-  readonly proxyAddress: pulumi.Input<string>;
-  /** @default AgentNetwork.AGENT_TAG */
-  readonly networkTag?: string;
-  /**
-   * The first profile's network tag when the policy has several: the probe runs as it.
-   * @default - none: only `networkTag`
-   */
-  readonly profileTag?: string;
+/**
+ * Arguments of {@link ProbeJob}. Its placement is an agent's; with several profiles,
+ * `profileTag` is the first profile's, the one the probe runs as.
+ */
+export interface ProbeJobArgs extends AgentPlacementArgs {
   /** Schedule, deploy-time run and target overrides. @default - hourly, run once per change */
   readonly deployment?: Partial<Omit<ProbeDeployment, 'enabled'>>;
   /** Image with Node 20 or later that Cloud Run can pull. @default PROBE_IMAGE.gcp */
@@ -105,20 +92,8 @@ export class ProbeJob extends pulumi.ComponentResource {
             // A failed run (escape or broken) is a finding, not something to retry.
             maxRetries: 0,
             timeout: '300s',
-            vpcAccess: {
-              // As the agents: everything into the VPC, where no route leads out.
-              egress: 'ALL_TRAFFIC',
-              networkInterfaces: [
-                {
-                  network: args.network,
-                  subnetwork: args.subnetwork,
-                  tags: [
-                    args.networkTag ?? AGENT_TAG,
-                    ...(args.profileTag === undefined ? [] : [args.profileTag]),
-                  ],
-                },
-              ],
-            },
+            // As the agents: everything into the VPC, where no route leads out.
+            vpcAccess: vpcAccess(args),
             containers: [
               {
                 name: 'probe',

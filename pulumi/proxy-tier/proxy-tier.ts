@@ -338,35 +338,35 @@ export class ProxyTier extends pulumi.ComponentResource {
         : { ...parent, dependsOn: [this.config.object, this.config.reader] },
     );
 
-    const httpHealthCheck = { port: this.ports.health, requestPath: HEALTH_PATH };
+    // Both checks ask Envoy's readiness path and log every probe; they differ in how soon
+    // they act: the load balancer stops sending at once, autohealing waits longer.
+    const envoyReady = {
+      project,
+      timeoutSec: 5,
+      healthyThreshold: 2,
+      httpHealthCheck: { port: this.ports.health, requestPath: HEALTH_PATH },
+      logConfig: { enable: true },
+    };
     this.loadBalancerHealthCheck = new gcp.compute.RegionHealthCheck(
       `${name}-lb-health`,
       {
+        ...envoyReady,
         name: plan.names.healthCheck,
         description: `agent-perimeter ${policy.name}: Envoy ready (GET ${HEALTH_PATH}).`,
-        project,
         region,
         checkIntervalSec: 5,
-        timeoutSec: 5,
-        healthyThreshold: 2,
         unhealthyThreshold: 2,
-        httpHealthCheck,
-        logConfig: { enable: true },
       },
       parent,
     );
     this.autohealingHealthCheck = new gcp.compute.HealthCheck(
       `${name}-autohealing`,
       {
+        ...envoyReady,
         name: plan.names.autohealingHealthCheck,
         description: `agent-perimeter ${policy.name}: replace proxy instances whose Envoy stops answering.`,
-        project,
         checkIntervalSec: 10,
-        timeoutSec: 5,
-        healthyThreshold: 2,
         unhealthyThreshold: 3,
-        httpHealthCheck,
-        logConfig: { enable: true },
       },
       parent,
     );

@@ -1,9 +1,10 @@
 import type { ContainmentModel } from '../model.js';
 import { type AdapterOptions, Builder } from './builder.js';
+import { buildDns } from './dns.js';
+import { buildSecurityGroups } from './firewall.js';
 import { buildNetwork } from './network.js';
 import { Resolver, type Trust } from './resolve.js';
-import { buildSecurityGroups } from './security-groups.js';
-import { buildDns, buildEndpoints, buildProxyListeners } from './services.js';
+import { buildEndpoints, buildProxyListeners } from './services.js';
 import { asTemplate } from './template.js';
 import { AWS_TERMS } from './terms.js';
 import { buildWorkloads } from './workloads.js';

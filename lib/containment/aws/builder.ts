@@ -11,6 +11,20 @@ export interface AdapterOptions {
   readonly managedPrefixLists?: Readonly<Record<string, string>>;
 }
 
+/**
+ * The value of a resource's tag: `Tags` as a list of `{ Key, Value }` (the last one with the
+ * key wins) or as a map (what some resource types take).
+ */
+function tagValue(props: Record<string, Value>, key: string): Value | undefined {
+  const tags = props.Tags;
+  if (!Array.isArray(tags)) return isValueRecord(tags) ? tags[key] : undefined;
+  let value: Value | undefined;
+  for (const t of tags) {
+    if (isValueRecord(t) && t.Key === key) value = t.Value;
+  }
+  return value;
+}
+
 /** A reference that is not a resource of the template: an import, a parameter, a literal id. */
 export interface External {
   readonly id: string;
@@ -168,89 +182,74 @@ export class Builder extends ModelBuilder {
 
   /** The agent profile a resource is tagged with ({@link PROFILE_TAG}). */
   profile(props: Record<string, Value>): string | undefined {
-    const tags = props.Tags;
-    let value: Value | undefined;
-    if (Array.isArray(tags)) {
-      for (const t of tags) {
-        if (isValueRecord(t) && t.Key === PROFILE_TAG) value = t.Value;
-      }
-    } else if (isValueRecord(tags)) {
-      value = tags[PROFILE_TAG];
-    }
-    return this.text(value);
+    return this.text(tagValue(props, PROFILE_TAG));
   }
 
   tier(props: Record<string, Value>): Tier | undefined {
-    const tags = props.Tags;
-    let value: Value | undefined;
-    if (Array.isArray(tags)) {
-      for (const t of tags) {
-        if (isValueRecord(t) && t.Key === TIER_TAG) value = t.Value;
-      }
-    } else if (isValueRecord(tags)) {
-      value = tags[TIER_TAG];
-    }
-    const text = this.text(value);
+    const text = this.text(tagValue(props, TIER_TAG));
     return text !== undefined && TIERS.has(text as Tier) ? (text as Tier) : undefined;
   }
 
-  /** Registers an external subnet (an import, a literal id) and returns its id. */
-  externalSubnet(e: External): string {
-    if (!this.subnets.has(e.id)) {
-      this.subnets.set(e.id, {
+  /**
+   * Registers, once, the stand-in of a resource outside the template (an import, a literal
+   * id): `fields` hold its empty contents, which are unresolved for the reason the reference
+   * gives, and trusted when the user declared the reference so. Returns its id.
+   */
+  registerExternal<T extends { readonly unresolved?: string; readonly trusted?: boolean }>(
+    into: Map<string, T>,
+    e: External,
+    fields: Omit<T, 'id' | 'resource' | 'unresolved' | 'trusted'>,
+  ): string {
+    if (!into.has(e.id)) {
+      into.set(e.id, {
         id: e.id,
         resource: e.label,
-        cidrs: [],
+        ...fields,
         unresolved: e.why,
         ...(e.trusted ? { trusted: true } : {}),
-      });
+      } as unknown as T);
     }
     return e.id;
+  }
+
+  /** The id of what a value names: a resource of the template, or a registered stand-in. */
+  idOf<T extends { readonly unresolved?: string; readonly trusted?: boolean }>(
+    v: Value | undefined,
+    types: readonly string[],
+    what: string,
+    into: Map<string, T>,
+    fields: Omit<T, 'id' | 'resource' | 'unresolved' | 'trusted'>,
+  ): string | undefined {
+    const t = this.target(v, types, what);
+    if (t === undefined) return undefined;
+    return 'id' in t ? t.id : this.registerExternal(into, t.external, fields);
   }
 
   externalGroup(e: External): string {
-    if (!this.groups.has(e.id)) {
-      this.groups.set(e.id, {
-        id: e.id,
-        resource: e.label,
-        unresolved: e.why,
-        ...(e.trusted ? { trusted: true } : {}),
-      });
-    }
-    return e.id;
-  }
-
-  externalNetwork(e: External): string {
-    if (!this.networks.has(e.id)) {
-      this.networks.set(e.id, {
-        id: e.id,
-        resource: e.label,
-        cidrs: [],
-        defaultAcl: 'allow-all',
-        unresolved: e.why,
-      });
-    }
-    return e.id;
+    return this.registerExternal(this.groups, e, {});
   }
 
   /** Subnet id for a value (template subnet or registered external). */
   subnetId(v: Value | undefined): string | undefined {
-    const t = this.target(v, ['AWS::EC2::Subnet'], 'subnet');
-    if (t === undefined) return undefined;
-    return 'id' in t ? t.id : this.externalSubnet(t.external);
+    return this.idOf(v, ['AWS::EC2::Subnet'], 'subnet', this.subnets, { cidrs: [] });
   }
 
   /** Security group id for a value (template group or registered external). */
   groupId(v: Value | undefined): string | undefined {
-    const t = this.target(v, ['AWS::EC2::SecurityGroup'], 'security group');
-    if (t === undefined) return undefined;
-    return 'id' in t ? t.id : this.externalGroup(t.external);
+    return this.idOf(v, ['AWS::EC2::SecurityGroup'], 'security group', this.groups, {});
   }
 
   networkId(v: Value | undefined): string | undefined {
     const t = this.target(v, ['AWS::EC2::VPC'], 'VPC');
     if (t === undefined) return undefined;
-    return 'id' in t ? t.id : this.externalNetwork(t.external);
+    if ('id' in t) return t.id;
+    // The model has no trusted networks: trust is declared for what a network holds (its
+    // subnets, groups and tables), not for the network.
+    return this.registerExternal(
+      this.networks,
+      { ...t.external, trusted: false },
+      { cidrs: [], defaultAcl: 'allow-all' },
+    );
   }
 
   /** A readable name for a target value: the logical id, the import, the literal. */

@@ -83,37 +83,11 @@ function routeDestination(b: Builder, p: Record<string, Value>): Route['destinat
 }
 
 /** Which route table a value names: a template table, or undefined (recorded as external). */
-function tableOf(b: Builder, v: Value | undefined): string | undefined {
-  const t = b.target(v, [ROUTE_TABLE], 'route table');
-  if (t === undefined) return undefined;
-  if ('id' in t) return t.id;
-  if (!b.routeTables.has(t.external.id)) {
-    b.routeTables.set(t.external.id, {
-      id: t.external.id,
-      resource: t.external.label,
-      routes: [],
-      unresolved: t.external.why,
-      ...(t.external.trusted ? { trusted: true } : {}),
-    });
-  }
-  return t.external.id;
-}
+const tableOf = (b: Builder, v: Value | undefined) =>
+  b.idOf(v, [ROUTE_TABLE], 'route table', b.routeTables, { routes: [] });
 
-function aclOf(b: Builder, v: Value | undefined): string | undefined {
-  const t = b.target(v, [ACL], 'network ACL');
-  if (t === undefined) return undefined;
-  if ('id' in t) return t.id;
-  if (!b.acls.has(t.external.id)) {
-    b.acls.set(t.external.id, {
-      id: t.external.id,
-      resource: t.external.label,
-      entries: [],
-      unresolved: t.external.why,
-      ...(t.external.trusted ? { trusted: true } : {}),
-    });
-  }
-  return t.external.id;
-}
+const aclOf = (b: Builder, v: Value | undefined) =>
+  b.idOf(v, [ACL], 'network ACL', b.acls, { entries: [] });
 
 /** VPCs, their secondary blocks and DHCP options. */
 function buildNetworks(b: Builder): void {

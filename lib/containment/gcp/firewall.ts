@@ -3,7 +3,7 @@ import { PROTOCOL } from '../flows.js';
 import type { FirewallRule, Peer, PortRange, Traffic, Unresolved } from '../model.js';
 import { EVERY_MEMBER } from '../model.js';
 import type { GcpBuilder } from './builder.js';
-import type { FirewallPolicyFact } from './facts.js';
+import type { FirewallMatch, FirewallPolicyFact } from './facts.js';
 import { sameRef } from './facts.js';
 
 /*
@@ -29,8 +29,6 @@ const BEFORE_VPC_RULES = -(2 ** 32);
 const AFTER_VPC_RULES = 65536;
 const IMPLIED = 2 ** 33;
 
-type Match = readonly { readonly protocol: string; readonly ports: readonly string[] }[];
-
 /** "443" or "8000-8100". */
 export function portRange(text: string): PortRange | undefined {
   const m = /^(\d+)(?:-(\d+))?$/.exec(text.trim());
@@ -41,7 +39,7 @@ export function portRange(text: string): PortRange | undefined {
 }
 
 /** The traffic of a rule's protocol/ports list. */
-export function trafficOf(match: Match): (Traffic | Unresolved)[] {
+export function trafficOf(match: FirewallMatch): (Traffic | Unresolved)[] {
   if (match.length === 0) return [{ unresolved: 'its protocols are not known' }];
   return match.flatMap((m): (Traffic | Unresolved)[] => {
     if (m.protocol === 'all') return [{ protocol: 'all' }];

@@ -75,27 +75,15 @@ export function firewallPolicies(of: ReadersOf): FirewallPolicyFact[] {
     if (target !== undefined)
       networksByPolicy.set(policy, [...(networksByPolicy.get(policy) ?? []), target]);
   }
+  // A policy's rules come as separate resources or inline; either way sorted by priority.
+  const policy = (r: Reader, rules: readonly FirewallPolicyRuleFact[]): FirewallPolicyFact => ({
+    name: r.name(),
+    ref: r.selfRef(),
+    networks: (networksByPolicy.get(r.name()) ?? []).sort(),
+    rules: [...rules].sort((a, b) => a.priority - b.priority),
+  });
   return [
-    ...of(T.policy).map((r) => {
-      const name = r.name();
-      return {
-        name,
-        ref: r.selfRef(),
-        networks: (networksByPolicy.get(name) ?? []).sort(),
-        rules: (rulesByPolicy.get(name) ?? []).sort((a, b) => a.priority - b.priority),
-      };
-    }),
-    ...of(T.policyWithRules).map((r) => {
-      const name = r.name();
-      return {
-        name,
-        ref: r.selfRef(),
-        networks: (networksByPolicy.get(name) ?? []).sort(),
-        rules: r
-          .objects('rules')
-          .map(policyRule)
-          .sort((a, b) => a.priority - b.priority),
-      };
-    }),
+    ...of(T.policy).map((r) => policy(r, rulesByPolicy.get(r.name()) ?? [])),
+    ...of(T.policyWithRules).map((r) => policy(r, r.objects('rules').map(policyRule))),
   ];
 }

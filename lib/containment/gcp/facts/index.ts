@@ -9,7 +9,7 @@ import { implicitDefaultRoutes, network, route, subnet } from './networks.js';
 import { Reader, type ReadersOf, type Source } from './reader.js';
 import { T } from './resource-types.js';
 import { exportedResources, fromExport, fromPlan, isPlan } from './sources.js';
-import type { GcpNetworkFacts, IamBindingFact } from './types.js';
+import type { GcpNetworkFacts, IamBindingFact, PlanOrigin } from './types.js';
 import { cloudRun, instance, instanceGroups } from './workloads.js';
 
 /*
@@ -27,7 +27,7 @@ export type * from './types.js';
 export function gcpPlanToNetworkFacts(input: GcpPlan | StackExport | unknown): GcpNetworkFacts {
   let sources: Source[];
   let source: GcpNetworkFacts['source'];
-  let meta: { policy?: string; project?: string; region?: string } = {};
+  let meta: Partial<PlanOrigin> = {};
   if (isPlan(input)) {
     source = 'plan';
     sources = input.resources.map(fromPlan);

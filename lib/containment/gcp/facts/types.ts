@@ -1,3 +1,4 @@
+import type { GcpPlan } from '../../../contract/gcp-plan.js';
 import type { BootFacts } from './boot.js';
 /*
  * GCP network facts: what a containment verifier needs to know about a perimeter, as plain
@@ -68,6 +69,15 @@ export interface RouteFact {
   readonly implicit: boolean;
 }
 
+/**
+ * The protocols and ports a firewall rule (VPC or policy) matches: `ports` empty means every
+ * port of that protocol; protocol "all" matches everything.
+ */
+export type FirewallMatch = readonly {
+  readonly protocol: string;
+  readonly ports: readonly string[];
+}[];
+
 export interface FirewallRuleFact {
   readonly name: string;
   readonly ref: string;
@@ -77,8 +87,7 @@ export interface FirewallRuleFact {
   readonly priority: number;
   readonly action: 'allow' | 'deny';
   readonly disabled: boolean;
-  /** Protocols and ports; `ports` empty means every port of that protocol; protocol "all" matches everything. */
-  readonly match: readonly { readonly protocol: string; readonly ports: readonly string[] }[];
+  readonly match: FirewallMatch;
   /** Ingress sources. An ingress rule with no source at all matches 0.0.0.0/0. */
   readonly sourceRanges: readonly string[];
   readonly sourceTags: readonly string[];
@@ -106,7 +115,7 @@ export interface FirewallPolicyRuleFact {
   readonly srcFqdns: readonly string[];
   readonly destIpRanges: readonly string[];
   readonly destFqdns: readonly string[];
-  readonly match: readonly { readonly protocol: string; readonly ports: readonly string[] }[];
+  readonly match: FirewallMatch;
 }
 
 export interface FirewallPolicyFact {
@@ -331,13 +340,14 @@ export interface LoggingFacts {
   }[];
 }
 
-export interface GcpNetworkFacts {
+/** Plan only (a stack export does not say): the policy, project and region it was made for. */
+export type PlanOrigin = {
+  readonly [K in 'policy' | 'project' | 'region']: GcpPlan[K] | undefined;
+};
+
+export interface GcpNetworkFacts extends PlanOrigin {
   /** Where the facts come from: an offline plan or a deployed stack. */
   readonly source: 'plan' | 'stack-export';
-  /** Plan only: the policy, project and region it was made for. */
-  readonly policy: string | undefined;
-  readonly project: string | undefined;
-  readonly region: string | undefined;
   readonly networks: readonly NetworkFact[];
   readonly subnets: readonly SubnetFact[];
   readonly routes: readonly RouteFact[];
