@@ -803,7 +803,7 @@ describe('the containment proof reads the cached image as the proxy identity', (
   const withCachedImage = (tail: string) => {
     const template = structuredClone(real.template);
     const id = findId(template, 'AWS::ECS::TaskDefinition', /^Proxy/);
-    const [container] = template.Resources[id]?.Properties?.ContainerDefinitions as {
+    const [container] = (template.Resources[id]?.Properties?.ContainerDefinitions ?? []) as {
       Image: { 'Fn::Join': [string, unknown[]] };
     }[];
     const parts = container?.Image['Fn::Join'][1] ?? [];
