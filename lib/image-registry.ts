@@ -80,6 +80,27 @@ export function isDockerHub(registry: string): boolean {
   return ['docker.io', 'index.docker.io', 'registry-1.docker.io'].includes(registry);
 }
 
+/** The public registries a proxy image may come from through a cloud's registry cache. */
+export type PublicUpstream = 'docker-hub' | 'quay' | 'ecr-public';
+
+/** Which cacheable public registry `registry` is, else undefined (the mirror step applies). */
+export function publicUpstreamOf(registry: string): PublicUpstream | undefined {
+  if (isDockerHub(registry)) return 'docker-hub';
+  if (registry === 'quay.io') return 'quay';
+  if (registry === 'public.ecr.aws') return 'ecr-public';
+  return undefined;
+}
+
+/**
+ * The repository path upstream: Docker Hub's official images live under `library/`, which a
+ * cache path must spell out (`node` is `library/node`).
+ */
+export function upstreamRepositoryPath(upstream: PublicUpstream, repository: string): string {
+  return upstream === 'docker-hub' && !repository.includes('/')
+    ? `library/${repository}`
+    : repository;
+}
+
 /**
  * DNS names a container runtime resolves to pull `image`, for registries whose names are
  * stable and documented. Private ECR needs none here (the stacks allow it through endpoints);

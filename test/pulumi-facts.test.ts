@@ -211,6 +211,13 @@ describe('facts from the offline plan', () => {
         'roles/run.invoker',
         ['serviceAccount:demo-probe-scheduler@agent-perimeter-plan.iam.gserviceaccount.com'],
       ],
+      // The proxy pulls Envoy from its remote repository, and from no other.
+      [
+        'artifactregistry',
+        'demo-proxy',
+        'roles/artifactregistry.reader',
+        [`serviceAccount:${PROXY_SA}`],
+      ],
       [
         'projects',
         'agent-perimeter-plan',
@@ -258,7 +265,11 @@ describe('facts from the offline plan', () => {
     const expected = preparePolicy().expectedProxy;
     const proxy = facts.instances.find((i) => i.tags.includes(PROXY_TAG));
     expect(proxy?.tierLabel).toBe('proxy');
-    expect(proxy?.boot).toEqual({ image: expected.image, configDigest: expected.configDigest });
+    // The VM runs proxy.image through the perimeter's remote repository, never Docker Hub.
+    expect(proxy?.boot).toEqual({
+      image: `us-central1-docker.pkg.dev/agent-perimeter-plan/demo-proxy/${expected.image}`,
+      configDigest: expected.configDigest,
+    });
     const account = facts.serviceAccounts.find((a) => a.email === proxy?.serviceAccount);
     expect(account?.proxyTier).toBe(true);
     expect(facts.serviceAccounts.filter((a) => a.proxyTier)).toHaveLength(1);
@@ -271,6 +282,7 @@ describe('facts from the offline plan', () => {
 
   it('lists what it does not describe, and nothing unresolved', () => {
     expect(facts.otherResources.map((r) => r.type).sort()).toEqual([
+      'gcp:artifactregistry/repository:Repository',
       'gcp:cloudscheduler/job:Job',
       GCP.healthCheck,
       GCP.regionHealthCheck,

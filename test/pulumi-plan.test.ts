@@ -163,9 +163,8 @@ describe('planNetwork', () => {
       'github.com.',
       'codeload.github.com.',
       '*.githubusercontent.com.',
-      'registry-1.docker.io.',
-      'auth.docker.io.',
-      'production.cloudflare.docker.com.',
+      // The proxy pulls Envoy from Artifact Registry (any region without one), not Docker Hub.
+      '*.pkg.dev.',
       '*.googleapis.com.',
       '*.internal.',
     ]);

@@ -5,6 +5,7 @@ import type { JsonObject } from '../lib/json.js';
 import { loadPolicy, policyInjectListeners, proxyPorts } from '../lib/policy/index.js';
 import { probeBundle } from '../lib/probe/bundle.js';
 import { HEALTH_PATH } from '../lib/proxy-contract.js';
+import { ENVOY_IMAGE } from '../lib/versions.js';
 import { renderCheckedProxyConfig } from '../proxy/index.js';
 import { AGENT_TAG, PROXY_TAG } from '../pulumi/index.js';
 import type { GcpPlan } from '../pulumi/plan/types.js';
@@ -359,9 +360,45 @@ describe('a different policy changes the resources', () => {
     expect(String(at(inputs(variant, GCP.template), 'metadata.user-data'))).toContain(
       'docker-credential-gcr configure-docker --registries=us-docker.pkg.dev',
     );
-    expect(ofType(base, 'gcp:artifactregistry/repositoryIamMember:RepositoryIamMember')).toEqual(
-      [],
+    // A pkg.dev image is the mirror step: used as it is, with no remote repository.
+    expect(ofType(variant, 'gcp:artifactregistry/repository:Repository')).toEqual([]);
+  });
+
+  it('pulls a Docker Hub image through a remote repository of the perimeter, by tag', () => {
+    const cache = one(base, 'gcp:artifactregistry/repository:Repository');
+    expect(cache.inputs).toMatchObject({
+      project: 'agent-perimeter-plan',
+      location: 'us-central1',
+      repositoryId: 'demo-proxy',
+      format: 'DOCKER',
+      mode: 'REMOTE_REPOSITORY',
+      remoteRepositoryConfig: { dockerRepository: { publicRepository: 'DOCKER_HUB' } },
+    });
+    // No login unless one is passed: anonymous pulls.
+    expect(at(cache.inputs, 'remoteRepositoryConfig.upstreamCredentials')).toBeUndefined();
+    const reader = one(base, 'gcp:artifactregistry/repositoryIamMember:RepositoryIamMember');
+    // On that repository only, and after it exists; no project-wide Artifact Registry role.
+    expect(reader.inputs).toEqual({
+      location: 'us-central1',
+      project: 'agent-perimeter-plan',
+      repository: 'demo-proxy',
+      role: 'roles/artifactregistry.reader',
+      member: 'serviceAccount:demo-proxy@agent-perimeter-plan.iam.gserviceaccount.com',
+    });
+    expect(reader.dependencies).toContain(cache.urn);
+    expect(
+      ofType(base, GCP.projectIam).filter((r) =>
+        String(r.inputs.role).includes('artifactregistry'),
+      ),
+    ).toEqual([]);
+    const userData = String(at(inputs(base, GCP.template), 'metadata.user-data'));
+    expect(userData).toContain(
+      `us-central1-docker.pkg.dev/agent-perimeter-plan/demo-proxy/${ENVOY_IMAGE}`,
     );
+    expect(userData).toContain(
+      'docker-credential-gcr configure-docker --registries=us-central1-docker.pkg.dev',
+    );
+    expect(userData).not.toMatch(/docker run[^\n]* envoyproxy\/envoy/);
   });
 
   it('follows the replica bounds, retention, profiles and project', () => {

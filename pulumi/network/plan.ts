@@ -1,5 +1,4 @@
 import { GOOGLE_API_VIPS, profileNetworkTag } from '../../lib/contract/tiers.js';
-import { imageRegistryDomains } from '../../lib/image-registry.js';
 import {
   DEFAULT_INTERNAL_RANGES,
   hostProblem,
@@ -22,6 +21,7 @@ import {
 } from '../cidr.js';
 import { GcpPerimeterError } from '../errors.js';
 import { AGENT_TAG, fitName, fqdn, PROXY_TAG } from '../names.js';
+import { gcpProxyRegistryNames } from '../proxy-tier/image.js';
 
 /*
  * The network of the GCP perimeter as plain data: subnets, routes, firewall rules and DNS.
@@ -65,6 +65,8 @@ export const BUILT_IN_DNS_NAMES: readonly string[] = ['*.googleapis.com', '*.int
 
 /** Options of {@link planNetwork}, and so of `AgentNetworkArgs`. */
 export interface NetworkPlanOptions {
+  /** Region of the proxy, for its Artifact Registry host. @default - any `*.pkg.dev` host */
+  readonly region?: string;
   /**
    * Agent subnet (Cloud Run Direct VPC egress), a private IPv4 range of at least a /26.
    * @default AgentNetwork.DEFAULT_AGENT_CIDR ("10.80.0.0/20")
@@ -165,7 +167,7 @@ export interface NetworkPlan {
    * image comes from a registry on the internet (the instances pull it at boot).
    */
   readonly upstreamPorts: readonly number[];
-  /** DNS names of the Envoy image's registry (`imageRegistryDomains`). */
+  /** DNS names the proxy pulls its image from (`gcpProxyRegistryNames`: Artifact Registry). */
   readonly registryNames: readonly string[];
   readonly agentGoogleApis: boolean;
   readonly routes: readonly RoutePlan[];
@@ -264,7 +266,7 @@ export function planNetwork(policy: Policy, options: NetworkPlanOptions = {}): N
     if (problem !== undefined) fail(`extraDnsNames entry "${name}" ${problem}`);
   }
 
-  const registryNames = imageRegistryDomains(policy.proxy.image);
+  const registryNames = gcpProxyRegistryNames(policy.proxy.image, options.region);
   const upstreams = proxyUpstreams(policy);
   // Public entries' ports, and 443 for image pulls from a public registry.
   const upstreamPorts = [

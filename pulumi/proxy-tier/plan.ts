@@ -142,11 +142,15 @@ export interface ProxyTierPlan {
   readonly labels: Readonly<Record<string, string>>;
 }
 
-/** Plans the proxy tier: names, sizing, boot document and metadata. Pure. */
+/**
+ * Plans the proxy tier: names, sizing, boot document and metadata. Pure. `pullImage` is what
+ * the VM pulls (`gcpProxyPullImage`: the remote repository's path); `proxy.image` otherwise.
+ */
 export function planProxyTier(
   policy: Policy,
   envoyConfig: JsonObject,
   options: ProxyTierPlanOptions = {},
+  pullImage: string = policy.proxy.image,
 ): ProxyTierPlan {
   const { proxy } = policy;
   const [gap] = deploymentGaps(policy, 'gcp');
@@ -197,7 +201,7 @@ export function planProxyTier(
   const concurrency = Math.max(1, Math.floor(vcpus));
   const secrets = bootSecrets(policy);
   const boot = {
-    image: proxy.image,
+    image: pullImage,
     envoyConfig,
     secrets,
     credentialsFrom: proxy.credentials_from,

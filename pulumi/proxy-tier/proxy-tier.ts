@@ -2,7 +2,6 @@ import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import { agentEnvironment } from '../../lib/agent-env.js';
 import { PROXY_COMPONENT_TYPE } from '../../lib/contract/tiers.js';
-import { imageRegistryDomains } from '../../lib/image-registry.js';
 import type { JsonObject } from '../../lib/json.js';
 import {
   type Policy,
@@ -13,9 +12,17 @@ import {
   vertexModelResources,
 } from '../../lib/policy/index.js';
 import { HEALTH_PATH } from '../../lib/proxy-contract.js';
+import { GcpPerimeterError } from '../errors.js';
 import { PROXY_TAG } from '../names.js';
 import { artifactRegistryRepository } from './boot.js';
 import { type EgressPolicyPlan, planEgressPolicy } from './egress-policy.js';
+import {
+  gcpProxyImageSource,
+  gcpProxyPullImage,
+  gcpProxyRegistryNames,
+  REMOTE_UPSTREAMS,
+  remoteRepositoryId,
+} from './image.js';
 import {
   AUTOHEALING_DELAY_S,
   CONNECTION_DRAINING_S,
@@ -82,6 +89,18 @@ export interface ProxyTierArgs extends ProxyTierPlanOptions {
    * @default - none: wildcard entries are limited by port only in the FQDN layer
    */
   readonly wildcardHosts?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * The Docker Hub login the remote repository fetches a Docker Hub proxy image with: the
+   * username and the Secret Manager secret version holding its access token
+   * (`projects/<project>/secrets/<name>/versions/<n>`). Artifact Registry's service agent
+   * (`service-<project number>@gcp-sa-artifactregistry.iam.gserviceaccount.com`) must be able
+   * to read that secret; the proxy's service account never does.
+   * @default - anonymous pulls, under Docker Hub's lower rate limit
+   */
+  readonly dockerHubCredential?: {
+    readonly username: string;
+    readonly passwordSecretVersion: pulumi.Input<string>;
+  };
 }
 
 /**
@@ -130,7 +149,12 @@ export class ProxyTier extends pulumi.ComponentResource {
   readonly modelRole: gcp.projects.IAMCustomRole | undefined;
   /** Its binding to the proxy's service account, conditioned on the listed models. */
   readonly modelAccess: gcp.projects.IAMMember | undefined;
-  /** Pull access to the Envoy image's Artifact Registry repository; undefined elsewhere. */
+  /**
+   * The remote repository the Envoy image comes through when it is on Docker Hub, quay.io or
+   * public.ecr.aws; undefined when it is already in Artifact Registry.
+   */
+  readonly imageRepository: gcp.artifactregistry.Repository | undefined;
+  /** Pull access to the Envoy image's Artifact Registry repository, on that repository only. */
   readonly imageAccess: gcp.artifactregistry.RepositoryIamMember | undefined;
   readonly instanceTemplate: gcp.compute.InstanceTemplate;
   readonly loadBalancerHealthCheck: gcp.compute.RegionHealthCheck;
@@ -155,11 +179,24 @@ export class ProxyTier extends pulumi.ComponentResource {
   constructor(name: string, args: ProxyTierArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super(PROXY_COMPONENT_TYPE, name, {}, opts);
     const { policy, project, region } = args;
-    const plan = planProxyTier(policy, args.envoyConfig, args);
+    // The VM never pulls from a public registry: the image's Artifact Registry path, which the
+    // boot document names literally (the containment proof reads it).
+    const imageSource = gcpProxyImageSource(policy.proxy.image);
+    if (imageSource.kind === 'remote' && typeof project !== 'string') {
+      throw new GcpPerimeterError(
+        'ProxyTier',
+        `project is not a plain string, but proxy.image "${policy.proxy.image}" comes through a remote repository whose path names the project in the boot document. Fix: pass the project id as a string, or mirror the image into Artifact Registry and write that URI as proxy.image.`,
+      );
+    }
+    const pullImage =
+      typeof project === 'string'
+        ? gcpProxyPullImage(policy.proxy.image, { project, region, policyName: policy.name })
+        : policy.proxy.image;
+    const plan = planProxyTier(policy, args.envoyConfig, args, pullImage);
     this.plan = plan;
     this.ports = proxyPorts(policy);
     this.egressPlan = planEgressPolicy(policy, {
-      registryNames: imageRegistryDomains(policy.proxy.image),
+      registryNames: gcpProxyRegistryNames(policy.proxy.image, region),
       ...(args.wildcardHosts === undefined ? {} : { wildcardHosts: args.wildcardHosts }),
     });
     const warnings: string[] = [];
@@ -172,7 +209,7 @@ export class ProxyTier extends pulumi.ComponentResource {
     this.warnings = warnings;
     const parent = { parent: this };
     const tag = args.networkTag ?? PROXY_TAG;
-    const repository = artifactRegistryRepository(policy.proxy.image);
+    const repository = artifactRegistryRepository(pullImage);
 
     this.serviceAccount = new gcp.serviceaccount.Account(
       `${name}-sa`,
@@ -289,12 +326,56 @@ export class ProxyTier extends pulumi.ComponentResource {
       );
     }
 
+    if (imageSource.kind === 'remote') {
+      const upstream = REMOTE_UPSTREAMS[imageSource.upstream];
+      const credential =
+        imageSource.upstream === 'docker-hub' ? args.dockerHubCredential : undefined;
+      this.imageRepository = new gcp.artifactregistry.Repository(
+        `${name}-image-cache`,
+        {
+          project,
+          location: region,
+          repositoryId: remoteRepositoryId(policy.name),
+          format: 'DOCKER',
+          mode: 'REMOTE_REPOSITORY',
+          description: `agent-perimeter ${policy.name}: the proxy's Envoy image, fetched from ${'preset' in upstream ? 'Docker Hub' : upstream.uri} by Artifact Registry, never by the proxy.`,
+          remoteRepositoryConfig: {
+            description: `${imageSource.upstream} for the ${policy.name} proxy image`,
+            dockerRepository:
+              'preset' in upstream
+                ? { publicRepository: upstream.preset }
+                : { customRepository: { uri: upstream.uri } },
+            ...(credential === undefined
+              ? {}
+              : {
+                  upstreamCredentials: {
+                    usernamePasswordCredentials: {
+                      username: credential.username,
+                      passwordSecretVersion: credential.passwordSecretVersion,
+                    },
+                  },
+                }),
+          },
+          labels: { ...plan.labels },
+        },
+        parent,
+      );
+    } else this.imageRepository = undefined;
+    const imageRepository = this.imageRepository;
     this.imageAccess =
       repository === undefined
         ? undefined
         : new gcp.artifactregistry.RepositoryIamMember(
             `${name}-image-reader`,
-            { ...repository, role: ProxyTier.IMAGE_ROLE, member },
+            {
+              ...repository,
+              // The remote repository's own output: the grant waits for the repository.
+              ...(imageRepository === undefined
+                ? {}
+                : { repository: imageRepository.repositoryId }),
+              role: ProxyTier.IMAGE_ROLE,
+              member,
+            },
             parent,
           );
 
