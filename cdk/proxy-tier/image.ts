@@ -1,4 +1,9 @@
-import { isDockerHub, parseImageReference, privateEcrRegistry } from '../../lib/image-registry.js';
+import {
+  parseImageReference,
+  privateEcrRegistry,
+  publicUpstreamOf,
+  upstreamRepositoryPath,
+} from '../../lib/image-registry.js';
 import { mirrorCommand } from '../../lib/policy/index.js';
 import { ProxyTierError } from './errors.js';
 
@@ -47,13 +52,6 @@ export type ProxyImageSource =
       readonly digest: string | undefined;
     };
 
-function upstreamOf(registry: string): ProxyImageUpstream | undefined {
-  if (isDockerHub(registry)) return 'docker-hub';
-  if (registry === 'quay.io') return 'quay';
-  if (registry === 'public.ecr.aws') return 'ecr-public';
-  return undefined;
-}
-
 /**
  * How the AWS proxy gets `image` without pulling from a public registry itself: private ECR
  * as it is, Docker Hub, quay.io and ECR Public through a pull-through cache. Any other
@@ -66,17 +64,13 @@ export function proxyImageSource(image: string): ProxyImageSource {
   if (ecr !== undefined) {
     return { kind: 'private-ecr', repository: { ...ecr, repositoryName: ref.repository } };
   }
-  const upstream = upstreamOf(ref.registry);
+  const upstream = publicUpstreamOf(ref.registry);
   if (upstream === undefined) {
     throw new ProxyTierError(
       `proxy.image "${image}" is on ${ref.registry}, which the AWS proxy does not pull from directly and ECR's pull-through cache is not set up for here (Docker Hub, quay.io and public.ecr.aws are). Fix: copy it into a private ECR repository of the stack's account and region with ${mirrorCommand(image)} and write that URI (by digest) as proxy.image.`,
     );
   }
-  // Docker Hub's official images live under `library/`, which the cache path must spell out.
-  const upstreamRepository =
-    upstream === 'docker-hub' && !ref.repository.includes('/')
-      ? `library/${ref.repository}`
-      : ref.repository;
+  const upstreamRepository = upstreamRepositoryPath(upstream, ref.repository);
   return { kind: 'pull-through', upstream, upstreamRepository, tag: ref.tag, digest: ref.digest };
 }
 
