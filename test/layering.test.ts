@@ -42,6 +42,14 @@ function violations(folder: string, forbidden: (specifier: string) => boolean): 
 const crossesInto = (folders: string[]) => (s: string) =>
   folders.some((f) => new RegExp(`^(\\.\\./)+${f}/`).test(s));
 
+/** Tests of the whole repository rather than of one part of it, kept at the top of test/. */
+const CROSS_CUTTING_TESTS = [
+  'test/api-docs.test.ts',
+  'test/layering.test.ts',
+  'test/package-consumer.test.ts',
+  'test/readme.test.ts',
+];
+
 describe('folder layering', () => {
   it('lib/ imports no cloud SDK and none of cdk/, pulumi/, proxy/', () => {
     expect(
@@ -103,20 +111,25 @@ describe('folder layering', () => {
     expect(violations('lib/containment/gcp', crossesInto(['aws', 'aws-describe']))).toEqual([]);
   });
 
-  it('tests under test/lib/ mirror lib/: each is named after a file or folder there', () => {
-    const orphans = sources('test/lib')
-      .filter((f) => f.endsWith('.test.ts'))
+  it('tests mirror the tree: each is named after the file, folder or example it covers', () => {
+    const exists = (p: string) => {
+      try {
+        statSync(p);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    // `name.aspect.test.ts` covers one aspect of `name` (cdk/network.lean.test.ts).
+    const covered = (f: string) =>
+      f.slice('test/'.length, -'.test.ts'.length).replace(/\.[^/]*$/, '');
+    const orphans = sources('test')
+      .filter((f) => f.endsWith('.test.ts') && !f.startsWith('test/conformance/'))
+      .filter((f) => !CROSS_CUTTING_TESTS.includes(f))
       .filter((f) => {
-        const target = f.slice('test/'.length, -'.test.ts'.length);
-        const exists = (p: string) => {
-          try {
-            statSync(p);
-            return true;
-          } catch {
-            return false;
-          }
-        };
-        return !exists(`${target}.ts`) && !exists(target);
+        const target = covered(f);
+        if (target.startsWith('examples/')) return !exists(`${target}.yaml`);
+        return !['.ts', '.js', ''].some((ext) => exists(`${target}${ext}`));
       });
     expect(orphans).toEqual([]);
   });

@@ -1,5 +1,5 @@
 // `agent-perimeter/aws`: the AWS CDK constructs. Needs the peers aws-cdk-lib, constructs and
-// cdk-nag; imports nothing from Pulumi (test/package-entry-points.test.ts proves it).
+// cdk-nag; imports nothing from Pulumi (test/app/entry-points.test.ts proves it).
 // A new construct: export it from its folder's index and that folder from cdk/index.ts; no
 // line is needed here.
 

@@ -1,5 +1,5 @@
 // `agent-perimeter/gcp`: the Pulumi components for GCP. Needs the peers @pulumi/pulumi and
-// @pulumi/gcp; imports nothing from the AWS CDK (test/package-entry-points.test.ts proves it).
+// @pulumi/gcp; imports nothing from the AWS CDK (test/app/entry-points.test.ts proves it).
 // A new component: export it from pulumi/index.ts; no line is needed here.
 
 export { loadPolicy, type Policy, PolicyError, parsePolicy } from '../../lib/policy/index.js';

@@ -11,7 +11,7 @@ import { connectThrough, rawInside, tlsInside } from './client.js';
 import { cleanUp, docker, dockerEngineRuns, until } from './docker.js';
 
 /*
- * The same questions the Envoy model answers (test/proxy-enforcement.test.ts), asked of the
+ * The same questions the Envoy model answers (test/proxy/render.enforcement.test.ts), asked of the
  * real, pinned Envoy image over real sockets: the rendered config, the launcher, TLS with a
  * CA of its own, and upstreams on test networks that play the internet (198.51.100.0/24,
  * TEST-NET-2) and an internal network (10.89.0.0/24). No Envoy binary or Docker engine exists

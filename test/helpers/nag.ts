@@ -38,7 +38,7 @@ export function unusedAcknowledgements(scope: IConstruct): string[] {
   }
   return (
     acknowledgementsUnder(scope)
-      // Control Tower rules run on the synthesized template; test/control-tower.test.ts checks
+      // Control Tower rules run on the synthesized template; test/cdk/control-tower.test.ts checks
       // that each of their acknowledgements matches a finding.
       .filter((ack) => !ack.id.startsWith(`${CONTROL_TOWER_NAMESPACE}::`))
       .filter(

@@ -3,7 +3,7 @@ import { createHash, createHmac } from 'node:crypto';
 /*
  * Signature Version 4 for a header-signed GET, written from the AWS specification for the
  * tests: the fake S3 endpoint recomputes what the launcher's bash signer sent. Checked
- * against AWS's published S3 example (test/proxy-launcher-fetch.test.ts).
+ * against AWS's published S3 example (test/lib/proxy-launcher-fetch.test.ts).
  */
 
 export interface SignedGet {
