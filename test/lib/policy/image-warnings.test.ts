@@ -171,7 +171,9 @@ describe('with landing_zone', () => {
   });
 
   it('is what examples/landing-zone.yaml does', () => {
-    const policy = loadPolicy(join(import.meta.dirname, '../../..', 'examples', 'landing-zone.yaml'));
+    const policy = loadPolicy(
+      join(import.meta.dirname, '../../..', 'examples', 'landing-zone.yaml'),
+    );
     expect(policy.proxy.image).toMatch(
       /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com\/.+@sha256:[a-f0-9]{64}$/,
     );
