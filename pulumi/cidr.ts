@@ -38,6 +38,13 @@ export function hostAddress(range: Ipv4Range, index: number): string {
   return formatIpv4(range.base + index);
 }
 
+/** Every address of a small range (a /30 has four), in order. */
+export function addressesOf(cidr: string): string[] {
+  const range = parseCidr(cidr);
+  if (range === undefined) throw new Error(`not a canonical IPv4 CIDR: ${cidr}`);
+  return Array.from({ length: rangeSize(range) }, (_, i) => hostAddress(range, i));
+}
+
 /** True when the two ranges share at least one address. */
 export function overlaps(a: Ipv4Range, b: Ipv4Range): boolean {
   return a.base < b.base + rangeSize(b) && b.base < a.base + rangeSize(a);

@@ -10,6 +10,7 @@ import {
   proxyUpstreams,
 } from '../../lib/policy/index.js';
 import {
+  addressesOf,
   containsAddress,
   hostAddress,
   type Ipv4Range,
@@ -31,12 +32,9 @@ import { gcpProxyRegistryNames } from '../proxy-tier/image.js';
 /** restricted.googleapis.com: Google APIs that support VPC Service Controls, over private routing. */
 export const RESTRICTED_GOOGLE_APIS_RANGE = GOOGLE_API_VIPS.restricted;
 /** The four addresses of {@link RESTRICTED_GOOGLE_APIS_RANGE}, for the private DNS zone. */
-export const RESTRICTED_GOOGLE_APIS_IPS: readonly string[] = [
-  '199.36.153.4',
-  '199.36.153.5',
-  '199.36.153.6',
-  '199.36.153.7',
-];
+export const RESTRICTED_GOOGLE_APIS_IPS: readonly string[] = addressesOf(
+  RESTRICTED_GOOGLE_APIS_RANGE,
+);
 /** Where Google's load-balancer and autohealing health checks come from. */
 export const HEALTH_CHECK_RANGES: readonly string[] = ['35.191.0.0/16', '130.211.0.0/22'];
 /** The next hop that leaves the VPC (through Cloud NAT for instances without external IPs). */
