@@ -1,11 +1,11 @@
-import { Annotations, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Stack, Token } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import type { Policy } from '../../lib/policy/index.js';
-import { acknowledgeControlTower, CONTROL_TOWER_RULES } from '../nag.js';
+import { cacheRepository } from '../cache-repository.js';
 import { type AgentImageRef, AgentWorkload } from './agent-workload.js';
 import { AgentWorkloadError } from './errors.js';
 import {
@@ -171,21 +171,11 @@ export class AgentWorkloads extends Construct {
       ecrRepositoryPrefix: prefix,
       upstreamRegistryUrl: ECR_PUBLIC_REGISTRY,
     });
-    const repository = new ecr.Repository(this, `Cache-${image.upstreamRepository}`, {
-      repositoryName: name,
-      // Pull-through cache refreshes tags from upstream, so tags must stay mutable.
-      imageTagMutability: ecr.TagMutability.MUTABLE,
-      imageScanOnPush: true,
-      encryption: ecr.RepositoryEncryption.AES_256,
-      lifecycleRules: [{ description: 'Keep the 10 most recent cached images', maxImageCount: 10 }],
-      // A cache: everything in it can be pulled again from upstream.
-      removalPolicy: RemovalPolicy.DESTROY,
-      emptyOnDelete: true,
-    });
-    repository.node.addDependency(this.cacheRule);
-    acknowledgeControlTower(
-      repository.node.defaultChild as ecr.CfnRepository,
-      CONTROL_TOWER_RULES.ecrTagImmutability,
+    const repository = cacheRepository(
+      this,
+      `Cache-${image.upstreamRepository}`,
+      name,
+      this.cacheRule,
       'A pull-through cache repository of ECR Public: ECR refreshes cached tags from upstream, so its tags must stay mutable; pin the policy image by digest to run exactly one image. The landing-zone setting takes agent and probe images from private ECR by digest, with no cache.',
     );
     this.repositories[name] = repository;

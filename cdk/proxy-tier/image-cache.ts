@@ -1,8 +1,8 @@
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { acknowledgeControlTower, CONTROL_TOWER_RULES } from '../nag.js';
+import { cacheRepository } from '../cache-repository.js';
 import { PROXY_IMAGE_UPSTREAMS, type ProxyImageSource } from './image.js';
 
 export interface ProxyImageCacheProps {
@@ -42,22 +42,11 @@ export class ProxyImageCache extends Construct {
         ? { credentialArn: props.credential.secretArn }
         : {}),
     });
-    this.repository = new ecr.Repository(this, 'Repository', {
-      repositoryName: `${prefix}/${source.upstreamRepository}`,
-      // The cache refreshes tags from upstream, so they must stay mutable; the task pins the
-      // digest when the policy gives one.
-      imageTagMutability: ecr.TagMutability.MUTABLE,
-      imageScanOnPush: true,
-      encryption: ecr.RepositoryEncryption.AES_256,
-      lifecycleRules: [{ description: 'Keep the 10 most recent cached images', maxImageCount: 10 }],
-      // A cache: everything in it can be pulled again from upstream.
-      removalPolicy: RemovalPolicy.DESTROY,
-      emptyOnDelete: true,
-    });
-    this.repository.node.addDependency(this.rule);
-    acknowledgeControlTower(
-      this.repository.node.defaultChild as ecr.CfnRepository,
-      CONTROL_TOWER_RULES.ecrTagImmutability,
+    this.repository = cacheRepository(
+      this,
+      'Repository',
+      `${prefix}/${source.upstreamRepository}`,
+      this.rule,
       `The pull-through cache repository of the proxy image (${upstream.url}/${source.upstreamRepository}): ECR refreshes cached tags from upstream, so its tags must stay mutable; pin proxy.image by digest to run exactly one image. The landing-zone setting takes the proxy image from private ECR by digest, with no cache.`,
     );
     // The stack's account, region and URL suffix (partition-aware, never literals), and the
