@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../write-file.js';
 import { DESCRIBE_CALLS, type DescribeKey } from './files.js';
-import { type Json, objects, str } from './read.js';
+import { type Json, objects, str, strs } from './read.js';
 
 /*
  * Collects a describe snapshot with the AWS CLI (read-only calls; your usual credentials and
@@ -66,6 +66,12 @@ const chunks = <T>(list: readonly T[], size: number): T[][] =>
   Array.from({ length: Math.ceil(list.length / size) }, (_, i) =>
     list.slice(i * size, i * size + size),
   );
+
+/** What `ecs list-<kind>` answers with, and how many `ecs describe-<kind>` takes per call. */
+const ECS_BATCH = {
+  services: { arns: 'serviceArns', size: 10 },
+  tasks: { arns: 'taskArns', size: 100 },
+} as const;
 
 /** File-name-safe id: `family:3` -> `family-3`. */
 const fileId = (id: string) => id.replace(/[^A-Za-z0-9._-]+/g, '-');
@@ -166,9 +172,7 @@ export async function collectAwsDescribe(options: CollectOptions): Promise<strin
     vpcIds.includes(str(lb, 'VpcId') ?? ''),
   );
   save('loadBalancers', { LoadBalancers: mine });
-  const arns = mine
-    .map((lb) => str(lb, 'LoadBalancerArn'))
-    .filter((a): a is string => a !== undefined);
+  const arns = strs(mine, 'LoadBalancerArn');
   for (const lb of mine) {
     const arn = str(lb, 'LoadBalancerArn') ?? '';
     save(
@@ -188,59 +192,42 @@ export async function collectAwsDescribe(options: CollectOptions): Promise<strin
   const placedHere = (net: Json | undefined) =>
     ((net?.subnets as string[] | undefined) ?? []).some((s) => subnetIds.has(s));
   const definitions = new Set<string>();
+  /** A cluster's services or tasks with their tags, described as many at a time as ECS takes. */
+  const ecsResources = async (cluster: string, kind: keyof typeof ECS_BATCH): Promise<Json[]> => {
+    const listed = await aws(['ecs', `list-${kind}`, '--cluster', cluster]);
+    const arns = (listed[ECS_BATCH[kind].arns] as string[] | undefined) ?? [];
+    const found: Json[] = [];
+    for (const batch of chunks(arns, ECS_BATCH[kind].size)) {
+      const answer = await aws([
+        'ecs',
+        `describe-${kind}`,
+        '--cluster',
+        cluster,
+        '--include',
+        'TAGS',
+        `--${kind}`,
+        ...batch,
+      ]);
+      found.push(...objects(answer, kind));
+    }
+    return found;
+  };
   const clusters =
     ((await aws(['ecs', 'list-clusters'])).clusterArns as string[] | undefined) ?? [];
   for (const cluster of clusters) {
     const name = cluster.split('/').pop() ?? cluster;
-    const serviceArns =
-      ((await aws(['ecs', 'list-services', '--cluster', cluster])).serviceArns as
-        | string[]
-        | undefined) ?? [];
-    const services: Json[] = [];
-    for (const batch of chunks(serviceArns, 10)) {
-      const answer = await aws([
-        'ecs',
-        'describe-services',
-        '--cluster',
-        cluster,
-        '--include',
-        'TAGS',
-        '--services',
-        ...batch,
-      ]);
-      services.push(
-        ...objects(answer, 'services').filter((s) =>
-          placedHere(
-            (s.networkConfiguration as Json | undefined)?.awsvpcConfiguration as Json | undefined,
-          ),
+    const services = (await ecsResources(cluster, 'services')).filter((s) =>
+      placedHere(
+        (s.networkConfiguration as Json | undefined)?.awsvpcConfiguration as Json | undefined,
+      ),
+    );
+    const tasks = (await ecsResources(cluster, 'tasks')).filter((t) =>
+      objects(t, 'attachments').some((a) =>
+        objects(a, 'details').some(
+          (d) => str(d, 'name') === 'subnetId' && subnetIds.has(str(d, 'value')),
         ),
-      );
-    }
-    const taskArns =
-      ((await aws(['ecs', 'list-tasks', '--cluster', cluster])).taskArns as string[] | undefined) ??
-      [];
-    const tasks: Json[] = [];
-    for (const batch of chunks(taskArns, 100)) {
-      const answer = await aws([
-        'ecs',
-        'describe-tasks',
-        '--cluster',
-        cluster,
-        '--include',
-        'TAGS',
-        '--tasks',
-        ...batch,
-      ]);
-      tasks.push(
-        ...objects(answer, 'tasks').filter((t) =>
-          objects(t, 'attachments').some((a) =>
-            objects(a, 'details').some(
-              (d) => str(d, 'name') === 'subnetId' && subnetIds.has(str(d, 'value')),
-            ),
-          ),
-        ),
-      );
-    }
+      ),
+    );
     if (services.length > 0) save('ecsServices', { services, failures: [] }, name);
     if (tasks.length > 0) save('ecsTasks', { tasks, failures: [] }, name);
     for (const x of [

@@ -80,7 +80,6 @@ function rules(
 export function writeSecurityGroups(w: TemplateWriter, s: DescribeSnapshot): void {
   for (const group of s.items('securityGroups')) {
     const id = str(group, 'GroupId');
-    const vpc = str(group, 'VpcId');
     if (id === undefined) continue;
     const owner = str(group, 'OwnerId');
     const egress = objects(group, 'IpPermissionsEgress').flatMap((p) =>
@@ -90,7 +89,7 @@ export function writeSecurityGroups(w: TemplateWriter, s: DescribeSnapshot): voi
     w.add(id, 'AWS::EC2::SecurityGroup', {
       GroupName: str(group, 'GroupName'),
       GroupDescription: str(group, 'Description'),
-      VpcId: vpc === undefined ? undefined : w.ref(vpc),
+      VpcId: w.ref(str(group, 'VpcId')),
       SecurityGroupEgress: egress.length === 0 ? [NO_EGRESS] : egress,
       SecurityGroupIngress: ingress,
       Tags: group.Tags,

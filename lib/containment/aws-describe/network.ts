@@ -1,4 +1,5 @@
-import { type DescribeSnapshot, type Json, object, objects, str } from './read.js';
+import { ROUTE_TARGETS } from '../aws/route-targets.js';
+import { type DescribeSnapshot, type Json, object, objects, str, strs } from './read.js';
 import type { TemplateWriter } from './writer.js';
 
 /*
@@ -8,24 +9,18 @@ import type { TemplateWriter } from './writer.js';
  */
 
 const ASSOCIATED = new Set(['associated', 'associating']);
-/** Route target fields of `describe-route-tables`, as `AWS::EC2::Route` properties. */
-const ROUTE_TARGETS = [
-  'NatGatewayId',
-  'TransitGatewayId',
-  'VpcPeeringConnectionId',
-  'EgressOnlyInternetGatewayId',
-  'InstanceId',
-  'NetworkInterfaceId',
-  'CarrierGatewayId',
-  'LocalGatewayId',
-  'CoreNetworkArn',
-] as const;
+/**
+ * Route target fields of `describe-route-tables`, named as the `AWS::EC2::Route` properties.
+ * The snapshot has no `VpcEndpointId`: it reports a Gateway Load Balancer endpoint as a
+ * `GatewayId` starting with "vpce-" (see `routeProperties`).
+ */
+const DESCRIBED_TARGETS = ROUTE_TARGETS.map((t) => t.property).filter((p) => p !== 'VpcEndpointId');
 
 function blocks(o: Json, key: string, field: string, stateField: string): string[] {
-  return objects(o, key)
-    .filter((a) => ASSOCIATED.has(str(object(a, stateField), 'State') ?? 'associated'))
-    .map((a) => str(a, field))
-    .filter((c): c is string => c !== undefined);
+  const associated = objects(o, key).filter((a) =>
+    ASSOCIATED.has(str(object(a, stateField), 'State') ?? 'associated'),
+  );
+  return strs(associated, field);
 }
 
 export function writeVpcs(w: TemplateWriter, s: DescribeSnapshot): void {
@@ -48,8 +43,7 @@ export function writeVpcs(w: TemplateWriter, s: DescribeSnapshot): void {
     if (optionsId === undefined || options === undefined) continue;
     const servers = objects(options, 'DhcpConfigurations')
       .filter((c) => str(c, 'Key') === 'domain-name-servers')
-      .flatMap((c) => objects(c, 'Values').map((x) => str(x, 'Value')))
-      .filter((x): x is string => x !== undefined);
+      .flatMap((c) => strs(objects(c, 'Values'), 'Value'));
     if (!w.has(optionsId))
       w.add(optionsId, 'AWS::EC2::DHCPOptions', { DomainNameServers: servers });
     w.add(`${id}/dhcp-options`, 'AWS::EC2::VPCDHCPOptionsAssociation', {
@@ -62,7 +56,6 @@ export function writeVpcs(w: TemplateWriter, s: DescribeSnapshot): void {
 export function writeSubnets(w: TemplateWriter, s: DescribeSnapshot): void {
   for (const subnet of s.items('subnets')) {
     const id = str(subnet, 'SubnetId');
-    const vpc = str(subnet, 'VpcId');
     if (id === undefined) continue;
     const [v6] = blocks(
       subnet,
@@ -71,7 +64,7 @@ export function writeSubnets(w: TemplateWriter, s: DescribeSnapshot): void {
       'Ipv6CidrBlockState',
     );
     w.add(id, 'AWS::EC2::Subnet', {
-      VpcId: vpc === undefined ? undefined : w.ref(vpc),
+      VpcId: w.ref(str(subnet, 'VpcId')),
       CidrBlock: str(subnet, 'CidrBlock'),
       Ipv6CidrBlock: v6,
       MapPublicIpOnLaunch: subnet.MapPublicIpOnLaunch,
@@ -86,13 +79,8 @@ export function writeSubnets(w: TemplateWriter, s: DescribeSnapshot): void {
 
 /** Endpoint ids of gateway endpoints: their routes come from the endpoint's route tables. */
 function gatewayEndpoints(s: DescribeSnapshot): Set<string> {
-  return new Set(
-    s
-      .items('vpcEndpoints')
-      .filter((e) => str(e, 'VpcEndpointType') === 'Gateway')
-      .map((e) => str(e, 'VpcEndpointId'))
-      .filter((x): x is string => x !== undefined),
-  );
+  const gateways = s.items('vpcEndpoints').filter((e) => str(e, 'VpcEndpointType') === 'Gateway');
+  return new Set(strs(gateways, 'VpcEndpointId'));
 }
 
 function routeProperties(w: TemplateWriter, table: string, route: Json, gateways: Set<string>) {
@@ -101,7 +89,7 @@ function routeProperties(w: TemplateWriter, table: string, route: Json, gateways
   const target: Record<string, unknown> = {};
   if (gateway?.startsWith('vpce-') === true) target.VpcEndpointId = gateway;
   else if (gateway !== undefined) target.GatewayId = gateway;
-  for (const key of ROUTE_TARGETS) if (route[key] !== undefined) target[key] = route[key];
+  for (const key of DESCRIBED_TARGETS) if (route[key] !== undefined) target[key] = route[key];
   return {
     RouteTableId: w.ref(table),
     DestinationCidrBlock: str(route, 'DestinationCidrBlock'),
@@ -120,7 +108,7 @@ export function writeRouteTables(w: TemplateWriter, s: DescribeSnapshot): void {
     const vpc = str(table, 'VpcId');
     if (id === undefined) continue;
     w.add(id, 'AWS::EC2::RouteTable', {
-      VpcId: vpc === undefined ? undefined : w.ref(vpc),
+      VpcId: w.ref(vpc),
       Tags: table.Tags,
     });
     for (const a of objects(table, 'Associations')) {
@@ -161,10 +149,9 @@ export function writeRouteTables(w: TemplateWriter, s: DescribeSnapshot): void {
 export function writeNetworkAcls(w: TemplateWriter, s: DescribeSnapshot): void {
   for (const acl of s.items('networkAcls')) {
     const id = str(acl, 'NetworkAclId');
-    const vpc = str(acl, 'VpcId');
     if (id === undefined) continue;
     w.add(id, 'AWS::EC2::NetworkAcl', {
-      VpcId: vpc === undefined ? undefined : w.ref(vpc),
+      VpcId: w.ref(str(acl, 'VpcId')),
       Tags: acl.Tags,
     });
     for (const e of objects(acl, 'Entries')) {

@@ -102,6 +102,11 @@ export function str(o: Json | undefined, key: string): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
+/** The `key` string field of each object that has one. */
+export function strs(list: readonly Json[], key: string): string[] {
+  return list.map((o) => str(o, key)).filter((v): v is string => v !== undefined);
+}
+
 /** A list field's objects. */
 export function objects(o: Json | undefined, key: string): Json[] {
   const v = o?.[key];

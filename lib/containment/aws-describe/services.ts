@@ -1,4 +1,4 @@
-import { type DescribeSnapshot, objects, str } from './read.js';
+import { type DescribeSnapshot, objects, str, strs } from './read.js';
 import type { TemplateWriter } from './writer.js';
 
 /* VPC endpoints, the Route 53 Resolver DNS Firewall, and load balancers with their listeners. */
@@ -9,19 +9,15 @@ export function writeEndpoints(w: TemplateWriter, s: DescribeSnapshot): void {
   for (const e of s.items('vpcEndpoints')) {
     const id = str(e, 'VpcEndpointId');
     if (id === undefined || GONE.has((str(e, 'State') ?? '').toLowerCase())) continue;
-    const vpc = str(e, 'VpcId');
     w.add(id, 'AWS::EC2::VPCEndpoint', {
-      VpcId: vpc === undefined ? undefined : w.ref(vpc),
+      VpcId: w.ref(str(e, 'VpcId')),
       ServiceName: str(e, 'ServiceName'),
       VpcEndpointType: str(e, 'VpcEndpointType'),
       // The CLI returns the document as JSON text, as templates may give it.
       PolicyDocument: str(e, 'PolicyDocument'),
-      RouteTableIds: ((e.RouteTableIds as string[] | undefined) ?? []).map((t) => w.ref(t)),
-      SubnetIds: ((e.SubnetIds as string[] | undefined) ?? []).map((t) => w.ref(t)),
-      SecurityGroupIds: objects(e, 'Groups')
-        .map((g) => str(g, 'GroupId'))
-        .filter((g): g is string => g !== undefined)
-        .map((g) => w.ref(g)),
+      RouteTableIds: w.refs(e.RouteTableIds),
+      SubnetIds: w.refs(e.SubnetIds),
+      SecurityGroupIds: strs(objects(e, 'Groups'), 'GroupId').map((g) => w.ref(g)),
     });
   }
 }
@@ -84,11 +80,8 @@ export function writeLoadBalancers(w: TemplateWriter, s: DescribeSnapshot): void
       Name: str(lb, 'LoadBalancerName'),
       Type: str(lb, 'Type'),
       Scheme: str(lb, 'Scheme'),
-      Subnets: objects(lb, 'AvailabilityZones')
-        .map((z) => str(z, 'SubnetId'))
-        .filter((x): x is string => x !== undefined)
-        .map((x) => w.ref(x)),
-      SecurityGroups: ((lb.SecurityGroups as string[] | undefined) ?? []).map((g) => w.ref(g)),
+      Subnets: strs(objects(lb, 'AvailabilityZones'), 'SubnetId').map((x) => w.ref(x)),
+      SecurityGroups: w.refs(lb.SecurityGroups),
       Tags: tags.get(arn),
     });
   }

@@ -1,5 +1,5 @@
 import { TIER_TAG } from '../aws/builder.js';
-import { type DescribeSnapshot, type Json, object, objects, str } from './read.js';
+import { type DescribeSnapshot, type Json, object, objects, str, strs } from './read.js';
 import { endpointOfInterface, loadBalancerOfInterface } from './services.js';
 import type { TemplateWriter } from './writer.js';
 
@@ -75,10 +75,8 @@ export function writeServices(w: TemplateWriter, s: DescribeSnapshot): void {
           ? undefined
           : {
               AwsvpcConfiguration: {
-                Subnets: ((net.subnets as string[] | undefined) ?? []).map((x) => w.ref(x)),
-                SecurityGroups: ((net.securityGroups as string[] | undefined) ?? []).map((x) =>
-                  w.ref(x),
-                ),
+                Subnets: w.refs(net.subnets),
+                SecurityGroups: w.refs(net.securityGroups),
                 AssignPublicIp: str(net, 'assignPublicIp'),
               },
             },
@@ -103,14 +101,10 @@ export function writeInterfaces(w: TemplateWriter, s: DescribeSnapshot): void {
     }));
     const fromTask = taskTags.get(id) ?? [];
     const tier = tierOf(own) ?? tierOf(fromTask);
-    const subnet = str(eni, 'SubnetId');
     w.add(id, 'AWS::EC2::NetworkInterface', {
       Description: description,
-      SubnetId: subnet === undefined ? undefined : w.ref(subnet),
-      GroupSet: objects(eni, 'Groups')
-        .map((g) => str(g, 'GroupId'))
-        .filter((g): g is string => g !== undefined)
-        .map((g) => w.ref(g)),
+      SubnetId: w.ref(str(eni, 'SubnetId')),
+      GroupSet: strs(objects(eni, 'Groups'), 'GroupId').map((g) => w.ref(g)),
       Ipv6Addresses: objects(eni, 'Ipv6Addresses').map((a) => ({
         Ipv6Address: str(a, 'Ipv6Address'),
       })),

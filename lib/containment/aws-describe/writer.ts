@@ -19,9 +19,17 @@ export class TemplateWriter {
     return id !== undefined && this.known.has(id);
   }
 
-  /** A `Ref` to a resource of the snapshot, or the literal id. */
-  ref(id: string): { Ref: string } | string {
+  /** A `Ref` to a resource of the snapshot, or the literal id; none when the snapshot gave none. */
+  ref(id: string): { Ref: string } | string;
+  ref(id: string | undefined): { Ref: string } | string | undefined;
+  ref(id: string | undefined): { Ref: string } | string | undefined {
+    if (id === undefined) return undefined;
     return this.known.has(id) ? { Ref: id } : id;
+  }
+
+  /** A reference to each id of a list field the snapshot gives as ids (`SubnetIds`), if any. */
+  refs(ids: unknown): ({ Ref: string } | string)[] {
+    return ((ids as string[] | undefined) ?? []).map((id) => this.ref(id));
   }
 
   add(id: string, type: string, properties: Record<string, unknown>): void {

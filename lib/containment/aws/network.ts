@@ -1,27 +1,14 @@
 import { isCidr } from '../addresses.js';
-import type { Finding, Route, RouteTarget, RouteTargetKind, Subnet } from '../model.js';
+import type { Finding, Route, RouteTarget, Subnet } from '../model.js';
 import type { Builder } from './builder.js';
 import { endpointServiceName, prefixListFor, registerGatewayPrefixList } from './prefix-lists.js';
+import { ROUTE_TARGETS } from './route-targets.js';
 import { Opaque, Ref, type Value } from './values.js';
 
 const VPC = 'AWS::EC2::VPC';
 const SUBNET = 'AWS::EC2::Subnet';
 const ROUTE_TABLE = 'AWS::EC2::RouteTable';
 const ACL = 'AWS::EC2::NetworkAcl';
-
-/** Route target properties of `AWS::EC2::Route`, with their kind and a word for messages. */
-const TARGETS: readonly [string, RouteTargetKind, string][] = [
-  ['NatGatewayId', 'nat-gateway', 'NAT gateway'],
-  ['TransitGatewayId', 'transit-gateway', 'transit gateway'],
-  ['VpcPeeringConnectionId', 'peering', 'VPC peering connection'],
-  ['EgressOnlyInternetGatewayId', 'egress-only-internet-gateway', 'egress-only internet gateway'],
-  ['InstanceId', 'instance', 'instance'],
-  ['NetworkInterfaceId', 'network-interface', 'network interface'],
-  ['VpcEndpointId', 'firewall-endpoint', 'Gateway Load Balancer endpoint'],
-  ['CarrierGatewayId', 'carrier-gateway', 'carrier gateway'],
-  ['LocalGatewayId', 'local-gateway', 'local gateway'],
-  ['CoreNetworkArn', 'core-network', 'Cloud WAN core network'],
-];
 
 function gatewayTarget(b: Builder, v: Value): RouteTarget {
   const name = b.nameOf(v);
@@ -48,8 +35,8 @@ function gatewayTarget(b: Builder, v: Value): RouteTarget {
 
 function routeTarget(b: Builder, p: Record<string, Value>): RouteTarget {
   if (p.GatewayId !== undefined) return gatewayTarget(b, p.GatewayId);
-  for (const [prop, kind, word] of TARGETS) {
-    const v = p[prop];
+  for (const { property, kind, word } of ROUTE_TARGETS) {
+    const v = p[property];
     if (v === undefined) continue;
     const unknown =
       v instanceof Opaque ||
