@@ -1,3 +1,4 @@
+import { T } from '../../lib/containment/gcp/facts/resource-types.js';
 import type { Json, JsonObject } from '../../lib/json.js';
 import type {
   ExportedResource,
@@ -6,40 +7,20 @@ import type {
   StackExport,
 } from '../../pulumi/plan/types.js';
 
-/** GCP type tokens the tests look up. */
+/**
+ * GCP type tokens the tests look up: the ones the containment facts read, plus a few only the
+ * tests name. The perimeter's instance group, autoscaler and backend service are regional, so
+ * the short names mean those.
+ */
 export const GCP = {
-  network: 'gcp:compute/network:Network',
-  subnet: 'gcp:compute/subnetwork:Subnetwork',
-  route: 'gcp:compute/route:Route',
-  firewall: 'gcp:compute/firewall:Firewall',
-  router: 'gcp:compute/router:Router',
-  nat: 'gcp:compute/routerNat:RouterNat',
-  policy: 'gcp:compute/networkFirewallPolicy:NetworkFirewallPolicy',
-  policyRule: 'gcp:compute/networkFirewallPolicyRule:NetworkFirewallPolicyRule',
-  policyAssociation:
-    'gcp:compute/networkFirewallPolicyAssociation:NetworkFirewallPolicyAssociation',
-  template: 'gcp:compute/instanceTemplate:InstanceTemplate',
-  instance: 'gcp:compute/instance:Instance',
-  group: 'gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager',
-  autoscaler: 'gcp:compute/regionAutoscaler:RegionAutoscaler',
+  ...T,
+  group: T.regionGroup,
+  autoscaler: T.regionAutoscaler,
+  backend: T.regionBackendService,
   regionHealthCheck: 'gcp:compute/regionHealthCheck:RegionHealthCheck',
   healthCheck: 'gcp:compute/healthCheck:HealthCheck',
-  backend: 'gcp:compute/regionBackendService:RegionBackendService',
-  forwardingRule: 'gcp:compute/forwardingRule:ForwardingRule',
-  address: 'gcp:compute/address:Address',
-  serviceAccount: 'gcp:serviceaccount/account:Account',
   projectIam: 'gcp:projects/iAMMember:IAMMember',
   secretIam: 'gcp:secretmanager/secretIamMember:SecretIamMember',
-  runService: 'gcp:cloudrunv2/service:Service',
-  runJob: 'gcp:cloudrunv2/job:Job',
-  zone: 'gcp:dns/managedZone:ManagedZone',
-  record: 'gcp:dns/recordSet:RecordSet',
-  responsePolicy: 'gcp:dns/responsePolicy:ResponsePolicy',
-  responsePolicyRule: 'gcp:dns/responsePolicyRule:ResponsePolicyRule',
-  dnsPolicy: 'gcp:dns/policy:Policy',
-  bucket: 'gcp:logging/projectBucketConfig:ProjectBucketConfig',
-  sink: 'gcp:logging/projectSink:ProjectSink',
-  auditConfig: 'gcp:projects/iAMAuditConfig:IAMAuditConfig',
 } as const;
 
 export function ofType(plan: GcpPlan, type: string): PlannedResource[] {
