@@ -63,9 +63,22 @@ export function isNonRootUser(user: unknown): boolean {
   return !ROOT.has(uid) && (gid === undefined || !ROOT.has(gid));
 }
 
-function dropsAll(container: unknown): boolean {
-  const drop = containerProperty(container, 'LinuxParameters.Capabilities.Drop');
-  const add = containerProperty(container, 'LinuxParameters.Capabilities.Add');
+/**
+ * The ECS test of one property: `test` judges the value found at `property`, so the path the
+ * messages name is the path the test reads.
+ */
+function ecsProperty(
+  property: string,
+  expected: string,
+  test: (value: unknown) => boolean,
+): EcsProperty {
+  return { property, expected, holds: (c) => test(containerProperty(c, property)) };
+}
+
+/** Whether `LinuxParameters.Capabilities` drops ALL and adds none back. */
+function dropsAll(capabilities: unknown): boolean {
+  const drop = containerProperty(capabilities, 'Drop');
+  const add = containerProperty(capabilities, 'Add');
   const all =
     Array.isArray(drop) && drop.some((c) => typeof c === 'string' && c.toUpperCase() === 'ALL');
   return all && (add === undefined || (Array.isArray(add) && add.length === 0));
@@ -80,11 +93,7 @@ export const AGENT_HARDENING: readonly HardeningRow[] = [
     control: 'C8',
     requirement: 'a read-only root filesystem',
     violation: 'has a writable root filesystem',
-    ecs: {
-      property: 'ReadonlyRootFilesystem',
-      expected: 'true',
-      holds: (c) => containerProperty(c, 'ReadonlyRootFilesystem') === true,
-    },
+    ecs: ecsProperty('ReadonlyRootFilesystem', 'true', (v) => v === true),
     compose: { set: { read_only: true } },
     cloudRun: { unavailable: 'Cloud Run has no read-only root; its filesystem is in memory' },
   },
@@ -93,11 +102,7 @@ export const AGENT_HARDENING: readonly HardeningRow[] = [
     control: 'C12',
     requirement: 'a non-root user',
     violation: 'runs as root',
-    ecs: {
-      property: 'User',
-      expected: 'a non-root "uid:gid" such as 1000:1000',
-      holds: (c) => isNonRootUser(containerProperty(c, 'User')),
-    },
+    ecs: ecsProperty('User', 'a non-root "uid:gid" such as 1000:1000', isNonRootUser),
     compose: { fromProfile: 'user' },
     cloudRun: { by: "the image's USER (Cloud Run has no user override)" },
   },
@@ -106,11 +111,7 @@ export const AGENT_HARDENING: readonly HardeningRow[] = [
     control: 'C5',
     requirement: 'every Linux capability dropped and none added',
     violation: 'does not drop every Linux capability or adds some back',
-    ecs: {
-      property: 'LinuxParameters.Capabilities',
-      expected: 'Drop ["ALL"] and no Add',
-      holds: dropsAll,
-    },
+    ecs: ecsProperty('LinuxParameters.Capabilities', 'Drop ["ALL"] and no Add', dropsAll),
     compose: { set: { cap_drop: ['ALL'] } },
     cloudRun: { by: 'the gVisor sandbox (capabilities apply inside it only)' },
   },
@@ -119,11 +120,7 @@ export const AGENT_HARDENING: readonly HardeningRow[] = [
     control: 'C3',
     requirement: 'no privileged mode',
     violation: 'is privileged',
-    ecs: {
-      property: 'Privileged',
-      expected: 'false or absent',
-      holds: (c) => containerProperty(c, 'Privileged') !== true,
-    },
+    ecs: ecsProperty('Privileged', 'false or absent', (v) => v !== true),
     compose: { set: { privileged: false } },
     cloudRun: { by: 'Cloud Run (no privileged containers)' },
   },
@@ -151,11 +148,7 @@ export const AGENT_HARDENING: readonly HardeningRow[] = [
     control: 'C11',
     requirement: 'an init process as PID 1 (reaps zombies, so the process limit holds)',
     violation: 'has no init process',
-    ecs: {
-      property: 'LinuxParameters.InitProcessEnabled',
-      expected: 'true',
-      holds: (c) => containerProperty(c, 'LinuxParameters.InitProcessEnabled') === true,
-    },
+    ecs: ecsProperty('LinuxParameters.InitProcessEnabled', 'true', (v) => v === true),
     compose: { set: { init: true } },
     cloudRun: { by: "the image's entrypoint" },
   },
