@@ -1,5 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { type AgentReach, type AnalysisOptions, analyze } from './analyze.js';
+import { TIER_TAG, Tier } from '../contract/tiers.js';
+import {
+  type AgentReach,
+  type AnalysisOptions,
+  analyze,
+  type ContainmentResult,
+} from './analyze.js';
 import { type CloudFormationOptions, modelsFromTemplate } from './aws/adapter.js';
 import { TemplateError } from './aws/template.js';
 import { type GcpOptions, isGcpInput, modelFromGcp } from './gcp/adapter.js';
@@ -7,13 +13,11 @@ import { dedupeViolations, formatViolation, type Violation } from './violations.
 
 export interface VerifyOptions extends CloudFormationOptions, GcpOptions, AnalysisOptions {}
 
-export interface TemplateReport {
-  readonly source: string;
-  readonly agents: readonly AgentReach[];
-  readonly violations: readonly Violation[];
-  readonly proxyPorts: readonly number[];
-  readonly proxyPortsSource: string;
-  readonly allowed: string;
+/**
+ * One input's result: the analysis of its models merged over their condition and parameter
+ * cases (so without one case's `assumptions`), with how many cases there were.
+ */
+export interface TemplateReport extends Omit<ContainmentResult, 'assumptions'> {
   /** How many condition/parameter combinations were checked. */
   readonly cases: number;
   /**
@@ -175,7 +179,7 @@ export function formatReport(report: VerifyReport): string[] {
   if (agents === 0) {
     const gcp = report.templates.every((t) => t.format?.startsWith('gcp') === true);
     return [
-      `contained: no agent attachment in ${templates}${extra} (${gcp ? 'no Cloud Run service or job, nothing with the agent network tag' : 'nothing is tagged agent-perimeter:tier=agent or placed in an agent subnet or security group'})`,
+      `contained: no agent attachment in ${templates}${extra} (${gcp ? 'no Cloud Run service or job, nothing with the agent network tag' : `nothing is tagged ${TIER_TAG}=${Tier.AGENT} or placed in an agent subnet or security group`})`,
     ];
   }
   return [

@@ -1,3 +1,4 @@
+import { TIER_TAG, Tier } from '../../contract/tiers.js';
 import { FIREWALL_CHANNELS, type Terms } from '../terms.js';
 
 /** The words AWS findings use. */
@@ -6,7 +7,7 @@ export const AWS_TERMS: Terms = {
   acl: 'network ACL',
   network: 'VPC',
   routeTable: 'route table',
-  declaredAgent: 'it is tagged agent-perimeter:tier=agent',
+  declaredAgent: `it is tagged ${TIER_TAG}=${Tier.AGENT}`,
   dnsFilter: 'DNS firewall rule group',
   dnsFilterAssociation: 'DNS firewall rule group association',
   dnsFilterFix: 'associate a rule group that allows the allowlist and then blocks "*"',
