@@ -16,6 +16,24 @@ const ASSOCIATED = new Set(['associated', 'associating']);
  */
 const DESCRIBED_TARGETS = ROUTE_TARGETS.map((t) => t.property).filter((p) => p !== 'VpcEndpointId');
 
+/** How a template associates a subnet with a route table or a network ACL. */
+const SUBNET_ASSOCIATIONS = {
+  routeTable: { type: 'AWS::EC2::SubnetRouteTableAssociation', property: 'RouteTableId' },
+  networkAcl: { type: 'AWS::EC2::SubnetNetworkAclAssociation', property: 'NetworkAclId' },
+} as const;
+
+/** Writes the association of `subnet` with the route table or network ACL `id`. */
+function associateSubnet(
+  w: TemplateWriter,
+  kind: keyof typeof SUBNET_ASSOCIATIONS,
+  id: string,
+  subnet: string,
+  name = `${id}/${subnet}`,
+): void {
+  const { type, property } = SUBNET_ASSOCIATIONS[kind];
+  w.add(name, type, { SubnetId: w.ref(subnet), [property]: w.ref(id) });
+}
+
 function blocks(o: Json, key: string, field: string, stateField: string): string[] {
   const associated = objects(o, key).filter((a) =>
     ASSOCIATED.has(str(object(a, stateField), 'State') ?? 'associated'),
@@ -116,10 +134,7 @@ export function writeRouteTables(w: TemplateWriter, s: DescribeSnapshot): void {
       if (a.Main === true && vpc !== undefined) mainOf.set(vpc, id);
       if (subnet === undefined) continue;
       explicit.add(subnet);
-      w.add(`${id}/${subnet}`, 'AWS::EC2::SubnetRouteTableAssociation', {
-        SubnetId: w.ref(subnet),
-        RouteTableId: w.ref(id),
-      });
+      associateSubnet(w, 'routeTable', id, subnet);
     }
     objects(table, 'Routes').forEach((route, i) => {
       // A blackhole route's target is gone: nothing is sent that way.
@@ -139,10 +154,7 @@ export function writeRouteTables(w: TemplateWriter, s: DescribeSnapshot): void {
     const id = str(subnet, 'SubnetId');
     const main = mainOf.get(str(subnet, 'VpcId') ?? '');
     if (id === undefined || main === undefined || explicit.has(id)) continue;
-    w.add(`${main}/${id} (main route table)`, 'AWS::EC2::SubnetRouteTableAssociation', {
-      SubnetId: w.ref(id),
-      RouteTableId: w.ref(main),
-    });
+    associateSubnet(w, 'routeTable', main, id, `${main}/${id} (main route table)`);
   }
 }
 
@@ -175,11 +187,7 @@ export function writeNetworkAcls(w: TemplateWriter, s: DescribeSnapshot): void {
     }
     for (const a of objects(acl, 'Associations')) {
       const subnet = str(a, 'SubnetId');
-      if (subnet === undefined) continue;
-      w.add(`${id}/${subnet}`, 'AWS::EC2::SubnetNetworkAclAssociation', {
-        SubnetId: w.ref(subnet),
-        NetworkAclId: w.ref(id),
-      });
+      if (subnet !== undefined) associateSubnet(w, 'networkAcl', id, subnet);
     }
   }
 }
