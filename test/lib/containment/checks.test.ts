@@ -28,18 +28,22 @@ const withAgentSubnet = (extra: Partial<typeof agentSubnet>): ContainmentModel =
   ...base,
   subnets: [{ ...agentSubnet, ...extra }, ...base.subnets.slice(1)],
 });
-const endpoint = (extra: Partial<ServiceEndpoint>): ServiceEndpoint => ({
-  id: 'ep',
-  resource: 'Endpoint',
-  network: 'vpc',
-  kind: 'interface',
-  service: 'ecr.api',
-  routeTables: [],
-  subnets: ['endpoint'],
-  groups: ['sg-endpoint'],
-  policy: { kind: 'statements', statements: [] },
-  ...extra,
-});
+/** The small model with one interface endpoint (ECR's API), `extra` changed. */
+const withEndpoint = (extra: Partial<ServiceEndpoint>): ContainmentModel => {
+  const endpoint: ServiceEndpoint = {
+    id: 'ep',
+    resource: 'Endpoint',
+    network: 'vpc',
+    kind: 'interface',
+    service: 'ecr.api',
+    routeTables: [],
+    subnets: ['endpoint'],
+    groups: ['sg-endpoint'],
+    policy: { kind: 'statements', statements: [] },
+    ...extra,
+  };
+  return { ...base, endpoints: [endpoint] };
+};
 /** `s3:GetObject` on `<ConfigBucket-Arn>/*`, with `own` as the adapter's own resources. */
 const ownBucketRead = (own: string[]) => ({
   effect: 'Allow' as const,
@@ -71,33 +75,23 @@ const profileModel = (ports: number[]): ContainmentModel => ({
 const PASSING: Record<string, { model: ContainmentModel; options?: AnalysisOptions }[]> = {
   'cross-profile': [{ model: profileModel([3128]), options: profiles }],
   'endpoint-policies': [
-    { model: { ...base, endpoints: [endpoint({})] } },
+    { model: withEndpoint({}) },
     // A path inside a bucket the input creates (`Fn::Join` of `Bucket.Arn` and `/*`).
     {
-      model: {
-        ...base,
-        endpoints: [
-          endpoint({
-            service: 's3',
-            policy: { kind: 'statements', statements: [ownBucketRead(['<ConfigBucket-Arn>/*'])] },
-          }),
-        ],
-      },
+      model: withEndpoint({
+        service: 's3',
+        policy: { kind: 'statements', statements: [ownBucketRead(['<ConfigBucket-Arn>/*'])] },
+      }),
     },
   ],
   'endpoint-identity': [
     // An endpoint agents cannot reach is not theirs to use, whatever stands behind it.
     {
-      model: {
-        ...base,
-        endpoints: [
-          endpoint({
-            subnets: [],
-            groups: [],
-            ownership: [{ resource: 'Endpoint', how: 'service is sqs' }],
-          }),
-        ],
-      },
+      model: withEndpoint({
+        subnets: [],
+        groups: [],
+        ownership: [{ resource: 'Endpoint', how: 'service is sqs' }],
+      }),
     },
   ],
 };
@@ -290,24 +284,16 @@ const FAILING: Record<string, Case[]> = {
   'endpoint-policies': [
     {
       name: 'an endpoint with the full-access default policy',
-      model: {
-        ...base,
-        endpoints: [endpoint({ policy: { kind: 'full-access', how: 'has no policy' } })],
-      },
+      model: withEndpoint({ policy: { kind: 'full-access', how: 'has no policy' } }),
       channel: 'endpoint-policy',
       resource: 'Endpoint',
     },
     {
       name: 'a wildcard path not among the resources the input creates',
-      model: {
-        ...base,
-        endpoints: [
-          endpoint({
-            service: 's3',
-            policy: { kind: 'statements', statements: [ownBucketRead([])] },
-          }),
-        ],
-      },
+      model: withEndpoint({
+        service: 's3',
+        policy: { kind: 'statements', statements: [ownBucketRead([])] },
+      }),
       channel: 'endpoint-policy',
       resource: 'Endpoint',
     },
@@ -315,27 +301,17 @@ const FAILING: Record<string, Case[]> = {
   'endpoint-identity': [
     {
       name: "an endpoint whose policy names another account's bucket",
-      model: {
-        ...base,
-        endpoints: [
-          endpoint({
-            ownership: [{ resource: 'Endpoint', how: 'policy statement 1 names bucket drop' }],
-          }),
-        ],
-      },
+      model: withEndpoint({
+        ownership: [{ resource: 'Endpoint', how: 'policy statement 1 names bucket drop' }],
+      }),
       channel: 'identity',
       resource: 'Endpoint',
     },
     {
       name: 'an endpoint whose service name is not known',
-      model: {
-        ...base,
-        endpoints: [
-          endpoint({
-            ownership: [{ resource: 'Endpoint', how: 'service name unknown', unresolved: true }],
-          }),
-        ],
-      },
+      model: withEndpoint({
+        ownership: [{ resource: 'Endpoint', how: 'service name unknown', unresolved: true }],
+      }),
       channel: 'cannot-prove',
       resource: 'Endpoint',
     },
