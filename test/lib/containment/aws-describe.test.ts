@@ -69,6 +69,13 @@ const agentTable = tables.find((t) =>
 const igw = 'igw-0a1b2c3d4e5f60718';
 const vpc = (items(read('ec2-describe-vpcs'), 'Vpcs')[0] as Item).VpcId as string;
 
+/** The snapshot's VPC endpoints, in the copy a change edits. */
+const vpcEndpoints = (doc: (file: string) => Doc) =>
+  items(doc('ec2-describe-vpc-endpoints'), 'VpcEndpoints');
+/** The snapshot's ECR API endpoint, shared from the landing zone. */
+const ecrApiEndpoint = (doc: (file: string) => Doc) =>
+  pick(vpcEndpoints(doc), (x) => String(x.ServiceName).endsWith('.ecr.api'));
+
 /** A change that adds `route` to the agent route table by hand, as `aws ec2 create-route` would. */
 const agentRouteAdded =
   (route: Item) =>
@@ -213,9 +220,7 @@ describe('drift made outside IaC is found in the snapshot', () => {
     [
       'the S3 gateway endpoint policy opened to full access',
       (doc) => {
-        const e = (
-          doc('ec2-describe-vpc-endpoints').VpcEndpoints as Record<string, unknown>[]
-        ).find((x) => x.VpcEndpointType === 'Gateway');
+        const e = vpcEndpoints(doc).find((x) => x.VpcEndpointType === 'Gateway');
         if (e !== undefined)
           e.PolicyDocument = JSON.stringify({
             Statement: [{ Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' }],
@@ -228,21 +233,15 @@ describe('drift made outside IaC is found in the snapshot', () => {
     [
       "a shared ECR endpoint with the landing zone's default full-access policy",
       (doc) => {
-        const e = pick(items(doc('ec2-describe-vpc-endpoints'), 'VpcEndpoints'), (x) =>
-          String(x.ServiceName).endsWith('.ecr.api'),
-        );
-        delete e.PolicyDocument;
+        delete ecrApiEndpoint(doc).PolicyDocument;
       },
       'endpoint-policy vpce-0caee23fa5e378f60',
     ],
     [
       'another shared endpoint (STS) in the security group of the ECR endpoints',
       (doc) => {
-        const ecr = pick(items(doc('ec2-describe-vpc-endpoints'), 'VpcEndpoints'), (x) =>
-          String(x.ServiceName).endsWith('.ecr.api'),
-        );
-        items(doc('ec2-describe-vpc-endpoints'), 'VpcEndpoints').push({
-          ...ecr,
+        vpcEndpoints(doc).push({
+          ...ecrApiEndpoint(doc),
           VpcEndpointId: 'vpce-0feedfacefeedface',
           ServiceName: 'com.amazonaws.us-east-1.sts',
           NetworkInterfaceIds: [],
