@@ -10,9 +10,12 @@ import {
 import { UserError } from '../lib/errors.js';
 import {
   modelAccessCloud,
+  type Policy,
+  policyWarnings,
   proxyEgress,
   proxyModelAccess,
   proxyPorts,
+  warningText,
   withProfilePorts,
 } from '../lib/policy/index.js';
 import { writeFileAtomic } from '../lib/write-file.js';
@@ -142,7 +145,7 @@ export function formatSynthReport(r: SynthReport): string[] {
       ? [
           `  gcp        skipped: model_access.provider "${proxyModelAccess(policy).provider}" is served by the AWS proxy's task role only`,
         ]
-      : gcpReportLines(r.gcp, r.gcpContainment);
+      : gcpReportLines(r.gcp, r.gcpContainment, policy);
   return [
     `agent-perimeter synth: policy "${policy.name}" (${file.shown}) in ${r.seconds.toFixed(1)}s`,
     `  stack      ${r.stackName}: ${r.resourceTypes.length} resources (${byService(r.resourceTypes)})`,
@@ -163,12 +166,18 @@ export function formatSynthReport(r: SynthReport): string[] {
   ];
 }
 
-function gcpReportLines(gcp: NonNullable<SynthReport['gcp']>, containment: VerifyReport): string[] {
+function gcpReportLines(
+  gcp: NonNullable<SynthReport['gcp']>,
+  containment: VerifyReport,
+  policy: Policy,
+): string[] {
   const [line = ''] = formatReport(containment);
+  // The policy's own warnings were printed when the command read it.
+  const printed = new Set(policyWarnings(policy).map(warningText));
   return [
     `  gcp        ${gcp.headline}`,
     `  contain    ${containment.contained ? line : `${containment.violations.length} way(s) out in the GCP plan:`}`,
     ...(containment.contained ? [] : formatReport(containment)),
-    ...gcp.plan.warnings.map((w) => `  gcp        warning: ${w}`),
+    ...gcp.plan.warnings.filter((w) => !printed.has(w)).map((w) => `  gcp        warning: ${w}`),
   ];
 }

@@ -7,7 +7,7 @@ import {
 } from '../lib/contract/runtimes.js';
 import { profileNetworkTag } from '../lib/contract/tiers.js';
 import type { JsonObject } from '../lib/json.js';
-import type { Policy } from '../lib/policy/index.js';
+import { imageWarnings, type Policy, warningText } from '../lib/policy/index.js';
 import type { ProbeDeployment } from '../lib/probe/deploy.js';
 import { AgentJob, AgentService } from './agents/agent-service.js';
 import { GcpPerimeterError } from './errors.js';
@@ -229,6 +229,9 @@ export class AgentPerimeter extends pulumi.ComponentResource {
     this.proxyAddress = this.proxy.address;
     this.agentEnvironment = this.proxy.agentEnvironment;
     this.warnings = [
+      // The CLI prints these when it reads the policy; here they reach `pulumi up` and
+      // programs that build the component themselves.
+      ...imageWarnings(policy).map(warningText),
       ...this.proxy.warnings,
       ...Object.values(services).flatMap((s) => s.warnings),
       ...Object.values(jobs)

@@ -1,8 +1,14 @@
+import { Annotations } from 'aws-cdk-lib';
 import type { CfnFlowLog } from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
 import type { PolicyCa } from '../../lib/ca/policy-ca.js';
 import type { JsonObject } from '../../lib/json.js';
-import { accessLogPrefix, type Policy } from '../../lib/policy/index.js';
+import {
+  accessLogPrefix,
+  imageWarnings,
+  type Policy,
+  warningText,
+} from '../../lib/policy/index.js';
 import { PROBE_IMAGE } from '../../lib/probe/image.js';
 import { AgentWorkloads, type AgentWorkloadsProps } from '../agents/index.js';
 import { AuditLogging, type AuditLoggingProps } from '../audit/index.js';
@@ -160,6 +166,21 @@ export function composePerimeter(scope: Construct, props: PerimeterPartsProps): 
   });
   probe?.addAlarms(audit.alarmTopic, audit.metricNamespace);
   probe?.runAfter(network, proxy);
+  warnAboutTags(props.policy, proxy, agents);
 
   return { network, proxy, agents, audit, probe };
+}
+
+/** The annotation id of an image given by tag without a digest (acknowledge it to silence it). */
+export const IMAGE_WITHOUT_DIGEST = 'agent-perimeter:image-without-digest';
+
+/**
+ * The CLI prints the same warnings when it reads the policy; these reach plain `cdk synth`
+ * (`--strict` fails on them) and apps that build the construct themselves.
+ */
+function warnAboutTags(policy: Policy, proxy: ProxyTier, agents: AgentWorkloads): void {
+  for (const warning of imageWarnings(policy)) {
+    const on = warning.path === 'proxy.image' ? proxy : agents;
+    Annotations.of(on).addWarningV2(IMAGE_WITHOUT_DIGEST, warningText(warning));
+  }
 }

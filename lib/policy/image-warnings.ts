@@ -56,7 +56,12 @@ export function policyWarnings(policy: Policy): PolicyWarning[] {
   return imageWarnings(policy);
 }
 
+/** A warning as the CDK annotations and the Pulumi log carry it: `<path> <message>`. */
+export function warningText(warning: PolicyWarning): string {
+  return `${warning.path} ${warning.message}`;
+}
+
 /** A warning as the commands print it: `<source>: warning: <path> <message>`. */
 export function formatWarning(source: string, warning: PolicyWarning): string {
-  return `${source}: warning: ${warning.path} ${warning.message}`;
+  return `${source}: warning: ${warningText(warning)}`;
 }

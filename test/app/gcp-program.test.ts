@@ -412,7 +412,13 @@ describe('a different policy changes the resources', () => {
       project: 'acme-agents',
       template: { containers: [{ image: 'docker.io/library/python:3.13-slim' }] },
     });
-    expect(variant.warnings).toEqual([]);
+    // Only the policy's own warnings: both images are given by tag without a digest.
+    expect(
+      variant.warnings.map((w) => w.slice(0, w.indexOf(' is a tag without a digest'))),
+    ).toEqual([
+      'proxy.image "us-docker.pkg.dev/acme-agents/mirror/envoy:v1.36.4"',
+      'agents[0].image "docker.io/library/python:3.13-slim"',
+    ]);
   });
 });
 

@@ -1,10 +1,11 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type AwsApp, buildAwsApp } from '../../app/aws.js';
 import { acknowledgementsUnder } from '../../cdk/nag.js';
+import { IMAGE_WITHOUT_DIGEST } from '../../cdk/stack/index.js';
 import { packFindings, packRows } from '../helpers/nag.js';
 
 /*
@@ -16,6 +17,7 @@ import { packFindings, packRows } from '../helpers/nag.js';
 let main: AwsApp;
 let template: Template;
 let variant: Template;
+let pinned: AwsApp;
 
 beforeAll(() => {
   const outdir = mkdtempSync(join(tmpdir(), 'agent-perimeter-cdk-'));
@@ -48,6 +50,23 @@ beforeAll(() => {
   );
   const other = buildAwsApp({ outdir: join(outdir, 'variant'), policyFile });
   variant = Template.fromStack(other.stack);
+
+  const digest = `sha256:${'0f1e'.repeat(16)}`;
+  const pinnedFile = join(outdir, 'pinned.yaml');
+  writeFileSync(
+    pinnedFile,
+    [
+      'name: pinned',
+      'egress:',
+      '  - host: api.anthropic.com',
+      'proxy:',
+      `  image: envoyproxy/envoy:v1.36.4@${digest}`,
+      'agents:',
+      '  - name: coder',
+      `    image: public.ecr.aws/docker/library/node:22-slim@${digest}`,
+    ].join('\n'),
+  );
+  pinned = buildAwsApp({ outdir: join(outdir, 'pinned'), policyFile: pinnedFile });
 }, 180_000);
 
 describe('compliance', () => {
@@ -74,6 +93,30 @@ describe('compliance', () => {
     await expect(`${lines.join('\n')}\n`).toMatchFileSnapshot(
       '../__snapshots__/cdk-acknowledgements.txt',
     );
+  });
+});
+
+describe('images given by tag without a digest', () => {
+  const tagWarnings = (app: AwsApp) =>
+    Annotations.fromStack(app.stack)
+      .findWarning('*', Match.stringLikeRegexp(`\\[ack: ${IMAGE_WITHOUT_DIGEST}\\]`))
+      .map((w) => ({ path: w.id, data: String(w.entry.data) }));
+
+  it('warn in the cloud assembly, where plain `cdk synth` and library users see them', () => {
+    const warnings = tagWarnings(main);
+    expect(warnings.map((w) => w.path)).toEqual([
+      `/${main.stack.stackName}/Proxy`,
+      `/${main.stack.stackName}/Agents`,
+    ]);
+    expect(warnings[0]?.data).toMatch(
+      /^proxy\.image "envoyproxy\/envoy:v[\d.]+" is a tag without a digest/,
+    );
+    expect(warnings[1]?.data).toMatch(/^agents\[0\]\.image ".+" is a tag without a digest/);
+    expect(warnings[0]?.data).toContain('Fix: read the digest with `crane digest');
+  });
+
+  it('are silent when every image is pinned by digest', () => {
+    expect(tagWarnings(pinned)).toEqual([]);
   });
 });
 

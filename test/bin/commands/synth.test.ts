@@ -39,6 +39,12 @@ describe('agent-perimeter synth', () => {
     expect(r.stdout).toMatch(/contain +contained: \d+ agent attachment\(s\) in 1 template/);
     expect(r.stdout).toMatch(/contain +contained: \d+ agent attachment\(s\) in 1 GCP plan/);
     expect(r.stdout).toMatch(/stack +AgentPerimeter-demo: \d+ resources \(EC2 \d+/);
+    // Each tag warning once: on stderr when the policy is read, not again in the GCP summary,
+    // whose plan carries it too.
+    const output = `${r.stderr}${r.stdout}`;
+    expect(output.match(/proxy\.image "[^"]+" is a tag without a digest/g)).toHaveLength(1);
+    expect(r.stdout).not.toContain('is a tag without a digest');
+    expect(r.stdout).toMatch(/gcp +warning: /);
   }, 120_000);
 
   it('stops with exit 2 and no output directory on a bad policy', async () => {
