@@ -61,14 +61,14 @@ export function probeCron(minutes: number): string {
   return '0 0 * * *';
 }
 
+/** The Cloud Logging clause of everything the probe job logs (the audit sink takes it). */
+export function probeJobLogClause(job: string): string {
+  return `resource.type="cloud_run_job" AND resource.labels.job_name="${job}"`;
+}
+
 /** The Cloud Logging filter of the probe job's log lines of one kind. */
 export function probeLogFilter(job: string, extra: string): string {
-  return [
-    'resource.type="cloud_run_job"',
-    `resource.labels.job_name="${job}"`,
-    `jsonPayload.probe="${PROBE_ID}"`,
-    extra,
-  ].join(' AND ');
+  return [probeJobLogClause(job), `jsonPayload.probe="${PROBE_ID}"`, extra].join(' AND ');
 }
 
 /** The filters of the log-based metrics: checks by outcome, and summaries. */

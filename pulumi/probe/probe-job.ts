@@ -4,7 +4,13 @@ import * as pulumi from '@pulumi/pulumi';
 import { proxyPorts } from '../../lib/policy/index.js';
 import type { ProbeDeployment } from '../../lib/probe/deploy.js';
 import { type AgentPlacementArgs, vpcAccess } from '../agents/agent-service.js';
-import { type ProbeJobPlan, planProbeJob, probeEnvs, probeMetricFilters } from './plan.js';
+import {
+  type ProbeJobPlan,
+  planProbeJob,
+  probeEnvs,
+  probeJobLogClause,
+  probeMetricFilters,
+} from './plan.js';
 
 /**
  * Arguments of {@link ProbeJob}. Its placement is an agent's; with several profiles,
@@ -161,7 +167,7 @@ export class ProbeJob extends pulumi.ComponentResource {
     );
 
     const filters = probeMetricFilters(plan.name);
-    this.logFilter = `(resource.type="cloud_run_job" AND resource.labels.job_name="${plan.name}")`;
+    this.logFilter = `(${probeJobLogClause(plan.name)})`;
     const metrics: Record<string, gcp.logging.Metric> = {};
     for (const [key, filter] of Object.entries(filters)) {
       metrics[key] = new gcp.logging.Metric(
