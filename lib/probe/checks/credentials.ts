@@ -68,7 +68,7 @@ export function credentialIn(text: string): string | undefined {
 }
 
 /** Variables that hold a credential: by name, by a known format, or random-looking under a secret-ish name. */
-export function credentialVariables(env: Readonly<Record<string, string | undefined>>): string[] {
+export function credentialVariables(env: ProbeContext['env']): string[] {
   const found: string[] = [];
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined || value === '') continue;
