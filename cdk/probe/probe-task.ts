@@ -7,8 +7,9 @@ import { AgentSchema, proxyPorts } from '../../lib/policy/index.js';
 import { probeCommand } from '../../lib/probe/bundle.js';
 import {
   DEFAULT_DEPLOYMENT,
+  isProbeInterval,
+  NOT_A_PROBE_INTERVAL,
   type OnDeploy,
-  PROBE_INTERVALS,
   type ProbeDeployment,
   probeTargetsFor,
 } from '../../lib/probe/deploy.js';
@@ -88,9 +89,9 @@ export class ProbeTask extends Construct {
     super(scope, id);
     const { policy } = props;
     const deployment = { ...DEFAULT_DEPLOYMENT, ...props.deployment };
-    if (!(PROBE_INTERVALS as readonly number[]).includes(deployment.everyMinutes)) {
+    if (!isProbeInterval(deployment.everyMinutes)) {
       throw new ProbeTaskError(
-        `probe everyMinutes ${deployment.everyMinutes} is not a supported interval. Fix: one of ${PROBE_INTERVALS.join(', ')}.`,
+        `probe everyMinutes ${deployment.everyMinutes} ${NOT_A_PROBE_INTERVAL}`,
       );
     }
     this.deployment = deployment;

@@ -3,7 +3,8 @@ import type { Policy } from '../../lib/policy/index.js';
 import { probeCommand } from '../../lib/probe/bundle.js';
 import {
   DEFAULT_DEPLOYMENT,
-  PROBE_INTERVALS,
+  isProbeInterval,
+  NOT_A_PROBE_INTERVAL,
   type ProbeDeployment,
   probeTargetsFor,
 } from '../../lib/probe/deploy.js';
@@ -48,13 +49,10 @@ export interface ProbeJobPlan {
   readonly deployment: Omit<ProbeDeployment, 'enabled'>;
 }
 
-/** Cloud Scheduler's cron for one of {@link PROBE_INTERVALS} (minutes). */
+/** Cloud Scheduler's cron for a probe interval in minutes (see {@link isProbeInterval}). */
 export function probeCron(minutes: number): string {
-  if (!(PROBE_INTERVALS as readonly number[]).includes(minutes)) {
-    throw new GcpPerimeterError(
-      'ProbeJob',
-      `everyMinutes ${minutes} is not a supported interval. Fix: one of ${PROBE_INTERVALS.join(', ')}.`,
-    );
+  if (!isProbeInterval(minutes)) {
+    throw new GcpPerimeterError('ProbeJob', `everyMinutes ${minutes} ${NOT_A_PROBE_INTERVAL}`);
   }
   if (minutes < 60) return `*/${minutes} * * * *`;
   if (minutes < 1440) return `0 */${minutes / 60} * * *`;
