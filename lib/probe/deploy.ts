@@ -38,6 +38,12 @@ export interface ProbeDeployment {
   readonly targets: ProbeTargetsInput;
 }
 
+/**
+ * What the probe constructs (`ProbeTask`, `ProbeJob`) are given: everything but `enabled`,
+ * as whether there is a probe at all is the stack's choice.
+ */
+export type ProbeSettings = Omit<ProbeDeployment, 'enabled'>;
+
 export const DEFAULT_DEPLOYMENT: ProbeDeployment = {
   enabled: true,
   everyMinutes: 60,

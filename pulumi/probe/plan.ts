@@ -5,7 +5,7 @@ import {
   DEFAULT_DEPLOYMENT,
   isProbeInterval,
   NOT_A_PROBE_INTERVAL,
-  type ProbeDeployment,
+  type ProbeSettings,
   probeTargetsFor,
 } from '../../lib/probe/deploy.js';
 import { PROBE_IMAGE, PROBE_NAME } from '../../lib/probe/image.js';
@@ -46,7 +46,7 @@ export interface ProbeJobPlan {
   readonly labels: Readonly<Record<string, string>>;
   /** Log-based metric names by outcome, plus `runs` for finished runs. */
   readonly metrics: Readonly<Record<Outcome | 'runs', string>>;
-  readonly deployment: Omit<ProbeDeployment, 'enabled'>;
+  readonly deployment: ProbeSettings;
 }
 
 /** Cloud Scheduler's cron for a probe interval in minutes (see {@link isProbeInterval}). */
@@ -83,7 +83,7 @@ export function probeMetricFilters(job: string): Record<Outcome | 'runs', string
 
 export function planProbeJob(
   policy: Policy,
-  deployment: Partial<Omit<ProbeDeployment, 'enabled'>> = {},
+  deployment: Partial<ProbeSettings> = {},
   options: { readonly image?: string } = {},
 ): ProbeJobPlan {
   const settings = { ...DEFAULT_DEPLOYMENT, ...deployment };

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import { proxyPorts } from '../../lib/policy/index.js';
-import type { ProbeDeployment } from '../../lib/probe/deploy.js';
+import type { ProbeSettings } from '../../lib/probe/deploy.js';
 import { type AgentPlacementArgs, vpcAccess } from '../agents/agent-service.js';
 import {
   type ProbeJobPlan,
@@ -18,7 +18,7 @@ import {
  */
 export interface ProbeJobArgs extends AgentPlacementArgs {
   /** Schedule, deploy-time run and target overrides. @default - hourly, run once per change */
-  readonly deployment?: Partial<Omit<ProbeDeployment, 'enabled'>>;
+  readonly deployment?: Partial<ProbeSettings>;
   /** Image with Node 20 or later that Cloud Run can pull. @default PROBE_IMAGE.gcp */
   readonly image?: string;
   /**
