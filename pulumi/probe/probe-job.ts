@@ -3,6 +3,7 @@ import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import { proxyPorts } from '../../lib/policy/index.js';
 import type { ProbeSettings } from '../../lib/probe/deploy.js';
+import { PROBE_NAME } from '../../lib/probe/image.js';
 import { type AgentPlacementArgs, vpcAccess } from '../agents/agent-service.js';
 import {
   type ProbeJobPlan,
@@ -102,7 +103,7 @@ export class ProbeJob extends pulumi.ComponentResource {
             vpcAccess: vpcAccess(args),
             containers: [
               {
-                name: 'probe',
+                name: PROBE_NAME,
                 image: plan.image,
                 commands: [...plan.commands],
                 args: proxy.apply((host) => [
