@@ -1,17 +1,9 @@
 import { lookup } from 'node:dns/promises';
-import {
-  blocked,
-  escaped,
-  type Planned,
-  type PlannedCheck,
-  type ProbeContext,
-  type Verdict,
-} from '../check.js';
+import { blocked, escaped, type Planned, type PlannedCheck, type ProbeContext } from '../check.js';
 import { describeCode, errorCode } from '../net/errors.js';
 import { dnsId, dnsQuery, parseDnsResponse, rcodeName } from '../net/payloads.js';
-import { dial } from '../net/tcp.js';
-import { udpExchange } from '../net/udp.js';
 import type { Endpoint } from '../targets.js';
+import { dialDirectly, sendDirectly } from './direct-attempts.js';
 
 /** The name the probe's canary lookup asks for: unique per run. */
 export function canaryName(ctx: ProbeContext): string | undefined {
@@ -45,50 +37,33 @@ function notResolved(code: string, timeoutMs: number): string {
 }
 
 function resolverUdp(ctx: ProbeContext, endpoint: Endpoint, name: string): PlannedCheck {
-  const timeout = ctx.targets.timeout_ms;
   return {
     name: 'dns-resolver-udp',
     target: endpoint.text,
-    run: async (): Promise<Verdict> => {
+    run: () => {
       const id = dnsId();
-      const result = await udpExchange(
-        endpoint.address,
-        endpoint.port,
-        endpoint.family,
-        dnsQuery(name, id),
-        timeout,
-      );
-      if (result.kind === 'answer') {
-        const answer = parseDnsResponse(result.data, id);
-        return escaped(
-          answer === undefined
+      return sendDirectly(endpoint, dnsQuery(name, id), ctx.targets.timeout_ms, {
+        answered: (result) => {
+          const answer = parseDnsResponse(result.data, id);
+          return answer === undefined
             ? `${result.bytes} byte(s) came back from the resolver`
-            : `the resolver answered ${name} directly (${rcodeName(answer.rcode)}, ${answer.answers} answer(s)): DNS leaves without the DNS firewall`,
-        );
-      }
-      if (result.kind === 'silent') return blocked(`no answer within ${timeout} ms`);
-      if (result.code === 'ECONNREFUSED')
-        return escaped('an ICMP unreachable came back: datagrams reach this resolver');
-      return blocked(describeCode(result.code, timeout));
+            : `the resolver answered ${name} directly (${rcodeName(answer.rcode)}, ${answer.answers} answer(s)): DNS leaves without the DNS firewall`;
+        },
+        unreachable: 'an ICMP unreachable came back: datagrams reach this resolver',
+      });
     },
   };
 }
 
 function resolverTcp(ctx: ProbeContext, endpoint: Endpoint): PlannedCheck {
-  const timeout = ctx.targets.timeout_ms;
   return {
     name: 'dns-resolver-tcp',
     target: endpoint.text,
-    run: async (): Promise<Verdict> => {
-      const result = await dial(endpoint.address, endpoint.port, timeout);
-      if (result.ok) {
-        result.socket.destroy();
-        return escaped('connected to the resolver over TCP directly');
-      }
-      if (result.code === 'ECONNREFUSED')
-        return escaped('a TCP reset came back: packets reach this resolver');
-      return blocked(describeCode(result.code, timeout));
-    },
+    run: () =>
+      dialDirectly(endpoint, ctx.targets.timeout_ms, {
+        connected: 'connected to the resolver over TCP directly',
+        reset: 'a TCP reset came back: packets reach this resolver',
+      }),
   };
 }
 
