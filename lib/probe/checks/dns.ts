@@ -1,5 +1,12 @@
 import { lookup } from 'node:dns/promises';
-import { blocked, escaped, type Planned, type PlannedCheck, type ProbeContext } from '../check.js';
+import {
+  blocked,
+  escaped,
+  notPlanned,
+  type Planned,
+  type PlannedCheck,
+  type ProbeContext,
+} from '../check.js';
 import { describeCode, errorCode } from '../net/errors.js';
 import { dnsId, dnsQuery, parseDnsResponse, rcodeName } from '../net/payloads.js';
 import type { Endpoint } from '../targets.js';
@@ -96,12 +103,10 @@ export function dnsChecks(ctx: ProbeContext): Planned {
     return {
       checks,
       skipped: [
-        {
-          name: 'dns-canary',
-          target: '-',
-          reason:
-            'no canary_domain in the targets; set one whose authoritative server you watch to prove no query leaves',
-        },
+        notPlanned(
+          'dns-canary',
+          'no canary_domain in the targets; set one whose authoritative server you watch to prove no query leaves',
+        ),
       ],
     };
   }
