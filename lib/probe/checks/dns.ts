@@ -9,6 +9,7 @@ import {
 } from '../check.js';
 import { describeCode, errorCode } from '../net/errors.js';
 import { dnsId, dnsQuery, parseDnsResponse, rcodeName } from '../net/payloads.js';
+import { byDeadline } from '../net/settle.js';
 import type { Endpoint } from '../targets.js';
 import { dialDirectly, sendDirectly } from './direct-attempts.js';
 
@@ -18,24 +19,16 @@ export function canaryName(ctx: ProbeContext): string | undefined {
   return domain === undefined ? undefined : `${ctx.nonce}.${domain}`;
 }
 
+/** What the system resolver said: the addresses, or why there are none. */
+type Resolved = { addresses: string[] } | { code: string };
+
 /** The system resolver (getaddrinfo: what programs use), bounded by the probe's timeout. */
-async function resolve(
-  name: string,
-  timeoutMs: number,
-): Promise<{ addresses: string[] } | { code: string }> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<{ code: string }>((done) => {
-    timer = setTimeout(() => done({ code: 'ETIMEDOUT' }), timeoutMs);
-  });
-  const answer = lookup(name, { all: true, verbatim: true }).then(
+function resolve(name: string, timeoutMs: number): Promise<Resolved> {
+  const answer = lookup(name, { all: true, verbatim: true }).then<Resolved, Resolved>(
     (list) => ({ addresses: list.map((a) => a.address) }),
     (error: unknown) => ({ code: errorCode(error) }),
   );
-  try {
-    return await Promise.race([answer, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return byDeadline(answer, timeoutMs, () => ({ code: 'ETIMEDOUT' }));
 }
 
 function notResolved(code: string, timeoutMs: number): string {

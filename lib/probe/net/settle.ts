@@ -33,3 +33,19 @@ export function settleOnce<T>(
     },
   };
 }
+
+/**
+ * What `work` settles with, or `late()` when it has not settled within `ms`. The timer never
+ * outlives the race, so a finished attempt does not hold the process open.
+ */
+export async function byDeadline<T>(work: Promise<T>, ms: number, late: () => T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(late()), ms);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

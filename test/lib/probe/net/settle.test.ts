@@ -1,7 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { settleOnce } from '../../../../lib/probe/net/settle.js';
+import { byDeadline, settleOnce } from '../../../../lib/probe/net/settle.js';
 
-/* The one-shot end every network attempt of the probe shares (http, udp, tunnel, ping, CONNECT). */
+/*
+ * The one-shot end every network attempt of the probe shares (http, udp, tunnel, ping, CONNECT),
+ * and the deadline of a lookup and of a whole check.
+ */
 
 function attempt() {
   const released: string[] = [];
@@ -55,5 +58,27 @@ describe('settleOnce', () => {
     settle.deadline(1, () => 'timeout');
     expect(vi.getTimerCount()).toBe(0);
     expect(resolved()).toEqual(['answer']);
+  });
+});
+
+describe('byDeadline', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('what the work settles with, and no timer left behind', async () => {
+    vi.useFakeTimers();
+    expect(await byDeadline(Promise.resolve('answer'), 1000, () => 'late')).toBe('answer');
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('late() when the work has not settled in time', async () => {
+    expect(await byDeadline(new Promise<string>(() => {}), 20, () => 'late')).toBe('late');
+  });
+
+  it('a rejection passes through, for the caller to judge', async () => {
+    await expect(byDeadline(Promise.reject(new Error('boom')), 1000, () => 'late')).rejects.toThrow(
+      'boom',
+    );
   });
 });
