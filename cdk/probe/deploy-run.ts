@@ -13,9 +13,9 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
-import { buildSync } from 'esbuild';
 import { siblingModule } from '../../lib/package-files.js';
 import type { OnDeploy } from '../../lib/probe/deploy.js';
+import { inlineBundle } from '../../lib/probe/inline-bundle.js';
 import { acknowledge, acknowledgeControlTower, CONTROL_TOWER_RULES } from '../nag.js';
 import { logRetention } from '../proxy-tier/retention.js';
 import { ProbeTaskError } from './errors.js';
@@ -29,21 +29,11 @@ let handlerCode: string | undefined;
 /** ./deploy-run/entry.ts as one CommonJS file (the AWS SDK comes from the Lambda runtime). */
 export function deployRunCode(): string {
   if (handlerCode !== undefined) return handlerCode;
-  const result = buildSync({
-    entryPoints: [siblingModule(import.meta.url, './deploy-run/entry.ts')],
-    bundle: true,
-    write: false,
-    platform: 'node',
+  const code = inlineBundle(siblingModule(import.meta.url, './deploy-run/entry.ts'), {
     format: 'cjs',
     target: 'node22',
-    minify: true,
-    legalComments: 'none',
-    // No `${...}` in the output: CloudFormation's validation flags it outside Fn::Sub.
-    supported: { 'template-literal': false },
     external: ['@aws-sdk/*'],
-    logLevel: 'silent',
   });
-  const code = result.outputFiles[0]?.text ?? '';
   if (code.length > MAX_INLINE_CODE) {
     throw new ProbeTaskError(
       `the deploy-time probe function is ${code.length} characters, more than the ${MAX_INLINE_CODE} CloudFormation takes inline. Fix: shorten cdk/probe/deploy-run/.`,

@@ -7,9 +7,10 @@ import { AgentSchema, proxyPorts } from '../../lib/policy/index.js';
 import { probeCommand } from '../../lib/probe/bundle.js';
 import {
   DEFAULT_DEPLOYMENT,
+  isProbeInterval,
+  NOT_A_PROBE_INTERVAL,
   type OnDeploy,
-  PROBE_INTERVALS,
-  type ProbeDeployment,
+  type ProbeSettings,
   probeTargetsFor,
 } from '../../lib/probe/deploy.js';
 import { PROBE_NAME } from '../../lib/probe/image.js';
@@ -51,7 +52,7 @@ export interface ProbeTaskProps
    * How often it runs, what happens at deploy time, target overrides.
    * @default - every 60 minutes, one run per deployment that changes the perimeter
    */
-  readonly deployment?: Partial<Omit<ProbeDeployment, 'enabled'>>;
+  readonly deployment?: Partial<ProbeSettings>;
 }
 
 /**
@@ -68,7 +69,7 @@ export class ProbeTask extends Construct {
   /** Task group of every probe task (`aws ecs list-tasks` cannot filter on it, the console can). */
   static readonly TASK_GROUP = 'agent-perimeter-probe';
 
-  readonly deployment: Omit<ProbeDeployment, 'enabled'>;
+  readonly deployment: ProbeSettings;
   /** The targets handed to the probe (JSON in its environment). */
   readonly targets: Readonly<Record<string, unknown>>;
   /** Task definition family of every probe task (agents never run under it). */
@@ -88,9 +89,9 @@ export class ProbeTask extends Construct {
     super(scope, id);
     const { policy } = props;
     const deployment = { ...DEFAULT_DEPLOYMENT, ...props.deployment };
-    if (!(PROBE_INTERVALS as readonly number[]).includes(deployment.everyMinutes)) {
+    if (!isProbeInterval(deployment.everyMinutes)) {
       throw new ProbeTaskError(
-        `probe everyMinutes ${deployment.everyMinutes} is not a supported interval. Fix: one of ${PROBE_INTERVALS.join(', ')}.`,
+        `probe everyMinutes ${deployment.everyMinutes} ${NOT_A_PROBE_INTERVAL}`,
       );
     }
     this.deployment = deployment;

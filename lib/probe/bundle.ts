@@ -1,5 +1,5 @@
-import { buildSync } from 'esbuild';
 import { siblingModule } from '../package-files.js';
+import { inlineBundle } from './inline-bundle.js';
 
 /*
  * The probe as one self-contained ES module that needs only Node's built-ins, so a stock
@@ -22,21 +22,11 @@ let cached: string | undefined;
 /** The bundle's source text (built once per process, deterministic for a given tree). */
 export function probeBundle(): string {
   if (cached !== undefined) return cached;
-  const result = buildSync({
-    entryPoints: [siblingModule(import.meta.url, './entrypoint.ts')],
-    bundle: true,
-    write: false,
-    platform: 'node',
+  const text = inlineBundle(siblingModule(import.meta.url, './entrypoint.ts'), {
     format: 'esm',
     target: PROBE_NODE_TARGET,
-    minify: true,
-    legalComments: 'none',
     charset: 'utf8',
-    // No `${...}` in the output: CloudFormation's validation flags it outside Fn::Sub.
-    supported: { 'template-literal': false },
-    logLevel: 'silent',
   });
-  const text = result.outputFiles[0]?.text ?? '';
   if (Buffer.byteLength(text) > MAX_PROBE_BUNDLE_BYTES) {
     throw new Error(
       `the probe bundle is ${Buffer.byteLength(text)} bytes, more than the ${MAX_PROBE_BUNDLE_BYTES} a task definition can carry. Fix: keep lib/probe/ free of large imports.`,

@@ -37,6 +37,13 @@ export interface Planned {
   readonly skipped: readonly SkippedCheck[];
 }
 
+/** A check the module does not plan at all: it has no target to aim at (shown as "-"). */
+export const notPlanned = (name: string, reason: string): SkippedCheck => ({
+  name,
+  target: '-',
+  reason,
+});
+
 export const blocked = (detail: string): Verdict => ({ outcome: 'blocked', detail });
 export const escaped = (detail: string): Verdict => ({ outcome: 'escape', detail });
 export const broken = (detail: string): Verdict => ({ outcome: 'broken', detail });

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { parseArgs } from 'node:util';
 import { UserError } from '../errors.js';
+import type { ProbeContext } from './check.js';
 import type { ProxyAddress } from './net/connect.js';
 import { authority } from './net/tcp.js';
 import { formatReport, reportLines } from './report.js';
@@ -51,7 +52,7 @@ export function parseProxy(value: string, from: string): ProxyAddress {
   return { host, port, text: authority(host, port) };
 }
 
-function proxyFromEnv(env: Readonly<Record<string, string | undefined>>): ProxyAddress {
+function proxyFromEnv(env: ProbeContext['env']): ProxyAddress {
   const raw = env.HTTPS_PROXY ?? env.https_proxy;
   if (raw === undefined) {
     throw new ProbeInputError(
@@ -69,7 +70,7 @@ function proxyFromEnv(env: Readonly<Record<string, string | undefined>>): ProxyA
   return parseProxy(`${url.hostname}:${url.port || '80'}`, 'HTTPS_PROXY');
 }
 
-function loadTargets(file: string | undefined, env: Readonly<Record<string, string | undefined>>) {
+function loadTargets(file: string | undefined, env: ProbeContext['env']) {
   if (file !== undefined) {
     let text: string;
     try {
@@ -94,7 +95,7 @@ function loadTargets(file: string | undefined, env: Readonly<Record<string, stri
 export async function probeMain(
   argv: readonly string[],
   io: ProbeIo,
-  env: Readonly<Record<string, string | undefined>> = process.env,
+  env: ProbeContext['env'] = process.env,
 ): Promise<number> {
   try {
     let values: {

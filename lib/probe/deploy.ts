@@ -18,6 +18,13 @@ export type OnDeploy = (typeof ON_DEPLOY)[number];
 /** Intervals both EventBridge Scheduler (`rate()`) and Cloud Scheduler (cron) express exactly. */
 export const PROBE_INTERVALS = [5, 10, 15, 20, 30, 60, 120, 180, 240, 360, 480, 720, 1440] as const;
 
+/** Whether `minutes` is one of {@link PROBE_INTERVALS}. */
+export const isProbeInterval = (minutes: unknown): minutes is number =>
+  (PROBE_INTERVALS as readonly unknown[]).includes(minutes);
+
+/** What every reader of the settings says after a value that is not a probe interval. */
+export const NOT_A_PROBE_INTERVAL = `is not a supported interval. Fix: one of ${PROBE_INTERVALS.join(', ')}.`;
+
 export interface ProbeDeployment {
   readonly enabled: boolean;
   /** Minutes between scheduled runs (one of {@link PROBE_INTERVALS}). */
@@ -30,6 +37,12 @@ export interface ProbeDeployment {
   /** Target overrides on top of {@link probeTargetsFor}'s (validated like a targets file). */
   readonly targets: ProbeTargetsInput;
 }
+
+/**
+ * What the probe constructs (`ProbeTask`, `ProbeJob`) are given: everything but `enabled`,
+ * as whether there is a probe at all is the stack's choice.
+ */
+export type ProbeSettings = Omit<ProbeDeployment, 'enabled'>;
 
 export const DEFAULT_DEPLOYMENT: ProbeDeployment = {
   enabled: true,
@@ -89,11 +102,7 @@ export function parseProbeDeployment(raw: unknown, source: string): ProbeDeploym
     else problems.push({ path: key, message: `${showValue(v)} ${wrong}` });
   };
   setting('enabled', (v) => typeof v === 'boolean', 'must be true or false.');
-  setting(
-    'everyMinutes',
-    (v): v is number => (PROBE_INTERVALS as readonly unknown[]).includes(v),
-    `is not a supported interval. Fix: one of ${PROBE_INTERVALS.join(', ')}.`,
-  );
+  setting('everyMinutes', isProbeInterval, NOT_A_PROBE_INTERVAL);
   setting(
     'onDeploy',
     (v): v is OnDeploy => (ON_DEPLOY as readonly unknown[]).includes(v),

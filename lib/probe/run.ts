@@ -1,11 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import type { Planned, PlannedCheck, ProbeContext, Skip, Verdict } from './check.js';
+import {
+  broken,
+  type Planned,
+  type PlannedCheck,
+  type ProbeContext,
+  type Skip,
+  type Verdict,
+} from './check.js';
 import { baseUrlChecks } from './checks/base-url.js';
 import { credentialChecks } from './checks/credentials.js';
 import { directChecks } from './checks/direct.js';
 import { dnsChecks } from './checks/dns.js';
 import { metadataChecks } from './checks/metadata.js';
 import { proxyChecks } from './checks/proxy.js';
+import { byDeadline } from './net/settle.js';
 import { buildReport, type CheckResult, type ProbeReport, type SkippedCheck } from './report.js';
 
 /** The whole battery, in report order. */
@@ -30,26 +38,12 @@ export function newNonce(): string {
 }
 
 async function runOne(check: PlannedCheck, deadlineMs: number): Promise<Verdict | Skip> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<Verdict>((resolve) => {
-    timer = setTimeout(
-      () =>
-        resolve({
-          outcome: 'broken',
-          detail: `the check did not finish within ${deadlineMs} ms`,
-        }),
-      deadlineMs,
-    );
-  });
   try {
-    return await Promise.race([check.run(), deadline]);
+    return await byDeadline<Verdict | Skip>(check.run(), deadlineMs, () =>
+      broken(`the check did not finish within ${deadlineMs} ms`),
+    );
   } catch (error) {
-    return {
-      outcome: 'broken',
-      detail: `the check failed: ${error instanceof Error ? error.message : String(error)}`,
-    };
-  } finally {
-    clearTimeout(timer);
+    return broken(`the check failed: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 

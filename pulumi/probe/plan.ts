@@ -3,8 +3,9 @@ import type { Policy } from '../../lib/policy/index.js';
 import { probeCommand } from '../../lib/probe/bundle.js';
 import {
   DEFAULT_DEPLOYMENT,
-  PROBE_INTERVALS,
-  type ProbeDeployment,
+  isProbeInterval,
+  NOT_A_PROBE_INTERVAL,
+  type ProbeSettings,
   probeTargetsFor,
 } from '../../lib/probe/deploy.js';
 import { PROBE_IMAGE, PROBE_NAME } from '../../lib/probe/image.js';
@@ -45,30 +46,27 @@ export interface ProbeJobPlan {
   readonly labels: Readonly<Record<string, string>>;
   /** Log-based metric names by outcome, plus `runs` for finished runs. */
   readonly metrics: Readonly<Record<Outcome | 'runs', string>>;
-  readonly deployment: Omit<ProbeDeployment, 'enabled'>;
+  readonly deployment: ProbeSettings;
 }
 
-/** Cloud Scheduler's cron for one of {@link PROBE_INTERVALS} (minutes). */
+/** Cloud Scheduler's cron for a probe interval in minutes (see {@link isProbeInterval}). */
 export function probeCron(minutes: number): string {
-  if (!(PROBE_INTERVALS as readonly number[]).includes(minutes)) {
-    throw new GcpPerimeterError(
-      'ProbeJob',
-      `everyMinutes ${minutes} is not a supported interval. Fix: one of ${PROBE_INTERVALS.join(', ')}.`,
-    );
+  if (!isProbeInterval(minutes)) {
+    throw new GcpPerimeterError('ProbeJob', `everyMinutes ${minutes} ${NOT_A_PROBE_INTERVAL}`);
   }
   if (minutes < 60) return `*/${minutes} * * * *`;
   if (minutes < 1440) return `0 */${minutes / 60} * * *`;
   return '0 0 * * *';
 }
 
+/** The Cloud Logging clause of everything the probe job logs (the audit sink takes it). */
+export function probeJobLogClause(job: string): string {
+  return `resource.type="cloud_run_job" AND resource.labels.job_name="${job}"`;
+}
+
 /** The Cloud Logging filter of the probe job's log lines of one kind. */
 export function probeLogFilter(job: string, extra: string): string {
-  return [
-    'resource.type="cloud_run_job"',
-    `resource.labels.job_name="${job}"`,
-    `jsonPayload.probe="${PROBE_ID}"`,
-    extra,
-  ].join(' AND ');
+  return [probeJobLogClause(job), `jsonPayload.probe="${PROBE_ID}"`, extra].join(' AND ');
 }
 
 /** The filters of the log-based metrics: checks by outcome, and summaries. */
@@ -85,7 +83,7 @@ export function probeMetricFilters(job: string): Record<Outcome | 'runs', string
 
 export function planProbeJob(
   policy: Policy,
-  deployment: Partial<Omit<ProbeDeployment, 'enabled'>> = {},
+  deployment: Partial<ProbeSettings> = {},
   options: { readonly image?: string } = {},
 ): ProbeJobPlan {
   const settings = { ...DEFAULT_DEPLOYMENT, ...deployment };

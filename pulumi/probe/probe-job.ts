@@ -2,9 +2,16 @@ import { createHash } from 'node:crypto';
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import { proxyPorts } from '../../lib/policy/index.js';
-import type { ProbeDeployment } from '../../lib/probe/deploy.js';
+import type { ProbeSettings } from '../../lib/probe/deploy.js';
+import { PROBE_NAME } from '../../lib/probe/image.js';
 import { type AgentPlacementArgs, vpcAccess } from '../agents/agent-service.js';
-import { type ProbeJobPlan, planProbeJob, probeEnvs, probeMetricFilters } from './plan.js';
+import {
+  type ProbeJobPlan,
+  planProbeJob,
+  probeEnvs,
+  probeJobLogClause,
+  probeMetricFilters,
+} from './plan.js';
 
 /**
  * Arguments of {@link ProbeJob}. Its placement is an agent's; with several profiles,
@@ -12,7 +19,7 @@ import { type ProbeJobPlan, planProbeJob, probeEnvs, probeMetricFilters } from '
  */
 export interface ProbeJobArgs extends AgentPlacementArgs {
   /** Schedule, deploy-time run and target overrides. @default - hourly, run once per change */
-  readonly deployment?: Partial<Omit<ProbeDeployment, 'enabled'>>;
+  readonly deployment?: Partial<ProbeSettings>;
   /** Image with Node 20 or later that Cloud Run can pull. @default PROBE_IMAGE.gcp */
   readonly image?: string;
   /**
@@ -96,7 +103,7 @@ export class ProbeJob extends pulumi.ComponentResource {
             vpcAccess: vpcAccess(args),
             containers: [
               {
-                name: 'probe',
+                name: PROBE_NAME,
                 image: plan.image,
                 commands: [...plan.commands],
                 args: proxy.apply((host) => [
@@ -161,7 +168,7 @@ export class ProbeJob extends pulumi.ComponentResource {
     );
 
     const filters = probeMetricFilters(plan.name);
-    this.logFilter = `(resource.type="cloud_run_job" AND resource.labels.job_name="${plan.name}")`;
+    this.logFilter = `(${probeJobLogClause(plan.name)})`;
     const metrics: Record<string, gcp.logging.Metric> = {};
     for (const [key, filter] of Object.entries(filters)) {
       metrics[key] = new gcp.logging.Metric(

@@ -290,6 +290,15 @@ describe('ProbeTask: switchable off', () => {
     expect(() =>
       buildAwsApp({ context: { 'agent-perimeter:probe': { targets: { udp: ['x'] } } } }),
     ).toThrow(/targets: .*udp\[0\]: "x" is not ADDRESS:PORT/);
+    expect(() =>
+      buildAwsApp({ context: { 'agent-perimeter:probe': { everyMinutes: 7 } } }),
+    ).toThrow(
+      'everyMinutes: 7 is not a supported interval. Fix: one of 5, 10, 15, 20, 30, 60, 120, 180, 240, 360, 480, 720, 1440.',
+    );
+    // The construct checks the interval too, for stacks built without the context.
+    expect(() => synth({ probe: { everyMinutes: 7 } })).toThrow(
+      'probe everyMinutes 7 is not a supported interval. Fix: one of 5, 10, 15, 20, 30, 60, 120, 180, 240, 360, 480, 720, 1440.',
+    );
   });
 
   it('a policy without a plain allowed host still gets a probe, which skips the tunnel checks', () => {

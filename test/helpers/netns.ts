@@ -2,6 +2,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  AGENT_NET,
   AGENT_NET6,
   ALLOWED_IP,
   BRIDGE6,
@@ -132,7 +133,8 @@ export class TestNetwork {
     const name = `ap-probe-${this.tag}-${n}`;
     const inside = `apv${this.tag.slice(-5)}p${n}`.slice(0, 15);
     const outside = `apv${this.tag.slice(-5)}w${n}`.slice(0, 15);
-    const address = `198.51.100.${n}`;
+    // Host .n of the agent subnet (./probe-world/addresses.ts: probe namespaces get .10 and up).
+    const address = AGENT_NET.replace('.0/24', `.${n}`);
     ip('netns', 'add', name);
     this.namespaces.push(name);
     ip('-n', name, 'link', 'set', 'lo', 'up');

@@ -105,6 +105,9 @@ describe('the probe job', () => {
       '0 */3 * * *',
       '0 0 * * *',
     ]);
+    expect(() => probeCron(7)).toThrow(
+      'everyMinutes 7 is not a supported interval. Fix: one of 5, 10, 15, 20, 30, 60, 120, 180, 240, 360, 480, 720, 1440.',
+    );
   });
 
   it('runs on pulumi up: started with "run", awaited (failing on a non-zero exit) with "fail-on-escape"', () => {

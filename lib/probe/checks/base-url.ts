@@ -1,4 +1,11 @@
-import { blocked, broken, type Planned, type PlannedCheck, type ProbeContext } from '../check.js';
+import {
+  blocked,
+  broken,
+  notPlanned,
+  type Planned,
+  type PlannedCheck,
+  type ProbeContext,
+} from '../check.js';
 import { describeCode } from '../net/errors.js';
 import { httpRequest } from '../net/http.js';
 
@@ -35,11 +42,10 @@ export function baseUrlChecks(ctx: ProbeContext): Planned {
     return {
       checks: [],
       skipped: [
-        {
-          name: 'base-url',
-          target: '-',
-          reason: `no *_BASE_URL variable points at ${ctx.proxy.host} and the targets list no base_urls`,
-        },
+        notPlanned(
+          'base-url',
+          `no *_BASE_URL variable points at ${ctx.proxy.host} and the targets list no base_urls`,
+        ),
       ],
     };
   }

@@ -49,13 +49,20 @@ const FIELDS: readonly [RegExp, string][] = [
   [/[a-z][a-z0-9+.-]*:\/\/[^:/\s@]+:[^@\s]+@/i, 'credentials in a URL'],
 ];
 
-/** What kind of credential `text` holds, or undefined. */
-export function credentialIn(text: string): string | undefined {
-  for (const [pattern, what] of FIELDS) if (pattern.test(text)) return what;
+/** The first credential of a known format (an API key, a token) among the words of `text`. */
+export function knownCredentialIn(text: string): string | undefined {
   for (const token of text.split(/[\s"'=:,;{}()[\]<>]+/)) {
     const what = knownCredentialFormat(token);
     if (what !== undefined) return what;
   }
+  return undefined;
+}
+
+/** What kind of credential `text` holds, or undefined. */
+export function credentialIn(text: string): string | undefined {
+  for (const [pattern, what] of FIELDS) if (pattern.test(text)) return what;
+  const known = knownCredentialIn(text);
+  if (known !== undefined) return known;
   if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)) return 'a private key';
   for (const line of text.split('\n')) {
     const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*["']?([^"'\s]+)/.exec(line);
@@ -68,7 +75,7 @@ export function credentialIn(text: string): string | undefined {
 }
 
 /** Variables that hold a credential: by name, by a known format, or random-looking under a secret-ish name. */
-export function credentialVariables(env: Readonly<Record<string, string | undefined>>): string[] {
+export function credentialVariables(env: ProbeContext['env']): string[] {
   const found: string[] = [];
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined || value === '') continue;

@@ -1,61 +1,42 @@
 import { blocked, escaped, type Planned, type PlannedCheck, type ProbeContext } from '../check.js';
-import { describeCode } from '../net/errors.js';
 import { dnsId, udpPayload } from '../net/payloads.js';
 import { ping } from '../net/ping.js';
-import { dial } from '../net/tcp.js';
-import { udpExchange } from '../net/udp.js';
 import type { Endpoint } from '../targets.js';
+import { dialDirectly, sendDirectly } from './direct-attempts.js';
 
 /*
- * Direct paths, without the proxy: what a program that ignores HTTP(S)_PROXY would try. An
- * answer of any kind from the far end counts as a way out, a TCP reset and an ICMP
- * unreachable included (packets got there and back); only silence or a local "no route" is
- * blocked. A firewall that rejects instead of dropping therefore shows up as an escape:
- * agent-perimeter's layers drop.
+ * Direct paths, without the proxy: what a program that ignores HTTP(S)_PROXY would try. Any
+ * answer from the far end is a way out (see ./direct-attempts.ts); so is an ICMP echo reply.
  */
 
 function tcpCheck(ctx: ProbeContext, name: string, endpoint: Endpoint): PlannedCheck {
-  const timeout = ctx.targets.timeout_ms;
   return {
     name,
     target: endpoint.text,
-    run: async () => {
-      const result = await dial(endpoint.address, endpoint.port, timeout);
-      if (result.ok) {
-        result.socket.destroy();
-        return escaped('connected directly, bypassing the proxy');
-      }
-      if (result.code === 'ECONNREFUSED')
-        return escaped(
+    run: () =>
+      dialDirectly(endpoint, ctx.targets.timeout_ms, {
+        connected: 'connected directly, bypassing the proxy',
+        reset:
           'a TCP reset came back: packets reach this address and answers return (a firewall that rejects instead of dropping also does this)',
-        );
-      return blocked(describeCode(result.code, timeout));
-    },
+      }),
   };
 }
 
 function udpCheck(ctx: ProbeContext, endpoint: Endpoint): PlannedCheck {
-  const timeout = ctx.targets.timeout_ms;
   return {
     name: 'direct-udp',
     target: endpoint.text,
-    run: async () => {
-      const payload = udpPayload(endpoint.port, ctx.targets.denied_name, dnsId());
-      const result = await udpExchange(
-        endpoint.address,
-        endpoint.port,
-        endpoint.family,
-        payload,
-        timeout,
-      );
-      if (result.kind === 'answer') return escaped(`${result.bytes} byte(s) came back over UDP`);
-      if (result.kind === 'silent') return blocked(`no answer within ${timeout} ms`);
-      if (result.code === 'ECONNREFUSED')
-        return escaped(
-          'an ICMP unreachable came back: datagrams reach this address and answers return',
-        );
-      return blocked(describeCode(result.code, timeout));
-    },
+    run: () =>
+      sendDirectly(
+        endpoint,
+        udpPayload(endpoint.port, ctx.targets.denied_name, dnsId()),
+        ctx.targets.timeout_ms,
+        {
+          answered: (answer) => `${answer.bytes} byte(s) came back over UDP`,
+          unreachable:
+            'an ICMP unreachable came back: datagrams reach this address and answers return',
+        },
+      ),
   };
 }
 

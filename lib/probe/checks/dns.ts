@@ -2,16 +2,16 @@ import { lookup } from 'node:dns/promises';
 import {
   blocked,
   escaped,
+  notPlanned,
   type Planned,
   type PlannedCheck,
   type ProbeContext,
-  type Verdict,
 } from '../check.js';
 import { describeCode, errorCode } from '../net/errors.js';
 import { dnsId, dnsQuery, parseDnsResponse, rcodeName } from '../net/payloads.js';
-import { dial } from '../net/tcp.js';
-import { udpExchange } from '../net/udp.js';
+import { byDeadline } from '../net/settle.js';
 import type { Endpoint } from '../targets.js';
+import { dialDirectly, sendDirectly } from './direct-attempts.js';
 
 /** The name the probe's canary lookup asks for: unique per run. */
 export function canaryName(ctx: ProbeContext): string | undefined {
@@ -19,24 +19,16 @@ export function canaryName(ctx: ProbeContext): string | undefined {
   return domain === undefined ? undefined : `${ctx.nonce}.${domain}`;
 }
 
+/** What the system resolver said: the addresses, or why there are none. */
+type Resolved = { addresses: string[] } | { code: string };
+
 /** The system resolver (getaddrinfo: what programs use), bounded by the probe's timeout. */
-async function resolve(
-  name: string,
-  timeoutMs: number,
-): Promise<{ addresses: string[] } | { code: string }> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<{ code: string }>((done) => {
-    timer = setTimeout(() => done({ code: 'ETIMEDOUT' }), timeoutMs);
-  });
-  const answer = lookup(name, { all: true, verbatim: true }).then(
+function resolve(name: string, timeoutMs: number): Promise<Resolved> {
+  const answer = lookup(name, { all: true, verbatim: true }).then<Resolved, Resolved>(
     (list) => ({ addresses: list.map((a) => a.address) }),
     (error: unknown) => ({ code: errorCode(error) }),
   );
-  try {
-    return await Promise.race([answer, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return byDeadline(answer, timeoutMs, () => ({ code: 'ETIMEDOUT' }));
 }
 
 function notResolved(code: string, timeoutMs: number): string {
@@ -45,50 +37,33 @@ function notResolved(code: string, timeoutMs: number): string {
 }
 
 function resolverUdp(ctx: ProbeContext, endpoint: Endpoint, name: string): PlannedCheck {
-  const timeout = ctx.targets.timeout_ms;
   return {
     name: 'dns-resolver-udp',
     target: endpoint.text,
-    run: async (): Promise<Verdict> => {
+    run: () => {
       const id = dnsId();
-      const result = await udpExchange(
-        endpoint.address,
-        endpoint.port,
-        endpoint.family,
-        dnsQuery(name, id),
-        timeout,
-      );
-      if (result.kind === 'answer') {
-        const answer = parseDnsResponse(result.data, id);
-        return escaped(
-          answer === undefined
+      return sendDirectly(endpoint, dnsQuery(name, id), ctx.targets.timeout_ms, {
+        answered: (result) => {
+          const answer = parseDnsResponse(result.data, id);
+          return answer === undefined
             ? `${result.bytes} byte(s) came back from the resolver`
-            : `the resolver answered ${name} directly (${rcodeName(answer.rcode)}, ${answer.answers} answer(s)): DNS leaves without the DNS firewall`,
-        );
-      }
-      if (result.kind === 'silent') return blocked(`no answer within ${timeout} ms`);
-      if (result.code === 'ECONNREFUSED')
-        return escaped('an ICMP unreachable came back: datagrams reach this resolver');
-      return blocked(describeCode(result.code, timeout));
+            : `the resolver answered ${name} directly (${rcodeName(answer.rcode)}, ${answer.answers} answer(s)): DNS leaves without the DNS firewall`;
+        },
+        unreachable: 'an ICMP unreachable came back: datagrams reach this resolver',
+      });
     },
   };
 }
 
 function resolverTcp(ctx: ProbeContext, endpoint: Endpoint): PlannedCheck {
-  const timeout = ctx.targets.timeout_ms;
   return {
     name: 'dns-resolver-tcp',
     target: endpoint.text,
-    run: async (): Promise<Verdict> => {
-      const result = await dial(endpoint.address, endpoint.port, timeout);
-      if (result.ok) {
-        result.socket.destroy();
-        return escaped('connected to the resolver over TCP directly');
-      }
-      if (result.code === 'ECONNREFUSED')
-        return escaped('a TCP reset came back: packets reach this resolver');
-      return blocked(describeCode(result.code, timeout));
-    },
+    run: () =>
+      dialDirectly(endpoint, ctx.targets.timeout_ms, {
+        connected: 'connected to the resolver over TCP directly',
+        reset: 'a TCP reset came back: packets reach this resolver',
+      }),
   };
 }
 
@@ -121,12 +96,10 @@ export function dnsChecks(ctx: ProbeContext): Planned {
     return {
       checks,
       skipped: [
-        {
-          name: 'dns-canary',
-          target: '-',
-          reason:
-            'no canary_domain in the targets; set one whose authoritative server you watch to prove no query leaves',
-        },
+        notPlanned(
+          'dns-canary',
+          'no canary_domain in the targets; set one whose authoritative server you watch to prove no query leaves',
+        ),
       ],
     };
   }

@@ -1,4 +1,3 @@
-import { knownCredentialFormat } from '../../policy/secrets.js';
 import {
   blocked,
   escaped,
@@ -9,6 +8,7 @@ import {
 } from '../check.js';
 import { describeCode } from '../net/errors.js';
 import { httpRequest } from '../net/http.js';
+import { knownCredentialIn } from './credentials.js';
 
 /** The ECS container credentials endpoint (the task role's credentials). */
 export const ECS_CREDENTIALS_HOST = '169.254.170.2';
@@ -22,11 +22,7 @@ const CREDENTIAL_FIELDS =
 export function metadataCredential(body: string): string | undefined {
   const field = CREDENTIAL_FIELDS.exec(body)?.[1];
   if (field !== undefined) return `a ${field} field`;
-  for (const token of body.split(/[\s"'=:,;{}()[\]<>]+/)) {
-    const what = knownCredentialFormat(token);
-    if (what !== undefined) return what;
-  }
-  return undefined;
+  return knownCredentialIn(body);
 }
 
 /** The metadata URLs to try: the targets, plus the container credential URIs ECS sets. */

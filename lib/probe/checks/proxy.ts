@@ -4,6 +4,7 @@ import {
   blocked,
   broken,
   escaped,
+  notPlanned,
   type Planned,
   type PlannedCheck,
   type ProbeContext,
@@ -30,6 +31,11 @@ function refusal(outcome: ConnectOutcome & { kind: 'response' }): string {
     : `refused with ${outcome.status}${line === '' ? '' : ` (${line})`}, not by an agent-perimeter policy`;
 }
 
+/** A proxy that took the connection and closed it, or stayed silent, before any response. */
+function noAnswer(ctx: ProbeContext, code: string): string {
+  return `the proxy closed the connection without answering (${describeCode(code, ctx.targets.timeout_ms)})`;
+}
+
 function unreachable(ctx: ProbeContext, code: string): Verdict {
   return broken(
     `cannot reach the proxy at ${ctx.proxy.text}: ${describeCode(code, ctx.targets.timeout_ms)}`,
@@ -48,10 +54,7 @@ async function mustRefuse(
   const timeout = ctx.targets.timeout_ms;
   const outcome = await proxyConnect(ctx.proxy, target, timeout);
   if (outcome.kind === 'unreachable') return unreachable(ctx, outcome.code);
-  if (outcome.kind === 'no-response')
-    return blocked(
-      `the proxy closed the connection without answering (${describeCode(outcome.code, timeout)})`,
-    );
+  if (outcome.kind === 'no-response') return blocked(noAnswer(ctx, outcome.code));
   if (outcome.socket === undefined) return blocked(refusal(outcome));
   const accepted = `the proxy accepted CONNECT ${target} (${outcome.status})`;
   if (servername === undefined) {
@@ -97,7 +100,7 @@ export function proxyChecks(ctx: ProbeContext): Planned {
         'proxy-other-port',
         'proxy-sni-mismatch',
         'proxy-no-tls',
-      ].map((name) => ({ name, target: '-', reason })),
+      ].map((name) => notPlanned(name, reason)),
     };
   }
   return { checks: [...allowedChecks(ctx, allowed), ...refusals], skipped: [] };
@@ -131,10 +134,7 @@ function allowedChecks(ctx: ProbeContext, allowed: HostPort): PlannedCheck[] {
       run: async () => {
         const outcome = await proxyConnect(ctx.proxy, allowed.text, timeout);
         if (outcome.kind === 'unreachable') return unreachable(ctx, outcome.code);
-        if (outcome.kind === 'no-response')
-          return broken(
-            `the proxy closed the connection without answering (${describeCode(outcome.code, timeout)})`,
-          );
+        if (outcome.kind === 'no-response') return broken(noAnswer(ctx, outcome.code));
         if (outcome.socket === undefined)
           return broken(
             `${refusal(outcome)}. Fix: point allowed_host at an allowlisted host without inject (hosts with inject are reached through their base-URL listener), or check the proxy's policy`,

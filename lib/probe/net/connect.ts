@@ -1,4 +1,5 @@
 import type * as net from 'node:net';
+import { settleOnce } from './settle.js';
 import { dial } from './tcp.js';
 
 export interface ProxyAddress {
@@ -23,6 +24,13 @@ export type ConnectOutcome =
 const MAX_HEAD = 16 * 1024;
 const MAX_BODY = 2048;
 
+interface ResponseHead {
+  readonly status: number;
+  /** Content-Length, when the proxy sent one. */
+  readonly length: number | undefined;
+  readonly bodyStart: number;
+}
+
 /**
  * Sends `CONNECT authority` to the forward proxy and reads its answer. On a 2xx the socket is
  * handed back paused, with any bytes after the response head pushed back, ready for whatever
@@ -38,22 +46,19 @@ export async function proxyConnect(
   const { socket } = dialled;
   return new Promise((resolve) => {
     let buffer = Buffer.alloc(0);
-    let head: { status: number; length: number | undefined; bodyStart: number } | undefined;
-    let settled = false;
-    const finish = (outcome: ConnectOutcome, keep = false) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
+    let head: ResponseHead | undefined;
+    const { finish, deadline } = settleOnce<ConnectOutcome>(resolve, (outcome) => {
       socket.removeListener('data', onData);
       socket.removeListener('close', onClose);
-      if (!keep) socket.destroy();
-      resolve(outcome);
-    };
-    const respond = () => {
-      if (head === undefined) return;
-      const body = buffer.subarray(head.bodyStart, head.bodyStart + MAX_BODY).toString('latin1');
-      finish({ kind: 'response', status: head.status, body });
-    };
+      // An open tunnel is handed back to the check; every other end closes the connection.
+      if (outcome.kind !== 'response' || outcome.socket === undefined) socket.destroy();
+    });
+    // A response that is not 2xx, with as much of its body as came (at most MAX_BODY).
+    const answered = (h: ResponseHead): ConnectOutcome => ({
+      kind: 'response',
+      status: h.status,
+      body: buffer.subarray(h.bodyStart, h.bodyStart + MAX_BODY).toString('latin1'),
+    });
     const onData = (chunk: Buffer) => {
       buffer = Buffer.concat([buffer, chunk]);
       if (head === undefined) {
@@ -78,21 +83,18 @@ export async function proxyConnect(
           socket.pause();
           const rest = buffer.subarray(head.bodyStart);
           if (rest.length > 0) socket.unshift(rest);
-          finish({ kind: 'response', status, body: '', socket }, true);
+          finish({ kind: 'response', status, body: '', socket });
           return;
         }
       }
       const have = buffer.length - head.bodyStart;
-      if (have >= Math.min(head.length ?? MAX_BODY, MAX_BODY)) respond();
+      if (have >= Math.min(head.length ?? MAX_BODY, MAX_BODY)) finish(answered(head));
     };
-    const onClose = () => {
-      if (head !== undefined) respond();
-      else finish({ kind: 'no-response', code: 'ECONNRESET' });
-    };
-    const timer = setTimeout(() => {
-      if (head !== undefined) respond();
-      else finish({ kind: 'no-response', code: 'ETIMEDOUT' });
-    }, timeoutMs);
+    const onClose = () =>
+      finish(head === undefined ? { kind: 'no-response', code: 'ECONNRESET' } : answered(head));
+    deadline(timeoutMs, () =>
+      head === undefined ? { kind: 'no-response', code: 'ETIMEDOUT' } : answered(head),
+    );
     socket.on('data', onData);
     socket.on('close', onClose);
     socket.write(

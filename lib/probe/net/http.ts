@@ -1,5 +1,6 @@
 import * as http from 'node:http';
 import { errorCode } from './errors.js';
+import { settleOnce } from './settle.js';
 
 export type HttpOutcome =
   | {
@@ -22,20 +23,13 @@ export function httpRequest(
   options: { method?: string; headers?: Record<string, string>; timeoutMs: number },
 ): Promise<HttpOutcome> {
   return new Promise((resolve) => {
-    let settled = false;
-    const finish = (outcome: HttpOutcome) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      request.destroy();
-      resolve(outcome);
-    };
+    const { finish, deadline } = settleOnce<HttpOutcome>(resolve, () => request.destroy());
     const request = http.request(url, {
       method: options.method ?? 'GET',
       headers: { 'user-agent': 'agent-perimeter-probe', ...options.headers },
       agent: new http.Agent({ keepAlive: false }),
     });
-    const timer = setTimeout(() => finish({ kind: 'error', code: 'ETIMEDOUT' }), options.timeoutMs);
+    deadline(options.timeoutMs, () => ({ kind: 'error', code: 'ETIMEDOUT' }));
     request.on('error', (error) => finish({ kind: 'error', code: errorCode(error) }));
     request.on('response', (response) => {
       const chunks: Buffer[] = [];

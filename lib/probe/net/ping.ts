@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { settleOnce } from './settle.js';
 
 export type PingOutcome =
   | { readonly kind: 'reply' }
@@ -14,21 +15,14 @@ export function ping(address: string, family: 4 | 6, timeoutMs: number): Promise
   const seconds = String(Math.max(1, Math.ceil(timeoutMs / 1000)));
   return new Promise((resolve) => {
     let output = '';
-    let settled = false;
-    const finish = (outcome: PingOutcome) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      child.kill('SIGKILL');
-      resolve(outcome);
-    };
+    const { finish, deadline } = settleOnce<PingOutcome>(resolve, () => child.kill('SIGKILL'));
     const child = spawn('ping', [`-${family}`, '-n', '-c', '1', '-W', seconds, address], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const timer = setTimeout(
-      () => finish({ kind: 'no-reply', why: `no reply within ${timeoutMs} ms` }),
-      timeoutMs + 1000,
-    );
+    deadline(timeoutMs + 1000, () => ({
+      kind: 'no-reply',
+      why: `no reply within ${timeoutMs} ms`,
+    }));
     child.stdout.on('data', (d: Buffer) => {
       output += d.toString();
     });

@@ -1,6 +1,7 @@
 import type * as net from 'node:net';
 import * as tls from 'node:tls';
 import { errorCode } from './errors.js';
+import { settleOnce } from './settle.js';
 
 /** What came back through a tunnel after the probe sent something into it. */
 export type TunnelOutcome =
@@ -32,30 +33,25 @@ export function tlsThrough(
 ): Promise<TunnelOutcome> {
   const before = socket.bytesRead;
   return new Promise((resolve) => {
-    let settled = false;
     const tlsSocket = tls.connect({
       socket,
       servername,
       rejectUnauthorized: false,
       ALPNProtocols: ['http/1.1'],
     });
-    const finish = (outcome: TunnelOutcome) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
+    const { finish, deadline } = settleOnce<TunnelOutcome>(resolve, () => {
       tlsSocket.destroy();
       socket.destroy();
-      resolve(outcome);
-    };
+    });
     const afterFailure = (code?: string): TunnelOutcome => {
       const bytes = socket.bytesRead - before;
       if (bytes > 0) return { kind: 'answered', bytes, ...(code === undefined ? {} : { code }) };
       return { kind: 'closed', ...(code === undefined ? {} : { code }) };
     };
-    const timer = setTimeout(() => {
+    deadline(timeoutMs, () => {
       const bytes = socket.bytesRead - before;
-      finish(bytes > 0 ? { kind: 'answered', bytes, code: 'ETIMEDOUT' } : { kind: 'silent' });
-    }, timeoutMs);
+      return bytes > 0 ? { kind: 'answered', bytes, code: 'ETIMEDOUT' } : { kind: 'silent' };
+    });
     tlsSocket.once('secureConnect', () => {
       const authError = tlsSocket.authorizationError;
       const trusted = authError === null && checkName(tlsSocket, servername);
@@ -86,19 +82,9 @@ export function bytesThrough(
   timeoutMs: number,
 ): Promise<TunnelOutcome> {
   return new Promise((resolve) => {
-    let settled = false;
     let bytes = 0;
-    const finish = (outcome: TunnelOutcome) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(outcome);
-    };
-    const timer = setTimeout(
-      () => finish(bytes > 0 ? { kind: 'answered', bytes } : { kind: 'silent' }),
-      timeoutMs,
-    );
+    const { finish, deadline } = settleOnce<TunnelOutcome>(resolve, () => socket.destroy());
+    deadline(timeoutMs, () => (bytes > 0 ? { kind: 'answered', bytes } : { kind: 'silent' }));
     socket.on('data', (chunk: Buffer) => {
       bytes += chunk.length;
       // Anything at all came back: give it a moment to complete, then report.

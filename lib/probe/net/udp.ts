@@ -1,5 +1,6 @@
 import * as dgram from 'node:dgram';
 import { errorCode } from './errors.js';
+import { settleOnce } from './settle.js';
 
 export type UdpOutcome =
   | { readonly kind: 'answer'; readonly bytes: number; readonly data: Buffer }
@@ -20,15 +21,8 @@ export function udpExchange(
 ): Promise<UdpOutcome> {
   return new Promise((resolve) => {
     const socket = dgram.createSocket(family === 6 ? 'udp6' : 'udp4');
-    let settled = false;
-    const finish = (outcome: UdpOutcome) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      socket.close();
-      resolve(outcome);
-    };
-    const timer = setTimeout(() => finish({ kind: 'silent' }), timeoutMs);
+    const { finish, deadline } = settleOnce<UdpOutcome>(resolve, () => socket.close());
+    deadline(timeoutMs, () => ({ kind: 'silent' }));
     socket.on('error', (error) => finish({ kind: 'error', code: errorCode(error) }));
     socket.on('message', (data) => finish({ kind: 'answer', bytes: data.length, data }));
     // Node calls back with the error when the connect itself fails (e.g. no route).
