@@ -31,6 +31,13 @@ const policies: [string, string | undefined][] = [
     .map((f): [string, string] => [basename(f, '.yaml'), join(root, 'examples', f)]),
 ];
 
+/**
+ * Writes one recorded file with this checkout's path as `<repo>`, so recordings made in two
+ * checkouts (a worktree and main) compare equal.
+ */
+const write = (path: string, text: string) =>
+  writeFileAtomic(path, text.replaceAll(root, '<repo>'));
+
 /** The report without wall times or paths of this run, so two runs compare equal. */
 const reportJson = (r: VerifyReport) => `${JSON.stringify(r, null, 2)}\n`;
 
@@ -44,9 +51,9 @@ for (const [name, file] of policies) {
       ...(file === undefined ? {} : { policyFile: file }),
     });
     const stack = report.stackName;
-    writeFileAtomic(join(dir, 'template.json'), readFileSync(report.files.template, 'utf8'));
-    writeFileAtomic(join(dir, 'envoy.yaml'), readFileSync(report.files.envoy, 'utf8'));
-    writeFileAtomic(
+    write(join(dir, 'template.json'), readFileSync(report.files.template, 'utf8'));
+    write(join(dir, 'envoy.yaml'), readFileSync(report.files.envoy, 'utf8'));
+    write(
       join(dir, 'aws-containment.json'),
       reportJson({
         ...report.awsContainment,
@@ -54,8 +61,8 @@ for (const [name, file] of policies) {
       }),
     );
     if (report.gcp !== undefined && report.gcpContainment !== undefined) {
-      writeFileAtomic(join(dir, 'gcp-plan.json'), gcpPlanJson(report.gcp.plan));
-      writeFileAtomic(
+      write(join(dir, 'gcp-plan.json'), gcpPlanJson(report.gcp.plan));
+      write(
         join(dir, 'gcp-containment.json'),
         reportJson({
           ...report.gcpContainment,
@@ -68,7 +75,7 @@ for (const [name, file] of policies) {
     if (!(error instanceof UserError)) throw error;
     // A refused policy records the message; a GCP-only one (Vertex model access) has no AWS
     // stack, so its plan is recorded instead.
-    writeFileAtomic(join(dir, 'synth-error.txt'), `${error.message}\n`);
+    write(join(dir, 'synth-error.txt'), `${error.message}\n`);
     if (/only a GCP proxy/.test(error.message)) await recordGcpOnly(dir, file);
     else recordEnvoy(dir, file);
   } finally {
@@ -81,7 +88,7 @@ for (const [name, file] of policies) {
 function recordEnvoy(dir: string, file: string | undefined): void {
   try {
     const prepared = preparePolicy(file);
-    writeFileAtomic(join(dir, 'envoy.yaml'), envoyYaml(prepared.envoyConfig, prepared.file.shown));
+    write(join(dir, 'envoy.yaml'), envoyYaml(prepared.envoyConfig, prepared.file.shown));
   } catch (error) {
     if (!(error instanceof UserError)) throw error;
   }
@@ -91,11 +98,11 @@ async function recordGcpOnly(dir: string, file: string | undefined): Promise<voi
   recordEnvoy(dir, file);
   const prepared = preparePolicy(file);
   const plan = await planGcp({ prepared });
-  writeFileAtomic(join(dir, 'gcp-plan.json'), gcpPlanJson(plan));
+  write(join(dir, 'gcp-plan.json'), gcpPlanJson(plan));
   const report = verifyTemplate(plan, 'gcp-plan', {
     proxyPorts: [...proxyPorts(prepared.policy).agentFacing],
     ...withProfilePorts(prepared.policy),
     expectedProxy: prepared.expectedProxy,
   });
-  writeFileAtomic(join(dir, 'gcp-containment.json'), reportJson(combine([report])));
+  write(join(dir, 'gcp-containment.json'), reportJson(combine([report])));
 }
