@@ -1,4 +1,4 @@
-import { Annotations, Duration, RemovalPolicy, Stack, Tags, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -33,6 +33,7 @@ import {
   proxyCredentialInputs,
 } from '../../lib/proxy-launch-inputs.js';
 import { stopTimeoutSeconds } from '../../lib/proxy-launcher.js';
+import { checkImageEnvironment } from '../image-environment.js';
 import { acknowledge, acknowledgeControlTower, CONTROL_TOWER_RULES } from '../nag.js';
 import { EnvoyConfigObject } from './config-object.js';
 import {
@@ -49,7 +50,7 @@ import {
   type ImageRepository,
 } from './execution-role.js';
 import { fargateTaskSize } from './fargate-size.js';
-import { type EcrRepositoryRef, proxyImageCachePrefix, proxyImageSource } from './image.js';
+import { proxyImageCachePrefix, proxyImageSource } from './image.js';
 import { ProxyImageCache } from './image-cache.js';
 import { createLoadBalancer, type LoadBalancerAccessLogs } from './load-balancer.js';
 import { logRetention } from './retention.js';
@@ -249,7 +250,17 @@ export class ProxyTier extends Construct {
     }
     const size = fargateTaskSize(proxy.cpu, proxy.memory_mib);
     const imageSource = proxyImageSource(proxy.image);
-    if (imageSource.kind === 'private-ecr') checkImageEnvironment(this, imageSource.repository);
+    if (imageSource.kind === 'private-ecr') {
+      checkImageEnvironment(this, imageSource.repository, {
+        where: 'proxy.image',
+        who: 'The proxy',
+        warningId: 'agent-perimeter:proxy-image-account',
+        refuse: (mismatch) =>
+          new ProxyTierError(
+            `proxy.image is in ${mismatch}. The proxy pulls through this VPC's ECR endpoint, whose policy admits this account's repositories in this region only. Fix: copy the image into ECR in the stack's account and region (crane copy, or ECR replication) and use that URI.`,
+          ),
+      });
+    }
     const retention = logRetention(policy.logging.retention_days);
     this.ports = proxyPorts(policy);
     const access = proxyModelAccess(policy);
@@ -613,34 +624,6 @@ export class ProxyTier extends Construct {
       `The Envoy container's only plain environment variable is ${CA_CERT_VARIABLE}: the private CA's public certificate, which agents get too. The CA key comes from Secrets Manager (the task's secrets), never from the template.`,
     );
     return init;
-  }
-}
-
-/**
- * A private ECR proxy image must be in the stack's account and region: the VPC's ECR endpoint
- * (private DNS for this region's registries) admits only this account's repositories, and the
- * DNS firewall resolves only this region's registry names.
- */
-function checkImageEnvironment(scope: Construct, repository: EcrRepositoryRef): void {
-  const stack = Stack.of(scope);
-  const mismatches = [
-    !Token.isUnresolved(stack.account) && stack.account !== repository.account
-      ? `account ${repository.account} (the stack deploys to ${stack.account})`
-      : undefined,
-    !Token.isUnresolved(stack.region) && stack.region !== repository.region
-      ? `region ${repository.region} (the stack deploys to ${stack.region})`
-      : undefined,
-  ].filter((m) => m !== undefined);
-  if (mismatches.length > 0) {
-    throw new ProxyTierError(
-      `proxy.image is in ${mismatches.join(' and ')}. The proxy pulls through this VPC's ECR endpoint, whose policy admits this account's repositories in this region only. Fix: copy the image into ECR in the stack's account and region (crane copy, or ECR replication) and use that URI.`,
-    );
-  }
-  if (Token.isUnresolved(stack.account) || Token.isUnresolved(stack.region)) {
-    Annotations.of(scope).addWarningV2(
-      'agent-perimeter:proxy-image-account',
-      `proxy.image is in account ${repository.account}, region ${repository.region}; the stack is environment-agnostic, so this cannot be checked at synth time. The proxy can pull only from the account and region the stack is deployed to.`,
-    );
   }
 }
 

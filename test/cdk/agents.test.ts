@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -676,6 +676,18 @@ describe('bad profiles fail before any resource, with the fix', () => {
     });
     expect(message).toContain(`account ${ACCOUNT} (the stack deploys to 210987654321)`);
     expect(message).toContain(`region ${REGION} (the stack deploys to eu-west-1)`);
+  });
+
+  it('warns that an environment-agnostic stack cannot check a private ECR image', () => {
+    const s = scaffolding(onePolicy(`    image: ${PRIVATE_IMAGE}`));
+    s.build();
+    expect(
+      Annotations.fromStack(s.stack)
+        .findWarning('*', Match.anyValue())
+        .map((w) => w.entry.data),
+    ).toContainEqual(
+      `agents[0].image is in account ${ACCOUNT}, region ${REGION}; the stack is environment-agnostic, so this cannot be checked at synth time. Agents can pull only from the account and region the stack is deployed to. [ack: agent-perimeter:agent-image-account]`,
+    );
   });
 
   it('rejects a CPU and memory pair Fargate cannot run', () => {
