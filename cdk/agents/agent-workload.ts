@@ -9,13 +9,14 @@ import { agentEnvironment } from '../../lib/agent-env.js';
 import { TRUSTED_CA_VARIABLE, trustFilesScript } from '../../lib/ca/trust.js';
 import { type AgentProfile, interceptedRules, type Policy } from '../../lib/policy/index.js';
 import { AGENT_TRUST_DIR } from '../../lib/proxy-contract.js';
+import { SERVICE_SETTINGS } from '../fargate-service.js';
 import { acknowledge, acknowledgeControlTower, CONTROL_TOWER_RULES } from '../nag.js';
 import { TIER_TAG_KEY, Tier } from '../network/tags.js';
 import { logRetention } from '../proxy-tier/retention.js';
 import { AgentWorkloadError } from './errors.js';
 import { guardAgentTaskDefinition } from './guard.js';
 import {
-  acknowledgeEcrLogin,
+  acknowledgeAgentEcrLogin,
   awsAccessStatements,
   ecsTasksPrincipal,
   executionPolicyStatements,
@@ -171,7 +172,7 @@ export class AgentWorkload extends Construct {
         pullThrough: props.image.pullThrough,
       }),
     });
-    acknowledgeEcrLogin(this.executionPolicy);
+    acknowledgeAgentEcrLogin(this.executionPolicy);
 
     const access = awsAccessStatements(this, profile, where);
     if (access.length > 0) {
@@ -343,19 +344,12 @@ export class AgentWorkload extends Construct {
 
     if (profile.service !== undefined) {
       this.service = new ecs.FargateService(this, 'Service', {
+        ...SERVICE_SETTINGS,
         cluster: props.cluster,
         taskDefinition: this.taskDefinition,
         desiredCount: profile.service.desired_count,
         vpcSubnets: { subnets: [...props.subnets] },
         securityGroups: [props.securityGroup],
-        assignPublicIp: false,
-        platformVersion: ecs.FargatePlatformVersion.LATEST,
-        circuitBreaker: { enable: true, rollback: true },
-        minHealthyPercent: 100,
-        maxHealthyPercent: 200,
-        // ECS Exec would open an SSM channel into the agent and needs a task role.
-        enableExecuteCommand: false,
-        propagateTags: ecs.PropagatedTagSource.SERVICE,
       });
       Tags.of(this.service).add(TIER_TAG_KEY, Tier.AGENT);
       Tags.of(this.service).add(AGENT_PROFILE_TAG_KEY, profile.name);

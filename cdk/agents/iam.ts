@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { AgentProfile } from '../../lib/policy/index.js';
-import { acknowledge } from '../nag.js';
+import { acknowledgeEcrLogin, imagePullStatements } from '../image-pull.js';
 import { AgentWorkloadError } from './errors.js';
 
 /**
@@ -36,22 +36,7 @@ export interface ExecutionPolicyInputs {
  */
 export function executionPolicyStatements(inputs: ExecutionPolicyInputs): iam.PolicyStatement[] {
   return [
-    new iam.PolicyStatement({
-      sid: 'EcrLogin',
-      actions: ['ecr:GetAuthorizationToken'],
-      resources: ['*'],
-    }),
-    new iam.PolicyStatement({
-      sid: 'PullAgentImage',
-      actions: [
-        'ecr:BatchCheckLayerAvailability',
-        'ecr:GetDownloadUrlForLayer',
-        'ecr:BatchGetImage',
-        // The first pull of a pull-through cache image makes ECR fetch it from upstream.
-        ...(inputs.pullThrough ? ['ecr:BatchImportUpstreamImage'] : []),
-      ],
-      resources: [inputs.repositoryArn],
-    }),
+    ...imagePullStatements('Agent', { arn: inputs.repositoryArn, pullThrough: inputs.pullThrough }),
     new iam.PolicyStatement({
       sid: 'WriteAgentLog',
       actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
@@ -60,12 +45,11 @@ export function executionPolicyStatements(inputs: ExecutionPolicyInputs): iam.Po
   ];
 }
 
-/** Acknowledges the one wildcard ECR login forces, on the CfnManagedPolicy that holds it. */
-export function acknowledgeEcrLogin(policy: iam.ManagedPolicy): void {
-  acknowledge(
-    policy.node.defaultChild as iam.CfnManagedPolicy,
-    'AwsSolutions-IAM5[Resource::*]',
-    'ecr:GetAuthorizationToken has no resource-level permissions, so IAM requires Resource "*"; it only issues a registry login token. Pulls are limited to the agent image repository by the PullAgentImage statement, and the ECR endpoint policy admits only this account.',
+/** Acknowledges the ECR login's wildcard: the PullAgentImage statement limits the pulls. */
+export function acknowledgeAgentEcrLogin(policy: iam.ManagedPolicy): void {
+  acknowledgeEcrLogin(
+    policy,
+    'Pulls are limited to the agent image repository by the PullAgentImage statement, and the ECR endpoint policy admits only this account.',
   );
 }
 

@@ -33,7 +33,9 @@ import {
   proxyCredentialInputs,
 } from '../../lib/proxy-launch-inputs.js';
 import { stopTimeoutSeconds } from '../../lib/proxy-launcher.js';
+import { SERVICE_SETTINGS } from '../fargate-service.js';
 import { checkImageEnvironment } from '../image-environment.js';
+import type { ImageRepository } from '../image-pull.js';
 import { acknowledge, acknowledgeControlTower, CONTROL_TOWER_RULES } from '../nag.js';
 import { EnvoyConfigObject } from './config-object.js';
 import {
@@ -44,11 +46,7 @@ import {
   envoyEntrypoint,
 } from './envoy-command.js';
 import { ProxyTierError } from './errors.js';
-import {
-  acknowledgeEcrLogin,
-  executionPolicyStatements,
-  type ImageRepository,
-} from './execution-role.js';
+import { acknowledgeProxyEcrLogin, executionPolicyStatements } from './execution-role.js';
 import { fargateTaskSize } from './fargate-size.js';
 import { proxyImageCachePrefix, proxyImageSource } from './image.js';
 import { ProxyImageCache } from './image-cache.js';
@@ -408,7 +406,7 @@ export class ProxyTier extends Construct {
         imageRepository,
       }),
     });
-    acknowledgeEcrLogin(this.executionPolicy);
+    acknowledgeProxyEcrLogin(this.executionPolicy);
 
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
       cpu: size.cpu,
@@ -506,19 +504,13 @@ export class ProxyTier extends Construct {
     }
 
     this.service = new ecs.FargateService(this, 'Service', {
+      ...SERVICE_SETTINGS,
       cluster: this.cluster,
       taskDefinition: this.taskDefinition,
       desiredCount: proxy.replicas.min,
       vpcSubnets: props.subnets,
       securityGroups: [props.securityGroup],
-      assignPublicIp: false,
-      platformVersion: ecs.FargatePlatformVersion.LATEST,
-      circuitBreaker: { enable: true, rollback: true },
-      minHealthyPercent: 100,
-      maxHealthyPercent: 200,
       healthCheckGracePeriod: Duration.seconds(60),
-      enableExecuteCommand: false,
-      propagateTags: ecs.PropagatedTagSource.SERVICE,
       availabilityZoneRebalancing: ecs.AvailabilityZoneRebalancing.ENABLED,
     });
     // Tasks must not start before their execution role can read the secrets.
