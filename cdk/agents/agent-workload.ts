@@ -10,6 +10,12 @@ import { TRUSTED_CA_VARIABLE, trustFilesScript } from '../../lib/ca/trust.js';
 import { type AgentProfile, interceptedRules, type Policy } from '../../lib/policy/index.js';
 import { AGENT_TRUST_DIR } from '../../lib/proxy-contract.js';
 import { SERVICE_SETTINGS } from '../fargate-service.js';
+import {
+  addInitContainer,
+  droppedCapabilities,
+  INIT_CONTAINER_MEMORY_MIB,
+  runsAfter,
+} from '../hardened-containers.js';
 import { acknowledge, acknowledgeControlTower, CONTROL_TOWER_RULES } from '../nag.js';
 import { TIER_TAG_KEY, Tier } from '../network/tags.js';
 import { logRetention } from '../proxy-tier/retention.js';
@@ -36,10 +42,6 @@ export interface AgentImageRef {
   /** Whether the repository is a pull-through cache (the first pull imports the image). */
   readonly pullThrough: boolean;
 }
-
-/** Hard memory limit of each run-once init container (scratch permissions, trust files). */
-const SCRATCH_CONTAINER_MEMORY_MIB = 32;
-const TRUST_CONTAINER_MEMORY_MIB = 32;
 
 /** Properties of {@link AgentWorkload}. */
 export interface AgentWorkloadProps {
@@ -226,13 +228,8 @@ export class AgentWorkload extends Construct {
       ...(trustedCa === undefined ? [] : [AGENT_TRUST_DIR]),
     ];
     const prepareScratch = (props.prepareScratch ?? true) && openPaths.length > 0;
-    const initMemory =
-      (prepareScratch ? SCRATCH_CONTAINER_MEMORY_MIB : 0) +
-      (trustedCa === undefined ? 0 : TRUST_CONTAINER_MEMORY_MIB);
-    const linuxParameters = new ecs.LinuxParameters(this, 'LinuxParameters', {
-      initProcessEnabled: true,
-    });
-    linuxParameters.dropCapabilities(ecs.Capability.ALL);
+    const initContainers = (prepareScratch ? 1 : 0) + (trustedCa === undefined ? 0 : 1);
+    const initMemory = initContainers * INIT_CONTAINER_MEMORY_MIB;
     this.container = this.taskDefinition.addContainer('Agent', {
       containerName: AgentWorkload.CONTAINER_NAME,
       image,
@@ -245,7 +242,7 @@ export class AgentWorkload extends Construct {
       ...(initMemory > 0 ? { memoryReservationMiB: this.size.memoryMiB - initMemory } : {}),
       readonlyRootFilesystem: true,
       privileged: false,
-      linuxParameters,
+      linuxParameters: droppedCapabilities(this, 'LinuxParameters', true),
       essential: true,
       environment: { ...this.environment },
       ulimits: [
@@ -271,26 +268,18 @@ export class AgentWorkload extends Construct {
     });
 
     if (prepareScratch) {
-      const initParameters = new ecs.LinuxParameters(this, 'ScratchLinuxParameters', {
-        initProcessEnabled: false,
-      });
-      initParameters.dropCapabilities(ecs.Capability.ALL);
-      const scratchContainer = this.taskDefinition.addContainer('ScratchPermissions', {
+      // chmod needs a few MiB; it exits before the agent starts, so its reservation is
+      // taken out of the agent's share only while both are counted.
+      const scratchContainer = addInitContainer(this, this.taskDefinition, 'ScratchPermissions', {
         containerName: AgentWorkload.SCRATCH_CONTAINER_NAME,
         image,
         // uid 0 owns the fresh volumes, so it may chmod them without any capability.
         user: '0:0',
-        // chmod needs a few MiB; it exits before the agent starts, so its reservation is
-        // taken out of the agent's share only while both are counted.
-        memoryLimitMiB: SCRATCH_CONTAINER_MEMORY_MIB,
         entryPoint: ['chmod'],
         command: ['1777', ...openPaths],
-        readonlyRootFilesystem: true,
-        privileged: false,
-        linuxParameters: initParameters,
-        essential: false,
         dockerLabels: { 'agent-perimeter.role': 'scratch-permissions' },
         logging,
+        before: this.container,
       });
       profile.scratch.forEach((scratch, j) => {
         scratchContainer.addMountPoints({
@@ -307,10 +296,6 @@ export class AgentWorkload extends Construct {
           readOnly: false,
         });
       }
-      this.container.addContainerDependencies({
-        container: scratchContainer,
-        condition: ecs.ContainerDependencyCondition.SUCCESS,
-      });
       acknowledge(
         this.taskDefinition.node.defaultChild as ecs.CfnTaskDefinition,
         `AgentPerimeter-AgentTaskNonRootUser[${AgentWorkload.SCRATCH_CONTAINER_NAME}]`,
@@ -377,43 +362,26 @@ export class AgentWorkload extends Construct {
     opened: boolean,
   ): ecs.ContainerDefinition {
     if (!opened) this.taskDefinition.addVolume({ name: TRUST_VOLUME });
-    const parameters = new ecs.LinuxParameters(this, 'TrustLinuxParameters', {
-      initProcessEnabled: false,
-    });
-    parameters.dropCapabilities(ecs.Capability.ALL);
-    const trust = this.taskDefinition.addContainer('TrustFiles', {
+    const trust = addInitContainer(this, this.taskDefinition, 'TrustFiles', {
       containerName: AgentWorkload.TRUST_CONTAINER_NAME,
       image,
       user,
-      memoryLimitMiB: TRUST_CONTAINER_MEMORY_MIB,
       entryPoint: ['/bin/sh', '-c', trustFilesScript(AGENT_TRUST_DIR)],
       environment: { [TRUSTED_CA_VARIABLE]: trustedCa },
-      readonlyRootFilesystem: true,
-      privileged: false,
-      linuxParameters: parameters,
-      essential: false,
       dockerLabels: { 'agent-perimeter.role': 'trust-files' },
       logging,
+      before: this.container,
     });
     trust.addMountPoints({
       sourceVolume: TRUST_VOLUME,
       containerPath: AGENT_TRUST_DIR,
       readOnly: false,
     });
-    if (this.scratchContainer !== undefined) {
-      trust.addContainerDependencies({
-        container: this.scratchContainer,
-        condition: ecs.ContainerDependencyCondition.SUCCESS,
-      });
-    }
+    if (this.scratchContainer !== undefined) runsAfter(trust, this.scratchContainer);
     this.container.addMountPoints({
       sourceVolume: TRUST_VOLUME,
       containerPath: AGENT_TRUST_DIR,
       readOnly: true,
-    });
-    this.container.addContainerDependencies({
-      container: trust,
-      condition: ecs.ContainerDependencyCondition.SUCCESS,
     });
     return trust;
   }

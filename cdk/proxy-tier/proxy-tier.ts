@@ -34,6 +34,11 @@ import {
 } from '../../lib/proxy-launch-inputs.js';
 import { stopTimeoutSeconds } from '../../lib/proxy-launcher.js';
 import { SERVICE_SETTINGS } from '../fargate-service.js';
+import {
+  addInitContainer,
+  droppedCapabilities,
+  INIT_CONTAINER_MEMORY_MIB,
+} from '../hardened-containers.js';
 import { checkImageEnvironment } from '../image-environment.js';
 import type { ImageRepository } from '../image-pull.js';
 import { acknowledge, acknowledgeControlTower, CONTROL_TOWER_RULES } from '../nag.js';
@@ -135,9 +140,6 @@ export interface ProxyTierProps {
    */
   readonly registryCredential?: secretsmanager.ISecret;
 }
-
-/** Hard memory limit of the run-once init container that opens the certificate directory. */
-const LEAF_PERMISSIONS_MEMORY_MIB = 32;
 
 /**
  * The Envoy proxy tier on ECS Fargate: the only way out of the perimeter. Agents reach it
@@ -427,11 +429,6 @@ export class ProxyTier extends Construct {
     // The image URI names the cache repository by text, so the order is explicit.
     if (this.imageCache !== undefined) this.taskDefinition.node.addDependency(this.imageCache);
 
-    const linuxParameters = new ecs.LinuxParameters(this, 'LinuxParameters', {
-      initProcessEnabled: true,
-    });
-    linuxParameters.dropCapabilities(ecs.Capability.ALL);
-
     const maxConnections = proxy.limits.max_connections;
     // Each tunnel holds two descriptors (agent side and upstream side), plus headroom.
     const nofile = Math.min(1_048_576, Math.max(65_535, maxConnections * 2 + 4096));
@@ -450,7 +447,7 @@ export class ProxyTier extends Construct {
       // ECS wants the reservations to fit the task: leave the init container's.
       ...(ca === undefined
         ? {}
-        : { memoryReservationMiB: size.memoryMiB - LEAF_PERMISSIONS_MEMORY_MIB }),
+        : { memoryReservationMiB: size.memoryMiB - INIT_CONTAINER_MEMORY_MIB }),
       ...(ca === undefined && this.configObject === undefined
         ? {}
         : {
@@ -463,7 +460,7 @@ export class ProxyTier extends Construct {
           }),
       readonlyRootFilesystem: true,
       privileged: false,
-      linuxParameters,
+      linuxParameters: droppedCapabilities(this, 'LinuxParameters', true),
       essential: true,
       // The launcher drains for proxy.limits.drain_timeout_s on SIGTERM; ECS waits a little
       // longer before it kills the container.
@@ -577,33 +574,21 @@ export class ProxyTier extends Construct {
       containerPath: LEAF_DIR,
       readOnly: false,
     });
-    const parameters = new ecs.LinuxParameters(this, 'LeafPermissionsLinuxParameters', {
-      initProcessEnabled: false,
-    });
-    parameters.dropCapabilities(ecs.Capability.ALL);
-    const init = this.taskDefinition.addContainer('LeafPermissions', {
+    const init = addInitContainer(this, this.taskDefinition, 'LeafPermissions', {
       containerName: ProxyTier.LEAF_PERMISSIONS_CONTAINER_NAME,
       image: ecs.ContainerImage.fromRegistry(image),
       // uid 0 owns the fresh volume, so it may chmod it without any capability.
       user: '0:0',
-      memoryLimitMiB: LEAF_PERMISSIONS_MEMORY_MIB,
       entryPoint: ['chmod'],
       command: ['1777', LEAF_DIR],
-      readonlyRootFilesystem: true,
-      privileged: false,
-      linuxParameters: parameters,
-      essential: false,
       logging: ecs.LogDrivers.awsLogs({
         logGroup: this.logGroup,
         streamPrefix: 'leaf-permissions',
         mode: ecs.AwsLogDriverMode.BLOCKING,
       }),
+      before: this.container,
     });
     init.addMountPoints({ sourceVolume: volume, containerPath: LEAF_DIR, readOnly: false });
-    this.container.addContainerDependencies({
-      container: init,
-      condition: ecs.ContainerDependencyCondition.SUCCESS,
-    });
     const cfn = this.taskDefinition.node.defaultChild as ecs.CfnTaskDefinition;
     acknowledgeControlTower(
       cfn,
