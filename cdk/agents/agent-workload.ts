@@ -4,7 +4,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import { agentEnvironment } from '../../lib/agent-env.js';
 import { TRUSTED_CA_VARIABLE, trustFilesScript } from '../../lib/ca/trust.js';
 import { type AgentProfile, interceptedRules, type Policy } from '../../lib/policy/index.js';
@@ -17,7 +17,7 @@ import {
   runsAfter,
 } from '../hardened-containers.js';
 import { acknowledge, acknowledgeControlTower, CONTROL_TOWER_RULES } from '../nag.js';
-import { TIER_TAG_KEY, Tier } from '../network/tags.js';
+import { POLICY_TAG_KEY, Tier, tagTier } from '../network/tags.js';
 import { logRetention } from '../proxy-tier/retention.js';
 import { AgentWorkloadError } from './errors.js';
 import { guardAgentTaskDefinition } from './guard.js';
@@ -205,9 +205,7 @@ export class AgentWorkload extends Construct {
       executionRole: this.executionRole.withoutPolicyUpdates(),
     });
     if (this.taskRole === undefined) removeTaskRole(this.taskDefinition);
-    Tags.of(this.taskDefinition).add(TIER_TAG_KEY, Tier.AGENT);
-    Tags.of(this.taskDefinition).add(AGENT_PROFILE_TAG_KEY, profile.name);
-    Tags.of(this.taskDefinition).add('agent-perimeter:policy', policy.name);
+    tagAgentResource(this.taskDefinition, policy, profile);
     acknowledge(
       this.taskDefinition.node.defaultChild as ecs.CfnTaskDefinition,
       'AwsSolutions-ECS2',
@@ -336,9 +334,7 @@ export class AgentWorkload extends Construct {
         vpcSubnets: { subnets: [...props.subnets] },
         securityGroups: [props.securityGroup],
       });
-      Tags.of(this.service).add(TIER_TAG_KEY, Tier.AGENT);
-      Tags.of(this.service).add(AGENT_PROFILE_TAG_KEY, profile.name);
-      Tags.of(this.service).add('agent-perimeter:policy', policy.name);
+      tagAgentResource(this.service, policy, profile);
       // Tasks must not start before their execution role can pull the image.
       this.service.node.addDependency(this.executionPolicy);
     }
@@ -385,6 +381,13 @@ export class AgentWorkload extends Construct {
     });
     return trust;
   }
+}
+
+/** Tags an agent's task definition or service with its tier, its profile and its policy. */
+function tagAgentResource(scope: IConstruct, policy: Policy, profile: AgentProfile): void {
+  tagTier(scope, Tier.AGENT);
+  Tags.of(scope).add(AGENT_PROFILE_TAG_KEY, profile.name);
+  Tags.of(scope).add(POLICY_TAG_KEY, policy.name);
 }
 
 /** The task volume that holds the trust files (ephemeral; the agent mounts it read-only). */

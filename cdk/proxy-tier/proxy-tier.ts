@@ -14,7 +14,6 @@ import {
   PROXY_CONFIG_DIGEST_ENV,
   proxyConfigDigest,
 } from '../../lib/contract/proxy-identity.js';
-import { TIER_TAG, Tier } from '../../lib/contract/tiers.js';
 import type { JsonObject } from '../../lib/json.js';
 import {
   BEDROCK_INVOKE_ACTIONS,
@@ -42,6 +41,7 @@ import {
 import { checkImageEnvironment } from '../image-environment.js';
 import type { ImageRepository } from '../image-pull.js';
 import { acknowledge, acknowledgeControlTower, CONTROL_TOWER_RULES } from '../nag.js';
+import { POLICY_TAG_KEY, Tier, tagTier } from '../network/tags.js';
 import { EnvoyConfigObject } from './config-object.js';
 import {
   type ConfigDelivery,
@@ -306,8 +306,8 @@ export class ProxyTier extends Construct {
       );
     }
 
-    Tags.of(this).add('agent-perimeter:policy', policy.name);
-    Tags.of(this).add(TIER_TAG, Tier.PROXY);
+    Tags.of(this).add(POLICY_TAG_KEY, policy.name);
+    tagTier(this, Tier.PROXY);
 
     this.cluster =
       props.cluster ??
