@@ -714,6 +714,16 @@ describe('bad profiles fail before any resource, with the fix', () => {
       storageGiB: 20,
       scratchMiB: 2048,
     });
+    // Storage as asked when it leaves room for the image; else derived from the scratch total.
+    expect(agentTaskSize({ ...base, ephemeral_storage_gib: 50 }, 'agents[0]')).toMatchObject({
+      ephemeralStorageGiB: 50,
+      storageGiB: 50,
+    });
+    const large = { ...base, scratch: [{ path: '/tmp', size_mib: 20 * 1024 }] };
+    expect(agentTaskSize(large, 'agents[0]')).toMatchObject({
+      ephemeralStorageGiB: 30,
+      storageGiB: 30,
+    });
     const huge = { ...base, scratch: [{ path: '/tmp', size_mib: 200 * 1024 }] };
     expect(() => agentTaskSize(huge, 'agents[0]')).toThrow(
       'a Fargate task has at most 200 GiB of ephemeral storage',
