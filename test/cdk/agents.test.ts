@@ -167,11 +167,12 @@ function identityStatements(): [string, Statement][] {
 const underAgents = (id: string) => id.startsWith('Agents');
 
 describe('agent task definitions', () => {
-  it('tags every agent task definition as the agent tier, with its profile', () => {
+  it('tags every agent task definition as the agent tier, with its profile and policy', () => {
     for (const workload of [coder, reporter]) {
       const td = taskDefinition(workload);
       expect(tagValue(td, TIER_TAG_KEY)).toBe('agent');
       expect(tagValue(td, 'agent-perimeter:agent')).toBe(workload.profile.name);
+      expect(tagValue(td, 'agent-perimeter:policy')).toBe('test');
     }
     const agentTaskDefinitions = resourcesOfType(template, 'AWS::ECS::TaskDefinition').filter(
       ([, r]) =>
@@ -429,6 +430,8 @@ describe('agent placement', () => {
       },
     });
     expect(tagValue(all[idOf(reporter.service)], TIER_TAG_KEY)).toBe('agent');
+    expect(tagValue(all[idOf(reporter.service)], 'agent-perimeter:agent')).toBe('reporter');
+    expect(tagValue(all[idOf(reporter.service)], 'agent-perimeter:policy')).toBe('test');
     expect(coder.service).toBeUndefined();
     expect(resourcesOfType(template, 'AWS::ECS::Service')).toHaveLength(2); // proxy + reporter
   });
