@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { AgentProfile } from '../../lib/policy/index.js';
-import { acknowledgeEcrLogin, imagePullStatements } from '../image-pull.js';
+import { acknowledgeEcrLogin, imagePullStatements, logWriteStatement } from '../task-execution.js';
 import { AgentWorkloadError } from './errors.js';
 
 /**
@@ -37,11 +37,7 @@ export interface ExecutionPolicyInputs {
 export function executionPolicyStatements(inputs: ExecutionPolicyInputs): iam.PolicyStatement[] {
   return [
     ...imagePullStatements('Agent', { arn: inputs.repositoryArn, pullThrough: inputs.pullThrough }),
-    new iam.PolicyStatement({
-      sid: 'WriteAgentLog',
-      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      resources: [inputs.logGroup.logGroupArn],
-    }),
+    logWriteStatement('Agent', inputs.logGroup),
   ];
 }
 

@@ -2,7 +2,12 @@ import { Aws } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { acknowledgeEcrLogin, type ImageRepository, imagePullStatements } from '../image-pull.js';
+import {
+  acknowledgeEcrLogin,
+  type ImageRepository,
+  imagePullStatements,
+  logWriteStatement,
+} from '../task-execution.js';
 
 /** ARN(s) IAM must name to allow reading a secret. */
 export function secretArnForPolicies(secret: secretsmanager.ISecret): string {
@@ -27,13 +32,7 @@ export interface ExecutionPolicyInputs {
  * the whole permission set is one reviewable document.
  */
 export function executionPolicyStatements(inputs: ExecutionPolicyInputs): iam.PolicyStatement[] {
-  const statements = [
-    new iam.PolicyStatement({
-      sid: 'WriteEnvoyLog',
-      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      resources: [inputs.logGroup.logGroupArn],
-    }),
-  ];
+  const statements = [logWriteStatement('Envoy', inputs.logGroup)];
   if (inputs.secrets.length > 0) {
     statements.push(
       new iam.PolicyStatement({

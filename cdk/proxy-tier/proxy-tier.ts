@@ -39,9 +39,9 @@ import {
   INIT_CONTAINER_MEMORY_MIB,
 } from '../hardened-containers.js';
 import { checkImageEnvironment } from '../image-environment.js';
-import type { ImageRepository } from '../image-pull.js';
 import { acknowledge, acknowledgeControlTower, CONTROL_TOWER_RULES } from '../nag.js';
 import { POLICY_TAG_KEY, Tier, tagTier } from '../network/tags.js';
+import type { ImageRepository } from '../task-execution.js';
 import { EnvoyConfigObject } from './config-object.js';
 import {
   type ConfigDelivery,

@@ -1,5 +1,15 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import { acknowledge } from './nag.js';
+
+/*
+ * What ECS needs from the execution role of the proxy's and the agents' tasks alike: pull the
+ * task's image from its one private ECR repository and write the task's own log group. Each
+ * task's statements are named after what it runs (`Agent`, `Envoy`).
+ */
+
+/** What a task runs, in its execution role's statement ids (`PullEnvoyImage`, `WriteAgentLog`). */
+export type TaskImage = 'Agent' | 'Envoy';
 
 /** The one private ECR repository a task's image is pulled from, as its execution role names it. */
 export interface ImageRepository {
@@ -9,12 +19,11 @@ export interface ImageRepository {
 }
 
 /**
- * What an execution role needs to pull one image, for the proxy and the agents alike: a
- * registry login (`EcrLogin`) and pulls from exactly the image's repository
- * (`Pull<image>Image`, e.g. `PullEnvoyImage`).
+ * A registry login (`EcrLogin`) and pulls from exactly the image's repository
+ * (`Pull<image>Image`).
  */
 export function imagePullStatements(
-  image: 'Agent' | 'Envoy',
+  image: TaskImage,
   repository: ImageRepository,
 ): iam.PolicyStatement[] {
   return [
@@ -35,6 +44,15 @@ export function imagePullStatements(
       resources: [repository.arn],
     }),
   ];
+}
+
+/** Writes to the task's own log group (`Write<image>Log`), whose ARN names only its streams. */
+export function logWriteStatement(image: TaskImage, logGroup: logs.ILogGroup): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: `Write${image}Log`,
+    actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+    resources: [logGroup.logGroupArn],
+  });
 }
 
 /**
