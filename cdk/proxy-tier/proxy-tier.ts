@@ -53,7 +53,7 @@ import {
 import { ProxyTierError } from './errors.js';
 import { acknowledgeProxyEcrLogin, executionPolicyStatements } from './execution-role.js';
 import { fargateTaskSize } from './fargate-size.js';
-import { proxyImageCachePrefix, proxyImageSource } from './image.js';
+import { type EcrRepositoryRef, proxyImageCachePrefix, proxyImageSource } from './image.js';
 import { ProxyImageCache } from './image-cache.js';
 import { createLoadBalancer, type LoadBalancerAccessLogs } from './load-balancer.js';
 import { logRetention } from './retention.js';
@@ -250,17 +250,8 @@ export class ProxyTier extends Construct {
     }
     const size = fargateTaskSize(proxy.cpu, proxy.memory_mib);
     const imageSource = proxyImageSource(proxy.image);
-    if (imageSource.kind === 'private-ecr') {
-      checkImageEnvironment(this, imageSource.repository, {
-        where: 'proxy.image',
-        who: 'The proxy',
-        warningId: 'agent-perimeter:proxy-image-account',
-        refuse: (mismatch) =>
-          new ProxyTierError(
-            `proxy.image is in ${mismatch}. The proxy pulls through this VPC's ECR endpoint, whose policy admits this account's repositories in this region only. Fix: copy the image into ECR in the stack's account and region (crane copy, or ECR replication) and use that URI.`,
-          ),
-      });
-    }
+    if (imageSource.kind === 'private-ecr')
+      checkProxyImageEnvironment(this, imageSource.repository);
     const retention = logRetention(policy.logging.retention_days);
     this.ports = proxyPorts(policy);
     const access = proxyModelAccess(policy);
@@ -602,6 +593,19 @@ export class ProxyTier extends Construct {
     );
     return init;
   }
+}
+
+/** A private ECR proxy image: see {@link checkImageEnvironment}. */
+function checkProxyImageEnvironment(scope: Construct, repository: EcrRepositoryRef): void {
+  checkImageEnvironment(scope, repository, {
+    where: 'proxy.image',
+    who: 'The proxy',
+    warningId: 'agent-perimeter:proxy-image-account',
+    refuse: (mismatch) =>
+      new ProxyTierError(
+        `proxy.image is in ${mismatch}. The proxy pulls through this VPC's ECR endpoint, whose policy admits this account's repositories in this region only. Fix: copy the image into ECR in the stack's account and region (crane copy, or ECR replication) and use that URI.`,
+      ),
+  });
 }
 
 function resolveSecrets(
