@@ -4,6 +4,7 @@ import {
   type AgentWorkloads,
   type AuditLogging,
   composePerimeter,
+  type PerimeterParts,
   type PerimeterPartsProps,
   type ProbeTask,
   type ProxyTier,
@@ -49,7 +50,7 @@ const IS_AGENT_PERIMETER = Symbol.for('agent-perimeter.AgentPerimeter');
  * audit trail. Add the gates with `addAgentPerimeterChecks(app)`. Pass an existing VPC with
  * `network: { vpc, agentSubnets, proxySubnets }`. Every part is a public field.
  */
-export class AgentPerimeter extends Construct {
+export class AgentPerimeter extends Construct implements PerimeterParts {
   /** True for an AgentPerimeter of any copy of this package. */
   public static isAgentPerimeter(x: unknown): x is AgentPerimeter {
     return typeof x === 'object' && x !== null && IS_AGENT_PERIMETER in x;

@@ -4,18 +4,25 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import { agentEnvironment } from '../../lib/agent-env.js';
 import { TRUSTED_CA_VARIABLE, trustFilesScript } from '../../lib/ca/trust.js';
 import { type AgentProfile, interceptedRules, type Policy } from '../../lib/policy/index.js';
 import { AGENT_TRUST_DIR } from '../../lib/proxy-contract.js';
+import { SERVICE_SETTINGS } from '../fargate-service.js';
+import {
+  addInitContainer,
+  droppedCapabilities,
+  INIT_CONTAINER_MEMORY_MIB,
+  runsAfter,
+} from '../hardened-containers.js';
 import { acknowledge, acknowledgeControlTower, CONTROL_TOWER_RULES } from '../nag.js';
-import { TIER_TAG_KEY, Tier } from '../network/tags.js';
+import { POLICY_TAG_KEY, Tier, tagTier } from '../network/tags.js';
 import { logRetention } from '../proxy-tier/retention.js';
 import { AgentWorkloadError } from './errors.js';
 import { guardAgentTaskDefinition } from './guard.js';
 import {
-  acknowledgeEcrLogin,
+  acknowledgeAgentEcrLogin,
   awsAccessStatements,
   ecsTasksPrincipal,
   executionPolicyStatements,
@@ -35,10 +42,6 @@ export interface AgentImageRef {
   /** Whether the repository is a pull-through cache (the first pull imports the image). */
   readonly pullThrough: boolean;
 }
-
-/** Hard memory limit of each run-once init container (scratch permissions, trust files). */
-const SCRATCH_CONTAINER_MEMORY_MIB = 32;
-const TRUST_CONTAINER_MEMORY_MIB = 32;
 
 /** Properties of {@link AgentWorkload}. */
 export interface AgentWorkloadProps {
@@ -171,7 +174,7 @@ export class AgentWorkload extends Construct {
         pullThrough: props.image.pullThrough,
       }),
     });
-    acknowledgeEcrLogin(this.executionPolicy);
+    acknowledgeAgentEcrLogin(this.executionPolicy);
 
     const access = awsAccessStatements(this, profile, where);
     if (access.length > 0) {
@@ -202,9 +205,7 @@ export class AgentWorkload extends Construct {
       executionRole: this.executionRole.withoutPolicyUpdates(),
     });
     if (this.taskRole === undefined) removeTaskRole(this.taskDefinition);
-    Tags.of(this.taskDefinition).add(TIER_TAG_KEY, Tier.AGENT);
-    Tags.of(this.taskDefinition).add(AGENT_PROFILE_TAG_KEY, profile.name);
-    Tags.of(this.taskDefinition).add('agent-perimeter:policy', policy.name);
+    tagAgentResource(this.taskDefinition, policy, profile);
     acknowledge(
       this.taskDefinition.node.defaultChild as ecs.CfnTaskDefinition,
       'AwsSolutions-ECS2',
@@ -225,13 +226,8 @@ export class AgentWorkload extends Construct {
       ...(trustedCa === undefined ? [] : [AGENT_TRUST_DIR]),
     ];
     const prepareScratch = (props.prepareScratch ?? true) && openPaths.length > 0;
-    const initMemory =
-      (prepareScratch ? SCRATCH_CONTAINER_MEMORY_MIB : 0) +
-      (trustedCa === undefined ? 0 : TRUST_CONTAINER_MEMORY_MIB);
-    const linuxParameters = new ecs.LinuxParameters(this, 'LinuxParameters', {
-      initProcessEnabled: true,
-    });
-    linuxParameters.dropCapabilities(ecs.Capability.ALL);
+    const initContainers = (prepareScratch ? 1 : 0) + (trustedCa === undefined ? 0 : 1);
+    const initMemory = initContainers * INIT_CONTAINER_MEMORY_MIB;
     this.container = this.taskDefinition.addContainer('Agent', {
       containerName: AgentWorkload.CONTAINER_NAME,
       image,
@@ -244,7 +240,7 @@ export class AgentWorkload extends Construct {
       ...(initMemory > 0 ? { memoryReservationMiB: this.size.memoryMiB - initMemory } : {}),
       readonlyRootFilesystem: true,
       privileged: false,
-      linuxParameters,
+      linuxParameters: droppedCapabilities(this, 'LinuxParameters', true),
       essential: true,
       environment: { ...this.environment },
       ulimits: [
@@ -270,26 +266,18 @@ export class AgentWorkload extends Construct {
     });
 
     if (prepareScratch) {
-      const initParameters = new ecs.LinuxParameters(this, 'ScratchLinuxParameters', {
-        initProcessEnabled: false,
-      });
-      initParameters.dropCapabilities(ecs.Capability.ALL);
-      const scratchContainer = this.taskDefinition.addContainer('ScratchPermissions', {
+      // chmod needs a few MiB; it exits before the agent starts, so its reservation is
+      // taken out of the agent's share only while both are counted.
+      const scratchContainer = addInitContainer(this, this.taskDefinition, 'ScratchPermissions', {
         containerName: AgentWorkload.SCRATCH_CONTAINER_NAME,
         image,
         // uid 0 owns the fresh volumes, so it may chmod them without any capability.
         user: '0:0',
-        // chmod needs a few MiB; it exits before the agent starts, so its reservation is
-        // taken out of the agent's share only while both are counted.
-        memoryLimitMiB: SCRATCH_CONTAINER_MEMORY_MIB,
         entryPoint: ['chmod'],
         command: ['1777', ...openPaths],
-        readonlyRootFilesystem: true,
-        privileged: false,
-        linuxParameters: initParameters,
-        essential: false,
         dockerLabels: { 'agent-perimeter.role': 'scratch-permissions' },
         logging,
+        before: this.container,
       });
       profile.scratch.forEach((scratch, j) => {
         scratchContainer.addMountPoints({
@@ -306,10 +294,6 @@ export class AgentWorkload extends Construct {
           readOnly: false,
         });
       }
-      this.container.addContainerDependencies({
-        container: scratchContainer,
-        condition: ecs.ContainerDependencyCondition.SUCCESS,
-      });
       acknowledge(
         this.taskDefinition.node.defaultChild as ecs.CfnTaskDefinition,
         `AgentPerimeter-AgentTaskNonRootUser[${AgentWorkload.SCRATCH_CONTAINER_NAME}]`,
@@ -343,23 +327,14 @@ export class AgentWorkload extends Construct {
 
     if (profile.service !== undefined) {
       this.service = new ecs.FargateService(this, 'Service', {
+        ...SERVICE_SETTINGS,
         cluster: props.cluster,
         taskDefinition: this.taskDefinition,
         desiredCount: profile.service.desired_count,
         vpcSubnets: { subnets: [...props.subnets] },
         securityGroups: [props.securityGroup],
-        assignPublicIp: false,
-        platformVersion: ecs.FargatePlatformVersion.LATEST,
-        circuitBreaker: { enable: true, rollback: true },
-        minHealthyPercent: 100,
-        maxHealthyPercent: 200,
-        // ECS Exec would open an SSM channel into the agent and needs a task role.
-        enableExecuteCommand: false,
-        propagateTags: ecs.PropagatedTagSource.SERVICE,
       });
-      Tags.of(this.service).add(TIER_TAG_KEY, Tier.AGENT);
-      Tags.of(this.service).add(AGENT_PROFILE_TAG_KEY, profile.name);
-      Tags.of(this.service).add('agent-perimeter:policy', policy.name);
+      tagAgentResource(this.service, policy, profile);
       // Tasks must not start before their execution role can pull the image.
       this.service.node.addDependency(this.executionPolicy);
     }
@@ -383,46 +358,36 @@ export class AgentWorkload extends Construct {
     opened: boolean,
   ): ecs.ContainerDefinition {
     if (!opened) this.taskDefinition.addVolume({ name: TRUST_VOLUME });
-    const parameters = new ecs.LinuxParameters(this, 'TrustLinuxParameters', {
-      initProcessEnabled: false,
-    });
-    parameters.dropCapabilities(ecs.Capability.ALL);
-    const trust = this.taskDefinition.addContainer('TrustFiles', {
+    const trust = addInitContainer(this, this.taskDefinition, 'TrustFiles', {
       containerName: AgentWorkload.TRUST_CONTAINER_NAME,
       image,
       user,
-      memoryLimitMiB: TRUST_CONTAINER_MEMORY_MIB,
       entryPoint: ['/bin/sh', '-c', trustFilesScript(AGENT_TRUST_DIR)],
       environment: { [TRUSTED_CA_VARIABLE]: trustedCa },
-      readonlyRootFilesystem: true,
-      privileged: false,
-      linuxParameters: parameters,
-      essential: false,
       dockerLabels: { 'agent-perimeter.role': 'trust-files' },
       logging,
+      before: this.container,
     });
     trust.addMountPoints({
       sourceVolume: TRUST_VOLUME,
       containerPath: AGENT_TRUST_DIR,
       readOnly: false,
     });
-    if (this.scratchContainer !== undefined) {
-      trust.addContainerDependencies({
-        container: this.scratchContainer,
-        condition: ecs.ContainerDependencyCondition.SUCCESS,
-      });
-    }
+    if (this.scratchContainer !== undefined) runsAfter(trust, this.scratchContainer);
     this.container.addMountPoints({
       sourceVolume: TRUST_VOLUME,
       containerPath: AGENT_TRUST_DIR,
       readOnly: true,
     });
-    this.container.addContainerDependencies({
-      container: trust,
-      condition: ecs.ContainerDependencyCondition.SUCCESS,
-    });
     return trust;
   }
+}
+
+/** Tags an agent's task definition or service with its tier, its profile and its policy. */
+function tagAgentResource(scope: IConstruct, policy: Policy, profile: AgentProfile): void {
+  tagTier(scope, Tier.AGENT);
+  Tags.of(scope).add(AGENT_PROFILE_TAG_KEY, profile.name);
+  Tags.of(scope).add(POLICY_TAG_KEY, policy.name);
 }
 
 /** The task volume that holds the trust files (ephemeral; the agent mounts it read-only). */

@@ -1,4 +1,4 @@
-import { Annotations, Stack, Token } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -6,6 +6,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import type { Policy } from '../../lib/policy/index.js';
 import { cacheRepository } from '../cache-repository.js';
+import { checkImageEnvironment } from '../image-environment.js';
 import { type AgentImageRef, AgentWorkload } from './agent-workload.js';
 import { AgentWorkloadError } from './errors.js';
 import {
@@ -13,6 +14,7 @@ import {
   cacheRepositoryName,
   ECR_PUBLIC_REGISTRY,
   type EcrPublicImage,
+  type PrivateEcrImage,
   parseAgentImage,
   pullThroughCachePrefix,
 } from './image.js';
@@ -107,7 +109,7 @@ export class AgentWorkloads extends Construct {
     );
     images.forEach((image, i) => {
       if (image.kind === 'private-ecr')
-        checkSameAccountAndRegion(this, image, `agents[${i}].image`);
+        checkAgentImageEnvironment(this, image, `agents[${i}].image`);
     });
 
     this.cluster =
@@ -156,7 +158,7 @@ export class AgentWorkloads extends Construct {
    */
   resolveImage(image: string, where: string): AgentImageRef {
     const parsed = parseAgentImage(image, where);
-    if (parsed.kind === 'private-ecr') checkSameAccountAndRegion(this, parsed, where);
+    if (parsed.kind === 'private-ecr') checkAgentImageEnvironment(this, parsed, where);
     else this.cacheRepository(parsed);
     return this.imageRef(parsed, this.pullThroughCachePrefix);
   }
@@ -206,27 +208,15 @@ export class AgentWorkloads extends Construct {
   }
 }
 
-/** A private ECR image must live in the stack's own account and region (endpoint policies). */
-function checkSameAccountAndRegion(scope: Construct, image: AgentImage, where: string): void {
-  if (image.kind !== 'private-ecr') return;
-  const stack = Stack.of(scope);
-  const mismatches = [
-    !Token.isUnresolved(stack.account) && stack.account !== image.account
-      ? `account ${image.account} (the stack deploys to ${stack.account})`
-      : undefined,
-    !Token.isUnresolved(stack.region) && stack.region !== image.region
-      ? `region ${image.region} (the stack deploys to ${stack.region})`
-      : undefined,
-  ].filter((m) => m !== undefined);
-  if (mismatches.length > 0) {
-    throw new AgentWorkloadError(
-      `${where} "${image.image}" is in ${mismatches.join(' and ')}. Agents pull only through this VPC's ECR endpoints, whose policy admits this account's repositories in this region. Fix: replicate the image to ECR in the stack's account and region (ECR replication or a pull-through cache) and use that URI.`,
-    );
-  }
-  if (Token.isUnresolved(stack.account) || Token.isUnresolved(stack.region)) {
-    Annotations.of(scope).addWarningV2(
-      'agent-perimeter:agent-image-account',
-      `${where} is in account ${image.account}, region ${image.region}; the stack is environment-agnostic, so this cannot be checked at synth time. Agents can pull only from the account and region the stack is deployed to.`,
-    );
-  }
+/** An agent's (or the probe's) private ECR image: see {@link checkImageEnvironment}. */
+function checkAgentImageEnvironment(scope: Construct, image: PrivateEcrImage, where: string): void {
+  checkImageEnvironment(scope, image, {
+    where,
+    who: 'Agents',
+    warningId: 'agent-perimeter:agent-image-account',
+    refuse: (mismatch) =>
+      new AgentWorkloadError(
+        `${where} "${image.image}" is in ${mismatch}. Agents pull only through this VPC's ECR endpoints, whose policy admits this account's repositories in this region. Fix: replicate the image to ECR in the stack's account and region (ECR replication or a pull-through cache) and use that URI.`,
+      ),
+  });
 }

@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { AgentProfile } from '../../lib/policy/index.js';
-import { acknowledge } from '../nag.js';
+import { acknowledgeEcrLogin, imagePullStatements, logWriteStatement } from '../task-execution.js';
 import { AgentWorkloadError } from './errors.js';
 
 /**
@@ -36,36 +36,16 @@ export interface ExecutionPolicyInputs {
  */
 export function executionPolicyStatements(inputs: ExecutionPolicyInputs): iam.PolicyStatement[] {
   return [
-    new iam.PolicyStatement({
-      sid: 'EcrLogin',
-      actions: ['ecr:GetAuthorizationToken'],
-      resources: ['*'],
-    }),
-    new iam.PolicyStatement({
-      sid: 'PullAgentImage',
-      actions: [
-        'ecr:BatchCheckLayerAvailability',
-        'ecr:GetDownloadUrlForLayer',
-        'ecr:BatchGetImage',
-        // The first pull of a pull-through cache image makes ECR fetch it from upstream.
-        ...(inputs.pullThrough ? ['ecr:BatchImportUpstreamImage'] : []),
-      ],
-      resources: [inputs.repositoryArn],
-    }),
-    new iam.PolicyStatement({
-      sid: 'WriteAgentLog',
-      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      resources: [inputs.logGroup.logGroupArn],
-    }),
+    ...imagePullStatements('Agent', { arn: inputs.repositoryArn, pullThrough: inputs.pullThrough }),
+    logWriteStatement('Agent', inputs.logGroup),
   ];
 }
 
-/** Acknowledges the one wildcard ECR login forces, on the CfnManagedPolicy that holds it. */
-export function acknowledgeEcrLogin(policy: iam.ManagedPolicy): void {
-  acknowledge(
-    policy.node.defaultChild as iam.CfnManagedPolicy,
-    'AwsSolutions-IAM5[Resource::*]',
-    'ecr:GetAuthorizationToken has no resource-level permissions, so IAM requires Resource "*"; it only issues a registry login token. Pulls are limited to the agent image repository by the PullAgentImage statement, and the ECR endpoint policy admits only this account.',
+/** Acknowledges the ECR login's wildcard: the PullAgentImage statement limits the pulls. */
+export function acknowledgeAgentEcrLogin(policy: iam.ManagedPolicy): void {
+  acknowledgeEcrLogin(
+    policy,
+    'Pulls are limited to the agent image repository by the PullAgentImage statement, and the ECR endpoint policy admits only this account.',
   );
 }
 

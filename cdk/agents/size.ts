@@ -51,22 +51,12 @@ export function agentTaskSize(profile: AgentProfile, where: string): AgentTaskSi
     );
   }
   const asked = profile.ephemeral_storage_gib;
-  if (asked !== undefined) {
-    if (asked <= scratchGiB) {
-      throw new AgentWorkloadError(
-        `${where}.ephemeral_storage_gib ${asked} does not exceed the scratch total (${scratchMiB} MiB, ${scratchGiB} GiB rounded up), leaving no room for the image. Fix: raise it to at least ${scratchGiB + 1} (plus the unpacked image size), or shrink the scratch volumes.`,
-      );
-    }
-    return {
-      cpu,
-      memoryMiB: profile.memory_mib,
-      ephemeralStorageGiB: asked,
-      storageGiB: asked,
-      scratchMiB,
-    };
+  if (asked !== undefined && asked <= scratchGiB) {
+    throw new AgentWorkloadError(
+      `${where}.ephemeral_storage_gib ${asked} does not exceed the scratch total (${scratchMiB} MiB, ${scratchGiB} GiB rounded up), leaving no room for the image. Fix: raise it to at least ${scratchGiB + 1} (plus the unpacked image size), or shrink the scratch volumes.`,
+    );
   }
-  const needed = Math.min(FARGATE_MAX_STORAGE_GIB, scratchGiB + IMAGE_ALLOWANCE_GIB);
-  const ephemeralStorageGiB = needed > FARGATE_DEFAULT_STORAGE_GIB ? needed : undefined;
+  const ephemeralStorageGiB = asked ?? derivedStorageGiB(scratchGiB);
   return {
     cpu,
     memoryMiB: profile.memory_mib,
@@ -74,4 +64,10 @@ export function agentTaskSize(profile: AgentProfile, where: string): AgentTaskSi
     storageGiB: ephemeralStorageGiB ?? FARGATE_DEFAULT_STORAGE_GIB,
     scratchMiB,
   };
+}
+
+/** Storage for the scratch volumes and the image, or undefined when Fargate's default holds both. */
+function derivedStorageGiB(scratchGiB: number): number | undefined {
+  const needed = Math.min(FARGATE_MAX_STORAGE_GIB, scratchGiB + IMAGE_ALLOWANCE_GIB);
+  return needed > FARGATE_DEFAULT_STORAGE_GIB ? needed : undefined;
 }

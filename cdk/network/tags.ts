@@ -6,6 +6,9 @@ import { TIER_TAG, Tier } from '../../lib/contract/tiers.js';
 export const TIER_TAG_KEY = TIER_TAG;
 export { Tier };
 
+/** Tag key naming the policy a tier's resources were built from. */
+export const POLICY_TAG_KEY = 'agent-perimeter:policy';
+
 /** Tags every taggable resource under `scope` with its tier. */
 export function tagTier(scope: IConstruct, tier: Tier): void {
   Tags.of(scope).add(TIER_TAG, tier);

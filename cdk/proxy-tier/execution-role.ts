@@ -2,7 +2,12 @@ import { Aws } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { acknowledge } from '../nag.js';
+import {
+  acknowledgeEcrLogin,
+  type ImageRepository,
+  imagePullStatements,
+  logWriteStatement,
+} from '../task-execution.js';
 
 /** ARN(s) IAM must name to allow reading a secret. */
 export function secretArnForPolicies(secret: secretsmanager.ISecret): string {
@@ -20,13 +25,6 @@ export interface ExecutionPolicyInputs {
   readonly imageRepository?: ImageRepository;
 }
 
-/** The ECR repository of the proxy image, as the execution role names it. */
-export interface ImageRepository {
-  readonly arn: string;
-  /** A pull-through cache repository: the first pull of a tag makes ECR import it. */
-  readonly pullThrough: boolean;
-}
-
 /**
  * The only permissions the ECS agent needs to start an Envoy task: write its log stream, read
  * the injected secrets and the CA key of intercepted hosts (and decrypt them when they use a customer-managed key), and pull the
@@ -34,13 +32,7 @@ export interface ImageRepository {
  * the whole permission set is one reviewable document.
  */
 export function executionPolicyStatements(inputs: ExecutionPolicyInputs): iam.PolicyStatement[] {
-  const statements = [
-    new iam.PolicyStatement({
-      sid: 'WriteEnvoyLog',
-      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      resources: [inputs.logGroup.logGroupArn],
-    }),
-  ];
+  const statements = [logWriteStatement('Envoy', inputs.logGroup)];
   if (inputs.secrets.length > 0) {
     statements.push(
       new iam.PolicyStatement({
@@ -74,37 +66,16 @@ export function executionPolicyStatements(inputs: ExecutionPolicyInputs): iam.Po
       }),
     );
   }
-  const repo = inputs.imageRepository;
-  if (repo !== undefined) {
-    statements.push(
-      new iam.PolicyStatement({
-        sid: 'EcrLogin',
-        actions: ['ecr:GetAuthorizationToken'],
-        resources: ['*'],
-      }),
-      new iam.PolicyStatement({
-        sid: 'PullEnvoyImage',
-        actions: [
-          'ecr:BatchCheckLayerAvailability',
-          'ecr:GetDownloadUrlForLayer',
-          'ecr:BatchGetImage',
-          // ECR fetches a cached image from upstream on its first pull, as the puller.
-          ...(repo.pullThrough ? ['ecr:BatchImportUpstreamImage'] : []),
-        ],
-        resources: [repo.arn],
-      }),
-    );
+  if (inputs.imageRepository !== undefined) {
+    statements.push(...imagePullStatements('Envoy', inputs.imageRepository));
   }
   return statements;
 }
 
-/** Acknowledges the one wildcard ECR login forces, on the CfnManagedPolicy that holds it. */
-export function acknowledgeEcrLogin(policy: iam.ManagedPolicy): void {
-  const reason =
-    'ecr:GetAuthorizationToken has no resource-level permissions, so IAM requires Resource "*"; it only issues a registry login token. Image pulls are limited to the one repository of the proxy image (its pull-through cache or its private ECR mirror) by the PullEnvoyImage statement.';
-  acknowledge(
-    policy.node.defaultChild as iam.CfnManagedPolicy,
-    'AwsSolutions-IAM5[Resource::*]',
-    reason,
+/** Acknowledges the ECR login's wildcard: the PullEnvoyImage statement limits the pulls. */
+export function acknowledgeProxyEcrLogin(policy: iam.ManagedPolicy): void {
+  acknowledgeEcrLogin(
+    policy,
+    'Image pulls are limited to the one repository of the proxy image (its pull-through cache or its private ECR mirror) by the PullEnvoyImage statement.',
   );
 }

@@ -1,4 +1,4 @@
-import { Annotations, Duration, RemovalPolicy, Stack, Tags, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -14,7 +14,6 @@ import {
   PROXY_CONFIG_DIGEST_ENV,
   proxyConfigDigest,
 } from '../../lib/contract/proxy-identity.js';
-import { TIER_TAG, Tier } from '../../lib/contract/tiers.js';
 import type { JsonObject } from '../../lib/json.js';
 import {
   BEDROCK_INVOKE_ACTIONS,
@@ -33,7 +32,16 @@ import {
   proxyCredentialInputs,
 } from '../../lib/proxy-launch-inputs.js';
 import { stopTimeoutSeconds } from '../../lib/proxy-launcher.js';
+import { SERVICE_SETTINGS } from '../fargate-service.js';
+import {
+  addInitContainer,
+  droppedCapabilities,
+  INIT_CONTAINER_MEMORY_MIB,
+} from '../hardened-containers.js';
+import { checkImageEnvironment } from '../image-environment.js';
 import { acknowledge, acknowledgeControlTower, CONTROL_TOWER_RULES } from '../nag.js';
+import { POLICY_TAG_KEY, Tier, tagTier } from '../network/tags.js';
+import type { ImageRepository } from '../task-execution.js';
 import { EnvoyConfigObject } from './config-object.js';
 import {
   type ConfigDelivery,
@@ -43,11 +51,7 @@ import {
   envoyEntrypoint,
 } from './envoy-command.js';
 import { ProxyTierError } from './errors.js';
-import {
-  acknowledgeEcrLogin,
-  executionPolicyStatements,
-  type ImageRepository,
-} from './execution-role.js';
+import { acknowledgeProxyEcrLogin, executionPolicyStatements } from './execution-role.js';
 import { fargateTaskSize } from './fargate-size.js';
 import { type EcrRepositoryRef, proxyImageCachePrefix, proxyImageSource } from './image.js';
 import { ProxyImageCache } from './image-cache.js';
@@ -136,9 +140,6 @@ export interface ProxyTierProps {
    */
   readonly registryCredential?: secretsmanager.ISecret;
 }
-
-/** Hard memory limit of the run-once init container that opens the certificate directory. */
-const LEAF_PERMISSIONS_MEMORY_MIB = 32;
 
 /**
  * The Envoy proxy tier on ECS Fargate: the only way out of the perimeter. Agents reach it
@@ -249,7 +250,8 @@ export class ProxyTier extends Construct {
     }
     const size = fargateTaskSize(proxy.cpu, proxy.memory_mib);
     const imageSource = proxyImageSource(proxy.image);
-    if (imageSource.kind === 'private-ecr') checkImageEnvironment(this, imageSource.repository);
+    if (imageSource.kind === 'private-ecr')
+      checkProxyImageEnvironment(this, imageSource.repository);
     const retention = logRetention(policy.logging.retention_days);
     this.ports = proxyPorts(policy);
     const access = proxyModelAccess(policy);
@@ -295,8 +297,8 @@ export class ProxyTier extends Construct {
       );
     }
 
-    Tags.of(this).add('agent-perimeter:policy', policy.name);
-    Tags.of(this).add(TIER_TAG, Tier.PROXY);
+    Tags.of(this).add(POLICY_TAG_KEY, policy.name);
+    tagTier(this, Tier.PROXY);
 
     this.cluster =
       props.cluster ??
@@ -397,7 +399,7 @@ export class ProxyTier extends Construct {
         imageRepository,
       }),
     });
-    acknowledgeEcrLogin(this.executionPolicy);
+    acknowledgeProxyEcrLogin(this.executionPolicy);
 
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
       cpu: size.cpu,
@@ -418,11 +420,6 @@ export class ProxyTier extends Construct {
     // The image URI names the cache repository by text, so the order is explicit.
     if (this.imageCache !== undefined) this.taskDefinition.node.addDependency(this.imageCache);
 
-    const linuxParameters = new ecs.LinuxParameters(this, 'LinuxParameters', {
-      initProcessEnabled: true,
-    });
-    linuxParameters.dropCapabilities(ecs.Capability.ALL);
-
     const maxConnections = proxy.limits.max_connections;
     // Each tunnel holds two descriptors (agent side and upstream side), plus headroom.
     const nofile = Math.min(1_048_576, Math.max(65_535, maxConnections * 2 + 4096));
@@ -441,7 +438,7 @@ export class ProxyTier extends Construct {
       // ECS wants the reservations to fit the task: leave the init container's.
       ...(ca === undefined
         ? {}
-        : { memoryReservationMiB: size.memoryMiB - LEAF_PERMISSIONS_MEMORY_MIB }),
+        : { memoryReservationMiB: size.memoryMiB - INIT_CONTAINER_MEMORY_MIB }),
       ...(ca === undefined && this.configObject === undefined
         ? {}
         : {
@@ -454,7 +451,7 @@ export class ProxyTier extends Construct {
           }),
       readonlyRootFilesystem: true,
       privileged: false,
-      linuxParameters,
+      linuxParameters: droppedCapabilities(this, 'LinuxParameters', true),
       essential: true,
       // The launcher drains for proxy.limits.drain_timeout_s on SIGTERM; ECS waits a little
       // longer before it kills the container.
@@ -495,19 +492,13 @@ export class ProxyTier extends Construct {
     }
 
     this.service = new ecs.FargateService(this, 'Service', {
+      ...SERVICE_SETTINGS,
       cluster: this.cluster,
       taskDefinition: this.taskDefinition,
       desiredCount: proxy.replicas.min,
       vpcSubnets: props.subnets,
       securityGroups: [props.securityGroup],
-      assignPublicIp: false,
-      platformVersion: ecs.FargatePlatformVersion.LATEST,
-      circuitBreaker: { enable: true, rollback: true },
-      minHealthyPercent: 100,
-      maxHealthyPercent: 200,
       healthCheckGracePeriod: Duration.seconds(60),
-      enableExecuteCommand: false,
-      propagateTags: ecs.PropagatedTagSource.SERVICE,
       availabilityZoneRebalancing: ecs.AvailabilityZoneRebalancing.ENABLED,
     });
     // Tasks must not start before their execution role can read the secrets.
@@ -574,33 +565,21 @@ export class ProxyTier extends Construct {
       containerPath: LEAF_DIR,
       readOnly: false,
     });
-    const parameters = new ecs.LinuxParameters(this, 'LeafPermissionsLinuxParameters', {
-      initProcessEnabled: false,
-    });
-    parameters.dropCapabilities(ecs.Capability.ALL);
-    const init = this.taskDefinition.addContainer('LeafPermissions', {
+    const init = addInitContainer(this, this.taskDefinition, 'LeafPermissions', {
       containerName: ProxyTier.LEAF_PERMISSIONS_CONTAINER_NAME,
       image: ecs.ContainerImage.fromRegistry(image),
       // uid 0 owns the fresh volume, so it may chmod it without any capability.
       user: '0:0',
-      memoryLimitMiB: LEAF_PERMISSIONS_MEMORY_MIB,
       entryPoint: ['chmod'],
       command: ['1777', LEAF_DIR],
-      readonlyRootFilesystem: true,
-      privileged: false,
-      linuxParameters: parameters,
-      essential: false,
       logging: ecs.LogDrivers.awsLogs({
         logGroup: this.logGroup,
         streamPrefix: 'leaf-permissions',
         mode: ecs.AwsLogDriverMode.BLOCKING,
       }),
+      before: this.container,
     });
     init.addMountPoints({ sourceVolume: volume, containerPath: LEAF_DIR, readOnly: false });
-    this.container.addContainerDependencies({
-      container: init,
-      condition: ecs.ContainerDependencyCondition.SUCCESS,
-    });
     const cfn = this.taskDefinition.node.defaultChild as ecs.CfnTaskDefinition;
     acknowledgeControlTower(
       cfn,
@@ -616,32 +595,17 @@ export class ProxyTier extends Construct {
   }
 }
 
-/**
- * A private ECR proxy image must be in the stack's account and region: the VPC's ECR endpoint
- * (private DNS for this region's registries) admits only this account's repositories, and the
- * DNS firewall resolves only this region's registry names.
- */
-function checkImageEnvironment(scope: Construct, repository: EcrRepositoryRef): void {
-  const stack = Stack.of(scope);
-  const mismatches = [
-    !Token.isUnresolved(stack.account) && stack.account !== repository.account
-      ? `account ${repository.account} (the stack deploys to ${stack.account})`
-      : undefined,
-    !Token.isUnresolved(stack.region) && stack.region !== repository.region
-      ? `region ${repository.region} (the stack deploys to ${stack.region})`
-      : undefined,
-  ].filter((m) => m !== undefined);
-  if (mismatches.length > 0) {
-    throw new ProxyTierError(
-      `proxy.image is in ${mismatches.join(' and ')}. The proxy pulls through this VPC's ECR endpoint, whose policy admits this account's repositories in this region only. Fix: copy the image into ECR in the stack's account and region (crane copy, or ECR replication) and use that URI.`,
-    );
-  }
-  if (Token.isUnresolved(stack.account) || Token.isUnresolved(stack.region)) {
-    Annotations.of(scope).addWarningV2(
-      'agent-perimeter:proxy-image-account',
-      `proxy.image is in account ${repository.account}, region ${repository.region}; the stack is environment-agnostic, so this cannot be checked at synth time. The proxy can pull only from the account and region the stack is deployed to.`,
-    );
-  }
+/** A private ECR proxy image: see {@link checkImageEnvironment}. */
+function checkProxyImageEnvironment(scope: Construct, repository: EcrRepositoryRef): void {
+  checkImageEnvironment(scope, repository, {
+    where: 'proxy.image',
+    who: 'The proxy',
+    warningId: 'agent-perimeter:proxy-image-account',
+    refuse: (mismatch) =>
+      new ProxyTierError(
+        `proxy.image is in ${mismatch}. The proxy pulls through this VPC's ECR endpoint, whose policy admits this account's repositories in this region only. Fix: copy the image into ECR in the stack's account and region (crane copy, or ECR replication) and use that URI.`,
+      ),
+  });
 }
 
 function resolveSecrets(

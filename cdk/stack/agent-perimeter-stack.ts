@@ -7,7 +7,7 @@ import type { AuditLogging } from '../audit/index.js';
 import type { AgentNetwork } from '../network/index.js';
 import type { ProbeTask } from '../probe/index.js';
 import type { ProxyTier } from '../proxy-tier/index.js';
-import { composePerimeter, type PerimeterPartsProps } from './compose.js';
+import { composePerimeter, type PerimeterParts, type PerimeterPartsProps } from './compose.js';
 import { outputId } from './outputs.js';
 
 /** The perimeter's parts (see {@link PerimeterPartsProps}) and the stack's own settings. */
@@ -18,7 +18,7 @@ export interface AgentPerimeterStackProps extends StackProps, PerimeterPartsProp
  * hardened agent workloads (one per policy profile, in `network.agentSubnets` with only
  * `network.agentSecurityGroup`, so they can reach only the proxy) and the audit trail.
  */
-export class AgentPerimeterStack extends Stack {
+export class AgentPerimeterStack extends Stack implements PerimeterParts {
   public readonly policy: Policy;
   public readonly network: AgentNetwork;
   public readonly proxy: ProxyTier;

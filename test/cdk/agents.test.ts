@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -167,11 +167,12 @@ function identityStatements(): [string, Statement][] {
 const underAgents = (id: string) => id.startsWith('Agents');
 
 describe('agent task definitions', () => {
-  it('tags every agent task definition as the agent tier, with its profile', () => {
+  it('tags every agent task definition as the agent tier, with its profile and policy', () => {
     for (const workload of [coder, reporter]) {
       const td = taskDefinition(workload);
       expect(tagValue(td, TIER_TAG_KEY)).toBe('agent');
       expect(tagValue(td, 'agent-perimeter:agent')).toBe(workload.profile.name);
+      expect(tagValue(td, 'agent-perimeter:policy')).toBe('test');
     }
     const agentTaskDefinitions = resourcesOfType(template, 'AWS::ECS::TaskDefinition').filter(
       ([, r]) =>
@@ -429,6 +430,8 @@ describe('agent placement', () => {
       },
     });
     expect(tagValue(all[idOf(reporter.service)], TIER_TAG_KEY)).toBe('agent');
+    expect(tagValue(all[idOf(reporter.service)], 'agent-perimeter:agent')).toBe('reporter');
+    expect(tagValue(all[idOf(reporter.service)], 'agent-perimeter:policy')).toBe('test');
     expect(coder.service).toBeUndefined();
     expect(resourcesOfType(template, 'AWS::ECS::Service')).toHaveLength(2); // proxy + reporter
   });
@@ -678,6 +681,18 @@ describe('bad profiles fail before any resource, with the fix', () => {
     expect(message).toContain(`region ${REGION} (the stack deploys to eu-west-1)`);
   });
 
+  it('warns that an environment-agnostic stack cannot check a private ECR image', () => {
+    const s = scaffolding(onePolicy(`    image: ${PRIVATE_IMAGE}`));
+    s.build();
+    expect(
+      Annotations.fromStack(s.stack)
+        .findWarning('*', Match.anyValue())
+        .map((w) => w.entry.data),
+    ).toContainEqual(
+      `agents[0].image is in account ${ACCOUNT}, region ${REGION}; the stack is environment-agnostic, so this cannot be checked at synth time. Agents can pull only from the account and region the stack is deployed to. [ack: agent-perimeter:agent-image-account]`,
+    );
+  });
+
   it('rejects a CPU and memory pair Fargate cannot run', () => {
     expect(
       buildError('    image: public.ecr.aws/a/b:1\n    cpu: 0.25\n    memory_mib: 4096'),
@@ -701,6 +716,16 @@ describe('bad profiles fail before any resource, with the fix', () => {
       ephemeralStorageGiB: undefined,
       storageGiB: 20,
       scratchMiB: 2048,
+    });
+    // Storage as asked when it leaves room for the image; else derived from the scratch total.
+    expect(agentTaskSize({ ...base, ephemeral_storage_gib: 50 }, 'agents[0]')).toMatchObject({
+      ephemeralStorageGiB: 50,
+      storageGiB: 50,
+    });
+    const large = { ...base, scratch: [{ path: '/tmp', size_mib: 20 * 1024 }] };
+    expect(agentTaskSize(large, 'agents[0]')).toMatchObject({
+      ephemeralStorageGiB: 30,
+      storageGiB: 30,
     });
     const huge = { ...base, scratch: [{ path: '/tmp', size_mib: 200 * 1024 }] };
     expect(() => agentTaskSize(huge, 'agents[0]')).toThrow(

@@ -4,7 +4,7 @@ process.env.CDK_VALIDATION = 'false';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type CfnElement, Stage } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { IConstruct } from 'constructs';
@@ -778,6 +778,18 @@ describe('ProxyTier image supply (never a public registry directly)', () => {
     );
     const same = proxyScaffolding({ account: '123456789012', region: 'us-east-1' });
     expect(buildProxyTier(same, BIGGER).imageUri).toBe(ECR_IMAGE);
+  });
+
+  it('warns that an environment-agnostic stack cannot check a private ECR image', () => {
+    const scaffolding = proxyScaffolding();
+    buildProxyTier(scaffolding, BIGGER);
+    expect(
+      Annotations.fromStack(scaffolding.stack)
+        .findWarning('*', Match.anyValue())
+        .map((w) => w.entry.data),
+    ).toContainEqual(
+      'proxy.image is in account 123456789012, region us-east-1; the stack is environment-agnostic, so this cannot be checked at synth time. The proxy can pull only from the account and region the stack is deployed to. [ack: agent-perimeter:proxy-image-account]',
+    );
   });
 
   it('refuses any other registry with the mirror step', () => {
