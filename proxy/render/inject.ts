@@ -9,10 +9,11 @@ import {
 } from '../../lib/policy/index.js';
 import { DENY_PREFIX, SECRETS_DIR } from '../../lib/proxy-contract.js';
 import { addressGuardFilter } from './address-guard.js';
-import { DFP_TLS_CLUSTER, dfpFilter } from './dns.js';
+import { upstreamAuthority } from './authority.js';
+import { DFP_TLS_CLUSTER, dfpFilter, dfpTlsRoute, hostRewrite } from './dns.js';
 import { agentFacingHcm, denyPlain, httpListener } from './http.js';
 import { describeRule, ruleMatches } from './request-rules.js';
-import { type Json, type JsonObject, seconds, slug, TYPE } from './types.js';
+import { type Json, type JsonObject, slug, TYPE } from './types.js';
 
 /** CA bundle of the official Envoy image (Ubuntu's ca-certificates). */
 export const DEFAULT_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
@@ -51,31 +52,12 @@ export function injectListenerName(policy: Policy, listener: ProfileInjectListen
     : `inject_${slug(listener.host)}`;
 }
 
-/** What the upstream sees as Host: the entry's host, with its port when it is not 443. */
-function upstreamAuthority(listener: InjectListener): string {
-  return listener.upstreamPort === 443
-    ? listener.host
-    : `${listener.host}:${listener.upstreamPort}`;
-}
-
 function forward(policy: Policy, listener: InjectListener, name: string, match: JsonObject): Json {
   return {
     name,
     match,
-    route: {
-      cluster: DFP_TLS_CLUSTER,
-      // Model responses stream for minutes; bound by idle time instead of a total.
-      timeout: '0s',
-      idle_timeout: seconds(policy.proxy.limits.idle_timeout_s),
-    },
-    // The forward proxy filter sets Host (and so SNI and the checked SAN) to the entry's host,
-    // whatever Host the agent sent.
-    typed_per_filter_config: {
-      'envoy.filters.http.dynamic_forward_proxy': {
-        '@type': TYPE.dfpPerRoute,
-        host_rewrite_literal: upstreamAuthority(listener),
-      },
-    },
+    route: dfpTlsRoute(policy, DFP_TLS_CLUSTER),
+    typed_per_filter_config: hostRewrite(upstreamAuthority(listener.host, listener.upstreamPort)),
   };
 }
 
@@ -148,8 +130,11 @@ export function injectSecret(policy: Policy, credential: InjectedCredential): Js
   return { name: credentialSecretName(credential), generic_secret: { secret: source } };
 }
 
-/** `credential_injector` that overwrites the header with the secret; no secret, no request. */
-export function credentialInjector(credential: InjectedCredential): Json {
+/**
+ * `credential_injector` that overwrites `header` with the whole value of `secret` (a static
+ * secret's name, or where Envoy reads one by SDS); no secret, no request.
+ */
+export function headerInjector(header: string, secret: JsonObject): Json {
   return {
     name: 'envoy.filters.http.credential_injector',
     typed_config: {
@@ -160,10 +145,15 @@ export function credentialInjector(credential: InjectedCredential): Json {
         name: 'envoy.http.injected_credentials.generic',
         typed_config: {
           '@type': TYPE.genericCredential,
-          credential: { name: credentialSecretName(credential) },
-          header: credential.header,
+          credential: secret,
+          header,
         },
       },
     },
   };
+}
+
+/** The injector of an entry's credential: its header, from its static secret. */
+export function credentialInjector(credential: InjectedCredential): Json {
+  return headerInjector(credential.header, { name: credentialSecretName(credential) });
 }
