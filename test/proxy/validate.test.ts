@@ -585,6 +585,70 @@ describe('validateEnvoyConfig: broken configs', () => {
     expect(validateEnvoyConfig(config, type)).toEqual([{ path, message }]);
   });
 
+  // Lengths are counted as PGV counts them: string rules in code points (`len`, `min_len`,
+  // `max_len`) or in UTF-8 bytes (`*_bytes`), bytes rules in bytes.
+  const URI_TEMPLATE = 'envoy.extensions.path.match.uri_template.v3.UriTemplateMatchConfig';
+  const UPSTREAM_TLS = 'envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext';
+  const HEADER_VALUE = 'envoy.config.core.v3.HeaderValue';
+  const BODY_TEXT = 'envoy.config.common.matcher.v3.HttpGenericBodyMatch.GenericTextMatch';
+  const bytes = (n: number) => Buffer.alloc(n).toString('base64');
+
+  it.each<[string, string, Record<string, unknown>]>([
+    [
+      '256 two-byte characters under max_len 256',
+      URI_TEMPLATE,
+      { path_template: `/${'é'.repeat(255)}` },
+    ],
+    [
+      '256 characters of two UTF-16 units each under max_len 256',
+      URI_TEMPLATE,
+      { path_template: `/${'😀'.repeat(255)}` },
+    ],
+    ['255 bytes under max_bytes 255', UPSTREAM_TLS, { sni: 'é'.repeat(127) }],
+    [
+      '16384 bytes under a bytes max_len 16384',
+      HEADER_VALUE,
+      { key: 'x', raw_value: bytes(16384) },
+    ],
+  ])('accepts %s', (_, type, config) => {
+    expect(validateEnvoyConfig(config, type)).toEqual([]);
+  });
+
+  it.each<[string, string, Record<string, unknown>, string, string]>([
+    [
+      '257 characters over max_len 256',
+      URI_TEMPLATE,
+      { path_template: `/${'é'.repeat(256)}` },
+      'path_template',
+      'value must be at most 256 characters long, got "/é',
+    ],
+    [
+      '256 bytes over max_bytes 255',
+      UPSTREAM_TLS,
+      { sni: 'é'.repeat(128) },
+      'sni',
+      'value must be at most 255 bytes long, got "é',
+    ],
+    [
+      '16385 bytes over a bytes max_len 16384',
+      HEADER_VALUE,
+      { key: 'x', raw_value: bytes(16385) },
+      'raw_value',
+      'value must be at most 16384 bytes long, got "AAAA',
+    ],
+    [
+      'no bytes under a bytes min_len 1',
+      BODY_TEXT,
+      { binary_match: '' },
+      'binary_match',
+      'value must be at least 1 byte long, got ""',
+    ],
+  ])('counts the length of %s', (_, type, config, path, message) => {
+    const issues = validateEnvoyConfig(config, type);
+    expect(issues.map((i) => i.path)).toEqual([path]);
+    expect(issues[0]?.message.startsWith(message), issues[0]?.message).toBe(true);
+  });
+
   it('reports an unknown @type without suggestions when nothing is close', () => {
     const issues = issuesOf([[`${ROUTER}["@type"]`, 'type.googleapis.com/acme.Filter']]);
     expect(issues).toEqual([
