@@ -3,6 +3,7 @@ import {
   ACCESS_LOG_FORMATS,
   DENIED_MESSAGE_PREFIX,
   leafPaths,
+  leafSecretName,
 } from '../../../lib/proxy-contract.js';
 import {
   type JsonObject,
@@ -208,6 +209,14 @@ describe('the intercepting filter chain as rendered', () => {
         },
       },
     ]);
+  });
+
+  it("names a wildcard host's leaf files and secret without the star", () => {
+    expect(leafPaths('*.githubusercontent.com', '/leaf').sds).toBe(
+      '/leaf/wildcard.githubusercontent.com.sds.json',
+    );
+    expect(leafSecretName('*.githubusercontent.com')).toBe('leaf_wildcard_githubusercontent_com');
+    expect(leafSecretName('github.com')).toBe('leaf_github_com');
   });
 
   it('overwrites the credential (no request leaves without it) and verifies the upstream against the system bundle', () => {
