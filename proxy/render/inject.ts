@@ -7,12 +7,12 @@ import {
   type Policy,
   type ProfileInjectListener,
 } from '../../lib/policy/index.js';
-import { DENY_PREFIX, SECRETS_DIR } from '../../lib/proxy-contract.js';
+import { SECRETS_DIR } from '../../lib/proxy-contract.js';
 import { addressGuardFilter } from './address-guard.js';
 import { upstreamAuthority } from './authority.js';
 import { DFP_TLS_CLUSTER, dfpFilter, dfpTlsRoute, hostRewrite } from './dns.js';
-import { agentFacingHcm, denyPlain, httpListener } from './http.js';
-import { describeRule, ruleMatches } from './request-rules.js';
+import { agentFacingHcm, httpListener } from './http.js';
+import { allowRoutes } from './request-rules.js';
 import { type Json, type JsonObject, slug, TYPE } from './types.js';
 
 /** CA bundle of the official Envoy image (Ubuntu's ca-certificates). */
@@ -64,20 +64,19 @@ function forward(policy: Policy, listener: InjectListener, name: string, match: 
 /** One route per `allow` rule, then a 403 for everything else; one catch-all without rules. */
 function routes(policy: Policy, listener: ProfileInjectListener, rule: EgressRule): Json[] {
   const name = injectListenerName(policy, listener);
-  if (rule.allow === undefined) return [forward(policy, listener, name, { prefix: '/' })];
-  const allowed = rule.allow.map(describeRule).join(', ');
-  return [
-    ...rule.allow.flatMap((r, i) =>
-      ruleMatches(r).map((match) =>
-        forward(policy, listener, `allow_${slug(listener.host)}_${i}`, match),
+  return allowRoutes(
+    policy,
+    rule,
+    (match, i) =>
+      forward(
+        policy,
+        listener,
+        i === undefined ? name : `allow_${slug(listener.host)}_${i}`,
+        match,
       ),
-    ),
-    denyPlain(
-      `${DENY_PREFIX}request_not_allowed`,
-      policy,
-      `this method and path are not allowed through the base URL of "${listener.host}" (allowed: ${allowed})`,
-    ),
-  ];
+    (allowed) =>
+      `this method and path are not allowed through the base URL of "${listener.host}" (allowed: ${allowed.join(', ')})`,
+  );
 }
 
 /**

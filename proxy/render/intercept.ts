@@ -12,7 +12,7 @@ import { dfpFilter, dfpTlsClusterName, dfpTlsRoute, hostRewrite } from './dns.js
 import type { TunnelTarget } from './entries.js';
 import { denyPlain, hardenedParsing, hcmFilter, router } from './http.js';
 import { credentialInjector, STRIPPED_HEADERS } from './inject.js';
-import { describeRule, ruleMatches } from './request-rules.js';
+import { allowRoutes } from './request-rules.js';
 import { type Json, type JsonObject, TYPE, tlsParams } from './types.js';
 
 /*
@@ -88,20 +88,14 @@ function forward(
 }
 
 function routes(policy: Policy, target: TunnelTarget): Json[] {
-  const { rule } = target;
   const base = `allow_${target.id}`;
-  if (rule.allow === undefined) return [forward(policy, target, base, { prefix: '/' })];
-  const allowed = rule.allow.map(describeRule).join('; ');
-  return [
-    ...rule.allow.flatMap((r, i) =>
-      ruleMatches(r).map((match) => forward(policy, target, `${base}_rule${i}`, match)),
-    ),
-    denyPlain(
-      `${DENY_PREFIX}request_not_allowed`,
-      policy,
-      `this request to "${rule.host}" is not allowed (allowed: ${allowed})`,
-    ),
-  ];
+  return allowRoutes(
+    policy,
+    target.rule,
+    (match, i) => forward(policy, target, i === undefined ? base : `${base}_rule${i}`, match),
+    (allowed) =>
+      `this request to "${target.rule.host}" is not allowed (allowed: ${allowed.join('; ')})`,
+  );
 }
 
 /** The connection manager of an intercepted chain. */
