@@ -87,15 +87,20 @@ function dfpClusterType(policy: Policy, cache: DnsCache): JsonObject {
   };
 }
 
-/** Raw TCP to the resolved address of a terminated CONNECT. */
-export function dfpCluster(policy: Policy, cache: DnsCache): JsonObject {
+/** A DFP cluster called `name`: it dials the address the filter resolved in `cache`. */
+function resolvedAddressCluster(policy: Policy, name: string, cache: DnsCache): JsonObject {
   return {
-    name: dfpClusterName(cache),
+    name,
     connect_timeout: seconds(policy.proxy.limits.connect_timeout_s),
     lb_policy: 'CLUSTER_PROVIDED',
     cluster_type: dfpClusterType(policy, cache),
     circuit_breakers: circuitBreakers(policy),
   };
+}
+
+/** Raw TCP to the resolved address of a terminated CONNECT. */
+export function dfpCluster(policy: Policy, cache: DnsCache): JsonObject {
+  return resolvedAddressCluster(policy, dfpClusterName(cache), cache);
 }
 
 /**
@@ -108,11 +113,7 @@ export function dfpTlsCluster(
   cache: DnsCache = 'exact',
 ): JsonObject {
   return {
-    name: dfpTlsClusterName(cache),
-    connect_timeout: seconds(policy.proxy.limits.connect_timeout_s),
-    lb_policy: 'CLUSTER_PROVIDED',
-    cluster_type: dfpClusterType(policy, cache),
-    circuit_breakers: circuitBreakers(policy),
+    ...resolvedAddressCluster(policy, dfpTlsClusterName(cache), cache),
     typed_extension_protocol_options: {
       [HTTP_PROTOCOL_OPTIONS_KEY]: {
         '@type': TYPE.httpProtocolOptions,

@@ -154,6 +154,22 @@ export function router(): Json {
   };
 }
 
+/**
+ * The route config of a listener that serves one upstream: one virtual host that takes every
+ * Host (its routes decide), and the request headers that never leave.
+ */
+export function oneUpstreamRoutes(
+  name: string,
+  routes: Json[],
+  removedHeaders: string[],
+): JsonObject {
+  return {
+    name,
+    virtual_hosts: [{ name, domains: ['*'], routes }],
+    request_headers_to_remove: removedHeaders,
+  };
+}
+
 /** A 403 naming the policy, so a denied agent (and its operator) knows why. */
 export function denied(policy: Policy, reason: string): JsonObject {
   return {

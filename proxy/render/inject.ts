@@ -11,7 +11,7 @@ import { SECRETS_DIR } from '../../lib/proxy-contract.js';
 import { addressGuardFilter } from './address-guard.js';
 import { upstreamAuthority } from './authority.js';
 import { DFP_TLS_CLUSTER, dfpFilter, dfpTlsRoute, hostRewrite } from './dns.js';
-import { agentFacingHcm, httpListener } from './http.js';
+import { agentFacingHcm, httpListener, oneUpstreamRoutes } from './http.js';
 import { allowRoutes } from './request-rules.js';
 import { type Json, type JsonObject, slug, TYPE } from './types.js';
 
@@ -91,11 +91,11 @@ export function injectListener(
 ): JsonObject {
   const name = injectListenerName(policy, listener);
   const injectedHeader = listener.header;
-  const route: JsonObject = {
+  const route = oneUpstreamRoutes(
     name,
-    virtual_hosts: [{ name, domains: ['*'], routes: routes(policy, listener, rule) }],
-    request_headers_to_remove: STRIPPED_HEADERS.filter((h) => h !== injectedHeader),
-  };
+    routes(policy, listener, rule),
+    STRIPPED_HEADERS.filter((h) => h !== injectedHeader),
+  );
   const filters = [
     credentialInjector(listener),
     dfpFilter(policy, 'exact'),

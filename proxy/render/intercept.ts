@@ -10,7 +10,7 @@ import { addressGuardFilter } from './address-guard.js';
 import { escapeRegex, LABEL_REGEX, upstreamAuthority } from './authority.js';
 import { dfpFilter, dfpTlsClusterName, dfpTlsRoute, hostRewrite } from './dns.js';
 import type { TunnelTarget } from './entries.js';
-import { denyPlain, hardenedParsing, hcmFilter, router } from './http.js';
+import { denyPlain, hardenedParsing, hcmFilter, oneUpstreamRoutes, router } from './http.js';
 import { credentialInjector, STRIPPED_HEADERS } from './inject.js';
 import { allowRoutes } from './request-rules.js';
 import { type Json, type JsonObject, TYPE, tlsParams } from './types.js';
@@ -117,29 +117,23 @@ export function interceptHcm(policy: Policy, target: TunnelTarget, statPrefix: s
     ...(rule.websocket === true ? { upgrade_configs: [{ upgrade_type: 'websocket' }] } : {}),
     access_log: accessLog('intercepted', name, policy),
     access_log_options: tunnelLogOptions(policy),
-    route_config: {
+    route_config: oneUpstreamRoutes(
       name,
-      virtual_hosts: [
+      [
         {
-          name,
-          domains: ['*'],
-          routes: [
-            {
-              ...denyPlain(
-                `${DENY_PREFIX}host_mismatch`,
-                policy,
-                `the Host header must name "${rule.host}", the site of this TLS connection`,
-              ),
-              match: { prefix: '/', headers: [{ ...hostMatcher(target), invert_match: true }] },
-            },
-            ...routes(policy, target),
-          ],
+          ...denyPlain(
+            `${DENY_PREFIX}host_mismatch`,
+            policy,
+            `the Host header must name "${rule.host}", the site of this TLS connection`,
+          ),
+          match: { prefix: '/', headers: [{ ...hostMatcher(target), invert_match: true }] },
         },
+        ...routes(policy, target),
       ],
       // The agent's own credentials and identifying headers never leave; the injected header
       // is overwritten by the credential injector.
-      request_headers_to_remove: STRIPPED_HEADERS.filter((h) => h !== credential?.header),
-    },
+      STRIPPED_HEADERS.filter((h) => h !== credential?.header),
+    ),
     http_filters: filters,
   });
 }

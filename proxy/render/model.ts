@@ -16,7 +16,7 @@ import {
 } from '../../lib/proxy-contract.js';
 import { addressGuardFilter } from './address-guard.js';
 import { DFP_TLS_CLUSTER, dfpFilter, dfpTlsRoute, hostRewrite } from './dns.js';
-import { agentFacingHcm, denyPlain, httpListener } from './http.js';
+import { agentFacingHcm, denyPlain, httpListener, oneUpstreamRoutes } from './http.js';
 import { headerInjector, STRIPPED_HEADERS } from './inject.js';
 import { type Json, type JsonObject, TYPE } from './types.js';
 
@@ -90,24 +90,18 @@ export function modelListener(policy: Policy, listener: ModelListener): JsonObje
   const { access, name } = listener;
   const removed = removedHeaders(access);
   const allowed = listener.paths.length;
-  const route: JsonObject = {
+  const route = oneUpstreamRoutes(
     name,
-    virtual_hosts: [
-      {
-        name,
-        domains: ['*'],
-        routes: [
-          ...listener.paths.map((p, i) => forward(policy, listener, p, i)),
-          denyPlain(
-            `${DENY_PREFIX}request_not_allowed`,
-            policy,
-            `only POSTs that invoke the ${access.provider === 'bedrock' ? 'Bedrock' : 'Vertex AI'} models of ${listener.path} (${allowed} paths) pass this base URL`,
-          ),
-        ],
-      },
+    [
+      ...listener.paths.map((p, i) => forward(policy, listener, p, i)),
+      denyPlain(
+        `${DENY_PREFIX}request_not_allowed`,
+        policy,
+        `only POSTs that invoke the ${access.provider === 'bedrock' ? 'Bedrock' : 'Vertex AI'} models of ${listener.path} (${allowed} paths) pass this base URL`,
+      ),
     ],
-    request_headers_to_remove: removed,
-  };
+    removed,
+  );
   // Bedrock runtime answers on the interface endpoint's private addresses in the VPC; Vertex AI
   // on restricted.googleapis.com, which is public address space.
   const guard =
