@@ -15,9 +15,14 @@ export const HEALTH_PATH = '/healthz';
  */
 export const DENY_PREFIX = 'deny_';
 
+/** `*.x.com` -> `wildcard.x.com`: the one spelling of a wildcard host in names and files. */
+function spellWildcard(host: string): string {
+  return host.replace(/^\*\./, 'wildcard.');
+}
+
 /** `*.githubusercontent.com` -> `wildcard_githubusercontent_com`: safe for Envoy names and stats. */
 export function nameSlug(host: string): string {
-  return host.replace(/^\*\./, 'wildcard.').replace(/[^a-z0-9]+/g, '_');
+  return spellWildcard(host).replace(/[^a-z0-9]+/g, '_');
 }
 
 /**
@@ -74,12 +79,12 @@ export const CA_CERT_VARIABLE = 'AGENT_PERIMETER_CA_CERT';
 
 /** A leaf's file name without extension: `*.x.com` -> `wildcard.x.com`. */
 export function leafBaseName(host: string): string {
-  return host.replace(/^\*\./, 'wildcard.');
+  return spellWildcard(host);
 }
 
 /** The SDS secret that holds a host's leaf. */
 export function leafSecretName(host: string): string {
-  return `leaf_${leafBaseName(host).replace(/[^a-z0-9]+/g, '_')}`;
+  return `leaf_${nameSlug(host)}`;
 }
 
 /** A host's leaf files and the SDS file Envoy watches for it, all in LEAF_DIR. */

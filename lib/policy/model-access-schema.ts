@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BEDROCK_GEO_PREFIXES } from './bedrock-geo.js';
+import { profileGeography } from './model-access.js';
 
 /*
  * How agents reach Claude: the Anthropic API with a key the proxy injects (an `egress` entry,
@@ -24,7 +25,7 @@ const BedrockModelId = z
     error:
       'is not a Bedrock model ID. Fix: write the ID as `aws bedrock list-foundation-models` prints it, e.g. "anthropic.claude-haiku-4-5-20251001-v1:0".',
   })
-  .refine((id) => !BEDROCK_GEO_PREFIXES.includes(id.split('.')[0] ?? ''), {
+  .refine((id) => profileGeography(id) === undefined, {
     error:
       'is an inference profile ID (it starts with a geography prefix). Fix: list it under `inference_profiles` with the regions it routes to.',
   })
@@ -38,7 +39,7 @@ const InferenceProfileSchema = z
         error:
           'is not an inference profile ID. Fix: write it as `aws bedrock list-inference-profiles` prints it, e.g. "us.anthropic.claude-sonnet-4-5-20250929-v1:0".',
       })
-      .refine((id) => BEDROCK_GEO_PREFIXES.includes(id.split('.')[0] ?? ''), {
+      .refine((id) => profileGeography(id) !== undefined, {
         error: `does not start with a geography prefix (${BEDROCK_GEO_PREFIXES.join(', ')}). Fix: list a single-region foundation model under \`models\` instead.`,
       }),
     regions: z.array(awsRegion).min(1).max(32).optional().meta({

@@ -110,9 +110,14 @@ export function bedrockPaths(access: BedrockAccess): string[] {
   );
 }
 
+/** The resource name under which Vertex AI serves the project's Anthropic models in its region. */
+function vertexAnthropicModels(access: VertexAccess): string {
+  return `projects/${access.project}/locations/${access.region}/publishers/anthropic/models`;
+}
+
 /** Vertex AI's rawPredict and streamRawPredict paths for each model, plus token counting. */
 export function vertexPaths(access: VertexAccess): string[] {
-  const base = `/v1/projects/${access.project}/locations/${access.region}/publishers/anthropic/models`;
+  const base = `/v1/${vertexAnthropicModels(access)}`;
   const models = [...access.models, 'count-tokens'];
   return models.flatMap((model) =>
     segmentForms(model).flatMap((m) =>
@@ -258,9 +263,7 @@ export const BEDROCK_INVOKE_ACTIONS = [
 
 /** Vertex AI publisher-model resource names of the listed models. */
 export function vertexModelResources(access: VertexAccess): string[] {
-  return access.models.map(
-    (m) => `projects/${access.project}/locations/${access.region}/publishers/anthropic/models/${m}`,
-  );
+  return access.models.map((m) => `${vertexAnthropicModels(access)}/${m}`);
 }
 
 /** The one permission the proxy's service account gets on Vertex AI. */

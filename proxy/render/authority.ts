@@ -27,6 +27,11 @@ export function authorityMatcher(host: string, port: number): JsonObject {
   };
 }
 
+/** What an upstream sees as Host for an exact host: the host, with the port unless it is 443. */
+export function upstreamAuthority(host: string, port: number): string {
+  return port === 443 ? host : `${host}:${port}`;
+}
+
 /** Upper-case letters anywhere, or a trailing dot before the port: refused with a clear 403. */
 export const NOT_LOWERCASE_AUTHORITY: JsonObject = {
   name: ':authority',

@@ -2,7 +2,14 @@ import type { Policy } from '../../lib/policy/index.js';
 import { policyInjectListeners, policyModelListeners } from '../../lib/policy/index.js';
 import { type DnsCache, tunnelTargets } from './entries.js';
 import { circuitBreakers } from './limits.js';
-import { HTTP_PROTOCOL_OPTIONS_KEY, type Json, type JsonObject, seconds, TYPE } from './types.js';
+import {
+  HTTP_PROTOCOL_OPTIONS_KEY,
+  type Json,
+  type JsonObject,
+  seconds,
+  TYPE,
+  tlsParams,
+} from './types.js';
 
 /*
  * Name resolution for every upstream. The dynamic forward proxy (DFP) filter resolves the name
@@ -52,6 +59,27 @@ export function dfpFilter(policy: Policy, cache: DnsCache): Json {
   };
 }
 
+/**
+ * The action of a route to verified TLS through `cluster`. Model responses, git pushes and long
+ * fetches stream for minutes, so the route is bounded by idle time instead of a total.
+ */
+export function dfpTlsRoute(policy: Policy, cluster: string): JsonObject {
+  return { cluster, timeout: '0s', idle_timeout: seconds(policy.proxy.limits.idle_timeout_s) };
+}
+
+/**
+ * A route's `typed_per_filter_config` that makes the DFP filter set Host (and so the upstream
+ * SNI and the SAN checked) to `authority`, byte for byte, whatever Host the agent sent.
+ */
+export function hostRewrite(authority: string): JsonObject {
+  return {
+    'envoy.filters.http.dynamic_forward_proxy': {
+      '@type': TYPE.dfpPerRoute,
+      host_rewrite_literal: authority,
+    },
+  };
+}
+
 function dfpClusterType(policy: Policy, cache: DnsCache): JsonObject {
   return {
     name: 'envoy.clusters.dynamic_forward_proxy',
@@ -59,15 +87,20 @@ function dfpClusterType(policy: Policy, cache: DnsCache): JsonObject {
   };
 }
 
-/** Raw TCP to the resolved address of a terminated CONNECT. */
-export function dfpCluster(policy: Policy, cache: DnsCache): JsonObject {
+/** A DFP cluster called `name`: it dials the address the filter resolved in `cache`. */
+function resolvedAddressCluster(policy: Policy, name: string, cache: DnsCache): JsonObject {
   return {
-    name: dfpClusterName(cache),
+    name,
     connect_timeout: seconds(policy.proxy.limits.connect_timeout_s),
     lb_policy: 'CLUSTER_PROVIDED',
     cluster_type: dfpClusterType(policy, cache),
     circuit_breakers: circuitBreakers(policy),
   };
+}
+
+/** Raw TCP to the resolved address of a terminated CONNECT. */
+export function dfpCluster(policy: Policy, cache: DnsCache): JsonObject {
+  return resolvedAddressCluster(policy, dfpClusterName(cache), cache);
 }
 
 /**
@@ -80,11 +113,7 @@ export function dfpTlsCluster(
   cache: DnsCache = 'exact',
 ): JsonObject {
   return {
-    name: dfpTlsClusterName(cache),
-    connect_timeout: seconds(policy.proxy.limits.connect_timeout_s),
-    lb_policy: 'CLUSTER_PROVIDED',
-    cluster_type: dfpClusterType(policy, cache),
-    circuit_breakers: circuitBreakers(policy),
+    ...resolvedAddressCluster(policy, dfpTlsClusterName(cache), cache),
     typed_extension_protocol_options: {
       [HTTP_PROTOCOL_OPTIONS_KEY]: {
         '@type': TYPE.httpProtocolOptions,
@@ -97,10 +126,7 @@ export function dfpTlsCluster(
       typed_config: {
         '@type': TYPE.upstreamTls,
         common_tls_context: {
-          tls_params: {
-            tls_minimum_protocol_version: 'TLSv1_2',
-            tls_maximum_protocol_version: 'TLSv1_3',
-          },
+          tls_params: tlsParams(),
           validation_context: { trusted_ca: { filename: caBundle } },
         },
       },

@@ -6,11 +6,22 @@ import { type Json, type JsonObject, seconds, TYPE } from './types.js';
 /** Agents seen at once by one task's per-agent rate limiter before the oldest bucket is reused. */
 export const MAX_TRACKED_AGENTS = 4096;
 
-/** A listener on all interfaces running one HTTP connection manager. */
-export function httpListener(name: string, port: number, hcm: JsonObject): JsonObject {
+/**
+ * A listener on all interfaces running one HTTP connection manager; `bufferLimitBytes` raises
+ * what it buffers per connection above Envoy's default of 1 MiB.
+ */
+export function httpListener(
+  name: string,
+  port: number,
+  hcm: JsonObject,
+  bufferLimitBytes?: number,
+): JsonObject {
   return {
     name,
     address: { socket_address: { address: '0.0.0.0', port_value: port } },
+    ...(bufferLimitBytes === undefined
+      ? {}
+      : { per_connection_buffer_limit_bytes: bufferLimitBytes }),
     filter_chains: [{ filters: [hcmFilter(hcm)] }],
   };
 }
@@ -19,6 +30,28 @@ export function hcmFilter(hcm: JsonObject): Json {
   return {
     name: 'envoy.filters.network.http_connection_manager',
     typed_config: { '@type': TYPE.hcm, ...hcm },
+  };
+}
+
+/**
+ * How every connection manager that reads an agent's requests parses them: paths normalized,
+ * escaped slashes and underscores in header names refused, header size, slow headers, idle
+ * streams and HTTP/2 streams bounded by the policy's limits.
+ */
+export function hardenedParsing(policy: Policy): JsonObject {
+  const { limits } = policy.proxy;
+  return {
+    normalize_path: true,
+    merge_slashes: true,
+    path_with_escaped_slashes_action: 'REJECT_REQUEST',
+    max_request_headers_kb: limits.max_request_headers_kb,
+    request_headers_timeout: seconds(limits.request_headers_timeout_s),
+    stream_idle_timeout: seconds(limits.idle_timeout_s),
+    common_http_protocol_options: {
+      idle_timeout: seconds(limits.idle_timeout_s),
+      headers_with_underscores_action: 'REJECT_REQUEST',
+    },
+    http2_protocol_options: { max_concurrent_streams: limits.max_concurrent_streams },
   };
 }
 
@@ -35,22 +68,11 @@ export function agentFacingHcm(
   routeConfig: JsonObject,
   filters: Json[],
 ): JsonObject {
-  const { limits } = policy.proxy;
   return {
     stat_prefix: statPrefix,
     codec_type: 'AUTO',
     use_remote_address: true,
-    normalize_path: true,
-    merge_slashes: true,
-    path_with_escaped_slashes_action: 'REJECT_REQUEST',
-    max_request_headers_kb: limits.max_request_headers_kb,
-    request_headers_timeout: seconds(limits.request_headers_timeout_s),
-    stream_idle_timeout: seconds(limits.idle_timeout_s),
-    common_http_protocol_options: {
-      idle_timeout: seconds(limits.idle_timeout_s),
-      headers_with_underscores_action: 'REJECT_REQUEST',
-    },
-    http2_protocol_options: { max_concurrent_streams: limits.max_concurrent_streams },
+    ...hardenedParsing(policy),
     access_log: accessLog(logType, statPrefix, policy, profile),
     access_log_options: tunnelLogOptions(policy),
     route_config: routeConfig,
@@ -129,6 +151,22 @@ export function router(): Json {
     name: 'envoy.filters.http.router',
     // No x-envoy-* headers towards upstreams (timeouts, attempt counts): they are ours.
     typed_config: { '@type': TYPE.router, suppress_envoy_headers: true },
+  };
+}
+
+/**
+ * The route config of a listener that serves one upstream: one virtual host that takes every
+ * Host (its routes decide), and the request headers that never leave.
+ */
+export function oneUpstreamRoutes(
+  name: string,
+  routes: Json[],
+  removedHeaders: string[],
+): JsonObject {
+  return {
+    name,
+    virtual_hosts: [{ name, domains: ['*'], routes }],
+    request_headers_to_remove: removedHeaders,
   };
 }
 

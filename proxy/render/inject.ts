@@ -7,12 +7,13 @@ import {
   type Policy,
   type ProfileInjectListener,
 } from '../../lib/policy/index.js';
-import { DENY_PREFIX, SECRETS_DIR } from '../../lib/proxy-contract.js';
+import { SECRETS_DIR } from '../../lib/proxy-contract.js';
 import { addressGuardFilter } from './address-guard.js';
-import { DFP_TLS_CLUSTER, dfpFilter } from './dns.js';
-import { agentFacingHcm, denyPlain, httpListener } from './http.js';
-import { describeRule, ruleMatches } from './request-rules.js';
-import { type Json, type JsonObject, seconds, slug, TYPE } from './types.js';
+import { upstreamAuthority } from './authority.js';
+import { DFP_TLS_CLUSTER, dfpFilter, dfpTlsRoute, hostRewrite } from './dns.js';
+import { agentFacingHcm, httpListener, oneUpstreamRoutes } from './http.js';
+import { allowRoutes } from './request-rules.js';
+import { type Json, type JsonObject, slug, TYPE } from './types.js';
 
 /** CA bundle of the official Envoy image (Ubuntu's ca-certificates). */
 export const DEFAULT_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
@@ -51,51 +52,31 @@ export function injectListenerName(policy: Policy, listener: ProfileInjectListen
     : `inject_${slug(listener.host)}`;
 }
 
-/** What the upstream sees as Host: the entry's host, with its port when it is not 443. */
-function upstreamAuthority(listener: InjectListener): string {
-  return listener.upstreamPort === 443
-    ? listener.host
-    : `${listener.host}:${listener.upstreamPort}`;
-}
-
 function forward(policy: Policy, listener: InjectListener, name: string, match: JsonObject): Json {
   return {
     name,
     match,
-    route: {
-      cluster: DFP_TLS_CLUSTER,
-      // Model responses stream for minutes; bound by idle time instead of a total.
-      timeout: '0s',
-      idle_timeout: seconds(policy.proxy.limits.idle_timeout_s),
-    },
-    // The forward proxy filter sets Host (and so SNI and the checked SAN) to the entry's host,
-    // whatever Host the agent sent.
-    typed_per_filter_config: {
-      'envoy.filters.http.dynamic_forward_proxy': {
-        '@type': TYPE.dfpPerRoute,
-        host_rewrite_literal: upstreamAuthority(listener),
-      },
-    },
+    route: dfpTlsRoute(policy, DFP_TLS_CLUSTER),
+    typed_per_filter_config: hostRewrite(upstreamAuthority(listener.host, listener.upstreamPort)),
   };
 }
 
 /** One route per `allow` rule, then a 403 for everything else; one catch-all without rules. */
 function routes(policy: Policy, listener: ProfileInjectListener, rule: EgressRule): Json[] {
   const name = injectListenerName(policy, listener);
-  if (rule.allow === undefined) return [forward(policy, listener, name, { prefix: '/' })];
-  const allowed = rule.allow.map(describeRule).join(', ');
-  return [
-    ...rule.allow.flatMap((r, i) =>
-      ruleMatches(r).map((match) =>
-        forward(policy, listener, `allow_${slug(listener.host)}_${i}`, match),
+  return allowRoutes(
+    policy,
+    rule,
+    (match, i) =>
+      forward(
+        policy,
+        listener,
+        i === undefined ? name : `allow_${slug(listener.host)}_${i}`,
+        match,
       ),
-    ),
-    denyPlain(
-      `${DENY_PREFIX}request_not_allowed`,
-      policy,
-      `this method and path are not allowed through the base URL of "${listener.host}" (allowed: ${allowed})`,
-    ),
-  ];
+    (allowed) =>
+      `this method and path are not allowed through the base URL of "${listener.host}" (allowed: ${allowed.join(', ')})`,
+  );
 }
 
 /**
@@ -110,11 +91,11 @@ export function injectListener(
 ): JsonObject {
   const name = injectListenerName(policy, listener);
   const injectedHeader = listener.header;
-  const route: JsonObject = {
+  const route = oneUpstreamRoutes(
     name,
-    virtual_hosts: [{ name, domains: ['*'], routes: routes(policy, listener, rule) }],
-    request_headers_to_remove: STRIPPED_HEADERS.filter((h) => h !== injectedHeader),
-  };
+    routes(policy, listener, rule),
+    STRIPPED_HEADERS.filter((h) => h !== injectedHeader),
+  );
   const filters = [
     credentialInjector(listener),
     dfpFilter(policy, 'exact'),
@@ -148,8 +129,11 @@ export function injectSecret(policy: Policy, credential: InjectedCredential): Js
   return { name: credentialSecretName(credential), generic_secret: { secret: source } };
 }
 
-/** `credential_injector` that overwrites the header with the secret; no secret, no request. */
-export function credentialInjector(credential: InjectedCredential): Json {
+/**
+ * `credential_injector` that overwrites `header` with the whole value of `secret` (a static
+ * secret's name, or where Envoy reads one by SDS); no secret, no request.
+ */
+export function headerInjector(header: string, secret: JsonObject): Json {
   return {
     name: 'envoy.filters.http.credential_injector',
     typed_config: {
@@ -160,10 +144,15 @@ export function credentialInjector(credential: InjectedCredential): Json {
         name: 'envoy.http.injected_credentials.generic',
         typed_config: {
           '@type': TYPE.genericCredential,
-          credential: { name: credentialSecretName(credential) },
-          header: credential.header,
+          credential: secret,
+          header,
         },
       },
     },
   };
+}
+
+/** The injector of an entry's credential: its header, from its static secret. */
+export function credentialInjector(credential: InjectedCredential): Json {
+  return headerInjector(credential.header, { name: credentialSecretName(credential) });
 }

@@ -7,13 +7,13 @@ import {
 import { DENY_PREFIX, leafPaths, leafSecretName } from '../../lib/proxy-contract.js';
 import { accessLog, tunnelLogOptions } from './access-log.js';
 import { addressGuardFilter } from './address-guard.js';
-import { escapeRegex, LABEL_REGEX } from './authority.js';
-import { dfpFilter, dfpTlsClusterName } from './dns.js';
+import { escapeRegex, LABEL_REGEX, upstreamAuthority } from './authority.js';
+import { dfpFilter, dfpTlsClusterName, dfpTlsRoute, hostRewrite } from './dns.js';
 import type { TunnelTarget } from './entries.js';
-import { denyPlain, hcmFilter, router } from './http.js';
+import { denyPlain, hardenedParsing, hcmFilter, oneUpstreamRoutes, router } from './http.js';
 import { credentialInjector, STRIPPED_HEADERS } from './inject.js';
-import { describeRule, ruleMatches } from './request-rules.js';
-import { type Json, type JsonObject, seconds, TYPE } from './types.js';
+import { allowRoutes } from './request-rules.js';
+import { type Json, type JsonObject, TYPE, tlsParams } from './types.js';
 
 /*
  * An intercepted host's filter chain, inside its SNI-checking tunnel listener: the proxy ends
@@ -34,10 +34,7 @@ export function interceptTransportSocket(host: string): JsonObject {
     typed_config: {
       '@type': TYPE.downstreamTls,
       common_tls_context: {
-        tls_params: {
-          tls_minimum_protocol_version: 'TLSv1_2',
-          tls_maximum_protocol_version: 'TLSv1_3',
-        },
+        tls_params: tlsParams(),
         alpn_protocols: [...INTERCEPT_ALPN],
         tls_certificate_sds_secret_configs: [
           {
@@ -51,11 +48,6 @@ export function interceptTransportSocket(host: string): JsonObject {
       },
     },
   };
-}
-
-/** What the upstream sees as Host for an exact entry: the host, with the port unless 443. */
-function upstreamAuthority(target: TunnelTarget): string {
-  return target.port === 443 ? target.host : `${target.host}:${target.port}`;
 }
 
 /**
@@ -82,47 +74,32 @@ function forward(
     name,
     match,
     route: {
-      cluster: dfpTlsClusterName(target.cache),
-      // git pushes and long fetches stream; bound by idle time instead of a total.
-      timeout: '0s',
-      idle_timeout: seconds(policy.proxy.limits.idle_timeout_s),
+      ...dfpTlsRoute(policy, dfpTlsClusterName(target.cache)),
       ...(target.rule.websocket === true
         ? { upgrade_configs: [{ upgrade_type: 'websocket' }] }
         : {}),
     },
   };
+  // A wildcard entry has no one host to rewrite to; the host-mismatch route checked its Host.
   if (!isWildcard(target.host)) {
-    // Host (and so the upstream SNI and the SAN checked) is the entry's host, byte for byte.
-    route.typed_per_filter_config = {
-      'envoy.filters.http.dynamic_forward_proxy': {
-        '@type': TYPE.dfpPerRoute,
-        host_rewrite_literal: upstreamAuthority(target),
-      },
-    };
+    route.typed_per_filter_config = hostRewrite(upstreamAuthority(target.host, target.port));
   }
   return route;
 }
 
 function routes(policy: Policy, target: TunnelTarget): Json[] {
-  const { rule } = target;
   const base = `allow_${target.id}`;
-  if (rule.allow === undefined) return [forward(policy, target, base, { prefix: '/' })];
-  const allowed = rule.allow.map(describeRule).join('; ');
-  return [
-    ...rule.allow.flatMap((r, i) =>
-      ruleMatches(r).map((match) => forward(policy, target, `${base}_rule${i}`, match)),
-    ),
-    denyPlain(
-      `${DENY_PREFIX}request_not_allowed`,
-      policy,
-      `this request to "${rule.host}" is not allowed (allowed: ${allowed})`,
-    ),
-  ];
+  return allowRoutes(
+    policy,
+    target.rule,
+    (match, i) => forward(policy, target, i === undefined ? base : `${base}_rule${i}`, match),
+    (allowed) =>
+      `this request to "${target.rule.host}" is not allowed (allowed: ${allowed.join('; ')})`,
+  );
 }
 
 /** The connection manager of an intercepted chain. */
 export function interceptHcm(policy: Policy, target: TunnelTarget, statPrefix: string): Json {
-  const { limits } = policy.proxy;
   const { rule } = target;
   const credential = rule.inject === undefined ? undefined : injectedCredential(rule.inject);
   const name = `intercept_${target.id}`;
@@ -135,44 +112,28 @@ export function interceptHcm(policy: Policy, target: TunnelTarget, statPrefix: s
   return hcmFilter({
     stat_prefix: statPrefix,
     codec_type: 'AUTO',
-    normalize_path: true,
-    merge_slashes: true,
-    path_with_escaped_slashes_action: 'REJECT_REQUEST',
-    max_request_headers_kb: limits.max_request_headers_kb,
-    request_headers_timeout: seconds(limits.request_headers_timeout_s),
-    stream_idle_timeout: seconds(limits.idle_timeout_s),
-    common_http_protocol_options: {
-      idle_timeout: seconds(limits.idle_timeout_s),
-      headers_with_underscores_action: 'REJECT_REQUEST',
-    },
-    http2_protocol_options: { max_concurrent_streams: limits.max_concurrent_streams },
+    ...hardenedParsing(policy),
     // Without a websocket entry here, Envoy answers an upgrade with its own 403.
     ...(rule.websocket === true ? { upgrade_configs: [{ upgrade_type: 'websocket' }] } : {}),
     access_log: accessLog('intercepted', name, policy),
     access_log_options: tunnelLogOptions(policy),
-    route_config: {
+    route_config: oneUpstreamRoutes(
       name,
-      virtual_hosts: [
+      [
         {
-          name,
-          domains: ['*'],
-          routes: [
-            {
-              ...denyPlain(
-                `${DENY_PREFIX}host_mismatch`,
-                policy,
-                `the Host header must name "${rule.host}", the site of this TLS connection`,
-              ),
-              match: { prefix: '/', headers: [{ ...hostMatcher(target), invert_match: true }] },
-            },
-            ...routes(policy, target),
-          ],
+          ...denyPlain(
+            `${DENY_PREFIX}host_mismatch`,
+            policy,
+            `the Host header must name "${rule.host}", the site of this TLS connection`,
+          ),
+          match: { prefix: '/', headers: [{ ...hostMatcher(target), invert_match: true }] },
         },
+        ...routes(policy, target),
       ],
       // The agent's own credentials and identifying headers never leave; the injected header
       // is overwritten by the credential injector.
-      request_headers_to_remove: STRIPPED_HEADERS.filter((h) => h !== credential?.header),
-    },
+      STRIPPED_HEADERS.filter((h) => h !== credential?.header),
+    ),
     http_filters: filters,
   });
 }

@@ -15,10 +15,10 @@ import {
   VERTEX_TOKEN_SECRET,
 } from '../../lib/proxy-contract.js';
 import { addressGuardFilter } from './address-guard.js';
-import { DFP_TLS_CLUSTER, dfpFilter } from './dns.js';
-import { agentFacingHcm, denyPlain } from './http.js';
-import { STRIPPED_HEADERS } from './inject.js';
-import { type Json, type JsonObject, seconds, TYPE } from './types.js';
+import { DFP_TLS_CLUSTER, dfpFilter, dfpTlsRoute, hostRewrite } from './dns.js';
+import { agentFacingHcm, denyPlain, httpListener, oneUpstreamRoutes } from './http.js';
+import { headerInjector, STRIPPED_HEADERS } from './inject.js';
+import { type Json, type JsonObject, TYPE } from './types.js';
 
 /*
  * The model listener: a plain-HTTP base URL for Claude Code's Bedrock or Vertex AI client. It
@@ -55,18 +55,8 @@ function forward(policy: Policy, listener: ModelListener, path: string, i: numbe
   return {
     name: `allow_model_${i}`,
     match: { path, headers: [{ name: ':method', string_match: { exact: 'POST' } }] },
-    route: {
-      cluster: DFP_TLS_CLUSTER,
-      // Model responses stream for minutes; bound by idle time instead of a total.
-      timeout: '0s',
-      idle_timeout: seconds(policy.proxy.limits.idle_timeout_s),
-    },
-    typed_per_filter_config: {
-      'envoy.filters.http.dynamic_forward_proxy': {
-        '@type': TYPE.dfpPerRoute,
-        host_rewrite_literal: listener.host,
-      },
-    },
+    route: dfpTlsRoute(policy, DFP_TLS_CLUSTER),
+    typed_per_filter_config: hostRewrite(listener.host),
   };
 }
 
@@ -87,26 +77,6 @@ function signer(access: BedrockAccess, listener: ModelListener, removed: readonl
   };
 }
 
-/** A generic credential injector: the whole header value comes from the secret. */
-function injector(secret: JsonObject): Json {
-  return {
-    name: 'envoy.filters.http.credential_injector',
-    typed_config: {
-      '@type': TYPE.credentialInjector,
-      overwrite: true,
-      allow_request_without_credential: false,
-      credential: {
-        name: 'envoy.http.injected_credentials.generic',
-        typed_config: {
-          '@type': TYPE.genericCredential,
-          credential: secret,
-          header: 'authorization',
-        },
-      },
-    },
-  };
-}
-
 /** The Bedrock API key's secret name in Envoy (its value is "Bearer <key>", see the launcher). */
 export const BEDROCK_API_KEY_SECRET = 'bedrock_api_key';
 
@@ -120,24 +90,18 @@ export function modelListener(policy: Policy, listener: ModelListener): JsonObje
   const { access, name } = listener;
   const removed = removedHeaders(access);
   const allowed = listener.paths.length;
-  const route: JsonObject = {
+  const route = oneUpstreamRoutes(
     name,
-    virtual_hosts: [
-      {
-        name,
-        domains: ['*'],
-        routes: [
-          ...listener.paths.map((p, i) => forward(policy, listener, p, i)),
-          denyPlain(
-            `${DENY_PREFIX}request_not_allowed`,
-            policy,
-            `only POSTs that invoke the ${access.provider === 'bedrock' ? 'Bedrock' : 'Vertex AI'} models of ${listener.path} (${allowed} paths) pass this base URL`,
-          ),
-        ],
-      },
+    [
+      ...listener.paths.map((p, i) => forward(policy, listener, p, i)),
+      denyPlain(
+        `${DENY_PREFIX}request_not_allowed`,
+        policy,
+        `only POSTs that invoke the ${access.provider === 'bedrock' ? 'Bedrock' : 'Vertex AI'} models of ${listener.path} (${allowed} paths) pass this base URL`,
+      ),
     ],
-    request_headers_to_remove: removed,
-  };
+    removed,
+  );
   // Bedrock runtime answers on the interface endpoint's private addresses in the VPC; Vertex AI
   // on restricted.googleapis.com, which is public address space.
   const guard =
@@ -146,7 +110,7 @@ export function modelListener(policy: Policy, listener: ModelListener): JsonObje
       : addressGuardFilter();
   const credential: Json =
     access.provider === 'vertex'
-      ? injector({
+      ? headerInjector('authorization', {
           name: VERTEX_TOKEN_SECRET,
           sds_config: {
             path_config_source: {
@@ -157,37 +121,14 @@ export function modelListener(policy: Policy, listener: ModelListener): JsonObje
           },
         })
       : access.api_key_secret !== undefined
-        ? injector({ name: BEDROCK_API_KEY_SECRET })
+        ? headerInjector('authorization', { name: BEDROCK_API_KEY_SECRET })
         : signer(access, listener, removed);
   // The signer hashes the body, so it runs last, after the Host rewrite and the guard.
   const filters = [dfpFilter(policy, 'exact'), guard, credential];
-  return {
-    name,
-    address: { socket_address: { address: '0.0.0.0', port_value: listener.port } },
-    // Request bodies are buffered up to this size (SigV4 signs the body; Envoy's default of
-    // 1 MiB is too small for long contexts and images). Responses are streamed.
-    per_connection_buffer_limit_bytes: listener.maxRequestBytes,
-    filter_chains: [
-      {
-        filters: [
-          {
-            name: 'envoy.filters.network.http_connection_manager',
-            typed_config: {
-              '@type': TYPE.hcm,
-              ...agentFacingHcm(
-                policy,
-                listenerProfile(listener),
-                name,
-                'base_url',
-                route,
-                filters,
-              ),
-            },
-          },
-        ],
-      },
-    ],
-  };
+  const hcm = agentFacingHcm(policy, listenerProfile(listener), name, 'base_url', route, filters);
+  // Request bodies are buffered up to this size (SigV4 signs the body; Envoy's default of
+  // 1 MiB is too small for long contexts and images). Responses are streamed.
+  return httpListener(name, listener.port, hcm, listener.maxRequestBytes);
 }
 
 /**

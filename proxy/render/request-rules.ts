@@ -1,5 +1,7 @@
-import type { RequestRule } from '../../lib/policy/index.js';
-import type { JsonObject } from './types.js';
+import type { EgressRule, Policy, RequestRule } from '../../lib/policy/index.js';
+import { DENY_PREFIX } from '../../lib/proxy-contract.js';
+import { denyPlain } from './http.js';
+import type { Json, JsonObject } from './types.js';
 
 /*
  * An `allow` rule as Envoy route matches. Shared by base-URL listeners and intercepted hosts,
@@ -40,4 +42,22 @@ export function describeRule(rule: RequestRule): string {
     return `git ${rule.git_repo} (${rule.push === true ? 'fetch and push' : 'fetch only'})`;
   }
   return `${rule.method} ${rule.path ?? `${rule.path_prefix}...`}`;
+}
+
+/**
+ * The routes of an entry's requests: `forward` for each match of each `allow` rule (with the
+ * rule's index), then a 403 whose reason `refusal` words from the rules' descriptions; without
+ * rules, one route (no index) forwards everything.
+ */
+export function allowRoutes(
+  policy: Policy,
+  rule: EgressRule,
+  forward: (match: JsonObject, ruleIndex?: number) => Json,
+  refusal: (allowed: readonly string[]) => string,
+): Json[] {
+  if (rule.allow === undefined) return [forward({ prefix: '/' })];
+  return [
+    ...rule.allow.flatMap((r, i) => ruleMatches(r).map((match) => forward(match, i))),
+    denyPlain(`${DENY_PREFIX}request_not_allowed`, policy, refusal(rule.allow.map(describeRule))),
+  ];
 }

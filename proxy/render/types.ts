@@ -1,3 +1,4 @@
+import type { JsonObject } from '../../lib/json.js';
 import { nameSlug } from '../../lib/proxy-contract.js';
 
 export type { Json, JsonObject } from '../../lib/json.js';
@@ -51,6 +52,11 @@ export const HTTP_PROTOCOL_OPTIONS_KEY = 'envoy.extensions.upstreams.http.v3.Htt
 
 /** `*.githubusercontent.com` -> `wildcard_githubusercontent_com`: safe for Envoy names and stats. */
 export const slug = nameSlug;
+
+/** The TLS versions the proxy speaks, to agents and to upstreams alike: 1.2 or 1.3 only. */
+export function tlsParams(): JsonObject {
+  return { tls_minimum_protocol_version: 'TLSv1_2', tls_maximum_protocol_version: 'TLSv1_3' };
+}
 
 /** Seconds as an Envoy Duration string. */
 export function seconds(s: number): string {

@@ -211,43 +211,44 @@ function isLenientHeader(value: string): boolean {
 
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
+type LengthRules = readonly [exact: string, min: string, max: string];
+/** Length rules of `string` (in characters) and `bytes` (in bytes). */
+const LENGTH_RULES: LengthRules = ['len', 'min_len', 'max_len'];
+/** The length rules of `string` in UTF-8 bytes. */
+const BYTE_LENGTH_RULES: LengthRules = ['len_bytes', 'min_bytes', 'max_bytes'];
+
+/**
+ * An exact, minimum and maximum length (the rules named by `keys`), in `unit`s. The length is
+ * measured only when one of the rules is set: strings are checked by the thousand in a
+ * 1,000-vhost config, and few fields have length rules.
+ */
+function checkLength(
+  rules: RuleSet,
+  keys: LengthRules,
+  unit: string,
+  measure: () => number,
+  report: Report,
+): void {
+  const exact = numberRule(rules, keys[0]);
+  const min = numberRule(rules, keys[1]);
+  const max = numberRule(rules, keys[2]);
+  if (exact === undefined && min === undefined && max === undefined) return;
+  const length = measure();
+  if (exact !== undefined && length !== exact) {
+    report(`value must be exactly ${plural(exact, unit)} long`);
+  }
+  if (min !== undefined && length < min) report(`value must be at least ${plural(min, unit)} long`);
+  if (max !== undefined && length > max) report(`value must be at most ${plural(max, unit)} long`);
+}
+
 function checkString(value: string, rules: RuleSet, report: Report): void {
   if (flag(rules, 'ignore_empty') && value === '') return;
   if (typeof rules.const === 'string' && value !== rules.const) {
     report(`value must equal ${describe(rules.const)}`);
   }
-  // Lengths in characters are Unicode code points, as PGV counts them; computed only when a
-  // rule needs them (this runs for every string of a 1,000-vhost config).
-  const len = numberRule(rules, 'len');
-  const minLen = numberRule(rules, 'min_len');
-  const maxLen = numberRule(rules, 'max_len');
-  if (len !== undefined || minLen !== undefined || maxLen !== undefined) {
-    const chars = codePoints(value);
-    if (len !== undefined && chars !== len) {
-      report(`value must be exactly ${plural(len, 'character')} long`);
-    }
-    if (minLen !== undefined && chars < minLen) {
-      report(`value must be at least ${plural(minLen, 'character')} long`);
-    }
-    if (maxLen !== undefined && chars > maxLen) {
-      report(`value must be at most ${plural(maxLen, 'character')} long`);
-    }
-  }
-  const lenBytes = numberRule(rules, 'len_bytes');
-  const minBytes = numberRule(rules, 'min_bytes');
-  const maxBytes = numberRule(rules, 'max_bytes');
-  if (lenBytes !== undefined || minBytes !== undefined || maxBytes !== undefined) {
-    const bytes = Buffer.byteLength(value, 'utf8');
-    if (lenBytes !== undefined && bytes !== lenBytes) {
-      report(`value must be exactly ${plural(lenBytes, 'byte')} long`);
-    }
-    if (minBytes !== undefined && bytes < minBytes) {
-      report(`value must be at least ${plural(minBytes, 'byte')} long`);
-    }
-    if (maxBytes !== undefined && bytes > maxBytes) {
-      report(`value must be at most ${plural(maxBytes, 'byte')} long`);
-    }
-  }
+  // Lengths in characters are Unicode code points, as PGV counts them.
+  checkLength(rules, LENGTH_RULES, 'character', () => codePoints(value), report);
+  checkLength(rules, BYTE_LENGTH_RULES, 'byte', () => Buffer.byteLength(value, 'utf8'), report);
   if (typeof rules.pattern === 'string') {
     const re = re2Compatible(rules.pattern);
     if (re !== undefined && !re.test(value)) {
@@ -330,18 +331,7 @@ function re2Compatible(pattern: string): RegExp | undefined {
 
 function checkBytes(value: Buffer, rules: RuleSet, report: Report): void {
   if (flag(rules, 'ignore_empty') && value.length === 0) return;
-  const len = numberRule(rules, 'len');
-  if (len !== undefined && value.length !== len) {
-    report(`value must be exactly ${plural(len, 'byte')} long`);
-  }
-  const minLen = numberRule(rules, 'min_len');
-  if (minLen !== undefined && value.length < minLen) {
-    report(`value must be at least ${plural(minLen, 'byte')} long`);
-  }
-  const maxLen = numberRule(rules, 'max_len');
-  if (maxLen !== undefined && value.length > maxLen) {
-    report(`value must be at most ${plural(maxLen, 'byte')} long`);
-  }
+  checkLength(rules, LENGTH_RULES, 'byte', () => value.length, report);
   if (flag(rules, 'ip') && value.length !== 4 && value.length !== 16) {
     report('value must be a 4- or 16-byte IP address');
   }

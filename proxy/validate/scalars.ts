@@ -14,17 +14,25 @@ export type Parsed<T> =
   | { readonly ok: true; readonly value: T }
   | { readonly ok: false; readonly message: string };
 
-const INT_RANGES: Readonly<Record<string, readonly [bigint, bigint, string]>> = {
-  int32: [-(2n ** 31n), 2n ** 31n - 1n, 'a 32-bit integer'],
-  sint32: [-(2n ** 31n), 2n ** 31n - 1n, 'a 32-bit integer'],
-  sfixed32: [-(2n ** 31n), 2n ** 31n - 1n, 'a 32-bit integer'],
-  uint32: [0n, 2n ** 32n - 1n, 'an unsigned 32-bit integer'],
-  fixed32: [0n, 2n ** 32n - 1n, 'an unsigned 32-bit integer'],
-  int64: [-(2n ** 63n), 2n ** 63n - 1n, 'a 64-bit integer'],
-  sint64: [-(2n ** 63n), 2n ** 63n - 1n, 'a 64-bit integer'],
-  sfixed64: [-(2n ** 63n), 2n ** 63n - 1n, 'a 64-bit integer'],
-  uint64: [0n, 2n ** 64n - 1n, 'an unsigned 64-bit integer'],
-  fixed64: [0n, 2n ** 64n - 1n, 'an unsigned 64-bit integer'],
+/** Smallest value, largest value and the words for it, of each integer width. */
+type IntRange = readonly [min: bigint, max: bigint, words: string];
+const INT32: IntRange = [-(2n ** 31n), 2n ** 31n - 1n, 'a 32-bit integer'];
+const UINT32: IntRange = [0n, 2n ** 32n - 1n, 'an unsigned 32-bit integer'];
+const INT64: IntRange = [-(2n ** 63n), 2n ** 63n - 1n, 'a 64-bit integer'];
+const UINT64: IntRange = [0n, 2n ** 64n - 1n, 'an unsigned 64-bit integer'];
+
+/** The range of each protobuf integer type: the encodings of one width share it. */
+const INT_RANGES: Readonly<Record<string, IntRange>> = {
+  int32: INT32,
+  sint32: INT32,
+  sfixed32: INT32,
+  uint32: UINT32,
+  fixed32: UINT32,
+  int64: INT64,
+  sint64: INT64,
+  sfixed64: INT64,
+  uint64: UINT64,
+  fixed64: UINT64,
 };
 
 const FLOAT_MAX = 3.4028234663852886e38;

@@ -37,6 +37,13 @@ const filter = (l: JsonObject, name: string) =>
   list(hcmOf(l).http_filters).filter((f) => f.name === name);
 const routesOf = (l: JsonObject) =>
   list(obj(hcmOf(l).route_config).virtual_hosts).flatMap((vh) => list(vh.routes));
+/** The demo policy's TLS host:port pairs, in allowlist order: one tunnel each. */
+const DEMO_TUNNELS = [
+  'registry_npmjs_org_443',
+  'github_com_443',
+  'codeload_github_com_443',
+  'wildcard_githubusercontent_com_443',
+];
 const forward = listener('forward_proxy');
 const inject = listener('inject_api_anthropic_com');
 
@@ -51,12 +58,7 @@ describe('the forward proxy listener (HTTP_PROXY / HTTPS_PROXY)', () => {
 
   it('pins :authority exactly, in lower case, on every route that opens a tunnel', () => {
     const allow = routesOf(forward).filter((r) => r.route !== undefined);
-    expect(allow.map((r) => r.name)).toEqual([
-      'allow_registry_npmjs_org_443',
-      'allow_github_com_443',
-      'allow_codeload_github_com_443',
-      'allow_wildcard_githubusercontent_com_443',
-    ]);
+    expect(allow.map((r) => r.name)).toEqual(DEMO_TUNNELS.map((t) => `allow_${t}`));
     for (const route of allow) {
       const [authority] = list(obj(route.match).headers);
       expect(authority?.name).toBe(':authority');
@@ -123,12 +125,7 @@ describe('the SNI-checking tunnel listeners', () => {
   const tunnels = listeners.filter((l) => String(l.name).startsWith('tls_'));
 
   it('exist once per TLS host:port without credentials, and have no socket', () => {
-    expect(tunnels.map((l) => l.name)).toEqual([
-      'tls_registry_npmjs_org_443',
-      'tls_github_com_443',
-      'tls_codeload_github_com_443',
-      'tls_wildcard_githubusercontent_com_443',
-    ]);
+    expect(tunnels.map((l) => l.name)).toEqual(DEMO_TUNNELS.map((t) => `tls_${t}`));
     for (const l of tunnels) {
       expect(l.internal_listener).toEqual({});
       expect(l.address).toBeUndefined();

@@ -187,7 +187,8 @@ describe('validateEnvoyConfig: valid configs', () => {
 interface Broken {
   readonly what: string;
   readonly edits: readonly Edit[];
-  readonly path: string;
+  /** Where the one issue is reported, when it is not the field the last edit set. */
+  readonly path?: string;
   readonly message: string;
 }
 
@@ -198,21 +199,18 @@ const broken: Broken[] = [
       [`${HCM}.stat_prefix`, DELETE],
       [`${HCM}.stat_prefx`, 'forward_proxy'],
     ],
-    path: `${HCM}.stat_prefx`,
     message:
       'unknown field "stat_prefx" in envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager (did you mean "stat_prefix"?)',
   },
   {
     what: 'unknown field inside an Any',
     edits: [[`${DFP_FILTER}.dns_cache_confg`, {}]],
-    path: `${DFP_FILTER}.dns_cache_confg`,
     message:
       'unknown field "dns_cache_confg" in envoy.extensions.filters.http.dynamic_forward_proxy.v3.FilterConfig (did you mean "dns_cache_config"?)',
   },
   {
     what: 'unknown field with no close match',
     edits: [[`${VHOST}.allowed_hosts`, []]],
-    path: `${VHOST}.allowed_hosts`,
     message: 'unknown field "allowed_hosts" in envoy.config.route.v3.VirtualHost',
   },
   {
@@ -220,7 +218,6 @@ const broken: Broken[] = [
     edits: [
       [`${ROUTER}["@type"]`, 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Routr'],
     ],
-    path: `${ROUTER}["@type"]`,
     message: 'did you mean "envoy.extensions.filters.http.router.v3.Router"?',
   },
   {
@@ -234,80 +231,67 @@ const broken: Broken[] = [
     edits: [
       [`${ROUTER}["@type"]`, 'type.googleapis.com/envoy.config.filter.http.router.v2.Router'],
     ],
-    path: `${ROUTER}["@type"]`,
     message: 'frozen (v2-era) API package',
   },
   {
     what: 'string for a number',
     edits: [[LISTENER_PORT, 'abc']],
-    path: LISTENER_PORT,
     message: 'expected an unsigned 32-bit integer, got "abc"',
   },
   {
     what: 'number for a string',
     edits: [[`${HCM}.stat_prefix`, 42]],
-    path: `${HCM}.stat_prefix`,
     message: 'expected a string, got 42',
   },
   {
     what: 'string for a bool',
     edits: [[`${INJECTOR}.overwrite`, 'yes']],
-    path: `${INJECTOR}.overwrite`,
     message: 'expected a boolean (true or false), got "yes"',
   },
   {
     what: 'string for a message',
     edits: [[`${HCM}.route_config`, 'allowlist']],
-    path: `${HCM}.route_config`,
     message: 'expected an object (envoy.config.route.v3.RouteConfiguration), got "allowlist"',
   },
   {
     what: 'negative uint32',
     edits: [[LISTENER_PORT, -1]],
-    path: LISTENER_PORT,
     message: 'expected an unsigned 32-bit integer (0 to 4294967295), got -1',
   },
   {
     what: 'fractional uint32',
     edits: [[LISTENER_PORT, 3128.5]],
-    path: LISTENER_PORT,
     message: 'expected an unsigned 32-bit integer, got 3128.5',
   },
   {
     what: 'bad enum name, with suggestion and allowed values',
     edits: [[`${HCM}.codec_type`, 'AUTOX']],
-    path: `${HCM}.codec_type`,
     message: '(did you mean "AUTO"?); expected one of AUTO, HTTP1, HTTP2, HTTP3',
   },
   {
     what: 'undefined enum number',
     edits: [[`${API_CLUSTER}.type`, 99]],
-    path: `${API_CLUSTER}.type`,
     message: '99 is not a defined value of enum envoy.config.cluster.v3.Cluster.DiscoveryType',
   },
   {
     what: 'Duration without unit',
     edits: [[`${DFP_CLUSTER}.connect_timeout`, '5']],
-    path: `${DFP_CLUSTER}.connect_timeout`,
     message: 'expected a Duration string like "5s"',
   },
   {
     what: 'Duration as a number',
     edits: [[`${DFP_CLUSTER}.connect_timeout`, 5]],
-    path: `${DFP_CLUSTER}.connect_timeout`,
     message: 'got 5',
   },
   {
     what: 'Duration in minutes',
     edits: [[`${DFP_CLUSTER}.connect_timeout`, '1m']],
-    path: `${DFP_CLUSTER}.connect_timeout`,
     message:
       'expected a Duration string like "5s" or "0.25s" (seconds with an "s" suffix), got "1m"',
   },
   {
     what: 'Duration breaking duration.gt',
     edits: [[`${DNS_CACHE}.host_ttl`, '0s']],
-    path: `${DNS_CACHE}.host_ttl`,
     message: 'value must be > 0s, got "0s"',
   },
   {
@@ -326,62 +310,52 @@ const broken: Broken[] = [
   {
     what: 'required oneof unset: route match without path specifier',
     edits: [[`${ROUTE}.match`, {}]],
-    path: `${ROUTE}.match`,
     message: 'oneof "path_specifier" in envoy.config.route.v3.RouteMatch is required',
   },
   {
     what: 'required oneof unset: empty DataSource',
     edits: [['static_resources.secrets[0].generic_secret.secret', {}]],
-    path: 'static_resources.secrets[0].generic_secret.secret',
     message:
       'one of "filename", "inline_bytes", "inline_string", "environment_variable" must be set',
   },
   {
     what: 'message.required: Generic without credential',
     edits: [[`${GENERIC}.credential`, DELETE]],
-    path: `${GENERIC}.credential`,
     message: 'missing required field "credential"',
   },
   {
     what: 'string min_len: empty stat_prefix',
     edits: [[`${HCM}.stat_prefix`, '']],
-    path: `${HCM}.stat_prefix`,
     message: 'value must be at least 1 character long, got ""',
   },
   {
     what: 'string min_len: unset stat_prefix (proto3 default)',
     edits: [[`${HCM}.stat_prefix`, DELETE]],
-    path: `${HCM}.stat_prefix`,
     message: 'missing required field "stat_prefix" (value must be at least 1 character long)',
   },
   {
     what: 'HTTP header name rule',
     edits: [[`${GENERIC}.header`, 'bad header']],
-    path: `${GENERIC}.header`,
     message: 'value must be a valid HTTP header name',
   },
   {
     what: 'numeric range: port above 65535',
     edits: [[LISTENER_PORT, 70000]],
-    path: LISTENER_PORT,
     message: 'value must be <= 65535, got 70000',
   },
   {
     what: 'numeric range: HTTP status below 200',
     edits: [[`${DENY}.routes[0].direct_response.status`, 99]],
-    path: `${DENY}.routes[0].direct_response.status`,
     message: 'value must be in range [200, 600), got 99',
   },
   {
     what: 'wrapper value rule: max_hosts must be > 0',
     edits: [[`${DNS_CACHE}.max_hosts`, 0]],
-    path: `${DNS_CACHE}.max_hosts`,
     message: 'value must be > 0, got 0',
   },
   {
     what: 'repeated min_items: empty domains',
     edits: [[`${VHOST}.domains`, []]],
-    path: `${VHOST}.domains`,
     message: 'must have at least 1 item, got 0',
   },
   {
@@ -393,43 +367,36 @@ const broken: Broken[] = [
   {
     what: 'wrapper type: string for UInt32Value',
     edits: [[`${API_CLUSTER}.per_connection_buffer_limit_bytes`, 'abc']],
-    path: `${API_CLUSTER}.per_connection_buffer_limit_bytes`,
     message: 'expected an unsigned 32-bit integer (google.protobuf.UInt32Value), got "abc"',
   },
   {
     what: 'non-array for a repeated field',
     edits: [[`${VHOST}.domains`, 'api.example.com:443']],
-    path: `${VHOST}.domains`,
     message: 'expected an array for repeated field "domains", got "api.example.com:443"',
   },
   {
     what: 'array for a singular field',
     edits: [[`${HCM}.route_config`, []]],
-    path: `${HCM}.route_config`,
     message: 'expected an object (envoy.config.route.v3.RouteConfiguration), got an empty array',
   },
   {
     what: 'null item in a repeated field',
     edits: [['static_resources.clusters[2]', null]],
-    path: 'static_resources.clusters[2]',
     message: 'null is not allowed in repeated field "clusters"',
   },
   {
     what: 'array for a map',
     edits: [[`${VHOST}.typed_per_filter_config`, []]],
-    path: `${VHOST}.typed_per_filter_config`,
     message: 'expected an object for map field "typed_per_filter_config", got an empty array',
   },
   {
     what: 'deprecated message field',
     edits: [[`${VHOST}.cors`, { allow_credentials: false }]],
-    path: `${VHOST}.cors`,
     message: 'field "cors" of envoy.config.route.v3.VirtualHost is deprecated since v3.0',
   },
   {
     what: 'deprecated scalar field',
     edits: [[`${DNS_CACHE}.use_tcp_for_dns_lookups`, true]],
-    path: `${DNS_CACHE}.use_tcp_for_dns_lookups`,
     message: 'is deprecated',
   },
   {
@@ -441,7 +408,6 @@ const broken: Broken[] = [
   {
     what: 'UInt64Value out of range',
     edits: [['stats_server_version_override', '18446744073709551616']],
-    path: 'stats_server_version_override',
     message: '0 to 18446744073709551615',
   },
   {
@@ -453,13 +419,11 @@ const broken: Broken[] = [
   {
     what: 'Struct that is not an object',
     edits: [['node.metadata', 'team=a']],
-    path: 'node.metadata',
     message: 'expected an object (google.protobuf.Struct), got "team=a"',
   },
   {
     what: 'same field written in snake_case and lowerCamelCase',
     edits: [[`${HCM}.statPrefix`, 'again']],
-    path: `${HCM}.statPrefix`,
     message: 'field "stat_prefix" is set twice, as "stat_prefix" and "statPrefix"',
   },
   {
@@ -470,7 +434,6 @@ const broken: Broken[] = [
         'SAN_TYPE_UNSPECIFIED',
       ],
     ],
-    path: `${API_CLUSTER}.transport_socket.typed_config.common_tls_context.validation_context.match_typed_subject_alt_names[0].san_type`,
     message: 'value must not be SAN_TYPE_UNSPECIFIED (0)',
   },
   {
@@ -513,13 +476,12 @@ const broken: Broken[] = [
   {
     what: 'not an object at the root',
     edits: [['node', 'proxy-1']],
-    path: 'node',
     message: 'expected an object (envoy.config.core.v3.Node), got "proxy-1"',
   },
 ];
 
 describe('validateEnvoyConfig: broken configs', () => {
-  it.each(broken)('$what', ({ edits, path, message }) => {
+  it.each(broken)('$what', ({ edits, path = edits[edits.length - 1]?.[0], message }) => {
     const issues = issuesOf(edits);
     const at = issues.filter((i) => i.path === path);
     expect(at, JSON.stringify(issues, null, 2)).toHaveLength(1);
@@ -583,6 +545,70 @@ describe('validateEnvoyConfig: broken configs', () => {
     ],
   ])('checks %s', (_, type, config, path, message) => {
     expect(validateEnvoyConfig(config, type)).toEqual([{ path, message }]);
+  });
+
+  // Lengths are counted as PGV counts them: string rules in code points (`len`, `min_len`,
+  // `max_len`) or in UTF-8 bytes (`*_bytes`), bytes rules in bytes.
+  const URI_TEMPLATE = 'envoy.extensions.path.match.uri_template.v3.UriTemplateMatchConfig';
+  const UPSTREAM_TLS = 'envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext';
+  const HEADER_VALUE = 'envoy.config.core.v3.HeaderValue';
+  const BODY_TEXT = 'envoy.config.common.matcher.v3.HttpGenericBodyMatch.GenericTextMatch';
+  const bytes = (n: number) => Buffer.alloc(n).toString('base64');
+
+  it.each<[string, string, Record<string, unknown>]>([
+    [
+      '256 two-byte characters under max_len 256',
+      URI_TEMPLATE,
+      { path_template: `/${'é'.repeat(255)}` },
+    ],
+    [
+      '256 characters of two UTF-16 units each under max_len 256',
+      URI_TEMPLATE,
+      { path_template: `/${'😀'.repeat(255)}` },
+    ],
+    ['255 bytes under max_bytes 255', UPSTREAM_TLS, { sni: 'é'.repeat(127) }],
+    [
+      '16384 bytes under a bytes max_len 16384',
+      HEADER_VALUE,
+      { key: 'x', raw_value: bytes(16384) },
+    ],
+  ])('accepts %s', (_, type, config) => {
+    expect(validateEnvoyConfig(config, type)).toEqual([]);
+  });
+
+  it.each<[string, string, Record<string, unknown>, string, string]>([
+    [
+      '257 characters over max_len 256',
+      URI_TEMPLATE,
+      { path_template: `/${'é'.repeat(256)}` },
+      'path_template',
+      'value must be at most 256 characters long, got "/é',
+    ],
+    [
+      '256 bytes over max_bytes 255',
+      UPSTREAM_TLS,
+      { sni: 'é'.repeat(128) },
+      'sni',
+      'value must be at most 255 bytes long, got "é',
+    ],
+    [
+      '16385 bytes over a bytes max_len 16384',
+      HEADER_VALUE,
+      { key: 'x', raw_value: bytes(16385) },
+      'raw_value',
+      'value must be at most 16384 bytes long, got "AAAA',
+    ],
+    [
+      'no bytes under a bytes min_len 1',
+      BODY_TEXT,
+      { binary_match: '' },
+      'binary_match',
+      'value must be at least 1 byte long, got ""',
+    ],
+  ])('counts the length of %s', (_, type, config, path, message) => {
+    const issues = validateEnvoyConfig(config, type);
+    expect(issues.map((i) => i.path)).toEqual([path]);
+    expect(issues[0]?.message.startsWith(message), issues[0]?.message).toBe(true);
   });
 
   it('reports an unknown @type without suggestions when nothing is close', () => {

@@ -90,35 +90,22 @@ describe('examples/bedrock.yaml on AWS', () => {
 
   it('is not contained once agents may reach the bedrock-runtime endpoint', () => {
     const mutated = structuredClone(template) as { Resources: Record<string, Resource> };
-    const agent = Object.keys(mutated.Resources).find(
-      (k) =>
-        k.startsWith('NetworkAgentSecurityGroup') &&
-        mutated.Resources[k]?.Type === 'AWS::EC2::SecurityGroup',
-    );
-    const bedrockSg = Object.keys(mutated.Resources).find(
-      (k) =>
-        k.startsWith('NetworkBedrockEndpointSecurityGroup') &&
-        mutated.Resources[k]?.Type === 'AWS::EC2::SecurityGroup',
-    );
+    const groupId = (prefix: string) => {
+      const [id] = ofType('AWS::EC2::SecurityGroup').find(([k]) => k.startsWith(prefix)) ?? [];
+      if (id === undefined) throw new Error(`no ${prefix} in the template`);
+      return { 'Fn::GetAtt': [id, 'GroupId'] };
+    };
+    const agent = groupId('NetworkAgentSecurityGroup');
+    const bedrock = groupId('NetworkBedrockEndpointSecurityGroup');
+    // Both sides of the agents' HTTPS to the endpoint: the egress rule and its ingress.
+    const https = { IpProtocol: 'tcp', FromPort: 443, ToPort: 443 };
     mutated.Resources.AgentsToBedrock = {
       Type: 'AWS::EC2::SecurityGroupEgress',
-      Properties: {
-        GroupId: { 'Fn::GetAtt': [agent, 'GroupId'] },
-        DestinationSecurityGroupId: { 'Fn::GetAtt': [bedrockSg, 'GroupId'] },
-        IpProtocol: 'tcp',
-        FromPort: 443,
-        ToPort: 443,
-      },
+      Properties: { GroupId: agent, DestinationSecurityGroupId: bedrock, ...https },
     };
     mutated.Resources.BedrockFromAgents = {
       Type: 'AWS::EC2::SecurityGroupIngress',
-      Properties: {
-        GroupId: { 'Fn::GetAtt': [bedrockSg, 'GroupId'] },
-        SourceSecurityGroupId: { 'Fn::GetAtt': [agent, 'GroupId'] },
-        IpProtocol: 'tcp',
-        FromPort: 443,
-        ToPort: 443,
-      },
+      Properties: { GroupId: bedrock, SourceSecurityGroupId: agent, ...https },
     };
     const ports = [...proxyPorts(report.prepared.policy).agentFacing];
     expect(verifyTemplate(template, 'bedrock', { proxyPorts: ports }).violations).toEqual([]);

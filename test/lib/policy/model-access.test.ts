@@ -58,6 +58,12 @@ describe('model_access in the policy', () => {
       'inference_profiles',
     ],
     [
+      'an inference profile without a geography prefix',
+      '{ provider: bedrock, region: us-east-1, inference_profiles: [{ id: anthropic.claude-sonnet-4-5-20250929-v1:0, regions: [us-east-1] }] }',
+      'model_access.inference_profiles[0].id',
+      'does not start with a geography prefix (',
+    ],
+    [
       'no models at all',
       '{ provider: bedrock, region: us-east-1 }',
       'model_access',

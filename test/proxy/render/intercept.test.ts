@@ -3,13 +3,15 @@ import {
   ACCESS_LOG_FORMATS,
   DENIED_MESSAGE_PREFIX,
   leafPaths,
+  leafSecretName,
 } from '../../../lib/proxy-contract.js';
 import {
   type JsonObject,
   renderCheckedProxyConfig,
   renderProxyConfig,
 } from '../../../proxy/index.js';
-import { EnvoyModel, type Payload } from '../../helpers/envoy-model/proxy.js';
+import type { Request } from '../../helpers/envoy-model/match.js';
+import { EnvoyModel, type World } from '../../helpers/envoy-model/proxy.js';
 import { GITHUB_INTERCEPT_ENTRY, validPolicy } from '../../helpers/policy.js';
 
 /*
@@ -37,18 +39,23 @@ const model = new EnvoyModel(config);
 const dns = { 'github.com': '140.82.112.3', 'api.github.com': '140.82.112.6' };
 const PROXY = 3128;
 
+/** A CONNECT to `host`:443, TLS with the host's own SNI unless given, and `request` inside. */
+function throughTunnel(
+  host: string,
+  request: Request,
+  { sni = host, world = { dns } }: { sni?: string; world?: World } = {},
+) {
+  return model.connect(PROXY, `${host}:443`, { tls: true, sni, request }, world);
+}
+
+/** A request inside a github.com tunnel (whose CONNECT succeeds), naming `host` as its Host. */
 function inside(
   method: string,
   path: string,
   headers: Record<string, string> = {},
   host = 'github.com',
 ) {
-  const payload: Payload = {
-    tls: true,
-    sni: 'github.com',
-    request: { method, authority: host, path, headers },
-  };
-  const outcome = model.connect(PROXY, 'github.com:443', payload, { dns });
+  const outcome = throughTunnel('github.com', { method, authority: host, path, headers });
   expect(outcome.status).toBe(200);
   return outcome.tunnel;
 }
@@ -134,15 +141,10 @@ describe('an intercepted host: request rules and the credential inside the tunne
   });
 
   it('still closes a tunnel whose SNI names another host, before any TLS is ended', () => {
-    const outcome = model.connect(
-      PROXY,
-      'github.com:443',
-      {
-        tls: true,
-        sni: 'evil.example',
-        request: { method: 'GET', authority: 'evil.example', path: '/' },
-      },
-      { dns },
+    const outcome = throughTunnel(
+      'github.com',
+      { method: 'GET', authority: 'evil.example', path: '/' },
+      { sni: 'evil.example' },
     );
     expect(outcome.tunnel).toMatchObject({ kind: 'refused', by: 'deny_sni_mismatch' });
   });
@@ -154,33 +156,20 @@ describe('an intercepted host: request rules and the credential inside the tunne
       status: 403,
       by: 'upgrade_failed',
     });
-    const api = model.connect(
-      PROXY,
-      'api.github.com:443',
-      {
-        tls: true,
-        sni: 'api.github.com',
-        request: { method: 'GET', authority: 'api.github.com', path: '/socket', headers: ws },
-      },
-      { dns },
-    );
+    const api = throughTunnel('api.github.com', {
+      method: 'GET',
+      authority: 'api.github.com',
+      path: '/socket',
+      headers: ws,
+    });
     expect(api.tunnel).toMatchObject({ kind: 'connected', host: 'api.github.com' });
   });
 
   it('the address guard still applies: an intercepted name resolving to a private address is refused', () => {
-    const outcome = model.connect(
-      PROXY,
-      'github.com:443',
-      {
-        tls: true,
-        sni: 'github.com',
-        request: {
-          method: 'POST',
-          authority: 'github.com',
-          path: '/acme/widgets.git/git-upload-pack',
-        },
-      },
-      { dns: { 'github.com': '10.0.0.5' } },
+    const outcome = throughTunnel(
+      'github.com',
+      { method: 'POST', authority: 'github.com', path: '/acme/widgets.git/git-upload-pack' },
+      { world: { dns: { 'github.com': '10.0.0.5' } } },
     );
     expect(outcome.tunnel).toMatchObject({
       kind: 'refused',
@@ -220,6 +209,14 @@ describe('the intercepting filter chain as rendered', () => {
         },
       },
     ]);
+  });
+
+  it("names a wildcard host's leaf files and secret without the star", () => {
+    expect(leafPaths('*.githubusercontent.com', '/leaf').sds).toBe(
+      '/leaf/wildcard.githubusercontent.com.sds.json',
+    );
+    expect(leafSecretName('*.githubusercontent.com')).toBe('leaf_wildcard_githubusercontent_com');
+    expect(leafSecretName('github.com')).toBe('leaf_github_com');
   });
 
   it('overwrites the credential (no request leaves without it) and verifies the upstream against the system bundle', () => {
