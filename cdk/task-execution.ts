@@ -1,5 +1,7 @@
+import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
 import { acknowledge } from './nag.js';
 
 /*
@@ -7,6 +9,20 @@ import { acknowledge } from './nag.js';
  * task's image from its one private ECR repository and write the task's own log group. Each
  * task's statements are named after what it runs (`Agent`, `Envoy`).
  */
+
+/**
+ * Trust for the roles of the proxy's and the agents' tasks: only ECS acting for this account, so another account's task
+ * definition cannot name the role (confused deputy).
+ */
+export function ecsTasksPrincipal(scope: Construct): iam.IPrincipal {
+  const { partition, region, account } = Stack.of(scope);
+  return new iam.ServicePrincipal('ecs-tasks.amazonaws.com', {
+    conditions: {
+      StringEquals: { 'aws:SourceAccount': account },
+      ArnLike: { 'aws:SourceArn': `arn:${partition}:ecs:${region}:${account}:*` },
+    },
+  });
+}
 
 /** What a task runs, in its execution role's statement ids (`PullEnvoyImage`, `WriteAgentLog`). */
 export type TaskImage = 'Agent' | 'Envoy';

@@ -19,14 +19,10 @@ import {
 import { acknowledge, acknowledgeControlTower, CONTROL_TOWER_RULES } from '../nag.js';
 import { POLICY_TAG_KEY, Tier, tagTier } from '../network/tags.js';
 import { logRetention } from '../proxy-tier/retention.js';
+import { ecsTasksPrincipal } from '../task-execution.js';
 import { AgentWorkloadError } from './errors.js';
 import { guardAgentTaskDefinition } from './guard.js';
-import {
-  acknowledgeAgentEcrLogin,
-  awsAccessStatements,
-  ecsTasksPrincipal,
-  executionPolicyStatements,
-} from './iam.js';
+import { acknowledgeAgentEcrLogin, awsAccessStatements, executionPolicyStatements } from './iam.js';
 import { runTaskCommand } from './run-task.js';
 import { type AgentTaskSize, agentTaskSize } from './size.js';
 

@@ -6,20 +6,6 @@ import type { AgentProfile } from '../../lib/policy/index.js';
 import { acknowledgeEcrLogin, imagePullStatements, logWriteStatement } from '../task-execution.js';
 import { AgentWorkloadError } from './errors.js';
 
-/**
- * Trust for roles ECS tasks use: only ECS acting for this account, so another account's task
- * definition cannot name the role (confused deputy).
- */
-export function ecsTasksPrincipal(scope: Construct): iam.IPrincipal {
-  const { partition, region, account } = Stack.of(scope);
-  return new iam.ServicePrincipal('ecs-tasks.amazonaws.com', {
-    conditions: {
-      StringEquals: { 'aws:SourceAccount': account },
-      ArnLike: { 'aws:SourceArn': `arn:${partition}:ecs:${region}:${account}:*` },
-    },
-  });
-}
-
 export interface ExecutionPolicyInputs {
   /** The agent's own log group. */
   readonly logGroup: logs.ILogGroup;

@@ -1,3 +1,4 @@
+export { ecsTasksPrincipal } from '../task-execution.js';
 export {
   AGENT_PROFILE_TAG_KEY,
   type AgentImageRef,
@@ -7,7 +8,7 @@ export {
 export { AgentWorkloads, type AgentWorkloadsProps } from './agent-workloads.js';
 export { AgentWorkloadError } from './errors.js';
 export { agentTaskProblems, guardAgentTaskDefinition } from './guard.js';
-export { awsAccessStatements, ecsTasksPrincipal, executionPolicyStatements } from './iam.js';
+export { awsAccessStatements, executionPolicyStatements } from './iam.js';
 export {
   type AgentImage,
   cacheRepositoryName,

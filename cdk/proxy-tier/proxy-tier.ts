@@ -41,7 +41,7 @@ import {
 import { checkImageEnvironment } from '../image-environment.js';
 import { acknowledge, acknowledgeControlTower, CONTROL_TOWER_RULES } from '../nag.js';
 import { POLICY_TAG_KEY, Tier, tagTier } from '../network/tags.js';
-import type { ImageRepository } from '../task-execution.js';
+import { ecsTasksPrincipal, type ImageRepository } from '../task-execution.js';
 import { EnvoyConfigObject } from './config-object.js';
 import {
   type ConfigDelivery,
@@ -316,7 +316,7 @@ export class ProxyTier extends Construct {
 
     const signs = bedrock !== undefined && apiKeySecret === undefined;
     this.taskRole = new iam.Role(this, 'TaskRole', {
-      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      assumedBy: ecsTasksPrincipal(this),
       description: [
         signs
           ? `Envoy proxy of ${policy.name}: signs Bedrock calls; may invoke exactly the models of model_access.`
@@ -352,7 +352,7 @@ export class ProxyTier extends Construct {
       });
     }
     this.executionRole = new iam.Role(this, 'ExecutionRole', {
-      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      assumedBy: ecsTasksPrincipal(this),
       description: `Starts the Envoy proxy of ${policy.name}: writes its log, reads its ${secretNames.length} injected secret(s)${this.caKeySecret === undefined ? '' : ' and its CA key'}.`,
     });
     let imageRepository: ImageRepository;
