@@ -2,14 +2,13 @@ import { agentEnvironment } from '../../lib/agent-env.js';
 import { UserError } from '../../lib/errors.js';
 import { policyProfile, policyProfiles } from '../../lib/policy/index.js';
 import { parseProxyAddress } from '../../lib/proxy-address.js';
-import { parseCommandArgs } from './args.js';
-import type { Command } from './command.js';
-import { policyFromArgs } from './policy-arg.js';
+import { type Command, defineCommand } from './command.js';
+import { POLICY_OPTION, policyFromArgs } from './policy-arg.js';
 
 /** The proxy host when `--proxy` is not given: `agent-perimeter local`'s proxy on this machine. */
 export const DEFAULT_PROXY_HOST = 'localhost';
 
-export const agentEnvCommand: Command = {
+export const agentEnvCommand: Command = defineCommand({
   name: 'agent-env',
   summary: 'Print the environment an agent needs to use the proxy.',
   usage: `Usage: agent-perimeter agent-env [--proxy HOST[:PORT] | --proxy http://HOST[:PORT]] [--policy FILE] [--agent NAME] [--format env|json]
@@ -21,18 +20,13 @@ secret. Without --proxy the host is ${DEFAULT_PROXY_HOST} (the proxy of \`agent-
 local\`), and a note says so on stderr. A PORT must be the profile's forward-proxy port. A
 profile with a task role also gets the task-credential address in NO_PROXY.
 docs/agent-environment.md explains every variable.`,
-  async run(argv, io) {
-    const { values } = parseCommandArgs(
-      'agent-env',
-      argv,
-      {
-        proxy: { type: 'string' },
-        policy: { type: 'string' },
-        agent: { type: 'string' },
-        format: { type: 'string', default: 'env' },
-      },
-      0,
-    );
+  options: {
+    proxy: { type: 'string' },
+    ...POLICY_OPTION,
+    agent: { type: 'string' },
+    format: { type: 'string', default: 'env' },
+  },
+  async run({ values }, io) {
     if (values.format !== 'env' && values.format !== 'json') {
       throw new UserError(`--format "${values.format}" is not a format. Fix: use env or json.`);
     }
@@ -61,4 +55,4 @@ docs/agent-environment.md explains every variable.`,
       );
     return 0;
   },
-};
+});

@@ -1,10 +1,11 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { UserError } from '../../lib/errors.js';
 
-type Options = NonNullable<ParseArgsConfig['options']>;
+/** A command's options, as `util.parseArgs` declares them. */
+export type CommandOptions = NonNullable<ParseArgsConfig['options']>;
 
 /** What `parseCommandArgs` returns, named so the compiled declarations can refer to it. */
-export type ParsedCommandArgs<O extends Options> = ReturnType<
+export type ParsedCommandArgs<O extends CommandOptions> = ReturnType<
   typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>
 >;
 
@@ -12,7 +13,7 @@ export type ParsedCommandArgs<O extends Options> = ReturnType<
  * `util.parseArgs` in strict mode, with its errors turned into a UserError that names the
  * command and points at its `--help`.
  */
-export function parseCommandArgs<O extends Options>(
+export function parseCommandArgs<O extends CommandOptions>(
   command: string,
   argv: readonly string[],
   options: O,

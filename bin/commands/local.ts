@@ -15,13 +15,12 @@ import { proxyCredentialInputs } from '../../lib/proxy-launch-inputs.js';
 import { writeFileAtomic } from '../../lib/write-file.js';
 import { renderCheckedProxyConfig } from '../../proxy/render-checked.js';
 import { envoyYaml } from '../../proxy/yaml.js';
-import { parseCommandArgs } from './args.js';
-import type { Command } from './command.js';
-import { policyFromArgs, printPolicyWarnings } from './policy-arg.js';
+import { type Command, defineCommand } from './command.js';
+import { POLICY_OPTION, policyFromArgs, printPolicyWarnings } from './policy-arg.js';
 
 const RUNTIMES = LOCAL_RUNTIMES;
 
-export const localCommand: Command = {
+export const localCommand: Command = defineCommand({
   name: 'local',
   summary: 'Write a docker compose file that runs the agents behind the proxy on this machine.',
   usage: `Usage: agent-perimeter local [--policy FILE] [--out DIR] [--profile NAME] [--runtime runsc]
@@ -43,19 +42,14 @@ Options:
   --address-pool CIDR
                     private range for the profile networks, a /24 per profile in
                     \`agents\` order (default: ${DEFAULT_ADDRESS_POOL})`,
-  async run(argv, io) {
-    const { values } = parseCommandArgs(
-      'local',
-      argv,
-      {
-        policy: { type: 'string' },
-        out: { type: 'string', default: 'agent-perimeter-local' },
-        profile: { type: 'string' },
-        runtime: { type: 'string' },
-        'address-pool': { type: 'string' },
-      },
-      0,
-    );
+  options: {
+    ...POLICY_OPTION,
+    out: { type: 'string', default: 'agent-perimeter-local' },
+    profile: { type: 'string' },
+    runtime: { type: 'string' },
+    'address-pool': { type: 'string' },
+  },
+  async run({ values }, io) {
     const runtime = values.runtime;
     if (runtime !== undefined && !(RUNTIMES as readonly string[]).includes(runtime)) {
       throw new UserError(
@@ -95,4 +89,4 @@ Options:
     );
     return 0;
   },
-};
+});

@@ -6,10 +6,9 @@ import {
   UnknownEnvoyTypeError,
   validateEnvoyConfig,
 } from '../../proxy/validate/index.js';
-import { parseCommandArgs } from './args.js';
-import type { Command } from './command.js';
+import { type Command, defineCommand } from './command.js';
 
-export const validateEnvoyCommand: Command = {
+export const validateEnvoyCommand: Command = defineCommand({
   name: 'validate-envoy',
   summary: "Check an Envoy config file against Envoy's v3 API (exit 0 valid, 1 invalid).",
   usage: `Usage: agent-perimeter validate-envoy FILE [--type TYPE]
@@ -22,13 +21,10 @@ Exit 0 when valid, 1 when not, 2 when FILE cannot be read or is not YAML.
 Options:
   --type TYPE   message type of FILE (default: ${BOOTSTRAP_TYPE}),
                 e.g. envoy.config.cluster.v3.Cluster`,
-  async run(argv, io) {
-    const { positionals, values } = parseCommandArgs(
-      'validate-envoy',
-      argv,
-      { type: { type: 'string' } },
-      1,
-    );
+  options: { type: { type: 'string' } },
+  // The Envoy config to check.
+  positionals: 1,
+  async run({ positionals, values }, io) {
     const file = positionals[0];
     if (file === undefined) {
       throw new UserError(
@@ -53,7 +49,7 @@ Options:
     io.out(formatProblems(issues, file));
     return 1;
   },
-};
+});
 
 /** The file as plain JSON-like data; UserError when it can't be read or parsed. */
 function readConfig(file: string): unknown {
