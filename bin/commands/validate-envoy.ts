@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseDocument, type YAMLError } from 'yaml';
 import { formatProblems, UserError } from '../../lib/errors.js';
+import { missingOrDirectory } from '../../lib/read-error.js';
 import {
   BOOTSTRAP_TYPE,
   UnknownEnvoyTypeError,
@@ -57,13 +58,7 @@ function readConfig(file: string): unknown {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EISDIR'
-          ? 'is a directory'
-          : (error as Error).message;
+    const reason = missingOrDirectory(error) ?? (error as Error).message;
     throw new UserError(`${file}: cannot read: ${reason}.`);
   }
   // YAML 1.2 is a superset of JSON. `merge` because Envoy's YAML loader honours `<<:` keys.
