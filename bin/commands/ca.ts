@@ -1,18 +1,26 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import {
+  CA_DEFAULT_DAYS,
+  CA_FILES,
+  CA_KEY_TYPES,
+  CA_MAX_DAYS,
+  LEAF_DEFAULT_DAYS,
+  LEAF_MAX_DAYS,
+} from '../../lib/ca/profile.js';
 import { UserError } from '../../lib/errors.js';
 import { interceptedRules, type Policy } from '../../lib/policy/index.js';
 import { type Command, defineCommand } from './command.js';
 import { POLICY_OPTION, policyFromArgs } from './policy-arg.js';
 
-const USAGE = `Usage: agent-perimeter ca create --out DIR [--policy FILE] [--key ec-p256|rsa-3072] [--days N]
+const USAGE = `Usage: agent-perimeter ca create --out DIR [--policy FILE] [--key ${CA_KEY_TYPES.join('|')}] [--days N]
        agent-perimeter ca issue --ca DIR --out DIR [--policy FILE] [--days N]
 
-create  Makes the private CA for the policy's \`tls: intercept\` entries: DIR/ca.crt (public,
-        agents trust it) and DIR/ca.key (store it in your cloud secret store as the secret
+create  Makes the private CA for the policy's \`tls: intercept\` entries: DIR/${CA_FILES.certificate} (public,
+        agents trust it) and DIR/${CA_FILES.key} (store it in your cloud secret store as the secret
         \`proxy.interception.ca_secret\` names, then delete it). The CA may sign server
         certificates only for the intercepted hosts (X.509 name constraints), for --days
-        (default 90). DIR must not hold a CA already.
+        (default ${CA_DEFAULT_DAYS}). DIR must not hold a CA already.
 issue   Issues one leaf per intercepted host (DIR/<host>.crt and .key; SAN = the host,
         serverAuth only, --days default: the policy's leaf_lifetime_days) with the CA in
         --ca DIR. The proxy does this itself at start; use this for local tests and to check a
@@ -50,9 +58,6 @@ const caCreate = defineCommand({
     days: { type: 'string' },
   },
   async run({ values }, io) {
-    const { CA_DEFAULT_DAYS, CA_FILES, CA_KEY_TYPES, CA_MAX_DAYS } = await import(
-      '../../lib/ca/profile.js'
-    );
     if (values.out === undefined)
       throw new UserError('ca create: --out DIR is required. Fix: e.g. --out ca');
     const keyType = CA_KEY_TYPES.find((k) => k === values.key);
@@ -103,13 +108,12 @@ const caIssue = defineCommand({
         'ca issue: --ca DIR and --out DIR are required. Fix: e.g. --ca ca --out leaves',
       );
     }
-    const { LEAF_MAX_DAYS } = await import('../../lib/ca/profile.js');
     const { policy, source } = policyFromArgs(values.policy);
     const hosts = hostsOf(policy, source);
     const leafDays = days(
       values.days,
       LEAF_MAX_DAYS,
-      policy.proxy.interception?.leaf_lifetime_days ?? 7,
+      policy.proxy.interception?.leaf_lifetime_days ?? LEAF_DEFAULT_DAYS,
     );
     const out = resolve(values.out);
     if (existsSync(out) && readdirSync(out).length > 0 && resolve(values.ca) === out) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LEAF_DEFAULT_DAYS, LEAF_MAX_DAYS } from '../ca/profile.js';
 import { LOCAL_RUNTIMES } from '../contract/runtimes.js';
 import { parseImageReference } from '../image-registry.js';
 import { DEFAULT_AGENT_IMAGE, ENVOY_IMAGE } from '../versions.js';
@@ -513,8 +514,8 @@ export const InterceptionSchema = z
       'More CA certificates agents trust, e.g. the next CA during a rotation (relative paths).',
     ),
     leaf_lifetime_days: withDefault(
-      z.number().int().min(1).max(90),
-      7,
+      z.number().int().min(1).max(LEAF_MAX_DAYS),
+      LEAF_DEFAULT_DAYS,
       'Lifetime of the per-host certificates the proxy issues at start; it re-issues them at half their lifetime.',
     ),
     allow_wildcards: withDefault(
