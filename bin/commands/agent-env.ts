@@ -8,10 +8,13 @@ import { POLICY_OPTION, policyFromArgs } from './policy-arg.js';
 /** The proxy host when `--proxy` is not given: `agent-perimeter local`'s proxy on this machine. */
 export const DEFAULT_PROXY_HOST = 'localhost';
 
+/** What `--format` prints: KEY=VALUE lines (the first, the default), or one JSON object. */
+const FORMATS = ['env', 'json'] as const;
+
 export const agentEnvCommand: Command = defineCommand({
   name: 'agent-env',
   summary: 'Print the environment an agent needs to use the proxy.',
-  usage: `Usage: agent-perimeter agent-env [--proxy HOST[:PORT] | --proxy http://HOST[:PORT]] [--policy FILE] [--agent NAME] [--format env|json]
+  usage: `Usage: agent-perimeter agent-env [--proxy HOST[:PORT] | --proxy http://HOST[:PORT]] [--policy FILE] [--agent NAME] [--format ${FORMATS.join('|')}]
 
 Prints the variables (HTTPS_PROXY, NO_PROXY, ANTHROPIC_BASE_URL or the Bedrock / Vertex AI
 settings, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC, ...) that route an agent of profile NAME
@@ -24,11 +27,13 @@ docs/agent-environment.md explains every variable.`,
     proxy: { type: 'string' },
     ...POLICY_OPTION,
     agent: { type: 'string' },
-    format: { type: 'string', default: 'env' },
+    format: { type: 'string', default: FORMATS[0] },
   },
   async run({ values }, io) {
-    if (values.format !== 'env' && values.format !== 'json') {
-      throw new UserError(`--format "${values.format}" is not a format. Fix: use env or json.`);
+    if (!(FORMATS as readonly string[]).includes(values.format)) {
+      throw new UserError(
+        `--format "${values.format}" is not a format. Fix: use ${FORMATS.join(' or ')}.`,
+      );
     }
     const { policy } = policyFromArgs(values.policy);
     if (values.proxy === undefined) {

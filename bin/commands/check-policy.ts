@@ -14,7 +14,7 @@ import { POLICY_OPTION, policyFromArgs, printPolicyWarnings } from './policy-arg
 export const checkPolicyCommand: Command = defineCommand({
   name: 'check-policy',
   summary: 'Validate a policy file (exit 0 valid, 2 invalid).',
-  usage: `Usage: agent-perimeter check-policy [--policy FILE | FILE] [--target aws|gcp|local] [--explain]
+  usage: `Usage: agent-perimeter check-policy [--policy FILE | FILE] [--target ${TARGETS.join('|')}] [--explain]
 
 Validates the policy (default: the embedded agent-perimeter.yaml) and lists every problem
 with its path, value, line and fix. Exit 0 when valid, 2 when not.

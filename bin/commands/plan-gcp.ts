@@ -6,11 +6,14 @@ import { POLICY_OPTION } from './policy-arg.js';
 
 const RUNTIMES: readonly string[] = GCP_AGENT_RUNTIMES;
 
+/** Where the plan goes without --out. */
+const DEFAULT_OUT = 'out/gcp-plan.json';
+
 export const planGcpCommand: Command = defineCommand({
   name: 'plan-gcp',
   summary: 'Plan the GCP perimeter offline (Pulumi mocks) and write every resource as JSON.',
   usage: `Usage: agent-perimeter plan-gcp [--policy FILE] [--out FILE] [--project ID] [--region REGION]
-                                [--agents service|job|both|none]
+                                [--agents ${RUNTIMES.join('|')}]
 
 Runs the Pulumi program of the GCP perimeter (bin/pulumi-program.ts) under Pulumi's mocks,
 without the Pulumi CLI or Google credentials, and writes every resource it would create
@@ -19,14 +22,14 @@ plans diff cleanly. Prints a summary and any warning.
 
 Options:
   --policy FILE      policy file (default: the embedded agent-perimeter.yaml)
-  --out FILE         where to write the plan (default: out/gcp-plan.json)
+  --out FILE         where to write the plan (default: ${DEFAULT_OUT})
   --project ID       GCP project to plan for (default: agent-perimeter-plan, a placeholder)
   --region REGION    GCP region (default: us-central1)
   --agents RUNTIME   how agent profiles run: service (Cloud Run gen1, gVisor; default),
                      job (Cloud Run jobs, gen2), both, or none`,
   options: {
     ...POLICY_OPTION,
-    out: { type: 'string', default: 'out/gcp-plan.json' },
+    out: { type: 'string', default: DEFAULT_OUT },
     project: { type: 'string' },
     region: { type: 'string' },
     agents: { type: 'string' },
