@@ -1,3 +1,4 @@
+import { PLAN_PROJECT, PLAN_REGION } from '../../app/gcp-plan-placeholders.js';
 import { GCP_AGENT_RUNTIMES } from '../../lib/contract/runtimes.js';
 import { UserError } from '../../lib/errors.js';
 import { withPeers } from '../../lib/peers.js';
@@ -23,8 +24,8 @@ plans diff cleanly. Prints a summary and any warning.
 Options:
   --policy FILE      policy file (default: the embedded agent-perimeter.yaml)
   --out FILE         where to write the plan (default: ${DEFAULT_OUT})
-  --project ID       GCP project to plan for (default: agent-perimeter-plan, a placeholder)
-  --region REGION    GCP region (default: us-central1)
+  --project ID       GCP project to plan for (default: ${PLAN_PROJECT}, a placeholder)
+  --region REGION    GCP region (default: ${PLAN_REGION})
   --agents RUNTIME   how agent profiles run: service (Cloud Run gen1, gVisor; default),
                      job (Cloud Run jobs, gen2), both, or none`,
   options: {
