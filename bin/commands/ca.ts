@@ -2,6 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   CA_DEFAULT_DAYS,
+  CA_DEFAULT_KEY_TYPE,
   CA_FILES,
   CA_KEY_TYPES,
   CA_MAX_DAYS,
@@ -54,7 +55,7 @@ const caCreate = defineCommand({
   options: {
     out: { type: 'string' },
     ...POLICY_OPTION,
-    key: { type: 'string', default: 'ec-p256' },
+    key: { type: 'string', default: CA_DEFAULT_KEY_TYPE },
     days: { type: 'string' },
   },
   async run({ values }, io) {
