@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { UserError } from '../../lib/errors.js';
 import { sandboxRuntimeSettings } from '../../lib/sandbox-runtime/settings.js';
 import { writeFileAtomic } from '../../lib/write-file.js';
+import { usageError } from './args.js';
 import { type Command, defineCommand } from './command.js';
 import { POLICY_OPTION, policyFromArgs } from './policy-arg.js';
 
@@ -28,9 +29,7 @@ profile's scratch paths writable, the guide's credential files (C25) unreadable.
   },
   async run({ values }, io) {
     if (values.agent === undefined || values.out === undefined) {
-      throw new UserError(
-        'agent-perimeter sandbox-runtime: --agent NAME and --out FILE are required. See `agent-perimeter sandbox-runtime --help`.',
-      );
+      throw usageError('sandbox-runtime', '--agent NAME and --out FILE are required.');
     }
     let proxy: URL | undefined;
     if (values.proxy !== undefined) {

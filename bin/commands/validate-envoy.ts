@@ -7,6 +7,7 @@ import {
   UnknownEnvoyTypeError,
   validateEnvoyConfig,
 } from '../../proxy/validate/index.js';
+import { usageError } from './args.js';
 import { type Command, defineCommand } from './command.js';
 
 export const validateEnvoyCommand: Command = defineCommand({
@@ -28,9 +29,7 @@ Options:
   async run({ positionals, values }, io) {
     const file = positionals[0];
     if (file === undefined) {
-      throw new UserError(
-        'agent-perimeter validate-envoy: missing FILE. See `agent-perimeter validate-envoy --help`.',
-      );
+      throw usageError('validate-envoy', 'missing FILE.');
     }
     const typeName = values.type ?? BOOTSTRAP_TYPE;
     const config = readConfig(file);
