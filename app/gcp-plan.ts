@@ -5,12 +5,9 @@ import type { JsonObject } from '../lib/json.js';
 import { writeFileAtomic } from '../lib/write-file.js';
 import { canonicalJson, recordUnderMocks } from '../pulumi/plan/record.js';
 import { GCP_PLAN_FORMAT, type GcpPlan, type PlannedResource } from '../pulumi/plan/types.js';
+import { PLAN_PROJECT, PLAN_REGION } from './gcp-plan-placeholders.js';
 import { buildGcpProgram, readProgramConfig } from './gcp-program.js';
 import { type PreparedPolicy, preparePolicy } from './prepare.js';
-
-/** Placeholders used when no project or region is given: plans are then comparable. */
-export const PLAN_PROJECT = 'agent-perimeter-plan';
-export const PLAN_REGION = 'us-central1';
 
 export interface GcpPlanOptions {
   /** Policy file. @default the embedded agent-perimeter.yaml */

@@ -1,5 +1,6 @@
 import { BUNDLE_VARIABLES, CA_ONLY_VARIABLE } from './ca/trust.js';
 import {
+  ANTHROPIC_API_HOST,
   interceptedRules,
   modelAccessOf,
   modelAgentEnvironment,
@@ -67,7 +68,7 @@ export function agentEnvironment(
   };
   for (const listener of listeners.inject) {
     env[listener.env] = `http://${host}:${listener.port}`;
-    if (listener.host === 'api.anthropic.com' && listener.header === 'x-api-key') {
+    if (listener.host === ANTHROPIC_API_HOST && listener.header === 'x-api-key') {
       env.ANTHROPIC_API_KEY = PLACEHOLDER_API_KEY;
     }
   }

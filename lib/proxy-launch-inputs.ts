@@ -1,3 +1,4 @@
+import { LEAF_DEFAULT_DAYS } from './ca/profile.js';
 import {
   credentialVariable,
   injectedCredentials,
@@ -97,7 +98,7 @@ export function launcherLeaves(
       base: leafBaseName(host),
     })),
     dir,
-    days: policy.proxy.interception?.leaf_lifetime_days ?? 7,
+    days: policy.proxy.interception?.leaf_lifetime_days ?? LEAF_DEFAULT_DAYS,
     caKey: ca.key,
     caCertificate: ca.certificate,
   };

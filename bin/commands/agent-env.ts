@@ -2,17 +2,19 @@ import { agentEnvironment } from '../../lib/agent-env.js';
 import { UserError } from '../../lib/errors.js';
 import { policyProfile, policyProfiles } from '../../lib/policy/index.js';
 import { parseProxyAddress } from '../../lib/proxy-address.js';
-import { parseCommandArgs } from './args.js';
-import type { Command } from './command.js';
-import { policyFromArgs } from './policy-arg.js';
+import { type Command, defineCommand } from './command.js';
+import { POLICY_OPTION, policyFromArgs } from './policy-arg.js';
 
 /** The proxy host when `--proxy` is not given: `agent-perimeter local`'s proxy on this machine. */
 export const DEFAULT_PROXY_HOST = 'localhost';
 
-export const agentEnvCommand: Command = {
+/** What `--format` prints: KEY=VALUE lines (the first, the default), or one JSON object. */
+const FORMATS = ['env', 'json'] as const;
+
+export const agentEnvCommand: Command = defineCommand({
   name: 'agent-env',
   summary: 'Print the environment an agent needs to use the proxy.',
-  usage: `Usage: agent-perimeter agent-env [--proxy HOST[:PORT] | --proxy http://HOST[:PORT]] [--policy FILE] [--agent NAME] [--format env|json]
+  usage: `Usage: agent-perimeter agent-env [--proxy HOST[:PORT] | --proxy http://HOST[:PORT]] [--policy FILE] [--agent NAME] [--format ${FORMATS.join('|')}]
 
 Prints the variables (HTTPS_PROXY, NO_PROXY, ANTHROPIC_BASE_URL or the Bedrock / Vertex AI
 settings, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC, ...) that route an agent of profile NAME
@@ -21,20 +23,17 @@ secret. Without --proxy the host is ${DEFAULT_PROXY_HOST} (the proxy of \`agent-
 local\`), and a note says so on stderr. A PORT must be the profile's forward-proxy port. A
 profile with a task role also gets the task-credential address in NO_PROXY.
 docs/agent-environment.md explains every variable.`,
-  async run(argv, io) {
-    const { values } = parseCommandArgs(
-      'agent-env',
-      argv,
-      {
-        proxy: { type: 'string' },
-        policy: { type: 'string' },
-        agent: { type: 'string' },
-        format: { type: 'string', default: 'env' },
-      },
-      0,
-    );
-    if (values.format !== 'env' && values.format !== 'json') {
-      throw new UserError(`--format "${values.format}" is not a format. Fix: use env or json.`);
+  options: {
+    proxy: { type: 'string' },
+    ...POLICY_OPTION,
+    agent: { type: 'string' },
+    format: { type: 'string', default: FORMATS[0] },
+  },
+  async run({ values }, io) {
+    if (!(FORMATS as readonly string[]).includes(values.format)) {
+      throw new UserError(
+        `--format "${values.format}" is not a format. Fix: use ${FORMATS.join(' or ')}.`,
+      );
     }
     const { policy } = policyFromArgs(values.policy);
     if (values.proxy === undefined) {
@@ -61,4 +60,4 @@ docs/agent-environment.md explains every variable.`,
       );
     return 0;
   },
-};
+});

@@ -8,14 +8,13 @@ import {
   policyInjectListeners,
   proxyEgress,
 } from '../../lib/policy/index.js';
-import { parseCommandArgs } from './args.js';
-import type { Command } from './command.js';
-import { policyFromArgs, printPolicyWarnings } from './policy-arg.js';
+import { type Command, defineCommand } from './command.js';
+import { POLICY_OPTION, policyFromArgs, printPolicyWarnings } from './policy-arg.js';
 
-export const checkPolicyCommand: Command = {
+export const checkPolicyCommand: Command = defineCommand({
   name: 'check-policy',
   summary: 'Validate a policy file (exit 0 valid, 2 invalid).',
-  usage: `Usage: agent-perimeter check-policy [--policy FILE | FILE] [--target aws|gcp|local] [--explain]
+  usage: `Usage: agent-perimeter check-policy [--policy FILE | FILE] [--target ${TARGETS.join('|')}] [--explain]
 
 Validates the policy (default: the embedded agent-perimeter.yaml) and lists every problem
 with its path, value, line and fix. Exit 0 when valid, 2 when not.
@@ -25,13 +24,10 @@ with its path, value, line and fix. Exit 0 when valid, 2 when not.
               message
   --explain   also print each agent profile's listener ports, effective allowlist and the
               credentials the proxy injects for it`,
-  async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(
-      'check-policy',
-      argv,
-      { policy: { type: 'string' }, explain: { type: 'boolean' }, target: { type: 'string' } },
-      1,
-    );
+  options: { ...POLICY_OPTION, explain: { type: 'boolean' }, target: { type: 'string' } },
+  // The policy file, as a shorthand for --policy.
+  positionals: 1,
+  async run({ values, positionals }, io) {
     const { policy, source, file } = policyFromArgs(values.policy, positionals[0], 'check-policy');
     printPolicyWarnings(policy, source, io);
     if (values.target !== undefined) {
@@ -62,4 +58,4 @@ with its path, value, line and fix. Exit 0 when valid, 2 when not.
     if (values.explain === true) io.out(explainPolicy(policy));
     return 0;
   },
-};
+});

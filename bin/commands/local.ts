@@ -15,19 +15,21 @@ import { proxyCredentialInputs } from '../../lib/proxy-launch-inputs.js';
 import { writeFileAtomic } from '../../lib/write-file.js';
 import { renderCheckedProxyConfig } from '../../proxy/render-checked.js';
 import { envoyYaml } from '../../proxy/yaml.js';
-import { parseCommandArgs } from './args.js';
-import type { Command } from './command.js';
-import { policyFromArgs, printPolicyWarnings } from './policy-arg.js';
+import { type Command, defineCommand } from './command.js';
+import { POLICY_OPTION, policyFromArgs, printPolicyWarnings } from './policy-arg.js';
 
 const RUNTIMES = LOCAL_RUNTIMES;
 
-export const localCommand: Command = {
+/** Where the files go without --out. */
+const DEFAULT_DIR = 'agent-perimeter-local';
+
+export const localCommand: Command = defineCommand({
   name: 'local',
   summary: 'Write a docker compose file that runs the agents behind the proxy on this machine.',
   usage: `Usage: agent-perimeter local [--policy FILE] [--out DIR] [--profile NAME] [--runtime runsc]
                              [--address-pool CIDR]
 
-Writes DIR/${COMPOSE_FILE} and DIR/${ENVOY_FILE} (default DIR: agent-perimeter-local): each agent
+Writes DIR/${COMPOSE_FILE} and DIR/${ENVOY_FILE} (default DIR: ${DEFAULT_DIR}): each agent
 profile hardened as the guide's docker recipe (cap_drop ALL, no-new-privileges, read-only root,
 size-bounded noexec/nosuid tmpfs scratch, memory/CPU/pids limits, non-root user) on an internal
 network whose only other member is the Envoy proxy rendered from the same policy. Each profile
@@ -37,25 +39,20 @@ are read from your shell's environment when compose starts; they are never writt
 
 Options:
   --policy FILE     policy file (default: the embedded agent-perimeter.yaml)
-  --out DIR         where to write the files (default: agent-perimeter-local)
+  --out DIR         where to write the files (default: ${DEFAULT_DIR})
   --profile NAME    only this agent profile (default: all of them)
   --runtime runsc   run the agents under gVisor (needs runsc installed as a Docker runtime)
   --address-pool CIDR
                     private range for the profile networks, a /24 per profile in
                     \`agents\` order (default: ${DEFAULT_ADDRESS_POOL})`,
-  async run(argv, io) {
-    const { values } = parseCommandArgs(
-      'local',
-      argv,
-      {
-        policy: { type: 'string' },
-        out: { type: 'string', default: 'agent-perimeter-local' },
-        profile: { type: 'string' },
-        runtime: { type: 'string' },
-        'address-pool': { type: 'string' },
-      },
-      0,
-    );
+  options: {
+    ...POLICY_OPTION,
+    out: { type: 'string', default: DEFAULT_DIR },
+    profile: { type: 'string' },
+    runtime: { type: 'string' },
+    'address-pool': { type: 'string' },
+  },
+  async run({ values }, io) {
     const runtime = values.runtime;
     if (runtime !== undefined && !(RUNTIMES as readonly string[]).includes(runtime)) {
       throw new UserError(
@@ -95,4 +92,4 @@ Options:
     );
     return 0;
   },
-};
+});

@@ -10,6 +10,12 @@ import {
 import type { Io } from './command.js';
 
 /**
+ * `--policy FILE` as every command that reads a policy declares it: a path, or absent for the
+ * embedded default (`policyFromArgs` resolves it, from any working directory).
+ */
+export const POLICY_OPTION = { policy: { type: 'string' } } as const;
+
+/**
  * Loads the policy named on the command line (`--policy FILE`, or a positional FILE where a
  * command takes one as a shorthand), or the embedded default, from any working directory.
  */

@@ -2,11 +2,10 @@ import { resolve } from 'node:path';
 import { writeFileAtomic } from '../../lib/write-file.js';
 import { renderCheckedProxyConfig } from '../../proxy/render-checked.js';
 import { envoyYaml } from '../../proxy/yaml.js';
-import { parseCommandArgs } from './args.js';
-import type { Command } from './command.js';
-import { policyFromArgs } from './policy-arg.js';
+import { type Command, defineCommand } from './command.js';
+import { POLICY_OPTION, policyFromArgs } from './policy-arg.js';
 
-export const renderProxyCommand: Command = {
+export const renderProxyCommand: Command = defineCommand({
   name: 'render-proxy',
   summary: "Render the policy into an Envoy config, validated against Envoy's API.",
   usage: `Usage: agent-perimeter render-proxy [--policy FILE] [--out FILE] [--ca-bundle PATH]
@@ -19,17 +18,8 @@ Options:
   --policy FILE      policy file to render
   --out FILE         where to write the Envoy YAML (default: stdout)
   --ca-bundle PATH   CA bundle inside the Envoy container for upstream TLS verification`,
-  async run(argv, io) {
-    const { values } = parseCommandArgs(
-      'render-proxy',
-      argv,
-      {
-        policy: { type: 'string' },
-        out: { type: 'string' },
-        'ca-bundle': { type: 'string' },
-      },
-      0,
-    );
+  options: { ...POLICY_OPTION, out: { type: 'string' }, 'ca-bundle': { type: 'string' } },
+  async run({ values }, io) {
     const { policy, source } = policyFromArgs(values.policy);
     const caBundle = values['ca-bundle'];
     const config = renderCheckedProxyConfig(policy, caBundle === undefined ? {} : { caBundle });
@@ -44,4 +34,4 @@ Options:
     }
     return 0;
   },
-};
+});

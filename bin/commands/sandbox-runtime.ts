@@ -2,11 +2,11 @@ import { resolve } from 'node:path';
 import { UserError } from '../../lib/errors.js';
 import { sandboxRuntimeSettings } from '../../lib/sandbox-runtime/settings.js';
 import { writeFileAtomic } from '../../lib/write-file.js';
-import { parseCommandArgs } from './args.js';
-import type { Command } from './command.js';
-import { policyFromArgs } from './policy-arg.js';
+import { usageError } from './args.js';
+import { type Command, defineCommand } from './command.js';
+import { POLICY_OPTION, policyFromArgs } from './policy-arg.js';
 
-export const sandboxRuntimeCommand: Command = {
+export const sandboxRuntimeCommand: Command = defineCommand({
   name: 'sandbox-runtime',
   summary: 'Write a sandbox-runtime (srt) settings file for one agent profile.',
   usage: `Usage: agent-perimeter sandbox-runtime --agent NAME --out FILE [--proxy URL] [--policy FILE]
@@ -21,22 +21,15 @@ profile's scratch paths writable, the guide's credential files (C25) unreadable.
                 srt then sends everything through it (parent proxy), and the profile's base
                 URLs (credential injection) are allowed. Without it, inject entries are left out.
   --out FILE    where to write the JSON settings (run: srt --settings FILE -- <command>)`,
-  async run(argv, io) {
-    const { values } = parseCommandArgs(
-      'sandbox-runtime',
-      argv,
-      {
-        policy: { type: 'string' },
-        agent: { type: 'string' },
-        proxy: { type: 'string' },
-        out: { type: 'string' },
-      },
-      0,
-    );
+  options: {
+    ...POLICY_OPTION,
+    agent: { type: 'string' },
+    proxy: { type: 'string' },
+    out: { type: 'string' },
+  },
+  async run({ values }, io) {
     if (values.agent === undefined || values.out === undefined) {
-      throw new UserError(
-        'agent-perimeter sandbox-runtime: --agent NAME and --out FILE are required. See `agent-perimeter sandbox-runtime --help`.',
-      );
+      throw usageError('sandbox-runtime', '--agent NAME and --out FILE are required.');
     }
     let proxy: URL | undefined;
     if (values.proxy !== undefined) {
@@ -61,4 +54,4 @@ profile's scratch paths writable, the guide's credential files (C25) unreadable.
     for (const note of notes) io.err(`note: ${note}`);
     return 0;
   },
-};
+});

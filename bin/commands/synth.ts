@@ -1,27 +1,24 @@
 import { resolve } from 'node:path';
 import { UserError } from '../../lib/errors.js';
 import { withPeers } from '../../lib/peers.js';
-import { parseCommandArgs } from './args.js';
-import type { Command } from './command.js';
-import { policyFromArgs, printPolicyWarnings } from './policy-arg.js';
+import { type Command, defineCommand } from './command.js';
+import { POLICY_OPTION, policyFromArgs, printPolicyWarnings } from './policy-arg.js';
 
-export const synthCommand: Command = {
+/** Where the cloud assembly and the other outputs go without --out. */
+const DEFAULT_OUT = 'cdk.out';
+
+export const synthCommand: Command = defineCommand({
   name: 'synth',
   summary: 'Synthesize the AWS stack from the policy, check it, and summarize.',
   usage: `Usage: agent-perimeter synth [--policy FILE] [--out DIR]
 
 Builds the AWS CDK app from the policy (default: the embedded agent-perimeter.yaml), renders
-and validates the Envoy config, synthesizes CloudFormation into DIR (default: cdk.out) with
+and validates the Envoy config, synthesizes CloudFormation into DIR (default: ${DEFAULT_OUT}) with
 the cdk-nag packs (AwsSolutions, NIST 800-53 R5, HIPAA Security, PCI DSS 3.2.1) and CDK's
 CloudFormation validation, plans the GCP perimeter offline into DIR/gcp-plan.json (Pulumi
 mocks, no CLI or credentials), and prints a summary. Exit 1 when a check fails.`,
-  async run(argv, io) {
-    const { values } = parseCommandArgs(
-      'synth',
-      argv,
-      { policy: { type: 'string' }, out: { type: 'string', default: 'cdk.out' } },
-      0,
-    );
+  options: { ...POLICY_OPTION, out: { type: 'string', default: DEFAULT_OUT } },
+  async run({ values }, io) {
     // Read here first so a bad policy fails as in check-policy, and its warnings come first.
     const { policy, source } = policyFromArgs(values.policy, undefined, 'synth');
     printPolicyWarnings(policy, source, io);
@@ -45,4 +42,4 @@ mocks, no CLI or credentials), and prints a summary. Exit 1 when a check fails.`
     io.out(formatSynthReport(report).join('\n'));
     return report.ok ? 0 : 1;
   },
-};
+});

@@ -1,15 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { parseDocument, type YAMLError } from 'yaml';
 import { formatProblems, UserError } from '../../lib/errors.js';
+import { missingOrDirectory } from '../../lib/read-error.js';
 import {
   BOOTSTRAP_TYPE,
   UnknownEnvoyTypeError,
   validateEnvoyConfig,
 } from '../../proxy/validate/index.js';
-import { parseCommandArgs } from './args.js';
-import type { Command } from './command.js';
+import { usageError } from './args.js';
+import { type Command, defineCommand } from './command.js';
 
-export const validateEnvoyCommand: Command = {
+export const validateEnvoyCommand: Command = defineCommand({
   name: 'validate-envoy',
   summary: "Check an Envoy config file against Envoy's v3 API (exit 0 valid, 1 invalid).",
   usage: `Usage: agent-perimeter validate-envoy FILE [--type TYPE]
@@ -22,18 +23,13 @@ Exit 0 when valid, 1 when not, 2 when FILE cannot be read or is not YAML.
 Options:
   --type TYPE   message type of FILE (default: ${BOOTSTRAP_TYPE}),
                 e.g. envoy.config.cluster.v3.Cluster`,
-  async run(argv, io) {
-    const { positionals, values } = parseCommandArgs(
-      'validate-envoy',
-      argv,
-      { type: { type: 'string' } },
-      1,
-    );
+  options: { type: { type: 'string' } },
+  // The Envoy config to check.
+  positionals: 1,
+  async run({ positionals, values }, io) {
     const file = positionals[0];
     if (file === undefined) {
-      throw new UserError(
-        'agent-perimeter validate-envoy: missing FILE. See `agent-perimeter validate-envoy --help`.',
-      );
+      throw usageError('validate-envoy', 'missing FILE.');
     }
     const typeName = values.type ?? BOOTSTRAP_TYPE;
     const config = readConfig(file);
@@ -53,7 +49,7 @@ Options:
     io.out(formatProblems(issues, file));
     return 1;
   },
-};
+});
 
 /** The file as plain JSON-like data; UserError when it can't be read or parsed. */
 function readConfig(file: string): unknown {
@@ -61,13 +57,7 @@ function readConfig(file: string): unknown {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EISDIR'
-          ? 'is a directory'
-          : (error as Error).message;
+    const reason = missingOrDirectory(error) ?? (error as Error).message;
     throw new UserError(`${file}: cannot read: ${reason}.`);
   }
   // YAML 1.2 is a superset of JSON. `merge` because Envoy's YAML loader honours `<<:` keys.

@@ -11,8 +11,7 @@ import {
 import { CHANNEL_NAMES } from '../../lib/containment/violations.js';
 import { UserError } from '../../lib/errors.js';
 import { proxyPorts, withProfilePorts } from '../../lib/policy/index.js';
-import { parseCommandArgs } from './args.js';
-import type { Command } from './command.js';
+import { type Command, defineCommand } from './command.js';
 
 /** `ID=SERVICE` pairs of `--prefix-list`, e.g. `pl-63a5400a=s3`. */
 function prefixLists(values: readonly string[]): Record<string, string> {
@@ -41,7 +40,7 @@ function fromPolicy(
   };
 }
 
-export const verifyCommand: Command = {
+export const verifyCommand: Command = defineCommand({
   name: 'verify',
   summary:
     'Prove agents reach only the proxy tier and endpoints, on AWS or GCP (exit 0 contained, 1 not).',
@@ -79,20 +78,18 @@ Options:
                           e.g. pl-63a5400a=s3; repeatable
 
 Exit 0 when contained, 1 when a violation is found, 2 when a file cannot be read.`,
-  async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(
-      'verify',
-      argv,
-      {
-        json: { type: 'boolean', default: false },
-        'trust-import': { type: 'string', multiple: true, default: [] },
-        'trust-parameter': { type: 'string', multiple: true, default: [] },
-        policy: { type: 'string' },
-        'prefix-list': { type: 'string', multiple: true, default: [] },
-        'aws-describe': { type: 'string', multiple: true, default: [] },
-      },
-      Number.POSITIVE_INFINITY,
-    );
+  options: {
+    json: { type: 'boolean', default: false },
+    'trust-import': { type: 'string', multiple: true, default: [] },
+    'trust-parameter': { type: 'string', multiple: true, default: [] },
+    // Not POLICY_OPTION: here a policy is only what to expect, and there is no default one.
+    policy: { type: 'string' },
+    'prefix-list': { type: 'string', multiple: true, default: [] },
+    'aws-describe': { type: 'string', multiple: true, default: [] },
+  },
+  // The templates, plans and stack exports to verify.
+  positionals: Number.POSITIVE_INFINITY,
+  async run({ values, positionals }, io) {
     const snapshots = values['aws-describe'];
     if (positionals.length === 0 && snapshots.length === 0) {
       throw new UserError(
@@ -121,4 +118,4 @@ Exit 0 when contained, 1 when a violation is found, 2 when a file cannot be read
     else io.out(formatReport(report).join('\n'));
     return report.contained ? 0 : 1;
   },
-};
+});

@@ -12,6 +12,8 @@ export const CA_FILES = { certificate: 'ca.crt', key: 'ca.key' } as const;
 /** Key types `ca create` offers. */
 export const CA_KEY_TYPES = ['ec-p256', 'rsa-3072'] as const;
 export type CaKeyType = (typeof CA_KEY_TYPES)[number];
+/** What `ca create` makes without --key. */
+export const CA_DEFAULT_KEY_TYPE: CaKeyType = 'ec-p256';
 
 /** A CA lives for weeks, not years: rotation is a routine, tested procedure. */
 export const CA_DEFAULT_DAYS = 90;

@@ -1,3 +1,13 @@
+import {
+  formatIpv4,
+  type Ipv4Range,
+  isNetworkAddress,
+  isPrivate,
+  networkOf,
+  overlaps,
+  PRIVATE_RANGES,
+  parseIpv4Cidr,
+} from '../cidr.js';
 import type { Policy } from '../policy/index.js';
 import { LocalComposeError } from './errors.js';
 import { selectProfiles } from './select.js';
@@ -25,8 +35,6 @@ const DOCKER_DEFAULT_POOLS: readonly string[] = [
   '192.168.0.0/16',
 ];
 const DOCKER_POOLS_TEXT = '172.17.0.0/16 to 172.31.0.0/16 and 192.168.0.0/16';
-/** Private IPv4 space (RFC 1918). */
-const PRIVATE_RANGES: readonly string[] = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'];
 
 /** Each profile network's prefix length, and the widest / narrowest pool accepted. */
 const NETWORK_PREFIX = 24;
@@ -53,61 +61,27 @@ export interface ProfileNetworkAddresses {
   readonly proxy: string;
 }
 
-interface Cidr {
-  readonly base: number;
-  readonly prefix: number;
-}
-
-const CIDR_RE = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
-
-function parseCidr(text: string): Cidr | undefined {
-  const m = CIDR_RE.exec(text);
-  if (m === null) return undefined;
-  const octets = m.slice(1, 5).map(Number);
-  const prefix = Number(m[5]);
-  if (octets.some((o) => o > 255) || prefix > 32) return undefined;
-  const base = octets.reduce((acc, o) => acc * 256 + o, 0);
-  return { base, prefix };
-}
-
-function size(c: Cidr): number {
-  return 2 ** (32 - c.prefix);
-}
-
-function dotted(n: number): string {
-  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
-}
-
-function overlaps(a: Cidr, b: Cidr): boolean {
-  return a.base < b.base + size(b) && b.base < a.base + size(a);
-}
-
-function within(inner: Cidr, outer: Cidr): boolean {
-  return inner.base >= outer.base && inner.base + size(inner) <= outer.base + size(outer);
-}
-
-const cidrs = (list: readonly string[]) => list.map((c) => parseCidr(c) as Cidr);
-
 /** The pool, checked: a network address, private, no wider than a /8, outside Docker's pools. */
-function checkedPool(pool: string): Cidr {
+function checkedPool(pool: string): Ipv4Range {
   const fix = `Fix: use a range in 10.0.0.0/8 between a /${WIDEST_POOL} and a /${NETWORK_PREFIX}, e.g. "${DEFAULT_ADDRESS_POOL}" (the default).`;
-  const cidr = parseCidr(pool);
+  // Parsed as written, so that a pool with host bits set gets its own message.
+  const cidr = parseIpv4Cidr(pool);
   if (cidr === undefined || cidr.prefix < WIDEST_POOL || cidr.prefix > NETWORK_PREFIX) {
     throw new LocalComposeError(
       `--address-pool "${pool}" is not an IPv4 range between a /${WIDEST_POOL} and a /${NETWORK_PREFIX} (each profile network is a /${NETWORK_PREFIX}). ${fix}`,
     );
   }
-  if (cidr.base % size(cidr) !== 0) {
+  if (!isNetworkAddress(cidr)) {
     throw new LocalComposeError(
-      `--address-pool "${pool}" has host bits set; the range starts at ${dotted(cidr.base - (cidr.base % size(cidr)))}/${cidr.prefix}. ${fix}`,
+      `--address-pool "${pool}" has host bits set; the range starts at ${formatIpv4(networkOf(cidr).base)}/${cidr.prefix}. ${fix}`,
     );
   }
-  if (!cidrs(PRIVATE_RANGES).some((r) => within(cidr, r))) {
+  if (!isPrivate(cidr)) {
     throw new LocalComposeError(
-      `--address-pool "${pool}" is not private address space (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16), so the profile networks would hide real hosts. ${fix}`,
+      `--address-pool "${pool}" is not private address space (${PRIVATE_RANGES.join(', ')}), so the profile networks would hide real hosts. ${fix}`,
     );
   }
-  if (cidrs(DOCKER_DEFAULT_POOLS).some((r) => overlaps(cidr, r))) {
+  if (DOCKER_DEFAULT_POOLS.some((r) => overlaps(cidr, parseIpv4Cidr(r) as Ipv4Range))) {
     throw new LocalComposeError(
       `--address-pool "${pool}" overlaps Docker's default address pools (${DOCKER_POOLS_TEXT}), so a network Docker creates for another project could take the same subnet and compose would fail to create the profile networks. ${fix}`,
     );
@@ -136,10 +110,10 @@ export function profileNetworks(
     const base = cidr.base + policy.agents.indexOf(profile) * network;
     return {
       profile: profile.name,
-      subnet: `${dotted(base)}/${NETWORK_PREFIX}`,
-      gateway: dotted(base + GATEWAY_HOST),
-      ipRange: `${dotted(base + AGENT_RANGE.host)}/${AGENT_RANGE.prefix}`,
-      proxy: dotted(base + PROXY_HOST),
+      subnet: `${formatIpv4(base)}/${NETWORK_PREFIX}`,
+      gateway: formatIpv4(base + GATEWAY_HOST),
+      ipRange: `${formatIpv4(base + AGENT_RANGE.host)}/${AGENT_RANGE.prefix}`,
+      proxy: formatIpv4(base + PROXY_HOST),
     };
   });
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { withDefault } from './with-default.js';
 
 /*
  * The deployment profile: what a perimeter costs while idle against how it survives a zone
@@ -12,13 +13,11 @@ export type DeploymentProfile = (typeof DEPLOYMENT_PROFILES)[number];
 
 export const DeploymentSchema = z
   .strictObject({
-    profile: z
-      .enum(DEPLOYMENT_PROFILES, { error: `must be one of ${DEPLOYMENT_PROFILES.join(', ')}.` })
-      .default('ha')
-      .meta({
-        description:
-          'ha: a NAT gateway and every interface endpoint in each Availability Zone, x86 proxy tasks (a zone failure costs capacity only). lean: one NAT gateway and the interface endpoints agents need (ECR, CloudWatch Logs; Bedrock when used) in the first zone only, ARM64 (Graviton) proxy tasks; a failure of that zone stops egress and agent starts until it recovers. GCP: lean gives the proxy VMs a 10 GB boot disk. See docs/cost.md. @default ha',
-      }),
+    profile: withDefault(
+      z.enum(DEPLOYMENT_PROFILES, { error: `must be one of ${DEPLOYMENT_PROFILES.join(', ')}.` }),
+      'ha',
+      'ha: a NAT gateway and every interface endpoint in each Availability Zone, x86 proxy tasks (a zone failure costs capacity only). lean: one NAT gateway and the interface endpoints agents need (ECR, CloudWatch Logs; Bedrock when used) in the first zone only, ARM64 (Graviton) proxy tasks; a failure of that zone stops egress and agent starts until it recovers. GCP: lean gives the proxy VMs a 10 GB boot disk. See docs/cost.md.',
+    ),
   })
   .meta({ description: 'How the perimeter is laid out for cost and resilience.' });
 

@@ -43,9 +43,12 @@ export interface InjectListener extends InjectedCredential {
   readonly env: string;
 }
 
+/** The Anthropic API, whose base URL Anthropic's SDKs and Claude Code read from ANTHROPIC_BASE_URL. */
+export const ANTHROPIC_API_HOST = 'api.anthropic.com';
+
 /** Default base-URL variable for a host: what the vendor's SDK reads, when we know it. */
 export function defaultBaseUrlEnv(host: string): string {
-  if (host === 'api.anthropic.com') return 'ANTHROPIC_BASE_URL';
+  if (host === ANTHROPIC_API_HOST) return 'ANTHROPIC_BASE_URL';
   return `${host.replace(/[^a-z0-9]+/g, '_').toUpperCase()}_BASE_URL`;
 }
 

@@ -1,3 +1,4 @@
+import { ANTHROPIC_API_HOST } from './derived.js';
 import { defaultModel, listedModels, modelListenerFrom } from './model-access.js';
 import { policyProfiles } from './profiles.js';
 import type { EgressRule, Policy } from './schema.js';
@@ -40,9 +41,9 @@ export function explainPolicy(policy: Policy): string {
         ? 'the top-level model_access'
         : `its own ${profile.modelAccessPath}`;
     if (model === undefined) {
-      const api = profile.egress.some((r) => r.host === 'api.anthropic.com');
+      const api = profile.egress.some((r) => r.host === ANTHROPIC_API_HOST);
       lines.push(
-        `  model           anthropic (${from2}): ${api ? 'api.anthropic.com through its allowlist' : 'none, its allowlist has no api.anthropic.com'}`,
+        `  model           anthropic (${from2}): ${api ? `${ANTHROPIC_API_HOST} through its allowlist` : `none, its allowlist has no ${ANTHROPIC_API_HOST}`}`,
       );
     } else {
       const where =

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LEAF_DEFAULT_DAYS, LEAF_MAX_DAYS } from '../ca/profile.js';
 import { LOCAL_RUNTIMES } from '../contract/runtimes.js';
 import { parseImageReference } from '../image-registry.js';
 import { DEFAULT_AGENT_IMAGE, ENVOY_IMAGE } from '../versions.js';
@@ -8,6 +9,7 @@ import { LandingZoneSchema } from './landing-zone.js';
 import { ModelAccessSchema } from './model-access-schema.js';
 import { looksLikeSecret } from './secrets.js';
 import { privateCidrProblem } from './upstream-addresses.js';
+import { withDefault } from './with-default.js';
 
 /*
  * The policy file's one schema. It validates the file, gives the TypeScript types, and is
@@ -110,13 +112,11 @@ export const InjectSchema = z
   .strictObject({
     header: HeaderName,
     secret: SecretName,
-    format: z
-      .enum(CREDENTIAL_FORMATS, { error: `must be one of ${CREDENTIAL_FORMATS.join(', ')}.` })
-      .default('raw')
-      .meta({
-        description:
-          'raw: the secret is the header value; bearer: "Bearer <secret>"; basic: "Basic base64(<username>:<secret>)". @default raw',
-      }),
+    format: withDefault(
+      z.enum(CREDENTIAL_FORMATS, { error: `must be one of ${CREDENTIAL_FORMATS.join(', ')}.` }),
+      'raw',
+      'raw: the secret is the header value; bearer: "Bearer <secret>"; basic: "Basic base64(<username>:<secret>)".',
+    ),
     username: BasicUser.optional(),
     port: port('the plain-HTTP listener the agent uses as its base URL').optional().meta({
       description: 'Proxy listener port for this base URL. @default proxy.inject_base_port + index',
@@ -232,21 +232,21 @@ const PrivateCidr = custom((cidr) => privateCidrProblem(cidr)).meta({
 
 export const EgressSchema = z.strictObject({
   host: Host,
-  ports: z
-    .array(port('this host'), { error: 'must be a list of ports, e.g. [443].' })
-    .min(1, { error: 'is empty. Fix: list at least one port, or omit `ports` for [443].' })
-    .max(16, { error: 'lists more than 16 ports. Fix: split the entry or narrow the ports.' })
-    .default([443])
-    .meta({ description: 'Ports the agent may CONNECT to. @default [443]' }),
-  tls: z
-    .union([z.boolean(), z.literal('intercept')], {
+  ports: withDefault(
+    z
+      .array(port('this host'), { error: 'must be a list of ports, e.g. [443].' })
+      .min(1, { error: 'is empty. Fix: list at least one port, or omit `ports` for [443].' })
+      .max(16, { error: 'lists more than 16 ports. Fix: split the entry or narrow the ports.' }),
+    [443],
+    'Ports the agent may CONNECT to.',
+  ),
+  tls: withDefault(
+    z.union([z.boolean(), z.literal('intercept')], {
       error: 'must be true, false or "intercept".',
-    })
-    .default(true)
-    .meta({
-      description:
-        'true: every tunnel to this host must carry TLS whose SNI names the host; anything else is closed. false: opaque tunnels (e.g. SSH on port 22), an explicit choice per entry. "intercept": the proxy terminates the TLS with a certificate from the private CA (`proxy.interception`), applies `allow` and `inject` to each request, and forwards it over verified TLS. @default true',
     }),
+    true,
+    'true: every tunnel to this host must carry TLS whose SNI names the host; anything else is closed. false: opaque tunnels (e.g. SSH on port 22), an explicit choice per entry. "intercept": the proxy terminates the TLS with a certificate from the private CA (`proxy.interception`), applies `allow` and `inject` to each request, and forwards it over verified TLS.',
+  ),
   websocket: z.boolean({ error: 'must be true or false.' }).optional().meta({
     description:
       'With `tls: intercept`: allow WebSocket upgrades through this entry. @default false',
@@ -344,25 +344,29 @@ export const AgentSchema = z.strictObject({
       "Container image of the agent, `name:tag@sha256:<digest>` to run exactly one image (a tag alone is warned about). On AWS it must be in private ECR in the stack's account and region, or on public.ecr.aws (pulled through an ECR pull-through cache): the agent subnets have no internet.",
   }),
   command: z.array(z.string()).optional().meta({ description: '@default - the image entrypoint' }),
-  cpu: z
-    .union(
+  cpu: withDefault(
+    z.union(
       CPU_SIZES.map((n) => z.literal(n)),
       {
         error: `must be one of ${CPU_SIZES.join(', ')} vCPU.`,
       },
-    )
-    .default(1)
-    .meta({ description: 'vCPUs. @default 1' }),
-  memory_mib: z
-    .number()
-    .int()
-    .min(512, { error: 'must be at least 512 MiB.' })
-    .max(122880, { error: 'must be at most 122880 MiB.' })
-    .default(2048)
-    .meta({ description: '@default 2048' }),
-  pids_limit: z.number().int().min(16).max(65536).default(512).meta({
-    description: 'Maximum processes (nproc ulimit / pids limit). @default 512',
-  }),
+    ),
+    1,
+    'vCPUs.',
+  ),
+  memory_mib: withDefault(
+    z
+      .number()
+      .int()
+      .min(512, { error: 'must be at least 512 MiB.' })
+      .max(122880, { error: 'must be at most 122880 MiB.' }),
+    2048,
+  ),
+  pids_limit: withDefault(
+    z.number().int().min(16).max(65536),
+    512,
+    'Maximum processes (nproc ulimit / pids limit).',
+  ),
   user: z
     .string()
     .regex(/^[1-9][0-9]*:[1-9][0-9]*$/, {
@@ -373,10 +377,11 @@ export const AgentSchema = z.strictObject({
     description:
       'Plain, non-secret environment variables for the agent. Names that by convention hold credentials (*_TOKEN, *_API_KEY, *_PASSWORD, *_SECRET, ...) and credential values (known token formats, URLs with user:password@) are refused: the proxy injects credentials instead.',
   }),
-  environment_not_credentials: z.array(EnvName).max(64).default([]).meta({
-    description:
-      'Variables of `environment` reviewed as holding no credential although their name or value looks like one (e.g. "TOKENIZER_KEY"). Reserved and proxy variables stay refused. @default []',
-  }),
+  environment_not_credentials: withDefault(
+    z.array(EnvName).max(64),
+    [],
+    'Variables of `environment` reviewed as holding no credential although their name or value looks like one (e.g. "TOKENIZER_KEY"). Reserved and proxy variables stay refused.',
+  ),
   scratch: z
     .array(ScratchSchema)
     .max(8)
@@ -446,35 +451,44 @@ const LimitsSchema = z.strictObject({
   idle_timeout_s: z.number().int().min(1).max(3600).default(300),
   max_tunnel_duration_s: z.number().int().min(1).max(86400).default(3600),
   max_request_headers_kb: z.number().int().min(1).max(8192).default(60),
-  request_headers_timeout_s: z.number().int().min(1).max(300).default(10).meta({
-    description:
-      'Time an agent has to send complete request headers (slow-header attacks). @default 10',
-  }),
-  max_concurrent_streams: z.number().int().min(1).max(1024).default(100).meta({
-    description: 'HTTP/2 streams per agent connection. @default 100',
-  }),
-  max_connections: z.number().int().min(1).max(1_000_000).default(10000).meta({
-    description:
-      'Open downstream connections per proxy task (Envoy overload manager), and the circuit-breaker limit of every upstream cluster. @default 10000',
-  }),
+  request_headers_timeout_s: withDefault(
+    z.number().int().min(1).max(300),
+    10,
+    'Time an agent has to send complete request headers (slow-header attacks).',
+  ),
+  max_concurrent_streams: withDefault(
+    z.number().int().min(1).max(1024),
+    100,
+    'HTTP/2 streams per agent connection.',
+  ),
+  max_connections: withDefault(
+    z.number().int().min(1).max(1_000_000),
+    10000,
+    'Open downstream connections per proxy task (Envoy overload manager), and the circuit-breaker limit of every upstream cluster.',
+  ),
   requests_per_second: z.number().int().min(1).max(100000).optional().meta({
     description: 'Token-bucket limit per proxy task, all agents together. @default - unlimited',
   }),
-  requests_per_second_per_agent: z.number().int().min(1).max(100000).default(100).meta({
-    description:
-      'Token-bucket limit per agent address and proxy task, so one agent cannot starve the rest. @default 100',
-  }),
-  dns_cache_max_hosts: z.number().int().min(16).max(100000).default(1024).meta({
-    description:
-      'Names under wildcard entries the proxy keeps resolved at once. Exact entries have their own cache, sized to the allowlist, which agents cannot fill. @default 1024',
-  }),
-  dns_host_ttl_s: z.number().int().min(5).max(3600).default(60).meta({
-    description: 'Unused names leave the DNS cache after this long. @default 60',
-  }),
-  drain_timeout_s: z.number().int().min(1).max(110).default(30).meta({
-    description:
-      'On SIGTERM the proxy fails its health check and drains for this long before it exits; the container stop timeout is 10 s longer (Fargate allows at most 120 s). @default 30',
-  }),
+  requests_per_second_per_agent: withDefault(
+    z.number().int().min(1).max(100000),
+    100,
+    'Token-bucket limit per agent address and proxy task, so one agent cannot starve the rest.',
+  ),
+  dns_cache_max_hosts: withDefault(
+    z.number().int().min(16).max(100000),
+    1024,
+    'Names under wildcard entries the proxy keeps resolved at once. Exact entries have their own cache, sized to the allowlist, which agents cannot fill.',
+  ),
+  dns_host_ttl_s: withDefault(
+    z.number().int().min(5).max(3600),
+    60,
+    'Unused names leave the DNS cache after this long.',
+  ),
+  drain_timeout_s: withDefault(
+    z.number().int().min(1).max(110),
+    30,
+    'On SIGTERM the proxy fails its health check and drains for this long before it exits; the container stop timeout is 10 s longer (Fargate allows at most 120 s).',
+  ),
 });
 
 /** Log levels the proxy may run at. debug and trace print request headers after injection. */
@@ -494,18 +508,21 @@ export const InterceptionSchema = z
         description:
           'The CA certificate (PEM), relative to the policy file. It is public: agents trust it, and it is checked at synth (validity, name constraints).',
       }),
-    also_trusted: z.array(z.string().min(1)).max(4).default([]).meta({
-      description:
-        'More CA certificates agents trust, e.g. the next CA during a rotation (relative paths). @default []',
-    }),
-    leaf_lifetime_days: z.number().int().min(1).max(90).default(7).meta({
-      description:
-        'Lifetime of the per-host certificates the proxy issues at start; it re-issues them at half their lifetime. @default 7',
-    }),
-    allow_wildcards: z.boolean({ error: 'must be true or false.' }).default(false).meta({
-      description:
-        'Allow `tls: intercept` on wildcard entries (one wildcard certificate per entry; the credential then goes to every name under it). @default false',
-    }),
+    also_trusted: withDefault(
+      z.array(z.string().min(1)).max(4),
+      [],
+      'More CA certificates agents trust, e.g. the next CA during a rotation (relative paths).',
+    ),
+    leaf_lifetime_days: withDefault(
+      z.number().int().min(1).max(LEAF_MAX_DAYS),
+      LEAF_DEFAULT_DAYS,
+      'Lifetime of the per-host certificates the proxy issues at start; it re-issues them at half their lifetime.',
+    ),
+    allow_wildcards: withDefault(
+      z.boolean({ error: 'must be true or false.' }),
+      false,
+      'Allow `tls: intercept` on wildcard entries (one wildcard certificate per entry; the credential then goes to every name under it).',
+    ),
   })
   .meta({ description: 'TLS interception with a private CA. @default - no interception' });
 
@@ -514,42 +531,36 @@ export const ProxySchema = z.strictObject({
     description:
       'The Envoy image: `name:tag@sha256:<digest>` or `name@sha256:<digest>` runs exactly one image; a tag alone is warned about (and refused with landing_zone). On AWS an image on Docker Hub, quay.io or public.ecr.aws is pulled through an ECR pull-through cache, never from the registry directly; a private ECR image is used as it is. @default the pinned release in lib/versions.ts',
   }),
-  registry_credential_secret: z
-    .string()
-    .regex(new RegExp(`^${PULL_THROUGH_SECRET_PREFIX}[a-zA-Z0-9/_+=.@-]{1,200}$`), {
+  registry_credential_secret: withDefault(
+    z.string().regex(new RegExp(`^${PULL_THROUGH_SECRET_PREFIX}[a-zA-Z0-9/_+=.@-]{1,200}$`), {
       error: `must be a Secrets Manager secret name starting with "${PULL_THROUGH_SECRET_PREFIX}" (ECR reads only those), e.g. "${PULL_THROUGH_SECRET_PREFIX}docker-hub".`,
-    })
-    .default(`${PULL_THROUGH_SECRET_PREFIX}docker-hub`)
-    .meta({
-      description:
-        'AWS only: the Secrets Manager secret (same account and region) with the Docker Hub login ECR\'s pull-through cache uses to fetch a Docker Hub proxy image, as {"username": ..., "accessToken": ...}. Create it before deploying; unused when proxy.image is in private ECR, quay.io or public.ecr.aws. @default ecr-pullthroughcache/docker-hub',
     }),
+    `${PULL_THROUGH_SECRET_PREFIX}docker-hub`,
+    'AWS only: the Secrets Manager secret (same account and region) with the Docker Hub login ECR\'s pull-through cache uses to fetch a Docker Hub proxy image, as {"username": ..., "accessToken": ...}. Create it before deploying; unused when proxy.image is in private ECR, quay.io or public.ecr.aws.',
+  ),
   port: port('the HTTP_PROXY/HTTPS_PROXY listener').default(3128),
   health_port: port('the load-balancer health check').default(8099),
   inject_base_port: port('the first base-URL listener').default(8081),
-  admin: z
-    .enum(['disabled', 'loopback'], { error: 'must be "disabled" or "loopback".' })
-    .default('loopback')
-    .meta({
-      description:
-        'Envoy\'s admin interface, on 127.0.0.1 only (agents cannot reach it). The launcher uses it to fail health checks and drain on SIGTERM; "disabled" makes SIGTERM stop Envoy at once. @default loopback',
-    }),
-  log_level: z
-    .enum(PROXY_LOG_LEVELS, {
+  admin: withDefault(
+    z.enum(['disabled', 'loopback'], { error: 'must be "disabled" or "loopback".' }),
+    'loopback',
+    'Envoy\'s admin interface, on 127.0.0.1 only (agents cannot reach it). The launcher uses it to fail health checks and drain on SIGTERM; "disabled" makes SIGTERM stop Envoy at once.',
+  ),
+  log_level: withDefault(
+    z.enum(PROXY_LOG_LEVELS, {
       error: (issue) =>
         issue.input === 'debug' || issue.input === 'trace'
           ? `is refused: at ${String(issue.input)} level Envoy prints request headers, including credentials it injected. Fix: use one of ${PROXY_LOG_LEVELS.join(', ')}.`
           : `must be one of ${PROXY_LOG_LEVELS.join(', ')}.`,
-    })
-    .default('info')
-    .meta({ description: "Envoy's log level (debug and trace are refused). @default info" }),
-  credentials_from: z
-    .enum(['env', 'file'], { error: 'must be "env" or "file".' })
-    .default('env')
-    .meta({
-      description:
-        'How Envoy reads injected credentials: environment variables, or files under /etc/agent-perimeter/secrets. @default env',
     }),
+    'info',
+    "Envoy's log level (debug and trace are refused).",
+  ),
+  credentials_from: withDefault(
+    z.enum(['env', 'file'], { error: 'must be "env" or "file".' }),
+    'env',
+    'How Envoy reads injected credentials: environment variables, or files under /etc/agent-perimeter/secrets.',
+  ),
   replicas: z
     .strictObject({
       min: z.number().int().min(1).max(100).default(2),
@@ -568,10 +579,11 @@ export const ProxySchema = z.strictObject({
 });
 
 export const LoggingSchema = z.strictObject({
-  flush_interval_s: z.number().int().min(5).max(3600).default(60).meta({
-    description:
-      'Tunnels are logged when established and then at this interval, so a long tunnel is never invisible until it closes. @default 60',
-  }),
+  flush_interval_s: withDefault(
+    z.number().int().min(5).max(3600),
+    60,
+    'Tunnels are logged when established and then at this interval, so a long tunnel is never invisible until it closes.',
+  ),
   retention_days: z
     .union(
       RETENTION_DAYS.map((n) => z.literal(n)),

@@ -3,6 +3,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { commands } from '../../bin/commands/index.js';
 import { validateEnvoyConfig } from '../../proxy/validate/index.js';
 import { runCli, spawnCli, spawnCliIn, tempFiles } from '../helpers/cli.js';
 
@@ -12,17 +13,11 @@ describe('the agent-perimeter binary', () => {
   it('prints help with every command', () => {
     const r = spawnCli('--help');
     expect(r.code).toBe(0);
-    for (const command of [
-      'synth',
-      'plan-gcp',
-      'local',
-      'check-policy',
-      'render-proxy',
-      'validate-envoy',
-      'agent-env',
-      'schema',
-    ]) {
-      expect(r.stdout).toContain(command);
+    const lines = r.stdout.split('\n');
+    for (const { name, summary } of commands) {
+      // `  <name>  <summary>`, the names padded to one column.
+      const line = lines.find((l) => l.startsWith(`  ${name} `));
+      expect(line?.endsWith(`  ${summary}`), name).toBe(true);
     }
   });
 

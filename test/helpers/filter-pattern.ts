@@ -90,21 +90,13 @@ export function matchesJsonPattern(pattern: string, line: Record<string, unknown
     if (token === undefined) throw new Error(`pattern ends early: ${pattern}`);
     return token;
   };
-  const expr = (): boolean => {
-    let value = term();
-    while (peek()?.value === '||') {
+  /** `operand (op operand)*`, folded from the left; every operand is parsed, so none short-circuits. */
+  const chain = (op: '||' | '&&', operand: () => boolean) => (): boolean => {
+    let value = operand();
+    while (peek()?.value === op) {
       next();
-      const right = term();
-      value = value || right;
-    }
-    return value;
-  };
-  const term = (): boolean => {
-    let value = factor();
-    while (peek()?.value === '&&') {
-      next();
-      const right = factor();
-      value = value && right;
+      const right = operand();
+      value = op === '||' ? value || right : value && right;
     }
     return value;
   };
@@ -120,6 +112,9 @@ export function matchesJsonPattern(pattern: string, line: Record<string, unknown
     const expected = next();
     return compare(op.value, line[token.value], expected);
   };
+  // `&&` binds tighter than `||`.
+  const term = chain('&&', factor);
+  const expr = chain('||', term);
   const result = expr();
   if (at !== tokens.length) throw new Error(`trailing tokens in ${pattern}`);
   return result;

@@ -27,30 +27,41 @@ describe('imageRegistryDomains', () => {
 });
 
 describe('registries', () => {
-  it('knows Docker Hub under its names and private ECR by account and region', () => {
-    expect(['docker.io', 'index.docker.io', 'registry-1.docker.io'].every(isDockerHub)).toBe(true);
+  it.each(['docker.io', 'index.docker.io', 'registry-1.docker.io'])(
+    'knows %s as Docker Hub',
+    (name) => {
+      expect(isDockerHub(name)).toBe(true);
+    },
+  );
+
+  it('knows quay.io is not Docker Hub', () => {
     expect(isDockerHub('quay.io')).toBe(false);
-    expect(privateEcrRegistry('123456789012.dkr.ecr.eu-west-1.amazonaws.com')).toEqual({
-      account: '123456789012',
-      region: 'eu-west-1',
-    });
-    expect(privateEcrRegistry('123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com')).toEqual({
-      account: '123456789012',
-      region: 'us-gov-west-1',
-    });
-    expect(privateEcrRegistry('public.ecr.aws')).toBeUndefined();
   });
 
-  it('splits the registry off only when the first part is a host', () => {
-    expect(parseImageReference('envoyproxy/envoy')).toMatchObject({
-      registry: 'docker.io',
-      repository: 'envoyproxy/envoy',
-    });
-    expect(parseImageReference('quay.io/acme/envoy:1')).toMatchObject({
-      registry: 'quay.io',
-      repository: 'acme/envoy',
-      tag: '1',
-    });
+  it.each([
+    [
+      '123456789012.dkr.ecr.eu-west-1.amazonaws.com',
+      { account: '123456789012', region: 'eu-west-1' },
+    ],
+    [
+      '123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com',
+      { account: '123456789012', region: 'us-gov-west-1' },
+    ],
+    ['public.ecr.aws', undefined],
+  ])('reads %s as the private ECR registry of %j', (registry, expected) => {
+    expect(privateEcrRegistry(registry)).toEqual(expected);
+  });
+});
+
+describe('parseImageReference', () => {
+  it.each([
+    ['envoyproxy/envoy', { registry: 'docker.io', repository: 'envoyproxy/envoy' }],
+    ['quay.io/acme/envoy:1', { registry: 'quay.io', repository: 'acme/envoy', tag: '1' }],
+  ])('splits the registry off %s only when the first part is a host', (image, parts) => {
+    expect(parseImageReference(image)).toMatchObject(parts);
+  });
+
+  it('refuses a digest that is not "sha256:" and 64 lowercase hex digits', () => {
     expect(parseImageReference('envoy:v1@sha256:abc')).toEqual({
       problem: expect.stringContaining('has the digest "sha256:abc"'),
     });
