@@ -57,6 +57,11 @@ export function hourlyLine(item: string, count: number, detail: string, price: P
   return costLine(item, count, detail, [{ price, quantity: HOURS_PER_MONTH }]);
 }
 
+/** A line billed by the month, one `price` per unit (a key, a secret, a metric). */
+export function monthlyLine(item: string, count: number, detail: string, price: Price): CostLine {
+  return costLine(item, count, detail, [{ price, quantity: 1 }]);
+}
+
 export function report(
   fields: Omit<CostReport, 'totalUsd' | 'lines'> & { readonly lines: readonly CostLine[] },
 ): CostReport {
