@@ -67,11 +67,28 @@ export function bootSecrets(policy: Policy): BootSecret[] {
   return proxyCredentialInputs(policy).secrets.map((s) => ({ ...s }));
 }
 
-/** Options of {@link planProxyTier}; see `ProxyTierArgs`. */
+/** Options of {@link planProxyTier}, and so of `ProxyTierArgs`. */
 export interface ProxyTierPlanOptions {
+  /**
+   * Machine type of the instances.
+   * @default - the smallest E2 type with `proxy.cpu` and `proxy.memory_mib` plus 512 MiB
+   */
   readonly machineType?: string;
+  /**
+   * Zones of the region to spread the instances over.
+   * @default - up to three zones GCP picks in `region`
+   */
   readonly zones?: readonly string[];
+  /**
+   * Boot image (Container-Optimized OS). Pin an image (`cos-cloud/cos-121-...`) for
+   * reproducible instances.
+   * @default "cos-cloud/cos-stable"
+   */
   readonly bootImage?: string;
+  /**
+   * CPU utilisation (0.1-0.9) the autoscaler keeps between `proxy.replicas.min` and `.max`.
+   * @default 0.6
+   */
   readonly cpuTarget?: number;
   /**
    * Bucket for the Envoy config when it is too large for instance metadata (256 KiB a value):

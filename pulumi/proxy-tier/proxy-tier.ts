@@ -56,27 +56,6 @@ export interface ProxyTierArgs extends ProxyTierPlanOptions {
    */
   readonly networkTag?: string;
   /**
-   * Machine type of the instances.
-   * @default - the smallest E2 type with `proxy.cpu` and `proxy.memory_mib` plus 512 MiB
-   */
-  readonly machineType?: string;
-  /**
-   * Zones of the region to spread the instances over.
-   * @default - up to three zones GCP picks in `region`
-   */
-  readonly zones?: readonly string[];
-  /**
-   * Boot image (Container-Optimized OS). Pin an image (`cos-cloud/cos-121-...`) for
-   * reproducible instances.
-   * @default "cos-cloud/cos-stable"
-   */
-  readonly bootImage?: string;
-  /**
-   * CPU utilisation (0.1-0.9) the autoscaler keeps between `proxy.replicas.min` and `.max`.
-   * @default 0.6
-   */
-  readonly cpuTarget?: number;
-  /**
    * Add the FQDN network firewall policy (Cloud NGFW Standard) as a second egress layer.
    * The VPC may have only one network firewall policy; turn this off if it already has one
    * and add the rules of `ProxyTier.egressPlan` to it.
