@@ -148,6 +148,20 @@ export function artifactRegistryRepository(
   return { location: m[1] as string, project: m[2] as string, repository: m[3] as string };
 }
 
+/**
+ * The lines that hand `dir`, written by root with mode 0700, to Envoy's user read-only: its
+ * files (`file`, or every file in it) 0400, the directory itself 0500.
+ */
+function readOnlyForEnvoy(dir: string, file?: string): string[] {
+  return [
+    `chown -R ${ENVOY_USER} "${dir}"`,
+    file === undefined
+      ? `find "${dir}" -type f -exec chmod 0400 {} +`
+      : `chmod 0400 "${dir}/${file}"`,
+    `chmod 0500 "${dir}"`,
+  ];
+}
+
 /** The shell script that fetches every secret into tmpfs before Envoy starts. */
 export function fetchSecretsScript(options: BootOptions): string {
   const caKey = options.interception?.caKeySecret;
@@ -252,9 +266,7 @@ export function fetchSecretsScript(options: BootOptions): string {
     }
     lines.push(
       '# Envoy runs as uid 101 and reads the files through a read-only bind mount.',
-      `chown -R ${ENVOY_USER} "\${RUN_DIR}/secrets"`,
-      'find "${RUN_DIR}/secrets" -type f -exec chmod 0400 {} +',
-      'chmod 0500 "${RUN_DIR}/secrets"',
+      ...readOnlyForEnvoy('${RUN_DIR}/secrets'),
     );
   }
   if (caKey !== undefined) {
@@ -270,9 +282,7 @@ export function fetchSecretsScript(options: BootOptions): string {
       '  ;;',
       'esac',
       `printf '%s\\n' "\${value}" > "\${RUN_DIR}/ca/ca.key"`,
-      `chown -R ${ENVOY_USER} "\${RUN_DIR}/ca"`,
-      'chmod 0400 "${RUN_DIR}/ca/ca.key"',
-      'chmod 0500 "${RUN_DIR}/ca"',
+      ...readOnlyForEnvoy('${RUN_DIR}/ca', 'ca.key'),
     );
   }
   if (object !== undefined) {
