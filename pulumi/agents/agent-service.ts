@@ -3,7 +3,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { CLOUD_RUN_SANDBOXED } from '../../lib/contract/hardening.js';
 import type { Policy } from '../../lib/policy/index.js';
 import { GcpPerimeterError } from '../errors.js';
-import { AGENT_TAG } from '../names.js';
+import { AGENT_TAG, resourceDescription } from '../names.js';
 import { type AgentPlan, agentEnvs, planAgent } from './plan.js';
 
 /**
@@ -203,7 +203,10 @@ export class AgentService extends pulumi.ComponentResource {
       `${name}-service`,
       {
         name: this.plan.name,
-        description: `agent-perimeter ${args.policy.name}: agent "${this.plan.profile.name}" on gVisor, egress only through the proxy.`,
+        description: resourceDescription(
+          args.policy,
+          `agent "${this.plan.profile.name}" on gVisor, egress only through the proxy.`,
+        ),
         project: args.project,
         location: args.region,
         ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY',

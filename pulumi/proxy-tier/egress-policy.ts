@@ -1,5 +1,6 @@
 import { isWildcard, type Policy, proxyEgress } from '../../lib/policy/index.js';
 import { GcpPerimeterError } from '../errors.js';
+import { resourceDescription } from '../names.js';
 import { RESTRICTED_GOOGLE_APIS_RANGE } from '../network/plan.js';
 
 /*
@@ -100,7 +101,7 @@ export function planEgressPolicy(policy: Policy, options: EgressPolicyOptions): 
   rules.push({
     priority: next(),
     ruleName: 'proxy-to-google-apis',
-    description: `agent-perimeter ${policy.name}: the proxy reaches restricted.googleapis.com on 443.`,
+    description: resourceDescription(policy, 'the proxy reaches restricted.googleapis.com on 443.'),
     action: 'goto_next',
     destFqdns: [],
     destIpRanges: [RESTRICTED_GOOGLE_APIS_RANGE],
@@ -116,7 +117,10 @@ export function planEgressPolicy(policy: Policy, options: EgressPolicyOptions): 
       rules.push({
         priority: next(),
         ruleName: `proxy-to-allowlist-${index}`,
-        description: `agent-perimeter ${policy.name}: the proxy reaches allowlisted names on ${ports.join(', ')}.`,
+        description: resourceDescription(
+          policy,
+          `the proxy reaches allowlisted names on ${ports.join(', ')}.`,
+        ),
         action: 'goto_next',
         destFqdns: names.slice(i, i + MAX_FQDNS_PER_RULE),
         destIpRanges: [],
@@ -129,7 +133,10 @@ export function planEgressPolicy(policy: Policy, options: EgressPolicyOptions): 
     rules.push({
       priority: next(),
       ruleName: `proxy-wildcard-${i + 1}`,
-      description: `agent-perimeter ${policy.name}: "${host}" cannot be an FQDN object; only its ports (${ports.join(', ')}) are limited here, Envoy enforces the name.`,
+      description: resourceDescription(
+        policy,
+        `"${host}" cannot be an FQDN object; only its ports (${ports.join(', ')}) are limited here, Envoy enforces the name.`,
+      ),
       action: 'goto_next',
       destFqdns: [],
       destIpRanges: ['0.0.0.0/0'],
@@ -140,7 +147,10 @@ export function planEgressPolicy(policy: Policy, options: EgressPolicyOptions): 
   rules.push({
     priority: DENY_RULE_PRIORITY,
     ruleName: 'proxy-deny-everything-else',
-    description: `agent-perimeter ${policy.name}: deny and log every other connection the proxy opens.`,
+    description: resourceDescription(
+      policy,
+      'deny and log every other connection the proxy opens.',
+    ),
     action: 'deny',
     destFqdns: [],
     destIpRanges: ['0.0.0.0/0'],

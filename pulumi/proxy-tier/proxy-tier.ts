@@ -13,7 +13,7 @@ import {
 } from '../../lib/policy/index.js';
 import { HEALTH_PATH } from '../../lib/proxy-contract.js';
 import { GcpPerimeterError } from '../errors.js';
-import { PROXY_TAG } from '../names.js';
+import { PROXY_TAG, resourceDescription } from '../names.js';
 import { artifactRegistryRepository } from './boot.js';
 import { type EgressPolicyPlan, planEgressPolicy } from './egress-policy.js';
 import {
@@ -317,7 +317,10 @@ export class ProxyTier extends pulumi.ComponentResource {
           repositoryId: remoteRepositoryId(policy.name),
           format: 'DOCKER',
           mode: 'REMOTE_REPOSITORY',
-          description: `agent-perimeter ${policy.name}: the proxy's Envoy image, fetched from ${'preset' in upstream ? 'Docker Hub' : upstream.uri} by Artifact Registry, never by the proxy.`,
+          description: resourceDescription(
+            policy,
+            `the proxy's Envoy image, fetched from ${'preset' in upstream ? 'Docker Hub' : upstream.uri} by Artifact Registry, never by the proxy.`,
+          ),
           remoteRepositoryConfig: {
             description: `${imageSource.upstream} for the ${policy.name} proxy image`,
             dockerRepository:
@@ -362,7 +365,10 @@ export class ProxyTier extends pulumi.ComponentResource {
       `${name}-template`,
       {
         namePrefix: plan.names.templatePrefix,
-        description: `agent-perimeter ${policy.name}: Envoy ${policy.proxy.image} on Container-Optimized OS.`,
+        description: resourceDescription(
+          policy,
+          `Envoy ${policy.proxy.image} on Container-Optimized OS.`,
+        ),
         project,
         machineType: plan.machineType,
         disks: [
@@ -412,7 +418,7 @@ export class ProxyTier extends pulumi.ComponentResource {
       {
         ...envoyReady,
         name: plan.names.healthCheck,
-        description: `agent-perimeter ${policy.name}: Envoy ready (GET ${HEALTH_PATH}).`,
+        description: resourceDescription(policy, `Envoy ready (GET ${HEALTH_PATH}).`),
         region,
         checkIntervalSec: 5,
         unhealthyThreshold: 2,
@@ -424,7 +430,10 @@ export class ProxyTier extends pulumi.ComponentResource {
       {
         ...envoyReady,
         name: plan.names.autohealingHealthCheck,
-        description: `agent-perimeter ${policy.name}: replace proxy instances whose Envoy stops answering.`,
+        description: resourceDescription(
+          policy,
+          'replace proxy instances whose Envoy stops answering.',
+        ),
         checkIntervalSec: 10,
         unhealthyThreshold: 3,
       },
@@ -435,7 +444,7 @@ export class ProxyTier extends pulumi.ComponentResource {
       `${name}-address`,
       {
         name: plan.names.address,
-        description: `agent-perimeter ${policy.name}: the proxy address agents use.`,
+        description: resourceDescription(policy, 'the proxy address agents use.'),
         project,
         region,
         subnetwork: args.subnetwork,
@@ -451,7 +460,7 @@ export class ProxyTier extends pulumi.ComponentResource {
       `${name}-group`,
       {
         name: plan.names.group,
-        description: `agent-perimeter ${policy.name}: Envoy proxy instances across zones.`,
+        description: resourceDescription(policy, 'Envoy proxy instances across zones.'),
         project,
         region,
         baseInstanceName: plan.names.baseInstanceName,
@@ -507,7 +516,10 @@ export class ProxyTier extends pulumi.ComponentResource {
       `${name}-backend`,
       {
         name: plan.names.backendService,
-        description: `agent-perimeter ${policy.name}: Envoy instances behind the internal load balancer.`,
+        description: resourceDescription(
+          policy,
+          'Envoy instances behind the internal load balancer.',
+        ),
         project,
         region,
         network: args.network,
@@ -526,7 +538,10 @@ export class ProxyTier extends pulumi.ComponentResource {
       `${name}-forwarding-rule`,
       {
         name: plan.names.forwardingRule,
-        description: `agent-perimeter ${policy.name}: the proxy's internal passthrough load balancer (${ports.join(', ')}).`,
+        description: resourceDescription(
+          policy,
+          `the proxy's internal passthrough load balancer (${ports.join(', ')}).`,
+        ),
         project,
         region,
         loadBalancingScheme: 'INTERNAL',
@@ -548,7 +563,10 @@ export class ProxyTier extends pulumi.ComponentResource {
         `${name}-egress-policy`,
         {
           name: plan.names.egressPolicy,
-          description: `agent-perimeter ${policy.name}: the proxy may reach only the allowlisted names (second layer under Envoy).`,
+          description: resourceDescription(
+            policy,
+            'the proxy may reach only the allowlisted names (second layer under Envoy).',
+          ),
           project,
         },
         parent,
