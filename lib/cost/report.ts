@@ -46,7 +46,7 @@ export function costLine(
   item: string,
   count: number,
   detail: string,
-  parts: readonly { readonly price: Price; readonly quantity: number }[],
+  parts: CostLine['parts'],
 ): CostLine {
   const each = parts.reduce((sum, p) => sum + p.quantity * p.price.usd, 0);
   return { item, count, detail, parts, monthlyUsd: count * each };
@@ -62,9 +62,8 @@ export function monthlyLine(item: string, count: number, detail: string, price: 
   return costLine(item, count, detail, [{ price, quantity: 1 }]);
 }
 
-export function report(
-  fields: Omit<CostReport, 'totalUsd' | 'lines'> & { readonly lines: readonly CostLine[] },
-): CostReport {
+/** The report of `fields`: lines with nothing to count are dropped, the rest summed. */
+export function report(fields: Omit<CostReport, 'totalUsd'>): CostReport {
   const lines = fields.lines.filter((l) => l.count > 0);
   return { ...fields, lines, totalUsd: lines.reduce((sum, l) => sum + l.monthlyUsd, 0) };
 }
