@@ -12,7 +12,7 @@ import {
   launcherScript,
   stopTimeoutSeconds,
 } from '../../lib/proxy-launcher.js';
-import { GcpPerimeterError } from '../errors.js';
+import { proxyTierError } from './errors.js';
 import { TOKEN_SERVICE, tokenRefresherScript, VERTEX_TOKEN_HOST_DIR } from './token-refresher.js';
 
 /*
@@ -171,8 +171,7 @@ export function fetchSecretsScript(options: BootOptions): string {
   ];
   for (const { secret, variable } of all) {
     if (!SAFE_SECRET.test(secret) || !SAFE_VARIABLE.test(variable)) {
-      throw new GcpPerimeterError(
-        'ProxyTier',
+      throw proxyTierError(
         `secret "${secret}" (variable "${variable}") cannot be used in the boot script. Fix: secret names are letters, digits, "-" and "_"; this is a bug if the policy validated.`,
       );
     }
@@ -229,8 +228,7 @@ export function fetchSecretsScript(options: BootOptions): string {
     object !== undefined &&
     (!SAFE_BUCKET.test(object.bucket) || !SAFE_OBJECT.test(object.object))
   ) {
-    throw new GcpPerimeterError(
-      'ProxyTier',
+    throw proxyTierError(
       `config object gs://${object.bucket}/${object.object} cannot be used in the boot script. Fix: a bucket name of lower-case letters, digits, "-" and "_".`,
     );
   }
@@ -440,8 +438,7 @@ export function proxyCloudInit(options: BootOptions): string {
   const text = cloudInitText(options);
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > MAX_USER_DATA_BYTES) {
-    throw new GcpPerimeterError(
-      'ProxyTier',
+    throw proxyTierError(
       `the proxy's cloud-init document is ${Math.ceil(bytes / 1024)} KiB, over the ${MAX_USER_DATA_BYTES / 1024} KiB GCE allows for one metadata value${options.configObject === undefined ? '' : ', even with the Envoy config fetched from Cloud Storage'}. Fix: shrink the egress list (one "*.example.com" entry instead of many sibling hosts, only the ports each host needs).`,
     );
   }

@@ -1,7 +1,7 @@
 import { isWildcard, type Policy, proxyEgress } from '../../lib/policy/index.js';
-import { GcpPerimeterError } from '../errors.js';
 import { resourceDescription } from '../names.js';
 import { RESTRICTED_GOOGLE_APIS_RANGE } from '../network/plan.js';
+import { proxyTierError } from './errors.js';
 
 /*
  * The proxy's egress as a network firewall policy with FQDN objects: a second layer under
@@ -53,8 +53,7 @@ export function planEgressPolicy(policy: Policy, options: EgressPolicyOptions): 
   const known = new Set(proxyEgress(policy).map((e) => e.host));
   for (const [pattern, names] of Object.entries(wildcardHosts)) {
     if (!known.has(pattern) || !isWildcard(pattern)) {
-      throw new GcpPerimeterError(
-        'ProxyTier',
+      throw proxyTierError(
         `wildcardHosts key "${pattern}" is not a wildcard entry of the policy's egress list. Fix: use one of ${[...known].filter(isWildcard).join(', ') || '(none: the policy has no wildcard entries)'}.`,
       );
     }
@@ -63,8 +62,7 @@ export function planEgressPolicy(policy: Policy, options: EgressPolicyOptions): 
       (name) => !name.endsWith(suffix) || name.slice(0, -suffix.length).includes('.'),
     );
     if (bad !== undefined) {
-      throw new GcpPerimeterError(
-        'ProxyTier',
+      throw proxyTierError(
         `wildcardHosts["${pattern}"] lists "${bad}", which the wildcard does not match (it allows exactly one label). Fix: list names such as "raw${suffix}".`,
       );
     }
@@ -158,8 +156,7 @@ export function planEgressPolicy(policy: Policy, options: EgressPolicyOptions): 
     ports: [],
   });
   if (priority >= DENY_RULE_PRIORITY) {
-    throw new GcpPerimeterError(
-      'ProxyTier',
+    throw proxyTierError(
       `the egress policy needs ${rules.length} rules, more than fit below the final deny. Fix: shorten the egress list.`,
     );
   }

@@ -12,10 +12,10 @@ import {
   vertexModelResources,
 } from '../../lib/policy/index.js';
 import { HEALTH_PATH } from '../../lib/proxy-contract.js';
-import { GcpPerimeterError } from '../errors.js';
 import { PROXY_TAG, resourceDescription } from '../names.js';
 import { artifactRegistryRepository } from './boot.js';
 import { type EgressPolicyPlan, planEgressPolicy } from './egress-policy.js';
+import { proxyTierError } from './errors.js';
 import {
   gcpProxyImageSource,
   gcpProxyPullImage,
@@ -162,8 +162,7 @@ export class ProxyTier extends pulumi.ComponentResource {
     // boot document names literally (the containment proof reads it).
     const imageSource = gcpProxyImageSource(policy.proxy.image);
     if (imageSource.kind === 'remote' && typeof project !== 'string') {
-      throw new GcpPerimeterError(
-        'ProxyTier',
+      throw proxyTierError(
         `project is not a plain string, but proxy.image "${policy.proxy.image}" comes through a remote repository whose path names the project in the boot document. Fix: pass the project id as a string, or mirror the image into Artifact Registry and write that URI as proxy.image.`,
       );
     }
