@@ -1,3 +1,4 @@
+import { canonicalRef } from '../containment/gcp/facts/refs.js';
 import type { GcpPlan, PlannedResource } from '../contract/gcp-plan.js';
 import { GCP_PRICE_REGION, GCP_PRICES, gcpMachinePrice, HOURS_PER_MONTH } from './prices.js';
 import { asArray, asRecord } from './read.js';
@@ -26,11 +27,8 @@ const FORWARDING_RULE_BLOCK = 5;
 const ofType = (plan: GcpPlan, type: string): PlannedResource[] =>
   plan.resources.filter((r) => r.custom && r.type === type);
 
-/** "https://www.googleapis.com/compute/v1/projects/p/.../x?uniqueId=0" -> "projects/p/.../x". */
-const resourcePath = (value: unknown): string =>
-  String(value)
-    .replace(/^https:\/\/www\.googleapis\.com\/compute\/v1\//, '')
-    .replace(/\?.*$/, '');
+/** A reference as the verifier compares them: "projects/p/.../x", no API prefix, no query. */
+const resourcePath = (value: unknown): string => canonicalRef(String(value));
 
 interface ProxyGroup {
   readonly name: string;
