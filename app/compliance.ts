@@ -1,11 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, isAbsolute, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { isAbsolute, join } from 'node:path';
 import { CONTROL_TOWER_PACK, controlOfRule, controlTowerRules } from '../cdk/control-tower.js';
 import { type AcknowledgementRecord, COMPLIANCE_PACK_NAMES, NAG_PACKS } from '../cdk/nag.js';
 import { formatReport } from '../lib/containment/index.js';
+import { packageFile } from '../lib/package-files.js';
 import { buildAwsApp } from './aws.js';
 import { type PackCount, packResults } from './packs.js';
 
@@ -14,8 +14,6 @@ import { type PackCount, packResults } from './packs.js';
  * so the acknowledgements and counts it lists are the ones the code makes. A test regenerates
  * it and fails when the file differs.
  */
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The profiles the document covers, by their policy files (relative to the repository). */
 export const COMPLIANCE_PROFILES = [
@@ -42,7 +40,7 @@ export function profileCompliance(label: string, policyFile: string): ProfileCom
   const outdir = mkdtempSync(join(tmpdir(), 'agent-perimeter-compliance-'));
   try {
     const { app, stack, containment } = buildAwsApp({
-      policyFile: isAbsolute(policyFile) ? policyFile : join(ROOT, policyFile),
+      policyFile: isAbsolute(policyFile) ? policyFile : packageFile(policyFile),
       outdir,
       context: { '@aws-cdk/core:validationReportJson': true },
     });

@@ -113,6 +113,18 @@ export interface GcpProgramOutputs {
 }
 
 /**
+ * The settings among `keys` that `config` sets, under the same names. An unset one stays
+ * absent rather than `undefined`, so the component's default applies.
+ */
+function setIn<K extends keyof GcpProgramConfig>(
+  config: GcpProgramConfig,
+  keys: readonly K[],
+): Partial<Pick<GcpProgramConfig, K>> {
+  const set = keys.filter((k) => config[k] !== undefined);
+  return Object.fromEntries(set.map((k) => [k, config[k]])) as Partial<Pick<GcpProgramConfig, K>>;
+}
+
+/**
  * Composes the perimeter from `config` (and a prepared policy, when given, instead of reading
  * `config.policyFile`). Throws UserError for a bad policy or setting.
  */
@@ -127,24 +139,15 @@ export function buildGcpProgram(
     ...(ca === undefined ? {} : { ca }),
     project: config.project,
     region: config.region,
-    network: {
-      ...(config.agentCidr === undefined ? {} : { agentCidr: config.agentCidr }),
-      ...(config.proxyCidr === undefined ? {} : { proxyCidr: config.proxyCidr }),
-      ...(config.proxyLoadBalancerIp === undefined
-        ? {}
-        : { proxyLoadBalancerIp: config.proxyLoadBalancerIp }),
-      ...(config.agentGoogleApis === undefined ? {} : { agentGoogleApis: config.agentGoogleApis }),
-      ...(config.dnsAllowlist === undefined ? {} : { dnsAllowlist: config.dnsAllowlist }),
-      ...(config.extraDnsNames === undefined ? {} : { extraDnsNames: config.extraDnsNames }),
-    },
-    proxy: {
-      ...(config.fqdnEgressPolicy === undefined
-        ? {}
-        : { fqdnEgressPolicy: config.fqdnEgressPolicy }),
-      ...(config.wildcardHosts === undefined ? {} : { wildcardHosts: config.wildcardHosts }),
-      ...(config.machineType === undefined ? {} : { machineType: config.machineType }),
-      ...(config.zones === undefined ? {} : { zones: config.zones }),
-    },
+    network: setIn(config, [
+      'agentCidr',
+      'proxyCidr',
+      'proxyLoadBalancerIp',
+      'agentGoogleApis',
+      'dnsAllowlist',
+      'extraDnsNames',
+    ]),
+    proxy: setIn(config, ['fqdnEgressPolicy', 'wildcardHosts', 'machineType', 'zones']),
     agents: { runtime: config.agentRuntime, images: config.agentImages },
     ...(config.logLocation === undefined ? {} : { logging: { location: config.logLocation } }),
     probe: (config.probe ?? DEFAULT_DEPLOYMENT).enabled

@@ -26,6 +26,14 @@ export function labels(policy: Policy, tier: Tier): Record<string, string> {
 }
 
 /**
+ * A resource's description, `agent-perimeter <policy name>: <what>`: in the console and in
+ * `gcloud` output it says which perimeter made the resource and what the resource is for.
+ */
+export function resourceDescription(policy: Policy, what: string): string {
+  return `agent-perimeter ${policy.name}: ${what}`;
+}
+
+/**
  * Fits `name` into `max` characters: unchanged when it fits, else truncated and suffixed with
  * 6 hex characters of its SHA-256, so distinct long names stay distinct. The result keeps
  * GCP's usual shape: starts with a letter, ends with a letter or digit.

@@ -1,5 +1,4 @@
 import * as pulumi from '@pulumi/pulumi';
-/** How agent profiles run: Cloud Run services (gVisor), jobs (gen2), both, or not at all. */
 import type { PolicyCa } from '../lib/ca/policy-ca.js';
 import {
   GCP_AGENT_RUNTIMES as AGENT_RUNTIMES,
@@ -16,6 +15,7 @@ import { AgentNetwork, type AgentNetworkArgs } from './network/agent-network.js'
 import { ProbeJob, type ProbeJobArgs } from './probe/probe-job.js';
 import { ProxyTier, type ProxyTierArgs } from './proxy-tier/proxy-tier.js';
 
+/** How agent profiles run: Cloud Run services (gVisor), jobs (gen2), both, or not at all. */
 export { AGENT_RUNTIMES, type AgentRuntime };
 
 /** Arguments of {@link AgentPerimeter}. */

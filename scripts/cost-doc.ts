@@ -1,10 +1,10 @@
 // `npm run cost`: prices both deployment profiles on AWS and GCP from their synthesized
 // template and GCP plan, prints the result and regenerates docs/cost.md from it.
 // `npm run cost -- my-policy.yaml` prints the idle cost of that policy instead (nothing written).
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import { generateCostDoc, profileCost } from '../app/cost.js';
 import { costTable, usd } from '../lib/cost/index.js';
+import { packageFile } from '../lib/package-files.js';
 import { loadPolicy } from '../lib/policy/index.js';
 import { writeFileAtomic } from '../lib/write-file.js';
 import { biomeFormat } from './biome-format.js';
@@ -29,7 +29,7 @@ if (given !== undefined) {
   ].join('\n');
   process.stdout.write(biomeFormat(text, 'cost.md'));
 } else {
-  const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'cost.md');
+  const out = packageFile('docs', 'cost.md');
   const text = biomeFormat(await generateCostDoc(), 'docs/cost.md');
   writeFileAtomic(out, text);
   process.stdout.write(`${text}\nwrote ${out}\n`);

@@ -1,14 +1,17 @@
+import type { CfnResource, CfnTemplate } from '../containment/aws/template.js';
 import {
   AWS_PRICE_REGION,
   AWS_PRICES,
   FARGATE_MINIMUM_SECONDS,
   HOURS_PER_MONTH,
 } from './prices.js';
+import { asArray, asRecord } from './read.js';
 import {
   type CostLine,
   type CostReport,
   costLine,
   hourlyLine,
+  monthlyLine,
   report,
   type UsageRate,
 } from './report.js';
@@ -20,19 +23,11 @@ import {
  */
 
 type Json = unknown;
-interface Resource {
-  readonly Type: string;
-  readonly Properties?: Record<string, Json>;
-}
-interface Template {
-  readonly Resources?: Record<string, Resource>;
-}
-
-const asRecord = (value: Json): Record<string, Json> | undefined =>
-  typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, Json>)
-    : undefined;
-const asArray = (value: Json): readonly Json[] => (Array.isArray(value) ? value : []);
+/**
+ * A template's resources, typed as the verifier reads them; any JSON is priced, so they may be
+ * missing.
+ */
+type Template = Partial<Pick<CfnTemplate, 'Resources'>>;
 
 /** The logical id a `{ Ref }` or `{ Fn::GetAtt }` names, if it is one. */
 function referencedId(value: Json): string | undefined {
@@ -95,7 +90,7 @@ const describeSize = (s: FargateSize) =>
   `${s.vcpu} vCPU, ${s.memoryGb} GB, ${s.arch === 'arm64' ? 'ARM64 (Graviton)' : 'x86_64'}`;
 
 /** Idle task count of each ECS service: the autoscaler's minimum, else the desired count. */
-function idleTasks(template: Template, serviceId: string, service: Resource): number {
+function idleTasks(template: Template, serviceId: string, service: CfnResource): number {
   for (const [, target] of resourcesOf(template, 'AWS::ApplicationAutoScaling::ScalableTarget')) {
     const props = target.Properties ?? {};
     if (props.ScalableDimension !== 'ecs:service:DesiredCount') continue;
@@ -261,24 +256,42 @@ export function awsIdleCost(template: unknown, profile: string): CostReport {
     hourlyLine('Network Load Balancer', nlbs, 'internal, in front of the proxy', p.nlbHour),
     ...fargateServices(t),
     ...scheduledTasks(t),
-    costLine('KMS customer-managed key', count(t, 'AWS::KMS::Key'), 'log and audit encryption', [
-      { price: p.kmsKeyMonth, quantity: 1 },
-    ]),
-    costLine('CloudWatch alarm metric', alarms.standard, 'standard resolution', [
-      { price: p.alarmMetricMonth, quantity: 1 },
-    ]),
-    costLine('CloudWatch alarm metric', alarms.high, 'high resolution', [
-      { price: p.highResolutionAlarmMetricMonth, quantity: 1 },
-    ]),
-    costLine('CloudWatch custom metric', customMetrics(t), 'published by log metric filters', [
-      { price: p.customMetricMonth, quantity: 1 },
-    ]),
-    costLine('DNS Firewall domain name', dnsFirewallDomains(t), 'stored in domain lists', [
-      { price: p.dnsFirewallDomainMonth, quantity: 1 },
-    ]),
-    costLine('Secrets Manager secret (you create it)', secrets.length, secrets.join(', '), [
-      { price: p.secretMonth, quantity: 1 },
-    ]),
+    monthlyLine(
+      'KMS customer-managed key',
+      count(t, 'AWS::KMS::Key'),
+      'log and audit encryption',
+      p.kmsKeyMonth,
+    ),
+    monthlyLine(
+      'CloudWatch alarm metric',
+      alarms.standard,
+      'standard resolution',
+      p.alarmMetricMonth,
+    ),
+    monthlyLine(
+      'CloudWatch alarm metric',
+      alarms.high,
+      'high resolution',
+      p.highResolutionAlarmMetricMonth,
+    ),
+    monthlyLine(
+      'CloudWatch custom metric',
+      customMetrics(t),
+      'published by log metric filters',
+      p.customMetricMonth,
+    ),
+    monthlyLine(
+      'DNS Firewall domain name',
+      dnsFirewallDomains(t),
+      'stored in domain lists',
+      p.dnsFirewallDomainMonth,
+    ),
+    monthlyLine(
+      'Secrets Manager secret (you create it)',
+      secrets.length,
+      secrets.join(', '),
+      p.secretMonth,
+    ),
   ];
   const usage: UsageRate[] = [
     {

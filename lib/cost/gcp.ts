@@ -1,11 +1,13 @@
+import { canonicalRef } from '../containment/gcp/facts/refs.js';
 import type { GcpPlan, PlannedResource } from '../contract/gcp-plan.js';
-import type { JsonObject } from '../json.js';
 import { GCP_PRICE_REGION, GCP_PRICES, gcpMachinePrice, HOURS_PER_MONTH } from './prices.js';
+import { asArray, asRecord } from './read.js';
 import {
   type CostLine,
   type CostReport,
   costLine,
   hourlyLine,
+  monthlyLine,
   report,
   type UsageRate,
 } from './report.js';
@@ -25,15 +27,8 @@ const FORWARDING_RULE_BLOCK = 5;
 const ofType = (plan: GcpPlan, type: string): PlannedResource[] =>
   plan.resources.filter((r) => r.custom && r.type === type);
 
-const record = (value: unknown): JsonObject =>
-  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as JsonObject) : {};
-const list = (value: unknown): readonly unknown[] => (Array.isArray(value) ? value : []);
-
-/** "https://www.googleapis.com/compute/v1/projects/p/.../x?uniqueId=0" -> "projects/p/.../x". */
-const resourcePath = (value: unknown): string =>
-  String(value)
-    .replace(/^https:\/\/www\.googleapis\.com\/compute\/v1\//, '')
-    .replace(/\?.*$/, '');
+/** A reference as the verifier compares them: "projects/p/.../x", no API prefix, no query. */
+const resourcePath = (value: unknown): string => canonicalRef(String(value));
 
 interface ProxyGroup {
   readonly name: string;
@@ -50,19 +45,21 @@ function instanceGroups(plan: GcpPlan): ProxyGroup[] {
   return ofType(plan, 'gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager').map(
     (group) => {
       const autoscaler = autoscalers.find((a) => resourcePath(a.inputs.target) === group.id);
-      const min = record(autoscaler?.inputs.autoscalingPolicy).minReplicas;
+      const min = asRecord(autoscaler?.inputs.autoscalingPolicy)?.minReplicas;
       const instances = Number(min ?? group.inputs.targetSize ?? 0);
-      const templateId = resourcePath(record(list(group.inputs.versions)[0]).instanceTemplate);
+      const templateId = resourcePath(
+        asRecord(asArray(group.inputs.versions)[0])?.instanceTemplate,
+      );
       const template = templates.find((t) => t.id === templateId)?.inputs ?? {};
-      const boot = record(list(template.disks).find((d) => record(d).boot === true));
+      const boot = asRecord(asArray(template.disks).find((d) => asRecord(d)?.boot === true));
       return {
         name: String(group.inputs.name),
         instances,
         machineType: String(template.machineType),
-        diskGb: Number(boot.diskSizeGb ?? 10),
-        diskType: String(boot.diskType ?? 'pd-standard'),
-        subnetworks: list(template.networkInterfaces).map((n) =>
-          resourcePath(record(n).subnetwork),
+        diskGb: Number(boot?.diskSizeGb ?? 10),
+        diskType: String(boot?.diskType ?? 'pd-standard'),
+        subnetworks: asArray(template.networkInterfaces).map((n) =>
+          resourcePath(asRecord(n)?.subnetwork),
         ),
       };
     },
@@ -72,7 +69,9 @@ function instanceGroups(plan: GcpPlan): ProxyGroup[] {
 /** VMs a Cloud NAT gateway serves at idle: the groups' instances in its subnetworks. */
 function natVms(nat: PlannedResource, groups: readonly ProxyGroup[]): number {
   const all = nat.inputs.sourceSubnetworkIpRangesToNat !== 'LIST_OF_SUBNETWORKS';
-  const natted = new Set(list(nat.inputs.subnetworks).map((s) => resourcePath(record(s).name)));
+  const natted = new Set(
+    asArray(nat.inputs.subnetworks).map((s) => resourcePath(asRecord(s)?.name)),
+  );
   return groups
     .filter((g) => all || g.subnetworks.some((s) => natted.has(s)))
     .reduce((sum, g) => sum + g.instances, 0);
@@ -82,7 +81,7 @@ function natLines(plan: GcpPlan, groups: readonly ProxyGroup[]): CostLine[] {
   const p = GCP_PRICES;
   return ofType(plan, 'gcp:compute/routerNat:RouterNat').flatMap((nat) => {
     const vms = natVms(nat, groups);
-    const manual = list(nat.inputs.natIps).length;
+    const manual = asArray(nat.inputs.natIps).length;
     // Automatic allocation starts with the addresses the VMs' minimum ports need.
     const minPorts = Number(nat.inputs.minPortsPerVm ?? 64);
     const ips =
@@ -140,15 +139,6 @@ function forwardingRuleLines(plan: GcpPlan): CostLine[] {
   ];
 }
 
-function monthly(
-  item: string,
-  n: number,
-  detail: string,
-  price: (typeof GCP_PRICES)[keyof typeof GCP_PRICES],
-): CostLine {
-  return costLine(item, n, detail, [{ price, quantity: 1 }]);
-}
-
 /** The idle monthly cost of `plan` at us-central1 list prices. */
 export function gcpIdleCost(plan: GcpPlan, profile: string): CostReport {
   const p = GCP_PRICES;
@@ -163,25 +153,25 @@ export function gcpIdleCost(plan: GcpPlan, profile: string): CostReport {
     ...natLines(plan, groups),
     ...vmLines(groups),
     ...forwardingRuleLines(plan),
-    monthly(
+    monthlyLine(
       'Cloud KMS key version',
       ofType(plan, 'gcp:kms/cryptoKey:CryptoKey').length,
       'one active version each',
       p.kmsKeyVersionMonth,
     ),
-    monthly(
+    monthlyLine(
       'Cloud Scheduler job',
       ofType(plan, 'gcp:cloudscheduler/job:Job').length,
       'the probe schedule',
       p.schedulerJobMonth,
     ),
-    monthly(
+    monthlyLine(
       'Cloud DNS managed zone',
       ofType(plan, 'gcp:dns/managedZone:ManagedZone').length,
       'private',
       p.dnsZoneMonth,
     ),
-    monthly(
+    monthlyLine(
       'Secret Manager secret version (you create it)',
       secrets.size,
       [...secrets].sort().join(', '),

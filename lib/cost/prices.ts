@@ -245,7 +245,6 @@ export type GcpPriceId = keyof typeof GCP_PRICES;
 
 /** The hourly price of a Compute Engine machine type, or undefined when the table lacks it. */
 export function gcpMachinePrice(machineType: string): Price | undefined {
-  return (GCP_PRICES as Record<string, Price>)[machineType]?.unit.endsWith('VM-hour') === true
-    ? (GCP_PRICES as Record<string, Price>)[machineType]
-    : undefined;
+  const found: Price | undefined = (GCP_PRICES as Record<string, Price>)[machineType];
+  return found?.unit.endsWith('VM-hour') === true ? found : undefined;
 }

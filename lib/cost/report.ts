@@ -46,7 +46,7 @@ export function costLine(
   item: string,
   count: number,
   detail: string,
-  parts: readonly { readonly price: Price; readonly quantity: number }[],
+  parts: CostLine['parts'],
 ): CostLine {
   const each = parts.reduce((sum, p) => sum + p.quantity * p.price.usd, 0);
   return { item, count, detail, parts, monthlyUsd: count * each };
@@ -57,9 +57,13 @@ export function hourlyLine(item: string, count: number, detail: string, price: P
   return costLine(item, count, detail, [{ price, quantity: HOURS_PER_MONTH }]);
 }
 
-export function report(
-  fields: Omit<CostReport, 'totalUsd' | 'lines'> & { readonly lines: readonly CostLine[] },
-): CostReport {
+/** A line billed by the month, one `price` per unit (a key, a secret, a metric). */
+export function monthlyLine(item: string, count: number, detail: string, price: Price): CostLine {
+  return costLine(item, count, detail, [{ price, quantity: 1 }]);
+}
+
+/** The report of `fields`: lines with nothing to count are dropped, the rest summed. */
+export function report(fields: Omit<CostReport, 'totalUsd'>): CostReport {
   const lines = fields.lines.filter((l) => l.count > 0);
   return { ...fields, lines, totalUsd: lines.reduce((sum, l) => sum + l.monthlyUsd, 0) };
 }

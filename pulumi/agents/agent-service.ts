@@ -1,9 +1,9 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import { CLOUD_RUN_SANDBOXED } from '../../lib/contract/hardening.js';
-import type { AgentProfile, Policy } from '../../lib/policy/index.js';
+import type { Policy } from '../../lib/policy/index.js';
 import { GcpPerimeterError } from '../errors.js';
-import { AGENT_TAG } from '../names.js';
+import { AGENT_TAG, resourceDescription } from '../names.js';
 import { type AgentPlan, agentEnvs, planAgent } from './plan.js';
 
 /**
@@ -85,7 +85,9 @@ export interface AgentJobArgs extends AgentWorkloadArgs {
   readonly maxRetries?: number;
 }
 
-function profileOf(policy: Policy, agent: string, component: string): AgentProfile {
+/** The Cloud Run plan of the profile `args.agent` names, with errors naming `component`. */
+function planWorkload(args: AgentWorkloadArgs, component: string): AgentPlan {
+  const { policy, agent } = args;
   const profile = policy.agents.find((a) => a.name === agent);
   if (profile === undefined) {
     throw new GcpPerimeterError(
@@ -93,7 +95,10 @@ function profileOf(policy: Policy, agent: string, component: string): AgentProfi
       `agent "${agent}" is not a profile of policy "${policy.name}". Fix: use one of ${policy.agents.map((a) => `"${a.name}"`).join(', ')}.`,
     );
   }
-  return profile;
+  return planAgent(policy, profile, {
+    component,
+    ...(args.image === undefined ? {} : { image: args.image }),
+  });
 }
 
 /** A dedicated service account with no roles: the agent's identity can do nothing (C20). */
@@ -183,11 +188,7 @@ export class AgentService extends pulumi.ComponentResource {
   constructor(name: string, args: AgentServiceArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super('agent-perimeter:gcp:AgentService', name, {}, opts);
     const component = 'AgentService';
-    const profile = profileOf(args.policy, args.agent, component);
-    this.plan = planAgent(args.policy, profile, {
-      component,
-      ...(args.image === undefined ? {} : { image: args.image }),
-    });
+    this.plan = planWorkload(args, component);
     this.warnings = this.plan.warnings;
     const maxInstances = args.maxInstances ?? AgentService.DEFAULT_MAX_INSTANCES;
     const concurrency = args.concurrency ?? 1;
@@ -202,7 +203,10 @@ export class AgentService extends pulumi.ComponentResource {
       `${name}-service`,
       {
         name: this.plan.name,
-        description: `agent-perimeter ${args.policy.name}: agent "${profile.name}" on gVisor, egress only through the proxy.`,
+        description: resourceDescription(
+          args.policy,
+          `agent "${this.plan.profile.name}" on gVisor, egress only through the proxy.`,
+        ),
         project: args.project,
         location: args.region,
         ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY',
@@ -248,11 +252,7 @@ export class AgentJob extends pulumi.ComponentResource {
   constructor(name: string, args: AgentJobArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super('agent-perimeter:gcp:AgentJob', name, {}, opts);
     const component = 'AgentJob';
-    const profile = profileOf(args.policy, args.agent, component);
-    this.plan = planAgent(args.policy, profile, {
-      component,
-      ...(args.image === undefined ? {} : { image: args.image }),
-    });
+    this.plan = planWorkload(args, component);
     this.warnings = this.plan.warnings;
     const taskCount = args.taskCount ?? 1;
     const parallelism = args.parallelism ?? 1;

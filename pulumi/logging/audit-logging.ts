@@ -1,6 +1,7 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import type { Policy } from '../../lib/policy/index.js';
+import { resourceDescription } from '../names.js';
 import { type AuditLoggingPlan, planAuditLogging } from './plan.js';
 
 /** Arguments of {@link AuditLogging}. */
@@ -60,7 +61,10 @@ export class AuditLogging extends pulumi.ComponentResource {
         project,
         location: args.location,
         bucketId: this.plan.bucketId,
-        description: `agent-perimeter ${policy.name}: audit trail (proxy access, flows, firewall, NAT, DNS, secret reads), kept ${this.plan.retentionDays} days.`,
+        description: resourceDescription(
+          policy,
+          `audit trail (proxy access, flows, firewall, NAT, DNS, secret reads), kept ${this.plan.retentionDays} days.`,
+        ),
         retentionDays: this.plan.retentionDays,
         locked: args.locked ?? true,
       },
@@ -72,7 +76,10 @@ export class AuditLogging extends pulumi.ComponentResource {
       {
         project,
         name: this.plan.sinkName,
-        description: `agent-perimeter ${policy.name}: route the perimeter's audit logs to ${this.plan.bucketId}.`,
+        description: resourceDescription(
+          policy,
+          `route the perimeter's audit logs to ${this.plan.bucketId}.`,
+        ),
         destination: pulumi.interpolate`logging.googleapis.com/${this.bucket.id}`,
         filter: this.plan.filter,
         uniqueWriterIdentity: true,
@@ -87,7 +94,7 @@ export class AuditLogging extends pulumi.ComponentResource {
             {
               project,
               name: this.plan.dnsPolicyName,
-              description: `agent-perimeter ${policy.name}: log every DNS query in the perimeter VPC.`,
+              description: resourceDescription(policy, 'log every DNS query in the perimeter VPC.'),
               enableLogging: true,
               enableInboundForwarding: false,
               networks: [{ networkUrl: args.network }],

@@ -1,7 +1,7 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import type { Policy } from '../../lib/policy/index.js';
-import { AGENT_TAG, labels, PROXY_TAG } from '../names.js';
+import { AGENT_TAG, labels, PROXY_TAG, resourceDescription } from '../names.js';
 import {
   DEFAULT_AGENT_CIDR,
   DEFAULT_INTERNET_GATEWAY,
@@ -84,7 +84,7 @@ export class AgentNetwork extends pulumi.ComponentResource {
       `${name}-vpc`,
       {
         name: plan.names.network,
-        description: `agent-perimeter ${policy.name}: contained agents and their Envoy egress proxy.`,
+        description: resourceDescription(policy, 'contained agents and their Envoy egress proxy.'),
         autoCreateSubnetworks: false,
         deleteDefaultRoutesOnCreate: true,
         routingMode: 'REGIONAL',
@@ -98,7 +98,7 @@ export class AgentNetwork extends pulumi.ComponentResource {
         `${name}-${id}`,
         {
           name: subnetName,
-          description: `agent-perimeter ${policy.name}: ${what}.`,
+          description: resourceDescription(policy, `${what}.`),
           network: this.network.id,
           region,
           ipCidrRange: cidr,
@@ -149,7 +149,7 @@ export class AgentNetwork extends pulumi.ComponentResource {
       `${name}-router`,
       {
         name: plan.names.router,
-        description: `agent-perimeter ${policy.name}: Cloud NAT for the proxy subnet.`,
+        description: resourceDescription(policy, 'Cloud NAT for the proxy subnet.'),
         network: this.network.id,
         region,
       },
@@ -190,7 +190,10 @@ export class AgentNetwork extends pulumi.ComponentResource {
       `${name}-googleapis`,
       {
         name: plan.names.googleApisZone,
-        description: `agent-perimeter ${policy.name}: Google APIs through restricted.googleapis.com only.`,
+        description: resourceDescription(
+          policy,
+          'Google APIs through restricted.googleapis.com only.',
+        ),
         dnsName: 'googleapis.com.',
         visibility: 'private',
         privateVisibilityConfig: { networks },
@@ -218,7 +221,10 @@ export class AgentNetwork extends pulumi.ComponentResource {
         `${name}-dns-allowlist`,
         {
           responsePolicyName: plan.names.responsePolicy,
-          description: `agent-perimeter ${policy.name}: resolve only allowlisted names; every other name answers 0.0.0.0.`,
+          description: resourceDescription(
+            policy,
+            'resolve only allowlisted names; every other name answers 0.0.0.0.',
+          ),
           networks,
         },
         parent,

@@ -21,7 +21,7 @@ import {
   rangeSize,
 } from '../cidr.js';
 import { GcpPerimeterError } from '../errors.js';
-import { AGENT_TAG, fitName, fqdn, PROXY_TAG } from '../names.js';
+import { AGENT_TAG, fitName, fqdn, PROXY_TAG, resourceDescription } from '../names.js';
 import { gcpProxyRegistryNames } from '../proxy-tier/image.js';
 
 /*
@@ -276,14 +276,20 @@ export function planNetwork(policy: Policy, options: NetworkPlanOptions = {}): N
   const routes: RoutePlan[] = [
     {
       name: `${n}-restricted-google-apis`,
-      description: `agent-perimeter ${n}: Private Google Access through restricted.googleapis.com (VPC Service Controls VIP)${agentGoogleApis ? '' : ', proxy instances only'}.`,
+      description: resourceDescription(
+        policy,
+        `Private Google Access through restricted.googleapis.com (VPC Service Controls VIP)${agentGoogleApis ? '' : ', proxy instances only'}.`,
+      ),
       destRange: RESTRICTED_GOOGLE_APIS_RANGE,
       priority: ROUTE_PRIORITY,
       tags: agentGoogleApis ? [] : [PROXY_TAG],
     },
     {
       name: `${n}-proxy-internet`,
-      description: `agent-perimeter ${n}: the only default route, for instances tagged ${PROXY_TAG} (Envoy through Cloud NAT). Agents have no route out.`,
+      description: resourceDescription(
+        policy,
+        `the only default route, for instances tagged ${PROXY_TAG} (Envoy through Cloud NAT). Agents have no route out.`,
+      ),
       destRange: '0.0.0.0/0',
       priority: ROUTE_PRIORITY,
       tags: [PROXY_TAG],
@@ -303,7 +309,7 @@ export function planNetwork(policy: Policy, options: NetworkPlanOptions = {}): N
     const way = direction.toLowerCase();
     return rule({
       name: `${n}-deny-all-${way}`,
-      description: `agent-perimeter ${n}: deny and log every ${way} no rule above allows.`,
+      description: resourceDescription(policy, `deny and log every ${way} no rule above allows.`),
       direction,
       priority: DENY_ALL_PRIORITY,
       action: 'deny',
@@ -336,7 +342,10 @@ export function planNetwork(policy: Policy, options: NetworkPlanOptions = {}): N
       ? [
           rule({
             name: `${n}-agent-to-proxy`,
-            description: `agent-perimeter ${n}: agents reach the proxy load balancer on its listener ports only.`,
+            description: resourceDescription(
+              policy,
+              'agents reach the proxy load balancer on its listener ports only.',
+            ),
             direction: 'EGRESS',
             priority: ALLOW_PRIORITY,
             action: 'allow',
@@ -349,7 +358,10 @@ export function planNetwork(policy: Policy, options: NetworkPlanOptions = {}): N
       : profiles.map((p) =>
           rule({
             name: fitName(`${n}-agent-${p.name}-to-proxy`, 63),
-            description: `agent-perimeter ${n}: agents of profile ${p.name} reach the proxy load balancer on its own listener ports only.`,
+            description: resourceDescription(
+              policy,
+              `agents of profile ${p.name} reach the proxy load balancer on its own listener ports only.`,
+            ),
             direction: 'EGRESS',
             priority: ALLOW_PRIORITY,
             action: 'allow',
@@ -364,13 +376,13 @@ export function planNetwork(policy: Policy, options: NetworkPlanOptions = {}): N
           toGoogleApis(
             'agent',
             AGENT_TAG,
-            `agent-perimeter ${n}: agents reach restricted.googleapis.com on 443.`,
+            resourceDescription(policy, 'agents reach restricted.googleapis.com on 443.'),
           ),
         ]
       : []),
     rule({
       name: `${n}-proxy-from-agents`,
-      description: `agent-perimeter ${n}: the proxy accepts agents on its listener ports.`,
+      description: resourceDescription(policy, 'the proxy accepts agents on its listener ports.'),
       direction: 'INGRESS',
       priority: ALLOW_PRIORITY,
       action: 'allow',
@@ -381,7 +393,10 @@ export function planNetwork(policy: Policy, options: NetworkPlanOptions = {}): N
     }),
     rule({
       name: `${n}-proxy-from-health-checks`,
-      description: `agent-perimeter ${n}: Google health checks reach the proxy's health port.`,
+      description: resourceDescription(
+        policy,
+        "Google health checks reach the proxy's health port.",
+      ),
       direction: 'INGRESS',
       priority: ALLOW_PRIORITY,
       action: 'allow',
@@ -393,12 +408,18 @@ export function planNetwork(policy: Policy, options: NetworkPlanOptions = {}): N
     toGoogleApis(
       'proxy',
       PROXY_TAG,
-      `agent-perimeter ${n}: the proxy reaches restricted.googleapis.com on 443 (Secret Manager, Logging, Monitoring).`,
+      resourceDescription(
+        policy,
+        'the proxy reaches restricted.googleapis.com on 443 (Secret Manager, Logging, Monitoring).',
+      ),
     ),
     ...upstreams.internal.map(({ cidr, ports: internalPorts }, i) =>
       rule({
         name: `${n}-proxy-to-internal-${i + 1}`,
-        description: `agent-perimeter ${n}: the proxy reaches the internal range ${cidr} on the ports of the policy's private entries (Envoy checks every resolved address against it).`,
+        description: resourceDescription(
+          policy,
+          `the proxy reaches the internal range ${cidr} on the ports of the policy's private entries (Envoy checks every resolved address against it).`,
+        ),
         direction: 'EGRESS',
         priority: INTERNAL_UPSTREAM_PRIORITY,
         action: 'allow',
@@ -410,7 +431,10 @@ export function planNetwork(policy: Policy, options: NetworkPlanOptions = {}): N
     ),
     rule({
       name: `${n}-proxy-to-upstream`,
-      description: `agent-perimeter ${n}: the proxy reaches the internet on the policy's ports only; Envoy and the FQDN firewall policy narrow it to the allowlisted names.`,
+      description: resourceDescription(
+        policy,
+        "the proxy reaches the internet on the policy's ports only; Envoy and the FQDN firewall policy narrow it to the allowlisted names.",
+      ),
       direction: 'EGRESS',
       priority: ALLOW_PRIORITY,
       action: 'allow',
@@ -421,7 +445,10 @@ export function planNetwork(policy: Policy, options: NetworkPlanOptions = {}): N
     }),
     rule({
       name: `${n}-proxy-deny-private`,
-      description: `agent-perimeter ${n}: the proxy never opens connections into internal ranges (agents, other VPC hosts, peered networks, DNS-rebinding targets) except those its private entries name.`,
+      description: resourceDescription(
+        policy,
+        'the proxy never opens connections into internal ranges (agents, other VPC hosts, peered networks, DNS-rebinding targets) except those its private entries name.',
+      ),
       direction: 'EGRESS',
       priority: GUARD_PRIORITY,
       action: 'deny',

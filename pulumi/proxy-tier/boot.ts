@@ -12,7 +12,7 @@ import {
   launcherScript,
   stopTimeoutSeconds,
 } from '../../lib/proxy-launcher.js';
-import { GcpPerimeterError } from '../errors.js';
+import { proxyTierError } from './errors.js';
 import { TOKEN_SERVICE, tokenRefresherScript, VERTEX_TOKEN_HOST_DIR } from './token-refresher.js';
 
 /*
@@ -148,6 +148,20 @@ export function artifactRegistryRepository(
   return { location: m[1] as string, project: m[2] as string, repository: m[3] as string };
 }
 
+/**
+ * The lines that hand `dir`, written by root with mode 0700, to Envoy's user read-only: its
+ * files (`file`, or every file in it) 0400, the directory itself 0500.
+ */
+function readOnlyForEnvoy(dir: string, file?: string): string[] {
+  return [
+    `chown -R ${ENVOY_USER} "${dir}"`,
+    file === undefined
+      ? `find "${dir}" -type f -exec chmod 0400 {} +`
+      : `chmod 0400 "${dir}/${file}"`,
+    `chmod 0500 "${dir}"`,
+  ];
+}
+
 /** The shell script that fetches every secret into tmpfs before Envoy starts. */
 export function fetchSecretsScript(options: BootOptions): string {
   const caKey = options.interception?.caKeySecret;
@@ -157,8 +171,7 @@ export function fetchSecretsScript(options: BootOptions): string {
   ];
   for (const { secret, variable } of all) {
     if (!SAFE_SECRET.test(secret) || !SAFE_VARIABLE.test(variable)) {
-      throw new GcpPerimeterError(
-        'ProxyTier',
+      throw proxyTierError(
         `secret "${secret}" (variable "${variable}") cannot be used in the boot script. Fix: secret names are letters, digits, "-" and "_"; this is a bug if the policy validated.`,
       );
     }
@@ -215,8 +228,7 @@ export function fetchSecretsScript(options: BootOptions): string {
     object !== undefined &&
     (!SAFE_BUCKET.test(object.bucket) || !SAFE_OBJECT.test(object.object))
   ) {
-    throw new GcpPerimeterError(
-      'ProxyTier',
+    throw proxyTierError(
       `config object gs://${object.bucket}/${object.object} cannot be used in the boot script. Fix: a bucket name of lower-case letters, digits, "-" and "_".`,
     );
   }
@@ -252,9 +264,7 @@ export function fetchSecretsScript(options: BootOptions): string {
     }
     lines.push(
       '# Envoy runs as uid 101 and reads the files through a read-only bind mount.',
-      `chown -R ${ENVOY_USER} "\${RUN_DIR}/secrets"`,
-      'find "${RUN_DIR}/secrets" -type f -exec chmod 0400 {} +',
-      'chmod 0500 "${RUN_DIR}/secrets"',
+      ...readOnlyForEnvoy('${RUN_DIR}/secrets'),
     );
   }
   if (caKey !== undefined) {
@@ -270,9 +280,7 @@ export function fetchSecretsScript(options: BootOptions): string {
       '  ;;',
       'esac',
       `printf '%s\\n' "\${value}" > "\${RUN_DIR}/ca/ca.key"`,
-      `chown -R ${ENVOY_USER} "\${RUN_DIR}/ca"`,
-      'chmod 0400 "${RUN_DIR}/ca/ca.key"',
-      'chmod 0500 "${RUN_DIR}/ca"',
+      ...readOnlyForEnvoy('${RUN_DIR}/ca', 'ca.key'),
     );
   }
   if (object !== undefined) {
@@ -430,8 +438,7 @@ export function proxyCloudInit(options: BootOptions): string {
   const text = cloudInitText(options);
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > MAX_USER_DATA_BYTES) {
-    throw new GcpPerimeterError(
-      'ProxyTier',
+    throw proxyTierError(
       `the proxy's cloud-init document is ${Math.ceil(bytes / 1024)} KiB, over the ${MAX_USER_DATA_BYTES / 1024} KiB GCE allows for one metadata value${options.configObject === undefined ? '' : ', even with the Envoy config fetched from Cloud Storage'}. Fix: shrink the egress list (one "*.example.com" entry instead of many sibling hosts, only the ports each host needs).`,
     );
   }

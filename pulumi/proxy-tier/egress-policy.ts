@@ -1,6 +1,7 @@
 import { isWildcard, type Policy, proxyEgress } from '../../lib/policy/index.js';
-import { GcpPerimeterError } from '../errors.js';
+import { resourceDescription } from '../names.js';
 import { RESTRICTED_GOOGLE_APIS_RANGE } from '../network/plan.js';
+import { proxyTierError } from './errors.js';
 
 /*
  * The proxy's egress as a network firewall policy with FQDN objects: a second layer under
@@ -52,8 +53,7 @@ export function planEgressPolicy(policy: Policy, options: EgressPolicyOptions): 
   const known = new Set(proxyEgress(policy).map((e) => e.host));
   for (const [pattern, names] of Object.entries(wildcardHosts)) {
     if (!known.has(pattern) || !isWildcard(pattern)) {
-      throw new GcpPerimeterError(
-        'ProxyTier',
+      throw proxyTierError(
         `wildcardHosts key "${pattern}" is not a wildcard entry of the policy's egress list. Fix: use one of ${[...known].filter(isWildcard).join(', ') || '(none: the policy has no wildcard entries)'}.`,
       );
     }
@@ -62,8 +62,7 @@ export function planEgressPolicy(policy: Policy, options: EgressPolicyOptions): 
       (name) => !name.endsWith(suffix) || name.slice(0, -suffix.length).includes('.'),
     );
     if (bad !== undefined) {
-      throw new GcpPerimeterError(
-        'ProxyTier',
+      throw proxyTierError(
         `wildcardHosts["${pattern}"] lists "${bad}", which the wildcard does not match (it allows exactly one label). Fix: list names such as "raw${suffix}".`,
       );
     }
@@ -100,7 +99,7 @@ export function planEgressPolicy(policy: Policy, options: EgressPolicyOptions): 
   rules.push({
     priority: next(),
     ruleName: 'proxy-to-google-apis',
-    description: `agent-perimeter ${policy.name}: the proxy reaches restricted.googleapis.com on 443.`,
+    description: resourceDescription(policy, 'the proxy reaches restricted.googleapis.com on 443.'),
     action: 'goto_next',
     destFqdns: [],
     destIpRanges: [RESTRICTED_GOOGLE_APIS_RANGE],
@@ -116,7 +115,10 @@ export function planEgressPolicy(policy: Policy, options: EgressPolicyOptions): 
       rules.push({
         priority: next(),
         ruleName: `proxy-to-allowlist-${index}`,
-        description: `agent-perimeter ${policy.name}: the proxy reaches allowlisted names on ${ports.join(', ')}.`,
+        description: resourceDescription(
+          policy,
+          `the proxy reaches allowlisted names on ${ports.join(', ')}.`,
+        ),
         action: 'goto_next',
         destFqdns: names.slice(i, i + MAX_FQDNS_PER_RULE),
         destIpRanges: [],
@@ -129,7 +131,10 @@ export function planEgressPolicy(policy: Policy, options: EgressPolicyOptions): 
     rules.push({
       priority: next(),
       ruleName: `proxy-wildcard-${i + 1}`,
-      description: `agent-perimeter ${policy.name}: "${host}" cannot be an FQDN object; only its ports (${ports.join(', ')}) are limited here, Envoy enforces the name.`,
+      description: resourceDescription(
+        policy,
+        `"${host}" cannot be an FQDN object; only its ports (${ports.join(', ')}) are limited here, Envoy enforces the name.`,
+      ),
       action: 'goto_next',
       destFqdns: [],
       destIpRanges: ['0.0.0.0/0'],
@@ -140,7 +145,10 @@ export function planEgressPolicy(policy: Policy, options: EgressPolicyOptions): 
   rules.push({
     priority: DENY_RULE_PRIORITY,
     ruleName: 'proxy-deny-everything-else',
-    description: `agent-perimeter ${policy.name}: deny and log every other connection the proxy opens.`,
+    description: resourceDescription(
+      policy,
+      'deny and log every other connection the proxy opens.',
+    ),
     action: 'deny',
     destFqdns: [],
     destIpRanges: ['0.0.0.0/0'],
@@ -148,8 +156,7 @@ export function planEgressPolicy(policy: Policy, options: EgressPolicyOptions): 
     ports: [],
   });
   if (priority >= DENY_RULE_PRIORITY) {
-    throw new GcpPerimeterError(
-      'ProxyTier',
+    throw proxyTierError(
       `the egress policy needs ${rules.length} rules, more than fit below the final deny. Fix: shorten the egress list.`,
     );
   }

@@ -4,7 +4,7 @@ import {
   publicUpstreamOf,
   upstreamRepositoryPath,
 } from '../../lib/image-registry.js';
-import { GcpPerimeterError } from '../errors.js';
+import { proxyTierError } from './errors.js';
 
 /*
  * Where the GCP proxy VM pulls its Envoy image from: never a public registry directly (ADR
@@ -48,13 +48,11 @@ export function gcpMirrorCommand(image: string): string {
 /** How the GCP proxy gets `image` without pulling from a public registry itself. */
 export function gcpProxyImageSource(image: string): GcpProxyImageSource {
   const ref = parseImageReference(image);
-  if ('problem' in ref)
-    throw new GcpPerimeterError('ProxyTier', `proxy.image "${image}" ${ref.problem}`);
+  if ('problem' in ref) throw proxyTierError(`proxy.image "${image}" ${ref.problem}`);
   if (ARTIFACT_REGISTRY.test(ref.registry)) return { kind: 'artifact-registry' };
   const upstream = publicUpstreamOf(ref.registry);
   if (upstream === undefined) {
-    throw new GcpPerimeterError(
-      'ProxyTier',
+    throw proxyTierError(
       `proxy.image "${image}" is on ${ref.registry}, which the GCP proxy does not pull from directly and an Artifact Registry remote repository is not set up for here (Docker Hub, quay.io and public.ecr.aws are). Fix: copy it into an Artifact Registry repository of the perimeter's project and region with ${gcpMirrorCommand(image)} and write that URI (by digest) as proxy.image.`,
     );
   }

@@ -8,7 +8,6 @@ import {
   proxyModelAccess,
 } from '../../lib/policy/index.js';
 import { launcherLeaves, proxyCredentialInputs } from '../../lib/proxy-launch-inputs.js';
-import { GcpPerimeterError } from '../errors.js';
 import { labels, serviceAccountId } from '../names.js';
 import {
   type BootSecret,
@@ -17,6 +16,7 @@ import {
   configFitsInMetadata,
   proxyCloudInit,
 } from './boot.js';
+import { proxyTierError } from './errors.js';
 
 /** A Compute Engine machine type and what it offers. */
 export interface MachineType {
@@ -49,8 +49,7 @@ export function proxyMachineType(policy: Policy): MachineType {
     (t) => t.vcpus >= cpu && t.memoryMib >= memory_mib + OS_MEMORY_MIB,
   );
   if (type === undefined) {
-    throw new GcpPerimeterError(
-      'ProxyTier',
+    throw proxyTierError(
       `no E2 machine type has ${cpu} vCPU and ${memory_mib} MiB plus ${OS_MEMORY_MIB} MiB for the OS. Fix: lower proxy.cpu / proxy.memory_mib, or pass machineType.`,
     );
   }
@@ -67,11 +66,28 @@ export function bootSecrets(policy: Policy): BootSecret[] {
   return proxyCredentialInputs(policy).secrets.map((s) => ({ ...s }));
 }
 
-/** Options of {@link planProxyTier}; see `ProxyTierArgs`. */
+/** Options of {@link planProxyTier}, and so of `ProxyTierArgs`. */
 export interface ProxyTierPlanOptions {
+  /**
+   * Machine type of the instances.
+   * @default - the smallest E2 type with `proxy.cpu` and `proxy.memory_mib` plus 512 MiB
+   */
   readonly machineType?: string;
+  /**
+   * Zones of the region to spread the instances over.
+   * @default - up to three zones GCP picks in `region`
+   */
   readonly zones?: readonly string[];
+  /**
+   * Boot image (Container-Optimized OS). Pin an image (`cos-cloud/cos-121-...`) for
+   * reproducible instances.
+   * @default "cos-cloud/cos-stable"
+   */
   readonly bootImage?: string;
+  /**
+   * CPU utilisation (0.1-0.9) the autoscaler keeps between `proxy.replicas.min` and `.max`.
+   * @default 0.6
+   */
   readonly cpuTarget?: number;
   /**
    * Bucket for the Envoy config when it is too large for instance metadata (256 KiB a value):
@@ -154,23 +170,20 @@ export function planProxyTier(
 ): ProxyTierPlan {
   const { proxy } = policy;
   const [gap] = deploymentGaps(policy, 'gcp');
-  if (gap !== undefined) throw new GcpPerimeterError('ProxyTier', gap);
+  if (gap !== undefined) throw proxyTierError(gap);
   if (proxyModelAccess(policy).provider === 'bedrock') {
-    throw new GcpPerimeterError(
-      'ProxyTier',
+    throw proxyTierError(
       'model_access.provider is "bedrock": the proxy signs Bedrock requests with its AWS task role, which a GCP proxy does not have. Fix: deploy this policy on AWS (cdk deploy), or use provider "vertex" on GCP.',
     );
   }
   if (proxy.replicas.min > proxy.replicas.max) {
-    throw new GcpPerimeterError(
-      'ProxyTier',
+    throw proxyTierError(
       `proxy.replicas.min (${proxy.replicas.min}) is greater than proxy.replicas.max (${proxy.replicas.max}). Fix: make min <= max.`,
     );
   }
   const ca = interceptedRules(policy).length > 0 ? options.ca : undefined;
   if (interceptedRules(policy).length > 0 && ca === undefined) {
-    throw new GcpPerimeterError(
-      'ProxyTier',
+    throw proxyTierError(
       'the policy intercepts TLS (an egress entry has tls: "intercept") but the proxy tier got no CA. Fix: pass `ca: loadPolicyCa(policy, policyFile, name)` (the AgentPerimeter component and plan-gcp do this).',
     );
   }
@@ -183,14 +196,12 @@ export function planProxyTier(
         });
   const cpuTarget = options.cpuTarget ?? DEFAULT_CPU_TARGET;
   if (!(cpuTarget >= 0.1 && cpuTarget <= 0.9)) {
-    throw new GcpPerimeterError(
-      'ProxyTier',
+    throw proxyTierError(
       `cpuTarget ${cpuTarget} is outside 0.1-0.9. Fix: pick a utilisation that leaves headroom for bursts, e.g. ${DEFAULT_CPU_TARGET}.`,
     );
   }
   if (options.zones !== undefined && options.zones.length === 0) {
-    throw new GcpPerimeterError(
-      'ProxyTier',
+    throw proxyTierError(
       'zones is empty. Fix: list the zones of the region to spread over, or leave it out.',
     );
   }

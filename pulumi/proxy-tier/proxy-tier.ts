@@ -12,10 +12,10 @@ import {
   vertexModelResources,
 } from '../../lib/policy/index.js';
 import { HEALTH_PATH } from '../../lib/proxy-contract.js';
-import { GcpPerimeterError } from '../errors.js';
-import { PROXY_TAG } from '../names.js';
+import { PROXY_TAG, resourceDescription } from '../names.js';
 import { artifactRegistryRepository } from './boot.js';
 import { type EgressPolicyPlan, planEgressPolicy } from './egress-policy.js';
+import { proxyTierError } from './errors.js';
 import {
   gcpProxyImageSource,
   gcpProxyPullImage,
@@ -55,27 +55,6 @@ export interface ProxyTierArgs extends ProxyTierPlanOptions {
    * @default AgentNetwork.PROXY_TAG ("agent-perimeter-proxy")
    */
   readonly networkTag?: string;
-  /**
-   * Machine type of the instances.
-   * @default - the smallest E2 type with `proxy.cpu` and `proxy.memory_mib` plus 512 MiB
-   */
-  readonly machineType?: string;
-  /**
-   * Zones of the region to spread the instances over.
-   * @default - up to three zones GCP picks in `region`
-   */
-  readonly zones?: readonly string[];
-  /**
-   * Boot image (Container-Optimized OS). Pin an image (`cos-cloud/cos-121-...`) for
-   * reproducible instances.
-   * @default "cos-cloud/cos-stable"
-   */
-  readonly bootImage?: string;
-  /**
-   * CPU utilisation (0.1-0.9) the autoscaler keeps between `proxy.replicas.min` and `.max`.
-   * @default 0.6
-   */
-  readonly cpuTarget?: number;
   /**
    * Add the FQDN network firewall policy (Cloud NGFW Standard) as a second egress layer.
    * The VPC may have only one network firewall policy; turn this off if it already has one
@@ -183,8 +162,7 @@ export class ProxyTier extends pulumi.ComponentResource {
     // boot document names literally (the containment proof reads it).
     const imageSource = gcpProxyImageSource(policy.proxy.image);
     if (imageSource.kind === 'remote' && typeof project !== 'string') {
-      throw new GcpPerimeterError(
-        'ProxyTier',
+      throw proxyTierError(
         `project is not a plain string, but proxy.image "${policy.proxy.image}" comes through a remote repository whose path names the project in the boot document. Fix: pass the project id as a string, or mirror the image into Artifact Registry and write that URI as proxy.image.`,
       );
     }
@@ -338,7 +316,10 @@ export class ProxyTier extends pulumi.ComponentResource {
           repositoryId: remoteRepositoryId(policy.name),
           format: 'DOCKER',
           mode: 'REMOTE_REPOSITORY',
-          description: `agent-perimeter ${policy.name}: the proxy's Envoy image, fetched from ${'preset' in upstream ? 'Docker Hub' : upstream.uri} by Artifact Registry, never by the proxy.`,
+          description: resourceDescription(
+            policy,
+            `the proxy's Envoy image, fetched from ${'preset' in upstream ? 'Docker Hub' : upstream.uri} by Artifact Registry, never by the proxy.`,
+          ),
           remoteRepositoryConfig: {
             description: `${imageSource.upstream} for the ${policy.name} proxy image`,
             dockerRepository:
@@ -383,7 +364,10 @@ export class ProxyTier extends pulumi.ComponentResource {
       `${name}-template`,
       {
         namePrefix: plan.names.templatePrefix,
-        description: `agent-perimeter ${policy.name}: Envoy ${policy.proxy.image} on Container-Optimized OS.`,
+        description: resourceDescription(
+          policy,
+          `Envoy ${policy.proxy.image} on Container-Optimized OS.`,
+        ),
         project,
         machineType: plan.machineType,
         disks: [
@@ -433,7 +417,7 @@ export class ProxyTier extends pulumi.ComponentResource {
       {
         ...envoyReady,
         name: plan.names.healthCheck,
-        description: `agent-perimeter ${policy.name}: Envoy ready (GET ${HEALTH_PATH}).`,
+        description: resourceDescription(policy, `Envoy ready (GET ${HEALTH_PATH}).`),
         region,
         checkIntervalSec: 5,
         unhealthyThreshold: 2,
@@ -445,7 +429,10 @@ export class ProxyTier extends pulumi.ComponentResource {
       {
         ...envoyReady,
         name: plan.names.autohealingHealthCheck,
-        description: `agent-perimeter ${policy.name}: replace proxy instances whose Envoy stops answering.`,
+        description: resourceDescription(
+          policy,
+          'replace proxy instances whose Envoy stops answering.',
+        ),
         checkIntervalSec: 10,
         unhealthyThreshold: 3,
       },
@@ -456,7 +443,7 @@ export class ProxyTier extends pulumi.ComponentResource {
       `${name}-address`,
       {
         name: plan.names.address,
-        description: `agent-perimeter ${policy.name}: the proxy address agents use.`,
+        description: resourceDescription(policy, 'the proxy address agents use.'),
         project,
         region,
         subnetwork: args.subnetwork,
@@ -472,7 +459,7 @@ export class ProxyTier extends pulumi.ComponentResource {
       `${name}-group`,
       {
         name: plan.names.group,
-        description: `agent-perimeter ${policy.name}: Envoy proxy instances across zones.`,
+        description: resourceDescription(policy, 'Envoy proxy instances across zones.'),
         project,
         region,
         baseInstanceName: plan.names.baseInstanceName,
@@ -528,7 +515,10 @@ export class ProxyTier extends pulumi.ComponentResource {
       `${name}-backend`,
       {
         name: plan.names.backendService,
-        description: `agent-perimeter ${policy.name}: Envoy instances behind the internal load balancer.`,
+        description: resourceDescription(
+          policy,
+          'Envoy instances behind the internal load balancer.',
+        ),
         project,
         region,
         network: args.network,
@@ -547,7 +537,10 @@ export class ProxyTier extends pulumi.ComponentResource {
       `${name}-forwarding-rule`,
       {
         name: plan.names.forwardingRule,
-        description: `agent-perimeter ${policy.name}: the proxy's internal passthrough load balancer (${ports.join(', ')}).`,
+        description: resourceDescription(
+          policy,
+          `the proxy's internal passthrough load balancer (${ports.join(', ')}).`,
+        ),
         project,
         region,
         loadBalancingScheme: 'INTERNAL',
@@ -569,7 +562,10 @@ export class ProxyTier extends pulumi.ComponentResource {
         `${name}-egress-policy`,
         {
           name: plan.names.egressPolicy,
-          description: `agent-perimeter ${policy.name}: the proxy may reach only the allowlisted names (second layer under Envoy).`,
+          description: resourceDescription(
+            policy,
+            'the proxy may reach only the allowlisted names (second layer under Envoy).',
+          ),
           project,
         },
         parent,

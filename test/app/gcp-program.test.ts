@@ -422,6 +422,56 @@ describe('a different policy changes the resources', () => {
   });
 });
 
+describe('Pulumi config', () => {
+  it('passes each network and proxy setting to its component; unset ones keep the defaults', async () => {
+    const set = await planGcp({
+      config: {
+        agentCidr: '10.90.0.0/20',
+        proxyCidr: '10.90.16.0/24',
+        proxyLoadBalancerIp: '10.90.16.10',
+        extraDnsNames: '["extra.example.com"]',
+        wildcardHosts: '{"*.githubusercontent.com": ["raw.githubusercontent.com"]}',
+        proxyMachineType: 'e2-standard-2',
+        proxyZones: '["us-central1-a", "us-central1-b"]',
+      },
+    });
+    const cidrs = (plan: GcpPlan) =>
+      ofType(plan, GCP.subnet).map((r) => [r.inputs.name, r.inputs.ipCidrRange]);
+    expect(cidrs(set)).toEqual([
+      ['demo-agents', '10.90.0.0/20'],
+      ['demo-proxy', '10.90.16.0/24'],
+    ]);
+    expect(cidrs(base)).toEqual([
+      ['demo-agents', '10.80.0.0/20'],
+      ['demo-proxy', '10.80.16.0/24'],
+    ]);
+    expect(inputs(set, GCP.address).address).toBe('10.90.16.10');
+    const ruleNames = (plan: GcpPlan) =>
+      ofType(plan, GCP.responsePolicyRule).map((r) => r.inputs.dnsName);
+    expect(ruleNames(set)).toContain('extra.example.com.');
+    expect(ruleNames(base)).not.toContain('extra.example.com.');
+    const fqdns = (plan: GcpPlan) =>
+      ofType(plan, GCP.policyRule).flatMap((r) => allStrings(at(r.inputs, 'match.destFqdns')));
+    expect(fqdns(set)).toContain('raw.githubusercontent.com');
+    expect(fqdns(base)).not.toContain('raw.githubusercontent.com');
+    expect(inputs(set, GCP.template).machineType).toBe('e2-standard-2');
+    expect(inputs(base, GCP.template).machineType).not.toBe('e2-standard-2');
+    expect(inputs(set, GCP.group).distributionPolicyZones).toEqual([
+      'us-central1-a',
+      'us-central1-b',
+    ]);
+    expect(inputs(base, GCP.group).distributionPolicyZones).toBeUndefined();
+  });
+
+  it('passes the DNS allowlist and FQDN policy switches', async () => {
+    const off = await planGcp({ config: { dnsAllowlist: 'false', fqdnEgressPolicy: 'false' } });
+    expect(ofType(off, GCP.responsePolicy)).toEqual([]);
+    expect(ofType(off, GCP.policyRule)).toEqual([]);
+    expect(ofType(base, GCP.responsePolicy)).toHaveLength(1);
+    expect(ofType(base, GCP.policyRule).length).toBeGreaterThan(0);
+  });
+});
+
 describe('the plan', () => {
   it('parents every resource to a perimeter component', () => {
     const components = new Map(base.resources.filter((r) => !r.custom).map((r) => [r.urn, r]));

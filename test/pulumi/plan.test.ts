@@ -22,7 +22,7 @@ import { policyYaml, validPolicy } from '../helpers/policy.js';
 
 /*
  * The pure planning behind the GCP components: no Pulumi runtime involved. What the
- * components create from these plans is checked in pulumi-program.test.ts.
+ * components create from these plans is checked in test/app/gcp-program.test.ts.
  */
 
 const DEFAULT = loadPolicy();
@@ -346,6 +346,45 @@ describe('planProxyTier', () => {
     expect(failure(() => planProxyTier(BASE, config, { cpuTarget: 0.95 }))).toContain(
       'cpuTarget 0.95',
     );
+  });
+
+  it.each([
+    {
+      what: 'an empty zone list',
+      plan: () => planProxyTier(BASE, config, { zones: [] }),
+      message:
+        'ProxyTier: zones is empty. Fix: list the zones of the region to spread over, or leave it out.',
+    },
+    {
+      what: 'a config bucket the boot script cannot name',
+      plan: () => planProxyTier(BASE, { blob: 'x'.repeat(300 * 1024) }, { configBucket: 'Bad!' }),
+      message:
+        'ProxyTier: config object gs://Bad!/envoy-c8abde56ac03f7f7.json cannot be used in the boot script. Fix: a bucket name of lower-case letters, digits, "-" and "_".',
+    },
+    {
+      what: 'a size no E2 machine type has',
+      plan: () =>
+        planProxyTier(
+          validPolicy(policyYaml(ANTHROPIC, 'proxy:\n  cpu: 16\n  memory_mib: 65536')),
+          config,
+        ),
+      message:
+        'ProxyTier: no E2 machine type has 16 vCPU and 65536 MiB plus 512 MiB for the OS. Fix: lower proxy.cpu / proxy.memory_mib, or pass machineType.',
+    },
+    {
+      what: 'Bedrock model access',
+      plan: () => planProxyTier(loadPolicy('examples/bedrock.yaml'), config),
+      message:
+        'ProxyTier: model_access.provider is "bedrock": the proxy signs Bedrock requests with its AWS task role, which a GCP proxy does not have. Fix: deploy this policy on AWS (cdk deploy), or use provider "vertex" on GCP.',
+    },
+    {
+      what: 'interception without a CA',
+      plan: () => planProxyTier(loadPolicy('examples/github-intercept.yaml'), config),
+      message:
+        'ProxyTier: the policy intercepts TLS (an egress entry has tls: "intercept") but the proxy tier got no CA. Fix: pass `ca: loadPolicyCa(policy, policyFile, name)` (the AgentPerimeter component and plan-gcp do this).',
+    },
+  ])('refuses $what, naming the proxy tier and the fix', ({ plan, message }) => {
+    expect(failure(plan)).toBe(message);
   });
 });
 
