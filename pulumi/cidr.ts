@@ -1,36 +1,30 @@
+import {
+  formatIpv4,
+  type Ipv4Range,
+  isNetworkAddress,
+  PRIVATE_RANGES,
+  parseIpv4Cidr,
+  rangeSize,
+  within,
+} from '../lib/cidr.js';
+
 /*
- * IPv4 CIDR arithmetic for the network plan. Pure and dependency-free; ranges are validated
- * here so that a typo fails before any resource is defined.
+ * The network plan's view of IPv4 ranges (the arithmetic is lib/cidr.ts): a range must be
+ * canonical and private, so that a typo fails before any resource is defined.
  */
 
-/** A parsed IPv4 range: first address as an unsigned 32-bit number, and prefix length. */
-export interface Ipv4Range {
-  readonly base: number;
-  readonly prefix: number;
-}
-
-const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+export {
+  formatIpv4,
+  type Ipv4Range,
+  overlaps,
+  PRIVATE_RANGES,
+  rangeSize,
+} from '../lib/cidr.js';
 
 /** Parses "10.0.0.0/20"; undefined when it is not a canonical IPv4 CIDR (host bits zero). */
 export function parseCidr(cidr: string): Ipv4Range | undefined {
-  const m = CIDR.exec(cidr);
-  if (m === null) return undefined;
-  const octets = m.slice(1, 5).map(Number);
-  const prefix = Number(m[5]);
-  if (octets.some((o) => o > 255) || prefix > 32) return undefined;
-  const base = octets.reduce((acc, o) => acc * 256 + o, 0);
-  if (base % 2 ** (32 - prefix) !== 0) return undefined;
-  return { base, prefix };
-}
-
-/** Number of addresses in the range. */
-export function rangeSize(range: Ipv4Range): number {
-  return 2 ** (32 - range.prefix);
-}
-
-/** Dotted-quad form of an unsigned 32-bit address. */
-export function formatIpv4(address: number): string {
-  return [24, 16, 8, 0].map((shift) => Math.floor(address / 2 ** shift) % 256).join('.');
+  const range = parseIpv4Cidr(cidr);
+  return range !== undefined && isNetworkAddress(range) ? range : undefined;
 }
 
 /** The `index`-th address of the range (0 is the network address). */
@@ -45,28 +39,16 @@ export function addressesOf(cidr: string): string[] {
   return Array.from({ length: rangeSize(range) }, (_, i) => hostAddress(range, i));
 }
 
-/** True when the two ranges share at least one address. */
-export function overlaps(a: Ipv4Range, b: Ipv4Range): boolean {
-  return a.base < b.base + rangeSize(b) && b.base < a.base + rangeSize(a);
-}
-
 /** True when `address` (dotted quad) lies inside `range`. */
 export function containsAddress(range: Ipv4Range, address: string): boolean {
   const parsed = parseCidr(`${address}/32`);
-  return (
-    parsed !== undefined && parsed.base >= range.base && parsed.base < range.base + rangeSize(range)
-  );
+  return parsed !== undefined && within(parsed, range);
 }
 
-/** RFC 1918 private ranges: the only ones a subnet of the perimeter may use. */
-export const PRIVATE_RANGES: readonly string[] = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'];
-
-/** True when `range` lies entirely inside one of the RFC 1918 ranges. */
+/**
+ * True when `range` lies entirely inside one of the RFC 1918 ranges: the only ones a subnet of
+ * the perimeter may use.
+ */
 export function isPrivate(range: Ipv4Range): boolean {
-  return PRIVATE_RANGES.some((text) => {
-    const outer = parseCidr(text) as Ipv4Range;
-    return (
-      range.base >= outer.base && range.base + rangeSize(range) <= outer.base + rangeSize(outer)
-    );
-  });
+  return PRIVATE_RANGES.some((text) => within(range, parseIpv4Cidr(text) as Ipv4Range));
 }
