@@ -28,6 +28,7 @@ import { PROXY_CONFIG_DIGEST_ENV, proxyConfigDigest } from '../../lib/contract/p
 import { type Policy, proxyPorts } from '../../lib/policy/index.js';
 import { LAUNCHER_NAME, LAUNCHER_SCRIPT } from '../../lib/proxy-launcher.js';
 import { HEALTH_PATH, renderProxyConfig } from '../../proxy/index.js';
+import { renderString } from '../helpers/cdk-network-template.js';
 import { buildProxyTier, proxyScaffolding, synthProxyTier } from '../helpers/cdk-proxy-stack.js';
 import { findId, realTemplate } from '../helpers/containment-template.js';
 import { unacknowledgedFindings, unusedAcknowledgements } from '../helpers/nag.js';
@@ -288,6 +289,22 @@ describe('ProxyTier IAM', () => {
   const resources = resourcesOf(base.template);
   const executionRole = logicalId(base.tier.executionRole);
   const taskRole = logicalId(base.tier.taskRole);
+
+  it('trusts ECS only on behalf of this account, for both roles (confused deputy)', () => {
+    for (const role of [executionRole, taskRole]) {
+      const trust = resources[role]?.Properties.AssumeRolePolicyDocument as {
+        Statement: { Principal: unknown; Condition?: Record<string, Record<string, unknown>> }[];
+      };
+      expect(trust.Statement).toHaveLength(1);
+      expect(trust.Statement[0]?.Principal).toEqual({ Service: 'ecs-tasks.amazonaws.com' });
+      expect(trust.Statement[0]?.Condition?.StringEquals).toEqual({
+        'aws:SourceAccount': { Ref: 'AWS::AccountId' },
+      });
+      expect(renderString(trust.Statement[0]?.Condition?.ArnLike?.['aws:SourceArn'])).toBe(
+        'arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:*',
+      );
+    }
+  });
 
   it('gives the execution role exactly: its log stream, the one injected secret and the image pull', () => {
     const policies = ofType(resources, 'AWS::IAM::ManagedPolicy');
