@@ -42,7 +42,15 @@ function prepared(policy: Policy, file: PolicyFile, caBase: string = file.path):
 /** Reads `given` (else the embedded default), validates it and renders the proxy config. */
 export function preparePolicy(given?: string | PolicyFile): PreparedPolicy {
   const file = typeof given === 'object' ? given : resolvePolicyFile(given);
-  return prepared(loadPolicy(file), file);
+  return prepareLoaded(loadPolicy(file), file);
+}
+
+/**
+ * Prepares a policy a command has already read from `file` (so it is parsed once per run);
+ * CA paths are relative to that file, as in {@link preparePolicy}.
+ */
+export function prepareLoaded(policy: Policy, file: PolicyFile): PreparedPolicy {
+  return prepared(policy, file);
 }
 
 /** Prepares a policy that was parsed elsewhere (a library user, a test). */

@@ -57,6 +57,11 @@ export interface SynthReport {
 export interface SynthOptions {
   /** Policy file. @default the embedded default */
   readonly policyFile?: string;
+  /**
+   * The policy, already prepared (the command passes the one it read).
+   * @default - prepared from `policyFile`
+   */
+  readonly prepared?: PreparedPolicy;
   /** Output directory (absolute). */
   readonly outdir: string;
 }
@@ -67,7 +72,7 @@ export interface SynthOptions {
  */
 export async function synthesize(options: SynthOptions): Promise<SynthReport> {
   const started = performance.now();
-  const prepared = preparePolicy(options.policyFile);
+  const prepared = options.prepared ?? preparePolicy(options.policyFile);
   const cloud = modelAccessCloud(proxyModelAccess(prepared.policy));
   if (cloud === 'gcp') {
     throw new UserError(

@@ -1,5 +1,5 @@
 import { checkTarget, TARGETS, type Target } from '../../app/check-target.js';
-import { prepareParsed } from '../../app/prepare.js';
+import { prepareLoaded } from '../../app/prepare.js';
 import { UserError } from '../../lib/errors.js';
 import {
   deploymentGaps,
@@ -36,7 +36,7 @@ with its path, value, line and fix. Exit 0 when valid, 2 when not.
           `agent-perimeter check-policy: --target "${values.target}" is not a target. Fix: one of ${TARGETS.join(', ')}.`,
         );
       }
-      await checkTarget(prepareParsed(policy, source), values.target as Target);
+      await checkTarget(prepareLoaded(policy, file), values.target as Target);
     }
     const hosts = proxyEgress(policy);
     const injected = policyInjectListeners(policy).length;

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { prepareLoaded } from '../../app/prepare.js';
 import { UserError } from '../../lib/errors.js';
 import { withPeers } from '../../lib/peers.js';
 import { type Command, defineCommand } from './command.js';
@@ -20,8 +21,9 @@ mocks, no CLI or credentials), and prints a summary. Exit 1 when a check fails.`
   options: { ...POLICY_OPTION, out: { type: 'string', default: DEFAULT_OUT } },
   async run({ values }, io) {
     // Read here first so a bad policy fails as in check-policy, and its warnings come first.
-    const { policy, source } = policyFromArgs(values.policy, undefined, 'synth');
+    const { policy, source, file } = policyFromArgs(values.policy, undefined, 'synth');
     printPolicyWarnings(policy, source, io);
+    const prepared = prepareLoaded(policy, file);
     // aws-cdk-lib and the Pulumi SDKs take seconds to load: only this command pays for them.
     const { synthesize, formatSynthReport } = await withPeers(
       ['aws', 'control-tower', 'gcp'],
@@ -30,10 +32,7 @@ mocks, no CLI or credentials), and prints a summary. Exit 1 when a check fails.`
     );
     let report: Awaited<ReturnType<typeof synthesize>>;
     try {
-      report = await synthesize({
-        outdir: resolve(values.out),
-        ...(values.policy === undefined ? {} : { policyFile: values.policy }),
-      });
+      report = await synthesize({ outdir: resolve(values.out), prepared });
     } catch (error) {
       if (error instanceof UserError) throw error;
       io.err(`synth failed: ${error instanceof Error ? error.message : String(error)}`);

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { syntheticPolicyYaml } from '../../../bench/policies.js';
-import { runCli } from '../../helpers/cli.js';
+import { packageFile } from '../../../lib/package-files.js';
+import { runCli, spawnCliIn } from '../../helpers/cli.js';
 
 // `check-policy --target aws` must refuse exactly what `synth` refuses, with the same message.
 const dir = mkdtempSync(join(tmpdir(), 'agent-perimeter-target-'));
@@ -146,4 +147,15 @@ describe('check-policy --target aws', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--target "azure" is not a target. Fix: one of aws, gcp, local.');
   });
+
+  it("reads an intercepting policy's CA relative to the policy file, from any directory", () => {
+    // The CA file sits beside the policy; run from elsewhere with the policy's absolute path.
+    const policy = packageFile('examples', 'github-intercept.yaml');
+    const elsewhere = mkdtempSync(join(tmpdir(), 'agent-perimeter-elsewhere-'));
+    for (const target of ['aws', 'gcp', 'local']) {
+      const r = spawnCliIn(elsewhere, 'check-policy', policy, '--target', target);
+      expect(notWarnings(r.stderr), target).toEqual([]);
+      expect(r.code, target).toBe(0);
+    }
+  }, 180_000);
 });
