@@ -47,6 +47,45 @@ export interface GcpProgramConfig {
   readonly probe?: ProbeDeployment;
   /** `alertChannels`: Cloud Monitoring notification channel ids for the probe's alerts. */
   readonly alertChannels?: string[];
+  /**
+   * `dockerHubCredential`: `{ "username": "...", "passwordSecretVersion": "projects/<p>/secrets/<s>/versions/<n>" }`,
+   * the login the proxy image's remote repository uses for Docker Hub. @default anonymous pulls
+   */
+  readonly dockerHubCredential?: {
+    readonly username: string;
+    readonly passwordSecretVersion: string;
+  };
+}
+
+const SECRET_VERSION = /^projects\/[^/\s]+\/secrets\/[^/\s]+\/versions\/[^/\s]+$/;
+
+/** The `dockerHubCredential` setting, checked: both fields, the secret by its version name. */
+function dockerHubCredential(value: unknown): GcpProgramConfig['dockerHubCredential'] {
+  if (value === undefined) return undefined;
+  const fix =
+    'Fix: pulumi config set --path dockerHubCredential.username <user> && pulumi config set --path dockerHubCredential.passwordSecretVersion projects/<project>/secrets/<secret>/versions/<n>.';
+  const record =
+    typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+  const { username, passwordSecretVersion } = record;
+  if (typeof username !== 'string' || username === '') {
+    throw new UserError(
+      `Pulumi config dockerHubCredential.username is ${JSON.stringify(username)}, not a Docker Hub user name. ${fix}`,
+    );
+  }
+  if (typeof passwordSecretVersion !== 'string' || !SECRET_VERSION.test(passwordSecretVersion)) {
+    throw new UserError(
+      `Pulumi config dockerHubCredential.passwordSecretVersion is ${JSON.stringify(passwordSecretVersion)}, not a Secret Manager secret version (projects/<project>/secrets/<secret>/versions/<n>). ${fix}`,
+    );
+  }
+  const unknown = Object.keys(record).filter(
+    (k) => k !== 'username' && k !== 'passwordSecretVersion',
+  );
+  if (unknown.length > 0) {
+    throw new UserError(
+      `Pulumi config dockerHubCredential has unknown field(s) ${unknown.join(', ')}. ${fix}`,
+    );
+  }
+  return { username, passwordSecretVersion };
 }
 
 /** Reads {@link GcpProgramConfig} from the current Pulumi config. */
@@ -88,6 +127,10 @@ export function readProgramConfig(): GcpProgramConfig {
     // A string as set (`pulumi config set probe false`) or JSON (`--path` objects arrive as JSON).
     probe: parseProbeDeployment(config.get('probe'), 'Pulumi config probe'),
     ...optional('alertChannels', config.getObject<string[]>('alertChannels')),
+    ...optional(
+      'dockerHubCredential',
+      dockerHubCredential(config.getObject('dockerHubCredential')),
+    ),
   };
 }
 
@@ -147,7 +190,13 @@ export function buildGcpProgram(
       'dnsAllowlist',
       'extraDnsNames',
     ]),
-    proxy: setIn(config, ['fqdnEgressPolicy', 'wildcardHosts', 'machineType', 'zones']),
+    proxy: setIn(config, [
+      'fqdnEgressPolicy',
+      'wildcardHosts',
+      'machineType',
+      'zones',
+      'dockerHubCredential',
+    ]),
     agents: { runtime: config.agentRuntime, images: config.agentImages },
     ...(config.logLocation === undefined ? {} : { logging: { location: config.logLocation } }),
     probe: (config.probe ?? DEFAULT_DEPLOYMENT).enabled

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { gcpPlanJson, planGcp } from '../../app/gcp-plan.js';
 import { prepareParsed } from '../../app/prepare.js';
+import { UserError } from '../../lib/errors.js';
 import type { JsonObject } from '../../lib/json.js';
 import { loadPolicy, policyInjectListeners, proxyPorts } from '../../lib/policy/index.js';
 import { probeBundle } from '../../lib/probe/bundle.js';
@@ -461,6 +462,44 @@ describe('Pulumi config', () => {
       'us-central1-b',
     ]);
     expect(inputs(base, GCP.group).distributionPolicyZones).toBeUndefined();
+  });
+
+  it('passes dockerHubCredential to the proxy image cache; without it Docker Hub is anonymous', async () => {
+    const version = 'projects/acme-agents/secrets/docker-hub-token/versions/3';
+    const set = await planGcp({
+      config: {
+        dockerHubCredential: JSON.stringify({ username: 'acme', passwordSecretVersion: version }),
+      },
+    });
+    const cache = (plan: GcpPlan) => one(plan, 'gcp:artifactregistry/repository:Repository').inputs;
+    expect(at(cache(set), 'remoteRepositoryConfig.upstreamCredentials')).toEqual({
+      usernamePasswordCredentials: { username: 'acme', passwordSecretVersion: version },
+    });
+    expect(at(cache(base), 'remoteRepositoryConfig.upstreamCredentials')).toBeUndefined();
+    // The proxy's own identity still reads no secret but its injected ones.
+    expect(JSON.stringify(ofType(set, GCP.secretIam))).not.toContain('docker-hub-token');
+  });
+
+  it.each([
+    [
+      { passwordSecretVersion: 'projects/p/secrets/s/versions/1' },
+      'dockerHubCredential.username is undefined',
+    ],
+    [
+      { username: 'acme', passwordSecretVersion: 'docker-hub-token' },
+      'dockerHubCredential.passwordSecretVersion is "docker-hub-token", not a Secret Manager secret version',
+    ],
+    [
+      { username: 'acme', passwordSecretVersion: 'projects/p/secrets/s/versions/1', token: 'x' },
+      'dockerHubCredential has unknown field(s) token',
+    ],
+  ])('refuses dockerHubCredential %j with the fix', async (value, message) => {
+    const refused = planGcp({ config: { dockerHubCredential: JSON.stringify(value) } });
+    await expect(refused).rejects.toThrow(UserError);
+    await expect(refused).rejects.toThrow(message);
+    await expect(refused).rejects.toThrow(
+      'Fix: pulumi config set --path dockerHubCredential.username',
+    );
   });
 
   it('passes the DNS allowlist and FQDN policy switches', async () => {
