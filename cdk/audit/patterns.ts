@@ -159,6 +159,7 @@ export function rejectedAgentFlowsPattern(
   }
   if (excludeTaskFamilies.length > 0 && !fields.includes('ecs_task_definition_arn')) {
     throw new AuditLoggingError(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the flow log format's own field syntax, quoted.
       "the flow log format lacks ${ecs-task-definition-arn}, which the rejected-flows alarm needs to leave the egress probe out. Fix: add it to the flow log's custom format.",
     );
   }
