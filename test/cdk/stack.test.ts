@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Annotations as CoreAnnotations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type AwsApp, buildAwsApp } from '../../app/aws.js';
@@ -118,6 +119,14 @@ describe('images given by tag without a digest', () => {
   it('are silent when every image is pinned by digest', () => {
     expect(tagWarnings(pinned)).toEqual([]);
   });
+
+  it('are silenced by acknowledging their id on the perimeter', () => {
+    const acknowledged = buildAwsApp({
+      outdir: mkdtempSync(join(tmpdir(), 'agent-perimeter-ack-')),
+    });
+    CoreAnnotations.of(acknowledged.stack).acknowledgeWarning(IMAGE_WITHOUT_DIGEST);
+    expect(tagWarnings(acknowledged)).toEqual([]);
+  }, 120_000);
 });
 
 describe('the stack follows the policy', () => {
