@@ -4,7 +4,8 @@ import * as pulumi from '@pulumi/pulumi';
 import { proxyPorts } from '../../lib/policy/index.js';
 import type { ProbeSettings } from '../../lib/probe/deploy.js';
 import { PROBE_NAME } from '../../lib/probe/image.js';
-import { type AgentPlacementArgs, vpcAccess } from '../agents/agent-service.js';
+import { AgentJob, type AgentPlacementArgs, vpcAccess } from '../agents/agent-service.js';
+import { resourceDescription } from '../names.js';
 import {
   type ProbeJobPlan,
   planProbeJob,
@@ -94,7 +95,7 @@ export class ProbeJob extends pulumi.ComponentResource {
           parallelism: 1,
           labels: { ...plan.labels },
           template: {
-            executionEnvironment: 'EXECUTION_ENVIRONMENT_GEN2',
+            executionEnvironment: AgentJob.EXECUTION_ENVIRONMENT,
             serviceAccount: this.serviceAccount.email,
             // A failed run (escape or broken) is a finding, not something to retry.
             maxRetries: 0,
@@ -150,7 +151,10 @@ export class ProbeJob extends pulumi.ComponentResource {
         project,
         region,
         name: plan.schedulerName,
-        description: `agent-perimeter ${policy.name}: egress probe from the agent subnet every ${everyMinutes} minutes`,
+        description: resourceDescription(
+          policy,
+          `egress probe from the agent subnet every ${everyMinutes} minutes`,
+        ),
         schedule: plan.cron,
         timeZone: 'Etc/UTC',
         attemptDeadline: '320s',
