@@ -3,8 +3,16 @@ import type {
   Attachment,
   ContainmentModel,
   FirewallRule,
+  Peer,
   Route,
+  Traffic,
 } from '../../lib/containment/index.js';
+
+/** TCP on one port, as a rule or an ACL entry lets it through. */
+export const tcp = (port: number): Traffic => ({ protocol: 6, ports: { from: port, to: port } });
+
+/** Every IPv4 address, as a rule's peer: the internet. */
+export const ANYWHERE: Peer = { kind: 'cidr', cidr: '0.0.0.0/0' };
 
 /**
  * A small hand-written model: VPC 10.0.0.0/16 with an agent subnet (10.0.1.0/24, route
@@ -87,7 +95,7 @@ export function smallModel(
             direction: 'egress',
             ruleNumber: 100,
             action: 'allow',
-            traffic: { protocol: 6, ports: { from: 3128, to: 3128 } },
+            traffic: tcp(3128),
             cidr: '10.0.2.0/24',
           },
           {
@@ -95,7 +103,7 @@ export function smallModel(
             direction: 'egress',
             ruleNumber: 110,
             action: 'allow',
-            traffic: { protocol: 6, ports: { from: 443, to: 443 } },
+            traffic: tcp(443),
             cidr: '10.0.3.0/24',
           },
         ],
@@ -107,16 +115,8 @@ export function smallModel(
       { id: 'sg-endpoint', resource: 'EndpointGroup', network: 'vpc', tier: 'endpoint' },
     ],
     firewallRules: overrides.rules ?? [
-      egress(
-        'AgentToProxy',
-        { protocol: 6, ports: { from: 3128, to: 3128 } },
-        { kind: 'group', group: 'sg-proxy' },
-      ),
-      egress(
-        'AgentToEndpoints',
-        { protocol: 6, ports: { from: 443, to: 443 } },
-        { kind: 'group', group: 'sg-endpoint' },
-      ),
+      egress('AgentToProxy', tcp(3128), { kind: 'group', group: 'sg-proxy' }),
+      egress('AgentToEndpoints', tcp(443), { kind: 'group', group: 'sg-endpoint' }),
     ],
     prefixLists: [],
     endpoints: [],

@@ -1,15 +1,12 @@
 import { egressRules, intendedSpace } from '../analysis/acl.js';
-import type { AllowedSet } from '../analysis/allowed.js';
-import type { Context } from '../analysis/context.js';
 import { ruleName } from '../analysis/firewall.js';
-import { subnetsPhrase, type TableUse } from '../analysis/routes.js';
+import { subnetsPhrase } from '../analysis/routes.js';
+import type { Scope } from '../analysis/scope.js';
 import { allTraffic, describeFlows, type Flows, subtractFlows, unionFlows } from '../flows.js';
 import type { AclEntry, NetworkAcl, Subnet } from '../model.js';
 import { isUnresolved } from '../model.js';
 import { evaluateOrdered } from '../ordered.js';
-import { FIREWALL_CHANNELS } from '../terms.js';
 import type { Violation } from '../violations.js';
-import type { ContainmentCheck } from './check.js';
 
 interface Leak {
   entry: AclEntry;
@@ -23,7 +20,7 @@ interface Leak {
  * set on its own, so that one widened security group still leaves a second wall (C4). Egress
  * is judged alone: one-way UDP or ICMP is enough to leak data, return traffic or not.
  */
-function checkAcls(ctx: Context, allowed: AllowedSet, uses: readonly TableUse[]): Violation[] {
+export function agentAcls({ ctx, allowed, uses }: Scope): readonly Violation[] {
   const out: Violation[] = [];
   const leaks = new Map<string, Leak>();
   const blind = new Map<string, { entry: AclEntry; acl: NetworkAcl; subnets: Subnet[] }>();
@@ -97,11 +94,3 @@ function unresolvedOf(entry: AclEntry): string {
     ? `"${entry.cidr}" is not a CIDR block`
     : entry.cidr.unresolved;
 }
-
-export const agentAcls: ContainmentCheck = {
-  id: 'agent-acls',
-  channels: [FIREWALL_CHANNELS.aclWeakened],
-  description:
-    "Each agent subnet's own stateless ACL lets nothing out beyond the allowed set, so one widened firewall group still leaves a second wall.",
-  check: ({ ctx, allowed, uses }) => checkAcls(ctx, allowed, uses),
-};

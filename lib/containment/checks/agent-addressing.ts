@@ -1,8 +1,7 @@
-import type { Context } from '../analysis/context.js';
 import { subnetsPhrase } from '../analysis/routes.js';
-import type { Attachment, Finding } from '../model.js';
+import type { Scope } from '../analysis/scope.js';
+import type { Finding } from '../model.js';
 import type { Violation } from '../violations.js';
-import type { ContainmentCheck } from './check.js';
 
 const PUBLIC =
   'so agents get public addresses, reachable from the internet and usable for egress wherever a route allows';
@@ -13,7 +12,7 @@ const IPV6 = 'IPv6 traffic is outside the IPv4 allowlists and ACLs the perimeter
  * to a gateway) out; IPv6 escapes the IPv4-only ACLs and allowlists. Both are reported even
  * when no route uses them yet: the next route change would.
  */
-function checkAddressing(ctx: Context, agents: readonly Attachment[]): Violation[] {
+export function agentAddressing({ ctx }: Scope): readonly Violation[] {
   const out: Violation[] = [];
   const seen = new Set<string>();
   const add = (
@@ -40,7 +39,7 @@ function checkAddressing(ctx: Context, agents: readonly Attachment[]): Violation
           },
     );
   };
-  for (const a of agents) {
+  for (const a of ctx.agents) {
     const subnet = a.subnet === undefined ? undefined : ctx.subnets.get(a.subnet);
     const who = `${a.kind} ${a.resource}${subnet === undefined ? '' : ` in subnet ${subnet.resource}`}`;
     const agentSubnet = subnet === undefined ? '' : subnetsPhrase([subnet]);
@@ -69,11 +68,3 @@ function checkAddressing(ctx: Context, agents: readonly Attachment[]): Violation
   }
   return out;
 }
-
-export const agentAddressing: ContainmentCheck = {
-  id: 'agent-addressing',
-  channels: ['public-ip', 'ipv6'],
-  description:
-    'Agents and their subnets get no public address and no IPv6 (reported even before a route uses them).',
-  check: ({ ctx }) => checkAddressing(ctx, ctx.agents),
-};

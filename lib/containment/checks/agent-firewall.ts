@@ -6,26 +6,29 @@ import {
   ruleName,
   unresolvedReason,
 } from '../analysis/firewall.js';
+import type { Scope } from '../analysis/scope.js';
 import { allTraffic, describeFlows, type Flows, restrictFlows, subtractFlows } from '../flows.js';
 import type { Attachment, FirewallRule } from '../model.js';
 import { EVERY_MEMBER } from '../model.js';
-import { FIREWALL_CHANNELS } from '../terms.js';
 import type { Violation } from '../violations.js';
-import type { ContainmentCheck } from './check.js';
 
 /**
- * The stateful firewall layer of one agent attachment: every egress rule must stay within the
- * allowed set, none may reach other agents, and no ingress rule may admit anyone (the
- * replies of an admitted connection are a way out; agents are clients only).
+ * The stateful firewall layer of every agent that carries an agent group: every egress rule
+ * must stay within the allowed set, none may reach other agents, and no ingress rule may
+ * admit anyone (the replies of an admitted connection are a way out; agents are clients only).
  */
-function checkFirewall(
+export function agentFirewall({ ctx, evaluator, allowed, guarded }: Scope): readonly Violation[] {
+  return guarded.flatMap((a) => checkAttachment(ctx, evaluator, allowed, a));
+}
+
+/** One agent attachment's firewall groups, and each rule they apply to it. */
+function checkAttachment(
   ctx: Context,
   evaluator: FirewallEvaluator,
   allowed: AllowedSet,
   attachment: Attachment,
-  routeTable: string | undefined,
-  network: string | undefined,
 ): Violation[] {
+  const { table: routeTable, network } = ctx.placement(attachment);
   const out: Violation[] = [];
   const { group: groupWord } = ctx.terms;
   for (const g of attachment.groups) {
@@ -49,14 +52,7 @@ function checkFirewall(
   const permitted = allowed.flows(routeTable, network);
   const label = ctx.label;
   for (const { rule, flows } of evaluation.decidedEgress) {
-    const lateral = restrictFlows(flows, ctx.agentSpace);
-    if (lateral.length > 0) {
-      out.push({
-        resource: rule.resource,
-        channel: 'lateral',
-        explanation: `egress rule ${ruleName(rule)} of ${ownerOf(ctx, rule)} (${describeRule(ctx, rule)}) lets agents reach other agents (${describeFlows(lateral, label, 3)}): one sandbox can attack or hand data to another. Fix: remove the rule (including self-references); agents talk only to the proxy tier and the endpoints.`,
-      });
-    }
+    out.push(...lateral(ctx, rule, flows, 'egress'));
     const outside = subtractFlows(subtractFlows(flows, permitted), allTraffic(ctx.agentSpace));
     if (outside.length > 0) {
       out.push({
@@ -67,14 +63,7 @@ function checkFirewall(
     }
   }
   for (const { rule, flows } of evaluation.decidedIngress) {
-    const lateral = restrictFlows(flows, ctx.agentSpace);
-    if (lateral.length > 0) {
-      out.push({
-        resource: rule.resource,
-        channel: 'lateral',
-        explanation: `ingress rule ${ruleName(rule)} of ${ownerOf(ctx, rule)} (${describeRule(ctx, rule, 'from')}) lets other agents connect to agents (${describeFlows(lateral, label, 3).replaceAll(' to ', ' from ')}). Fix: remove the rule (including self-references); agents accept no connections.`,
-      });
-    }
+    out.push(...lateral(ctx, rule, flows, 'ingress'));
     const other = subtractFlows(flows, allTraffic(ctx.agentSpace));
     if (other.length > 0) {
       out.push({
@@ -85,6 +74,26 @@ function checkFirewall(
     }
   }
   return out;
+}
+
+/**
+ * What of a rule's decided flows runs between agents: either way, one sandbox can attack or
+ * hand data to another, so it is reported apart from what leaves the perimeter.
+ */
+function lateral(
+  ctx: Context,
+  rule: FirewallRule,
+  flows: Flows,
+  direction: 'egress' | 'ingress',
+): Violation[] {
+  const between = restrictFlows(flows, ctx.agentSpace);
+  if (between.length === 0) return [];
+  const reached = describeFlows(between, ctx.label, 3);
+  const explanation =
+    direction === 'egress'
+      ? `egress rule ${ruleName(rule)} of ${ownerOf(ctx, rule)} (${describeRule(ctx, rule)}) lets agents reach other agents (${reached}): one sandbox can attack or hand data to another. Fix: remove the rule (including self-references); agents talk only to the proxy tier and the endpoints.`
+      : `ingress rule ${ruleName(rule)} of ${ownerOf(ctx, rule)} (${describeRule(ctx, rule, 'from')}) lets other agents connect to agents (${reached.replaceAll(' to ', ' from ')}). Fix: remove the rule (including self-references); agents accept no connections.`;
+  return [{ resource: rule.resource, channel: 'lateral', explanation }];
 }
 
 /** The rule itself, as written: "tcp 443 to 0.0.0.0/0". */
@@ -121,15 +130,3 @@ function prefixListHint(ctx: Context, outside: Flows): string {
   if (managed.length === 0) return '';
   return " (a service's prefix list is allowed only on 443, and only through a gateway endpoint for that service on the agents' route table)";
 }
-
-export const agentFirewall: ContainmentCheck = {
-  id: 'agent-firewall',
-  channels: [FIREWALL_CHANNELS.groupEgress, FIREWALL_CHANNELS.groupIngress, 'lateral'],
-  description:
-    "Every agent's firewall groups allow out only the proxy tier on its ports and the endpoints on 443, nothing to other agents, and admit no connection.",
-  check: ({ ctx, evaluator, allowed, guarded }) =>
-    guarded.flatMap((a) => {
-      const { table, network } = ctx.placement(a);
-      return checkFirewall(ctx, evaluator, allowed, a, table, network);
-    }),
-};

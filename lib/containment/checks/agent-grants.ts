@@ -1,13 +1,12 @@
-import type { Context } from '../analysis/context.js';
+import type { Scope } from '../analysis/scope.js';
 import type { Violation } from '../violations.js';
-import type { ContainmentCheck } from './check.js';
 
 /**
  * What the agents' own identity may do with the provider's APIs. The endpoints carry the
  * calls; the grant decides what they can move or fetch, so it is judged like an endpoint
  * policy: an agent identity needs no permission at all (C20), and never credentials (C2).
  */
-function checkIdentityGrants(ctx: Context): Violation[] {
+export function agentGrants({ ctx }: Scope): readonly Violation[] {
   if (ctx.agents.length === 0) return [];
   return (ctx.model.identityGrants ?? []).map((f) =>
     f.unresolved === true
@@ -23,10 +22,3 @@ function checkIdentityGrants(ctx: Context): Violation[] {
         },
   );
 }
-
-export const agentGrants: ContainmentCheck = {
-  id: 'agent-grants',
-  channels: ['endpoint-policy'],
-  description: "The agents' own identity holds no permission on the provider's APIs.",
-  check: ({ ctx }) => checkIdentityGrants(ctx),
-};

@@ -1,16 +1,15 @@
-import type { Context } from '../analysis/context.js';
 import { subnetsPhrase } from '../analysis/routes.js';
-import type { Attachment, Finding, Subnet } from '../model.js';
+import type { Scope } from '../analysis/scope.js';
+import type { Finding, Subnet } from '../model.js';
 import type { Violation } from '../violations.js';
-import type { ContainmentCheck } from './check.js';
 
 /**
  * Address translation serving a subnet with agents (Cloud NAT): the only thing between the
  * agents and the internet is then the absence of a route, one change away (C4, C17).
  */
-function checkNat(ctx: Context, agents: readonly Attachment[]): Violation[] {
+export function agentNat({ ctx }: Scope): readonly Violation[] {
   const hits = new Map<string, { finding: Finding; subnet: Subnet; agents: Set<string> }>();
-  for (const a of agents) {
+  for (const a of ctx.agents) {
     const subnet = a.subnet === undefined ? undefined : ctx.subnets.get(a.subnet);
     if (subnet === undefined || subnet.trusted === true) continue;
     for (const finding of subnet.nat ?? []) {
@@ -36,10 +35,3 @@ function checkNat(ctx: Context, agents: readonly Attachment[]): Violation[] {
         };
   });
 }
-
-export const agentNat: ContainmentCheck = {
-  id: 'agent-nat',
-  channels: ['route-to-internet'],
-  description: 'No address translation (Cloud NAT) serves a subnet with agents.',
-  check: ({ ctx }) => checkNat(ctx, ctx.agents),
-};

@@ -1,20 +1,14 @@
-import type { Context } from '../analysis/context.js';
-import {
-  describeRouteDestination,
-  STAYS_INSIDE,
-  subnetsPhrase,
-  type TableUse,
-} from '../analysis/routes.js';
+import { describeRouteDestination, STAYS_INSIDE, subnetsPhrase } from '../analysis/routes.js';
+import type { Scope } from '../analysis/scope.js';
 import { routeApplies } from '../routing.js';
 import type { Violation } from '../violations.js';
-import type { ContainmentCheck } from './check.js';
 
 /**
  * The route layer: an agent subnet keeps only the local route and gateway endpoints. Every
  * other route (default or specific, IPv4 or IPv6) leaves the network or hands traffic to a
  * box that can forward it, so it is reported whatever the security groups say.
  */
-function checkRoutes(ctx: Context, uses: readonly TableUse[]): Violation[] {
+export function agentRoutes({ ctx, uses }: Scope): readonly Violation[] {
   const out: Violation[] = [];
   const { routeTable: tableWord, network: networkWord } = ctx.terms;
   for (const use of uses) {
@@ -64,11 +58,3 @@ function checkRoutes(ctx: Context, uses: readonly TableUse[]): Violation[] {
   }
   return out;
 }
-
-export const agentRoutes: ContainmentCheck = {
-  id: 'agent-routes',
-  channels: ['route-to-internet'],
-  description:
-    'The route tables of agent subnets keep only the local route and gateway endpoints; nothing leaves the network by a route.',
-  check: ({ ctx, uses }) => checkRoutes(ctx, uses),
-};

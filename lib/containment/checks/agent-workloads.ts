@@ -1,7 +1,6 @@
-import type { Context } from '../analysis/context.js';
+import type { Scope } from '../analysis/scope.js';
 import type { Attachment } from '../model.js';
 import type { Violation } from '../violations.js';
-import type { ContainmentCheck } from './check.js';
 
 /**
  * Everything that runs among the agents must wear the agent group: a workload in an agent
@@ -9,11 +8,11 @@ import type { ContainmentCheck } from './check.js';
  * (tagged, or sharing a host with one) outside the agent group follows rules nobody checked.
  * Interfaces of service endpoints are the exception. One violation per workload.
  */
-function checkWorkloads(ctx: Context, agents: readonly Attachment[]): Violation[] {
+export function agentWorkloads({ ctx }: Scope): readonly Violation[] {
   const out: Violation[] = [];
   const { group: groupWord, declaredAgent } = ctx.terms;
   const byResource = new Map<string, Attachment[]>();
-  for (const a of agents) {
+  for (const a of ctx.agents) {
     if (a.role === 'slot' || ctx.hasAgentGroup(a) || a.endpoint !== undefined) continue;
     byResource.set(a.resource, [...(byResource.get(a.resource) ?? []), a]);
   }
@@ -50,11 +49,3 @@ function checkWorkloads(ctx: Context, agents: readonly Attachment[]): Violation[
   }
   return out;
 }
-
-export const agentWorkloads: ContainmentCheck = {
-  id: 'agent-workloads',
-  channels: ['unprotected-workload'],
-  description:
-    'Every workload among the agents (in an agent subnet, tagged an agent, or on an agent host) wears the agent firewall group.',
-  check: ({ ctx }) => checkWorkloads(ctx, ctx.agents),
-};

@@ -2,10 +2,11 @@ import type { Scope } from '../analysis/scope.js';
 import type { Channel, Violation } from '../violations.js';
 
 /**
- * One containment check, like a cdk-nag rule: an id (its file name), the channels it reports
- * (any check may also report `cannot-prove` for what it cannot see), what it proves, and a
- * pure function over the analysed model. `checks/index.ts` lists them all; each has passing
- * and failing cases in `test/lib/containment/checks/`.
+ * One containment check, a row of `CHECKS` (`checks/index.ts`) as a cdk-nag pack applies a
+ * rule: an id (the name of the file that holds the check), the channels it reports (any check
+ * may also report `cannot-prove` for what it cannot see), what it proves, and the pure function
+ * over the analysed model that the file exports. Each has passing and failing cases in
+ * `test/lib/containment/checks.test.ts`.
  */
 export interface ContainmentCheck {
   readonly id: string;

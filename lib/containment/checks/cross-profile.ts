@@ -1,28 +1,23 @@
 import { proxyDestinations } from '../analysis/allowed.js';
 import type { Context } from '../analysis/context.js';
 import { type FirewallEvaluator, ruleName } from '../analysis/firewall.js';
+import type { Scope } from '../analysis/scope.js';
 import { intersectionOf, isEmpty } from '../destinations.js';
 import { PROTOCOL, restrictFlows } from '../flows.js';
 import type { Attachment } from '../model.js';
 import type { Violation } from '../violations.js';
-import type { ContainmentCheck } from './check.js';
 
-/*
+const tcpKey = (port: number) => PROTOCOL.tcp * 65536 + port;
+
+/**
  * One perimeter, many profiles: each profile's listeners on the proxy carry that profile's
  * allowlist and credentials, so an agent that reaches another profile's port has that
  * profile's power. Every agent must carry exactly one profile's group, and its groups must
  * let it reach the proxy tier on its own profile's ports only. Ports of no profile are the
- * `sg-egress` check's (they are outside the allowed set altogether).
+ * `agent-firewall` check's (they are outside the allowed set altogether).
  */
-
-const tcpKey = (port: number) => PROTOCOL.tcp * 65536 + port;
-
-function checkProfiles(
-  ctx: Context,
-  evaluator: FirewallEvaluator,
-  agents: readonly Attachment[],
-  profilePorts: Readonly<Record<string, readonly number[]>> | undefined,
-): Violation[] {
+export function crossProfile({ ctx, evaluator, guarded, options }: Scope): readonly Violation[] {
+  const { profilePorts } = options;
   const names = Object.keys(profilePorts ?? {});
   if (profilePorts === undefined || names.length < 2) return [];
   const owner = new Map<number, string>();
@@ -31,7 +26,7 @@ function checkProfiles(
   const proxy = proxyDestinations(ctx);
   const { group } = ctx.terms;
   const out: Violation[] = [];
-  for (const a of agents) {
+  for (const a of guarded) {
     const groups = a.groups.map((g) => ctx.groups.get(g));
     const profiles = [
       ...new Set(groups.map((g) => g?.profile).filter((p): p is string => p !== undefined)),
@@ -94,12 +89,3 @@ function checkProfiles(
     return out;
   }
 }
-
-export const crossProfile: ContainmentCheck = {
-  id: 'cross-profile',
-  channels: ['cross-profile'],
-  description:
-    "Each agent carries exactly one profile's group, and reaches the proxy tier only on its own profile's listeners.",
-  check: ({ ctx, evaluator, guarded, options }) =>
-    checkProfiles(ctx, evaluator, guarded, options.profilePorts),
-};

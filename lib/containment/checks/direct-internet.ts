@@ -1,10 +1,9 @@
-import type { Attachment } from '../model.js';
+import type { Scope } from '../analysis/scope.js';
 import type { Violation } from '../violations.js';
-import type { ContainmentCheck } from './check.js';
 
 /** Workloads that reach the internet without the network (a function outside any VPC). */
-function checkDirectInternet(agents: readonly Attachment[]): Violation[] {
-  return agents.flatMap((a) =>
+export function directInternet({ ctx }: Scope): readonly Violation[] {
+  return ctx.agents.flatMap((a) =>
     (a.directInternet ?? []).map((f) => ({
       resource: f.resource,
       channel: 'route-to-internet' as const,
@@ -12,11 +11,3 @@ function checkDirectInternet(agents: readonly Attachment[]): Violation[] {
     })),
   );
 }
-
-export const directInternet: ContainmentCheck = {
-  id: 'direct-internet',
-  channels: ['route-to-internet'],
-  description:
-    'No agent workload reaches the internet without the network (a function outside any VPC).',
-  check: ({ ctx }) => checkDirectInternet(ctx.agents),
-};

@@ -1,8 +1,7 @@
-import type { Context } from '../analysis/context.js';
+import type { Scope } from '../analysis/scope.js';
 import type { DnsRule, DnsRuleGroup } from '../model.js';
 import { isUnresolved } from '../model.js';
 import type { Violation } from '../violations.js';
-import type { ContainmentCheck } from './check.js';
 
 /**
  * Top-level domains no one can register, answered by the provider's own DNS (GCP's
@@ -39,10 +38,10 @@ interface Ordered {
  * `*` (for every query type) before any rule that lets everything through; it must not fail
  * open; and agents must not be pointed at other DNS servers.
  */
-function checkDns(ctx: Context, networks: ReadonlySet<string>): Violation[] {
+export function dnsFilter({ ctx, agentNetworks }: Scope): readonly Violation[] {
   const out: Violation[] = [];
   const t = ctx.terms;
-  for (const id of networks) {
+  for (const id of agentNetworks) {
     const network = ctx.networks.get(id);
     if (network === undefined || network.unresolved !== undefined) continue;
     for (const f of network.dnsServers ?? []) {
@@ -133,11 +132,3 @@ function checkDns(ctx: Context, networks: ReadonlySet<string>): Violation[] {
   }
   return out;
 }
-
-export const dnsFilter: ContainmentCheck = {
-  id: 'dns-filter',
-  channels: ['dns-firewall'],
-  description:
-    "Each network with agents has a DNS filter that blocks every name by default, fails closed, and agents use the provider's filtered resolver.",
-  check: ({ ctx, agentNetworks }) => checkDns(ctx, agentNetworks),
-};

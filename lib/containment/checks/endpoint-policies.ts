@@ -1,20 +1,18 @@
-import type { Context } from '../analysis/context.js';
 import { endpointPolicyProblems, reachableEndpoints } from '../analysis/endpoints.js';
-import type { Destinations } from '../destinations.js';
+import type { Scope } from '../analysis/scope.js';
 import type { Violation } from '../violations.js';
-import type { ContainmentCheck } from './check.js';
 
 /**
  * Service endpoints agents can reach are data channels unless their policies are scoped:
  * no wildcard actions, no "any resource" (a bucket in the attacker's account is as reachable
  * as ours), and for S3 (the ECR layer path) no writes.
  */
-function checkEndpoints(
-  ctx: Context,
-  reachableGroups: ReadonlySet<string>,
-  reachableAddresses: Destinations,
-  agentTables: ReadonlySet<string>,
-): Violation[] {
+export function endpointPolicies({
+  ctx,
+  reachableGroups,
+  reachableAddresses,
+  agentTables,
+}: Scope): readonly Violation[] {
   const out: Violation[] = [];
   for (const endpoint of reachableEndpoints(
     ctx,
@@ -41,12 +39,3 @@ function checkEndpoints(
   }
   return out;
 }
-
-export const endpointPolicies: ContainmentCheck = {
-  id: 'endpoint-policies',
-  channels: ['endpoint-policy'],
-  description:
-    'Every service endpoint agents can reach has a scoped policy: no wildcard actions, no "any resource", no S3 writes.',
-  check: ({ ctx, reachableGroups, reachableAddresses, agentTables }) =>
-    checkEndpoints(ctx, reachableGroups, reachableAddresses, agentTables),
-};

@@ -1,8 +1,8 @@
 import { type ExpectedProxy, sameImage } from '../../contract/proxy-identity.js';
 import type { Context } from '../analysis/context.js';
+import type { Scope } from '../analysis/scope.js';
 import { type Attachment, isUnresolved, type Tier } from '../model.js';
 import type { Violation } from '../violations.js';
-import type { ContainmentCheck } from './check.js';
 
 /*
  * Who answers on the addresses agents may reach. The reachability checks prove that agents
@@ -109,10 +109,12 @@ const FIX =
 /**
  * Everything in the proxy tier is the proxy workload or a load balancer whose targets are only
  * that workload; everything in the endpoint tier is a service endpoint. Checked only when the
- * input has agents (otherwise nothing reaches those addresses).
+ * input has agents (otherwise nothing reaches those addresses) and the caller has not turned
+ * identity checks off (`checkIdentities: false`).
  */
-function checkIdentities(ctx: Context, expected?: ExpectedProxy): Violation[] {
-  if (ctx.agents.length === 0) return [];
+export function proxyIdentity({ ctx, options }: Scope): readonly Violation[] {
+  if (options.checkIdentities === false || ctx.agents.length === 0) return [];
+  const expected = options.expectedProxy;
   const agents = new Set(ctx.agents);
   const byResource = new Map<string, Attachment[]>();
   for (const a of ctx.model.attachments) {
@@ -194,12 +196,3 @@ function checkIdentities(ctx: Context, expected?: ExpectedProxy): Violation[] {
   }
   return out;
 }
-
-export const proxyIdentity: ContainmentCheck = {
-  id: 'proxy-identity',
-  channels: ['identity'],
-  description:
-    'Only the proxy workload the policy renders (its image, identity and configuration) and its load balancer sit in the proxy tier, and only service endpoints in the endpoint tier.',
-  check: ({ ctx, options }) =>
-    options.checkIdentities === false ? [] : checkIdentities(ctx, options.expectedProxy),
-};

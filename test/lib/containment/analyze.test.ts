@@ -18,7 +18,7 @@ import {
   union,
   unionFlows,
 } from '../../../lib/containment/index.js';
-import { egress, smallModel } from '../../helpers/containment-models.js';
+import { ANYWHERE, egress, smallModel, tcp } from '../../helpers/containment-models.js';
 
 const v4 = (...cidrs: string[]): Ranges =>
   rangesOf(
@@ -261,18 +261,8 @@ describe('analyze (small models)', () => {
 
   it('GCP-style priorities: a higher-priority deny removes what a lower-priority allow would let out', () => {
     const rules = [
-      egress(
-        'DenyAll',
-        { protocol: 'all' },
-        { kind: 'cidr', cidr: '0.0.0.0/0' },
-        { action: 'deny', priority: 1000 },
-      ),
-      egress(
-        'AllowProxy',
-        { protocol: 6, ports: { from: 3128, to: 3128 } },
-        { kind: 'group', group: 'sg-proxy' },
-        { priority: 900 },
-      ),
+      egress('DenyAll', { protocol: 'all' }, ANYWHERE, { action: 'deny', priority: 1000 }),
+      egress('AllowProxy', tcp(3128), { kind: 'group', group: 'sg-proxy' }, { priority: 900 }),
     ];
     const model = smallModel({ rules });
     const gcp = {

@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scopeOf } from '../../../lib/containment/analysis/scope.js';
 import { CHECKS } from '../../../lib/containment/checks/index.js';
@@ -6,7 +8,7 @@ import type {
   ContainmentModel,
   ServiceEndpoint,
 } from '../../../lib/containment/index.js';
-import { egress, smallModel } from '../../helpers/containment-models.js';
+import { ANYWHERE, egress, smallModel, tcp } from '../../helpers/containment-models.js';
 
 /*
  * Every check in `CHECKS`, on its own: the small model (the perimeter as designed) passes it,
@@ -61,14 +63,7 @@ const profileModel = (ports: number[]): ContainmentModel => ({
     g.id === 'sg-agent' ? { ...g, profile: 'a' } : g,
   ),
   firewallRules: ports.map((p) =>
-    egress(
-      `AgentToProxy${p}`,
-      { protocol: 6, ports: { from: p, to: p } },
-      {
-        kind: 'group',
-        group: 'sg-proxy',
-      },
-    ),
+    egress(`AgentToProxy${p}`, tcp(p), { kind: 'group', group: 'sg-proxy' }),
   ),
 });
 
@@ -217,13 +212,7 @@ const FAILING: Record<string, Case[]> = {
     {
       name: 'an egress rule to the internet on 443',
       model: smallModel({
-        rules: [
-          egress(
-            'AgentToAnywhere',
-            { protocol: 6, ports: { from: 443, to: 443 } },
-            { kind: 'cidr', cidr: '0.0.0.0/0' },
-          ),
-        ],
+        rules: [egress('AgentToAnywhere', tcp(443), ANYWHERE)],
       }),
       channel: 'sg-egress',
       resource: 'AgentToAnywhere',
@@ -231,14 +220,7 @@ const FAILING: Record<string, Case[]> = {
     {
       name: 'an ingress rule from anywhere',
       model: smallModel({
-        rules: [
-          egress(
-            'AnyoneIn',
-            { protocol: 6, ports: { from: 22, to: 22 } },
-            { kind: 'cidr', cidr: '0.0.0.0/0' },
-            { direction: 'ingress' },
-          ),
-        ],
+        rules: [egress('AnyoneIn', tcp(22), ANYWHERE, { direction: 'ingress' })],
       }),
       channel: 'sg-ingress',
       resource: 'AnyoneIn',
@@ -378,4 +360,40 @@ it('every check has a failing case, and no case names a check that does not exis
   expect(Object.keys(FAILING).filter((id) => !ids.includes(id))).toEqual([]);
   expect(Object.keys(PASSING).filter((id) => !ids.includes(id))).toEqual([]);
   expect(new Set(ids).size).toBe(ids.length);
+});
+
+/*
+ * `CHECKS` is the one table of what is said about each check; each file in `checks/` holds
+ * only the check, exported under its id's name. The table and the files must not drift apart,
+ * nor the list in the docs from the table.
+ */
+describe('the table of checks', () => {
+  const CHECKS_DIR = 'lib/containment/checks';
+  const ids = CHECKS.map((c) => c.id);
+  /** `agent-routes` -> `agentRoutes`, the name its file exports the check under. */
+  const exportName = (id: string) => id.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
+
+  it('has one row for each file in lib/containment/checks/, its id the file name', () => {
+    const files = readdirSync(CHECKS_DIR)
+      .filter((f) => f.endsWith('.ts') && f !== 'check.ts' && f !== 'index.ts')
+      .map((f) => f.slice(0, -'.ts'.length));
+    expect(new Set(ids)).toEqual(new Set(files));
+  });
+
+  it.each(CHECKS.map((c) => [c.id, c] as const))(
+    'row %s runs the function its file exports',
+    async (id, row) => {
+      const file: Record<string, unknown> = await import(resolve(CHECKS_DIR, `${id}.ts`));
+      expect(file[exportName(id)]).toBe(row.check);
+    },
+  );
+
+  it('docs/containment.md names the checks in this order', () => {
+    const doc = readFileSync('docs/containment.md', 'utf8');
+    const section = doc.slice(doc.indexOf('## The checks')).split(/\n## /)[0] ?? '';
+    const named = [...section.matchAll(/`([a-z-]+)`/g)]
+      .map((m) => m[1] as string)
+      .filter((name) => ids.includes(name));
+    expect([...new Set(named)]).toEqual(ids);
+  });
 });
