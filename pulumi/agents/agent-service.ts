@@ -101,26 +101,6 @@ function planWorkload(args: AgentWorkloadArgs, component: string): AgentPlan {
   });
 }
 
-/** A dedicated service account with no roles: the agent's identity can do nothing (C20). */
-function agentServiceAccount(
-  parent: pulumi.ComponentResource,
-  name: string,
-  args: AgentWorkloadArgs,
-  plan: AgentPlan,
-): gcp.serviceaccount.Account {
-  return new gcp.serviceaccount.Account(
-    `${name}-sa`,
-    {
-      project: args.project,
-      accountId: plan.serviceAccountId,
-      displayName: `agent-perimeter ${args.policy.name} agent ${plan.profile.name}`,
-      description:
-        'Identity of a contained agent. Deliberately granted no roles: everything the agent needs goes through the proxy.',
-    },
-    { parent },
-  );
-}
-
 /** Direct VPC egress from the agent subnet as the agent tag: agents and the probe alike. */
 export function vpcAccess(args: AgentPlacementArgs) {
   return {
@@ -140,23 +120,6 @@ export function vpcAccess(args: AgentPlacementArgs) {
   };
 }
 
-function container(args: AgentWorkloadArgs, plan: AgentPlan) {
-  const envs = pulumi
-    .output(args.proxyAddress)
-    .apply((host) => agentEnvs(args.policy, plan.profile, host, args.trustedCa));
-  return {
-    envs,
-    container: {
-      name: 'agent',
-      image: plan.image,
-      ...(plan.commands === undefined ? {} : { commands: [...plan.commands] }),
-      ...(plan.args === undefined ? {} : { args: [...(plan.args ?? [])] }),
-      envs,
-      resources: { limits: { cpu: plan.cpu, memory: plan.memory } },
-    },
-  };
-}
-
 function checkCount(component: string, what: string, value: number, min: number, max: number) {
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new GcpPerimeterError(
@@ -167,6 +130,59 @@ function checkCount(component: string, what: string, value: number, min: number,
 }
 
 /**
+ * What {@link AgentService} and {@link AgentJob} build alike for one profile: its Cloud Run
+ * plan, a dedicated service account with no roles (the agent's identity can do nothing, C20)
+ * and the agent container with the proxy environment. Each subclass checks its own settings
+ * before calling this constructor, so bad settings register nothing.
+ */
+abstract class AgentWorkload extends pulumi.ComponentResource {
+  readonly plan: AgentPlan;
+  readonly serviceAccount: gcp.serviceaccount.Account;
+  /** The agent's environment variables (no secrets). */
+  readonly environment: pulumi.Output<{ name: string; value: string }[]>;
+  readonly warnings: readonly string[];
+  /** The agent container, for the subclass's template. */
+  protected readonly agentContainer: AgentContainer;
+
+  protected constructor(
+    component: 'AgentService' | 'AgentJob',
+    name: string,
+    args: AgentWorkloadArgs,
+    opts: pulumi.ComponentResourceOptions,
+  ) {
+    super(`agent-perimeter:gcp:${component}`, name, {}, opts);
+    const plan = planWorkload(args, component);
+    this.plan = plan;
+    this.warnings = plan.warnings;
+    this.serviceAccount = new gcp.serviceaccount.Account(
+      `${name}-sa`,
+      {
+        project: args.project,
+        accountId: plan.serviceAccountId,
+        displayName: `agent-perimeter ${args.policy.name} agent ${plan.profile.name}`,
+        description:
+          'Identity of a contained agent. Deliberately granted no roles: everything the agent needs goes through the proxy.',
+      },
+      { parent: this },
+    );
+    this.environment = pulumi
+      .output(args.proxyAddress)
+      .apply((host) => agentEnvs(args.policy, plan.profile, host, args.trustedCa));
+    this.agentContainer = {
+      name: 'agent',
+      image: plan.image,
+      ...(plan.commands === undefined ? {} : { commands: [...plan.commands] }),
+      ...(plan.args === undefined ? {} : { args: [...plan.args] }),
+      envs: this.environment,
+      resources: { limits: { cpu: plan.cpu, memory: plan.memory } },
+    };
+  }
+}
+
+type AgentContainer = gcp.types.input.cloudrunv2.ServiceTemplateContainer &
+  gcp.types.input.cloudrunv2.JobTemplateTemplateContainer;
+
+/**
  * One agent profile as a Cloud Run service on the first-generation execution environment,
  * which runs every instance in gVisor (controls C1, C14, C20, C22, C23): internal ingress
  * only, Direct VPC egress with ALL_TRAFFIC through the agent subnet (no route out but the
@@ -174,31 +190,21 @@ function checkCount(component: string, what: string, value: number, min: number,
  * `agentEnvironment()`, and no secrets. The container must listen on $PORT (Cloud Run
  * services serve requests); batch agents use {@link AgentJob}.
  */
-export class AgentService extends pulumi.ComponentResource {
+export class AgentService extends AgentWorkload {
   static readonly EXECUTION_ENVIRONMENT = CLOUD_RUN_SANDBOXED;
   static readonly DEFAULT_MAX_INSTANCES = 10;
 
-  readonly plan: AgentPlan;
-  readonly serviceAccount: gcp.serviceaccount.Account;
   readonly service: gcp.cloudrunv2.Service;
-  /** The agent's environment variables (no secrets). */
-  readonly environment: pulumi.Output<{ name: string; value: string }[]>;
-  readonly warnings: readonly string[];
 
   constructor(name: string, args: AgentServiceArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    super('agent-perimeter:gcp:AgentService', name, {}, opts);
     const component = 'AgentService';
-    this.plan = planWorkload(args, component);
-    this.warnings = this.plan.warnings;
     const maxInstances = args.maxInstances ?? AgentService.DEFAULT_MAX_INSTANCES;
     const concurrency = args.concurrency ?? 1;
     const timeout = args.timeoutSeconds ?? 3600;
     checkCount(component, 'maxInstances', maxInstances, 1, 1000);
     checkCount(component, 'concurrency', concurrency, 1, 1000);
     checkCount(component, 'timeoutSeconds', timeout, 1, 3600);
-    this.serviceAccount = agentServiceAccount(this, name, args, this.plan);
-    const { envs, container: agentContainer } = container(args, this.plan);
-    this.environment = envs;
+    super(component, name, args, opts);
     this.service = new gcp.cloudrunv2.Service(
       `${name}-service`,
       {
@@ -221,7 +227,7 @@ export class AgentService extends pulumi.ComponentResource {
           scaling: { minInstanceCount: 0, maxInstanceCount: maxInstances },
           vpcAccess: vpcAccess(args),
           labels: { ...this.plan.labels },
-          containers: [agentContainer],
+          containers: [this.agentContainer],
         },
       },
       { parent: this },
@@ -240,20 +246,13 @@ export class AgentService extends pulumi.ComponentResource {
  * containment, identity and environment are the same as {@link AgentService}. For gVisor batch
  * work use GKE Sandbox (see docs/gcp.md).
  */
-export class AgentJob extends pulumi.ComponentResource {
+export class AgentJob extends AgentWorkload {
   static readonly EXECUTION_ENVIRONMENT = 'EXECUTION_ENVIRONMENT_GEN2';
 
-  readonly plan: AgentPlan;
-  readonly serviceAccount: gcp.serviceaccount.Account;
   readonly job: gcp.cloudrunv2.Job;
-  readonly environment: pulumi.Output<{ name: string; value: string }[]>;
-  readonly warnings: readonly string[];
 
   constructor(name: string, args: AgentJobArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    super('agent-perimeter:gcp:AgentJob', name, {}, opts);
     const component = 'AgentJob';
-    this.plan = planWorkload(args, component);
-    this.warnings = this.plan.warnings;
     const taskCount = args.taskCount ?? 1;
     const parallelism = args.parallelism ?? 1;
     const maxRetries = args.maxRetries ?? 0;
@@ -262,9 +261,7 @@ export class AgentJob extends pulumi.ComponentResource {
     checkCount(component, 'parallelism', parallelism, 1, taskCount);
     checkCount(component, 'maxRetries', maxRetries, 0, 10);
     checkCount(component, 'timeoutSeconds', timeout, 1, 604800);
-    this.serviceAccount = agentServiceAccount(this, name, args, this.plan);
-    const { envs, container: agentContainer } = container(args, this.plan);
-    this.environment = envs;
+    super(component, name, args, opts);
     this.job = new gcp.cloudrunv2.Job(
       `${name}-job`,
       {
@@ -283,7 +280,7 @@ export class AgentJob extends pulumi.ComponentResource {
             maxRetries,
             timeout: `${timeout}s`,
             vpcAccess: vpcAccess(args),
-            containers: [agentContainer],
+            containers: [this.agentContainer],
           },
         },
       },

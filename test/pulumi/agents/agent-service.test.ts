@@ -25,13 +25,35 @@ describe.each([
   {
     component: 'AgentService',
     build: (agent: string) => new AgentService('a', { ...placement, agent }),
+    badSetting: () => new AgentService('a', { ...placement, agent: 'claude-code', concurrency: 0 }),
+    badSettingMessage: 'concurrency is 0. Fix: use a whole number from 1 to 1000.',
   },
-  { component: 'AgentJob', build: (agent: string) => new AgentJob('a', { ...placement, agent }) },
-])('$component', ({ component, build }) => {
+  {
+    component: 'AgentJob',
+    build: (agent: string) => new AgentJob('a', { ...placement, agent }),
+    badSetting: () =>
+      new AgentJob('a', { ...placement, agent: 'claude-code', taskCount: 2, parallelism: 3 }),
+    badSettingMessage: 'parallelism is 3. Fix: use a whole number from 1 to 2.',
+  },
+])('$component', ({ component, build, badSetting, badSettingMessage }) => {
   it('refuses an agent that is not a profile of the policy, naming the profiles', async () => {
     await expect(record(() => build('nope'))).rejects.toThrow(
       `${component}: agent "nope" is not a profile of policy "demo". Fix: use one of "claude-code".`,
     );
+  });
+
+  it('refuses a bad setting before it registers anything', async () => {
+    let refusal: unknown;
+    const { resources } = await record(() => {
+      try {
+        badSetting();
+      } catch (error) {
+        refusal = error;
+      }
+      return {};
+    });
+    expect(String(refusal)).toContain(`${component}: ${badSettingMessage}`);
+    expect(resources).toEqual([]);
   });
 
   it("runs the profile's plan: its name, image and service account", async () => {
