@@ -8,6 +8,12 @@ import { validateEnvoyCommand } from '../../bin/commands/validate-envoy.js';
 import { UserError } from '../../lib/errors.js';
 import { UnknownEnvoyTypeError, validateEnvoyConfig } from '../../proxy/validate/index.js';
 import { protoRegistry } from '../../proxy/validate/protos.js';
+import {
+  brokenConfigCases,
+  DELETE,
+  type Edit,
+  parseBrokenConfigCases,
+} from '../helpers/envoy-config-cases.js';
 
 const FIXTURE = new URL('../fixtures/envoy/bootstrap.yaml', import.meta.url);
 const FIXTURE_TEXT = readFileSync(FIXTURE, 'utf8');
@@ -56,9 +62,6 @@ function container(config: unknown, path: Key[]): Record<Key, unknown> {
   if (typeof node !== 'object' || node === null) throw new Error(`not an object: ${path}`);
   return node as Record<Key, unknown>;
 }
-
-const DELETE = Symbol('delete');
-type Edit = readonly [path: string, value: unknown];
 
 function edited(edits: readonly Edit[]): unknown {
   const config = bootstrap();
@@ -184,308 +187,51 @@ describe('validateEnvoyConfig: valid configs', () => {
 
 // ---- broken configs --------------------------------------------------------------------------
 
-interface Broken {
-  readonly what: string;
-  readonly edits: readonly Edit[];
-  /** Where the one issue is reported, when it is not the field the last edit set. */
-  readonly path?: string;
-  readonly message: string;
-}
-
-const broken: Broken[] = [
-  {
-    what: 'unknown field, with a suggestion',
-    edits: [
-      [`${HCM}.stat_prefix`, DELETE],
-      [`${HCM}.stat_prefx`, 'forward_proxy'],
-    ],
-    message:
-      'unknown field "stat_prefx" in envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager (did you mean "stat_prefix"?)',
-  },
-  {
-    what: 'unknown field inside an Any',
-    edits: [[`${DFP_FILTER}.dns_cache_confg`, {}]],
-    message:
-      'unknown field "dns_cache_confg" in envoy.extensions.filters.http.dynamic_forward_proxy.v3.FilterConfig (did you mean "dns_cache_config"?)',
-  },
-  {
-    what: 'unknown field with no close match',
-    edits: [[`${VHOST}.allowed_hosts`, []]],
-    message: 'unknown field "allowed_hosts" in envoy.config.route.v3.VirtualHost',
-  },
-  {
-    what: 'unknown @type',
-    edits: [
-      [`${ROUTER}["@type"]`, 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Routr'],
-    ],
-    message: 'did you mean "envoy.extensions.filters.http.router.v3.Router"?',
-  },
-  {
-    what: 'missing @type',
-    edits: [[`${ROUTER}["@type"]`, DELETE]],
-    path: ROUTER,
-    message: 'missing "@type"',
-  },
-  {
-    what: '@type of a frozen v2 package',
-    edits: [
-      [`${ROUTER}["@type"]`, 'type.googleapis.com/envoy.config.filter.http.router.v2.Router'],
-    ],
-    message: 'frozen (v2-era) API package',
-  },
-  {
-    what: 'string for a number',
-    edits: [[LISTENER_PORT, 'abc']],
-    message: 'expected an unsigned 32-bit integer, got "abc"',
-  },
-  {
-    what: 'number for a string',
-    edits: [[`${HCM}.stat_prefix`, 42]],
-    message: 'expected a string, got 42',
-  },
-  {
-    what: 'string for a bool',
-    edits: [[`${INJECTOR}.overwrite`, 'yes']],
-    message: 'expected a boolean (true or false), got "yes"',
-  },
-  {
-    what: 'string for a message',
-    edits: [[`${HCM}.route_config`, 'allowlist']],
-    message: 'expected an object (envoy.config.route.v3.RouteConfiguration), got "allowlist"',
-  },
-  {
-    what: 'negative uint32',
-    edits: [[LISTENER_PORT, -1]],
-    message: 'expected an unsigned 32-bit integer (0 to 4294967295), got -1',
-  },
-  {
-    what: 'fractional uint32',
-    edits: [[LISTENER_PORT, 3128.5]],
-    message: 'expected an unsigned 32-bit integer, got 3128.5',
-  },
-  {
-    what: 'bad enum name, with suggestion and allowed values',
-    edits: [[`${HCM}.codec_type`, 'AUTOX']],
-    message: '(did you mean "AUTO"?); expected one of AUTO, HTTP1, HTTP2, HTTP3',
-  },
-  {
-    what: 'undefined enum number',
-    edits: [[`${API_CLUSTER}.type`, 99]],
-    message: '99 is not a defined value of enum envoy.config.cluster.v3.Cluster.DiscoveryType',
-  },
-  {
-    what: 'Duration without unit',
-    edits: [[`${DFP_CLUSTER}.connect_timeout`, '5']],
-    message: 'expected a Duration string like "5s"',
-  },
-  {
-    what: 'Duration as a number',
-    edits: [[`${DFP_CLUSTER}.connect_timeout`, 5]],
-    message: 'got 5',
-  },
-  {
-    what: 'Duration in minutes',
-    edits: [[`${DFP_CLUSTER}.connect_timeout`, '1m']],
-    message:
-      'expected a Duration string like "5s" or "0.25s" (seconds with an "s" suffix), got "1m"',
-  },
-  {
-    what: 'Duration breaking duration.gt',
-    edits: [[`${DNS_CACHE}.host_ttl`, '0s']],
-    message: 'value must be > 0s, got "0s"',
-  },
-  {
-    what: 'oneof conflict: cluster and cluster_header',
-    edits: [[`${ROUTE}.route.cluster_header`, 'x-cluster']],
-    path: `${ROUTE}.route`,
-    message:
-      '"cluster" and "cluster_header" are both set, but only one field of oneof "cluster_specifier"',
-  },
-  {
-    what: 'oneof conflict: route and direct_response',
-    edits: [[`${ROUTE}.direct_response`, { status: 403 }]],
-    path: ROUTE,
-    message: '"route" and "direct_response" are both set, but only one field of oneof "action"',
-  },
-  {
-    what: 'required oneof unset: route match without path specifier',
-    edits: [[`${ROUTE}.match`, {}]],
-    message: 'oneof "path_specifier" in envoy.config.route.v3.RouteMatch is required',
-  },
-  {
-    what: 'required oneof unset: empty DataSource',
-    edits: [['static_resources.secrets[0].generic_secret.secret', {}]],
-    message:
-      'one of "filename", "inline_bytes", "inline_string", "environment_variable" must be set',
-  },
-  {
-    what: 'message.required: Generic without credential',
-    edits: [[`${GENERIC}.credential`, DELETE]],
-    message: 'missing required field "credential"',
-  },
-  {
-    what: 'string min_len: empty stat_prefix',
-    edits: [[`${HCM}.stat_prefix`, '']],
-    message: 'value must be at least 1 character long, got ""',
-  },
-  {
-    what: 'string min_len: unset stat_prefix (proto3 default)',
-    edits: [[`${HCM}.stat_prefix`, DELETE]],
-    message: 'missing required field "stat_prefix" (value must be at least 1 character long)',
-  },
-  {
-    what: 'HTTP header name rule',
-    edits: [[`${GENERIC}.header`, 'bad header']],
-    message: 'value must be a valid HTTP header name',
-  },
-  {
-    what: 'numeric range: port above 65535',
-    edits: [[LISTENER_PORT, 70000]],
-    message: 'value must be <= 65535, got 70000',
-  },
-  {
-    what: 'numeric range: HTTP status below 200',
-    edits: [[`${DENY}.routes[0].direct_response.status`, 99]],
-    message: 'value must be in range [200, 600), got 99',
-  },
-  {
-    what: 'wrapper value rule: max_hosts must be > 0',
-    edits: [[`${DNS_CACHE}.max_hosts`, 0]],
-    message: 'value must be > 0, got 0',
-  },
-  {
-    what: 'repeated min_items: empty domains',
-    edits: [[`${VHOST}.domains`, []]],
-    message: 'must have at least 1 item, got 0',
-  },
-  {
-    what: 'repeated items rule: a domain with a newline',
-    edits: [[`${VHOST}.domains`, ['ok.example.com', 'bad\nexample.com']]],
-    path: `${VHOST}.domains[1]`,
-    message: 'value must not contain NUL, CR or LF characters',
-  },
-  {
-    what: 'wrapper type: string for UInt32Value',
-    edits: [[`${API_CLUSTER}.per_connection_buffer_limit_bytes`, 'abc']],
-    message: 'expected an unsigned 32-bit integer (google.protobuf.UInt32Value), got "abc"',
-  },
-  {
-    what: 'non-array for a repeated field',
-    edits: [[`${VHOST}.domains`, 'api.example.com:443']],
-    message: 'expected an array for repeated field "domains", got "api.example.com:443"',
-  },
-  {
-    what: 'array for a singular field',
-    edits: [[`${HCM}.route_config`, []]],
-    message: 'expected an object (envoy.config.route.v3.RouteConfiguration), got an empty array',
-  },
-  {
-    what: 'null item in a repeated field',
-    edits: [['static_resources.clusters[2]', null]],
-    message: 'null is not allowed in repeated field "clusters"',
-  },
-  {
-    what: 'array for a map',
-    edits: [[`${VHOST}.typed_per_filter_config`, []]],
-    message: 'expected an object for map field "typed_per_filter_config", got an empty array',
-  },
-  {
-    what: 'deprecated message field',
-    edits: [[`${VHOST}.cors`, { allow_credentials: false }]],
-    message: 'field "cors" of envoy.config.route.v3.VirtualHost is deprecated since v3.0',
-  },
-  {
-    what: 'deprecated scalar field',
-    edits: [[`${DNS_CACHE}.use_tcp_for_dns_lookups`, true]],
-    message: 'is deprecated',
-  },
-  {
-    what: 'int64 garbage string',
-    edits: [[`${ROUTE}.match.headers`, [{ name: 'x-n', range_match: { start: '1x', end: 10 } }]]],
-    path: `${ROUTE}.match.headers[0].range_match.start`,
-    message: 'expected a 64-bit integer (a number or a decimal string), got "1x"',
-  },
-  {
-    what: 'UInt64Value out of range',
-    edits: [['stats_server_version_override', '18446744073709551616']],
-    message: '0 to 18446744073709551615',
-  },
-  {
-    what: 'bytes that are not base64',
-    edits: [[`${DENY}.routes[0].direct_response.body`, { inline_bytes: 'not base64!' }]],
-    path: `${DENY}.routes[0].direct_response.body.inline_bytes`,
-    message: 'expected base64-encoded bytes',
-  },
-  {
-    what: 'Struct that is not an object',
-    edits: [['node.metadata', 'team=a']],
-    message: 'expected an object (google.protobuf.Struct), got "team=a"',
-  },
-  {
-    what: 'same field written in snake_case and lowerCamelCase',
-    edits: [[`${HCM}.statPrefix`, 'again']],
-    message: 'field "stat_prefix" is set twice, as "stat_prefix" and "statPrefix"',
-  },
-  {
-    what: 'enum not_in rule: unspecified SAN type',
-    edits: [
-      [
-        `${API_CLUSTER}.transport_socket.typed_config.common_tls_context.validation_context.match_typed_subject_alt_names[0].san_type`,
-        'SAN_TYPE_UNSPECIFIED',
-      ],
-    ],
-    message: 'value must not be SAN_TYPE_UNSPECIFIED (0)',
-  },
-  {
-    what: 'TypedStruct value checked as its type_url',
-    edits: [
-      [
-        ROUTER,
-        {
-          '@type': 'type.googleapis.com/udpa.type.v1.TypedStruct',
-          type_url: 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router',
-          value: { suppress_envoy_headers: 'yes' },
-        },
-      ],
-    ],
-    path: `${ROUTER}.value.suppress_envoy_headers`,
-    message: 'expected a boolean',
-  },
-  {
-    what: 'Timestamp that is not RFC 3339',
-    edits: [
-      [
-        `${VHOST}.typed_per_filter_config`,
-        { f: { '@type': 'type.googleapis.com/google.protobuf.Timestamp', value: '2024-02-30' } },
-      ],
-    ],
-    path: `${VHOST}.typed_per_filter_config["f"].value`,
-    message: 'expected an RFC 3339 Timestamp string',
-  },
-  {
-    what: 'a field in google.protobuf.Empty',
-    edits: [
-      [
-        `${API_CLUSTER}.typed_extension_protocol_options`,
-        { a: { '@type': 'type.googleapis.com/google.protobuf.Empty', x: 1 } },
-      ],
-    ],
-    path: `${API_CLUSTER}.typed_extension_protocol_options["a"].x`,
-    message: 'unknown field "x" in google.protobuf.Empty',
-  },
-  {
-    what: 'not an object at the root',
-    edits: [['node', 'proxy-1']],
-    message: 'expected an object (envoy.config.core.v3.Node), got "proxy-1"',
-  },
-];
+// Each case: edits of the bootstrap and the one issue they must cause (data, in the fixture).
+const broken = brokenConfigCases({
+  HCM,
+  VHOST,
+  ROUTE,
+  DENY,
+  DFP_FILTER,
+  INJECTOR,
+  GENERIC,
+  ROUTER,
+  LISTENER_PORT,
+  DFP_CLUSTER,
+  API_CLUSTER,
+  DNS_CACHE,
+});
 
 describe('validateEnvoyConfig: broken configs', () => {
-  it.each(broken)('$what', ({ edits, path = edits[edits.length - 1]?.[0], message }) => {
+  it.each(broken)('$what', ({ edits, path, message }) => {
     const issues = issuesOf(edits);
     const at = issues.filter((i) => i.path === path);
     expect(at, JSON.stringify(issues, null, 2)).toHaveLength(1);
     expect(at[0]?.message).toContain(message);
+  });
+
+  // The loader checks the fixture as it reads it: a malformed case fails loudly, by name.
+  it.each([
+    [
+      'a case without a message',
+      '{ what: bad, edits: [{ path: node, set: 1 }] }',
+      '"message" must be a non-empty string',
+    ],
+    [
+      'an edit that both sets and deletes',
+      '{ what: bad, message: m, edits: [{ path: node, set: 1, delete: true }] }',
+      'edit 1: needs exactly one of "set" and "delete: true"',
+    ],
+    [
+      'a path naming an unknown place',
+      '{ what: bad, message: m, edits: [{ path: "{{NOPE}}.x", set: 1 }] }',
+      'edit 1: no place named {{NOPE}} in {{NOPE}}.x',
+    ],
+  ])('refuses a fixture with %s, naming the case', (_, entry, problem) => {
+    expect(() => parseBrokenConfigCases(`cases:\n  - ${entry}\n`, 'cases.yaml', {})).toThrow(
+      `cases.yaml: case 1 ("bad"): ${problem}`,
+    );
   });
 
   it('reports every issue, not just the first', () => {
