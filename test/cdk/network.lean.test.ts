@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { AgentNetwork } from '../../cdk/network/index.js';
 import { props, resourcesOfType } from '../helpers/cdk-network-template.js';
 import { inLandingZoneVpc } from '../helpers/landing-zone-vpc.js';
-import { policyYaml, validPolicy } from '../helpers/policy.js';
+import { INTERNAL_API_ENTRY, policyYaml, validPolicy } from '../helpers/policy.js';
 
 // AgentNetwork under `deployment.profile: lean`: which endpoints it keeps, and where.
 
@@ -19,11 +19,7 @@ const interfaceEndpoints = (template: Template) =>
 
 describe('AgentNetwork, lean profile', () => {
   it('keeps the Secrets Manager endpoint when the proxy has no public 443 path', () => {
-    const egress = [
-      '  - host: internal-api.corp.example.com',
-      '    private: ["10.20.0.0/16"]',
-      '    inject: { header: x-token, secret: internal }',
-    ].join('\n');
+    const egress = INTERNAL_API_ENTRY;
     // A private-ECR proxy image adds no registry to reach over the internet.
     const image =
       'proxy:\n  image: 111122223333.dkr.ecr.us-east-1.amazonaws.com/envoy@sha256:0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0\n';

@@ -21,6 +21,22 @@ export function policyProblems(text: string): PolicyError['problems'] {
   throw new Error(`expected the policy to be invalid:\n${text}`);
 }
 
+/** The problem reported at `path` in text that must be invalid; fails listing them if none. */
+export function problemAt(text: string, path: string): PolicyError['problems'][number] {
+  const problems = policyProblems(text);
+  const found = problems.find((p) => p.path === path);
+  if (found === undefined)
+    throw new Error(`no problem at ${path}; got ${JSON.stringify(problems)}`);
+  return found;
+}
+
+/** An internal host on a private range with a credential injected: no public 443 path. */
+export const INTERNAL_API_ENTRY = [
+  '  - host: internal-api.corp.example.com',
+  '    private: ["10.20.0.0/16"]',
+  '    inject: { header: x-token, secret: internal }',
+].join('\n');
+
 /** Wildcards, internal hosts, an opaque port and three inject entries with request rules. */
 export const RICH_EGRESS = [
   '  - host: api.anthropic.com',
@@ -29,9 +45,7 @@ export const RICH_EGRESS = [
   '  - host: api.github.com',
   '    inject: { header: authorization, secret: github, port: 9200 }',
   '    allow: [{ method: GET, path_prefix: /repos/acme/ }]',
-  '  - host: internal-api.corp.example.com',
-  '    private: ["10.20.0.0/16"]',
-  '    inject: { header: x-token, secret: internal }',
+  INTERNAL_API_ENTRY,
   '  - host: "*.example.com"',
   '    ports: [443, 8443]',
   '  - host: "*.svc.corp.example.com"',

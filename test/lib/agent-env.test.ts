@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { credentialName, credentialValue } from '../../lib/policy/index.js';
 import { parseProxyAddress } from '../../lib/proxy-address.js';
+import {
+  credentialEnvironmentCases,
+  proxyAddressCases,
+  readCredentialEnvironmentCases,
+} from '../helpers/agent-env-fixtures.js';
 import { runCli } from '../helpers/cli.js';
 import { policyProblems, validPolicy } from '../helpers/policy.js';
 
@@ -11,14 +16,10 @@ import { policyProblems, validPolicy } from '../helpers/policy.js';
  */
 
 describe('agent-env --proxy', () => {
-  it.each([
-    ['proxy.internal', 'proxy.internal'],
-    ['proxy.internal:3128', 'proxy.internal'],
-    ['http://proxy.internal:3128', 'proxy.internal'],
-    ['http://proxy.internal:3128/', 'proxy.internal'],
-    ['10.0.0.5', '10.0.0.5'],
-    ['[2001:db8::5]:3128', '2001:db8::5'],
-  ])('accepts %s', async (given, host) => {
+  // The values are data: test/fixtures/agent-env/proxy-addresses.yaml.
+  const { accepted, refused } = proxyAddressCases();
+
+  it.each(accepted)('accepts %s', async (given, host) => {
     const r = await runCli('agent-env', '--proxy', given);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(
@@ -27,16 +28,7 @@ describe('agent-env --proxy', () => {
     expect(r.stdout).not.toMatch(/http:\/\/http|:3128:3128/);
   });
 
-  it.each([
-    ['https://proxy.internal:3128', 'plain HTTP'],
-    ['http://user:pw@proxy.internal:3128', 'credentials'],
-    ['proxy.internal/path', 'not a host'],
-    ['proxy.internal:99999', 'not a port'],
-    ['proxy.internal:8080', 'not the forward-proxy port'],
-    ['2001:db8::5', 'needs brackets'],
-    ['bad_host!', 'not a DNS name'],
-    ['', 'is empty'],
-  ])('refuses %s with exit 2', async (given, why) => {
+  it.each(refused)('refuses %s with exit 2', async (given, why) => {
     const r = await runCli('agent-env', '--proxy', given);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(why);
@@ -59,54 +51,22 @@ describe('agent-env --proxy', () => {
 });
 
 describe('agents[].environment holds no credentials', () => {
-  it.each([
-    'GITHUB_TOKEN',
-    'GH_TOKEN',
-    'NPM_TOKEN',
-    'NODE_AUTH_TOKEN',
-    'ANTHROPIC_API_KEY',
-    'ANTHROPIC_AUTH_TOKEN',
-    'CLAUDE_CODE_OAUTH_TOKEN',
-    'AWS_BEARER_TOKEN_BEDROCK',
-    'AWS_SECRET_ACCESS_KEY',
-    'AZURE_CLIENT_SECRET',
-    'GOOGLE_APPLICATION_CREDENTIALS',
-    'CLOUDSDK_AUTH_ACCESS_TOKEN_FILE',
-    'OPENAI_API_KEY',
-    'HF_TOKEN',
-    'DB_PASSWORD',
-    'SIGNING_KEY',
-    'KUBECONFIG',
-  ])('refuses the name %s', (name) => {
+  // The names and values are data: test/fixtures/agent-env/credential-environment.yaml.
+  const { names, values } = credentialEnvironmentCases();
+
+  it.each(names.refused)('refuses the name %s', (name) => {
     expect(credentialName(name)).toBeDefined();
   });
 
-  it.each([
-    'HOME',
-    'PATH',
-    'TOKENIZERS_PARALLELISM',
-    'NODE_ENV',
-    'GIT_COMMIT',
-    'BUILD_ID',
-    'KEYBOARD',
-  ])('accepts the name %s', (name) => {
+  it.each(names.accepted)('accepts the name %s', (name) => {
     expect(credentialName(name)).toBeUndefined();
   });
 
-  it.each([
-    ['a URL with a password', 'postgres://app:s3cret@db.internal:5432/app'],
-    ['a GitHub token', 'ghp_abcdefghijklmnopqrstuvwxyz0123456789'],
-    ['an Anthropic key', 'sk-ant-api03-abc'],
-  ])('refuses %s as a value', (_what, value) => {
+  it.each(values.refused)('refuses %s as a value', (_what, value) => {
     expect(credentialValue(value)).toBeDefined();
   });
 
-  it.each([
-    ['a commit SHA', '3f786850e387550fdab836ed7e6dc881de23001b'],
-    ['a build id', 'b7Kq9xZ2mP4vL8nR3tY6wA1sD5fG0hJ'],
-    ['an image digest', 'sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae'],
-    ['a URL with a user only', 'https://user@example.com/x'],
-  ])('accepts %s as a value', (_what, value) => {
+  it.each(values.accepted)('accepts %s as a value', (_what, value) => {
     expect(credentialValue(value)).toBeUndefined();
   });
 
@@ -145,5 +105,30 @@ describe('agents[].environment holds no credentials', () => {
   it('refuses a URL with a password', () => {
     const [problem] = policyProblems(agent('{ DATABASE_URL: "postgres://app:pw@db:5432/app" }'));
     expect(problem?.message).toContain('user:password@');
+  });
+});
+
+describe('the credential-environment fixture', () => {
+  const names = { refused: ['NPM_TOKEN'], accepted: ['HOME'] };
+  const values = { refused: { 'a token': 'ghp_x' }, accepted: {} };
+
+  it.each([
+    [
+      'a name that is not a variable',
+      { names: { ...names, accepted: ['home'] }, values },
+      'names.accepted[0]: "home"',
+    ],
+    [
+      'a value that is not text',
+      { names, values: { ...values, accepted: { 'a port': 443 } } },
+      'values.accepted ("a port")',
+    ],
+    [
+      'a name both refused and accepted',
+      { names: { ...names, accepted: ['NPM_TOKEN'] }, values },
+      'both refused and accepted: NPM_TOKEN',
+    ],
+  ])('refuses %s, naming the entry', (_what, doc, words) => {
+    expect(() => readCredentialEnvironmentCases(doc, 'f.yaml')).toThrow(words);
   });
 });

@@ -10,7 +10,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createCa } from '../../lib/ca/create.js';
+import { type CreateCaOptions, createCa } from '../../lib/ca/create.js';
 import { loadPolicyCa } from '../../lib/ca/policy-ca.js';
 import { CA_DEFAULT_DAYS, LEAF_DEFAULT_DAYS } from '../../lib/ca/profile.js';
 import { trustBundle } from '../../lib/ca/trust.js';
@@ -206,22 +206,29 @@ describe('bad CA input exits 2 with the path, the value and the fix, and writes 
     await expectNothingWritten(caDir('nokey', goodCert), 'no CA private key');
   });
 
-  it('an expired CA', async () => {
-    const old = await createCa({
-      hosts: ['github.com'],
-      keyType: 'ec-p256',
-      days: 1,
-      now: new Date(Date.now() - 3 * 86_400_000),
-    });
-    await expectNothingWritten(caDir('expired', old.certificatePem, old.keyPem), 'expired on');
-  });
+  /** A CA made by `ca create`'s code: for github.com, 30 days, unless `options` say otherwise. */
+  const newCa = (options: Partial<CreateCaOptions> = {}) =>
+    createCa({ hosts: ['github.com'], keyType: 'ec-p256', days: 30, ...options });
 
-  it('a CA that expires before the leaf would', async () => {
-    const soon = await createCa({ hosts: ['github.com'], keyType: 'ec-p256', days: 2 });
-    await expectNothingWritten(
-      caDir('soon', soon.certificatePem, soon.keyPem),
-      'before a 7-day leaf',
-    );
+  // CAs with their own key, each unfit to sign the policy's leaves.
+  const unfit: readonly [string, string, Partial<CreateCaOptions>, string][] = [
+    [
+      'an expired CA',
+      'expired',
+      { days: 1, now: new Date(Date.now() - 3 * 86_400_000) },
+      'expired on',
+    ],
+    ['a CA that expires before the leaf would', 'soon', { days: 2 }, 'before a 7-day leaf'],
+    [
+      'a CA for other hosts',
+      'other',
+      { hosts: ['gitlab.com'], days: 30 },
+      'may sign only for gitlab.com, not for github.com',
+    ],
+  ];
+  it.each(unfit)('%s', async (_what, dir, options, words) => {
+    const ca = await newCa(options);
+    await expectNothingWritten(caDir(dir, ca.certificatePem, ca.keyPem), words);
   });
 
   it('an unconstrained CA', async () => {
@@ -237,16 +244,8 @@ describe('bad CA input exits 2 with the path, the value and the fix, and writes 
     await expectNothingWritten(dir, 'has no DNS name constraints');
   });
 
-  it('a CA for other hosts', async () => {
-    const other = await createCa({ hosts: ['gitlab.com'], keyType: 'ec-p256', days: 30 });
-    await expectNothingWritten(
-      caDir('other', other.certificatePem, other.keyPem),
-      'may sign only for gitlab.com, not for github.com',
-    );
-  });
-
   it('a key that does not belong to the certificate', async () => {
-    const other = await createCa({ hosts: ['github.com'], keyType: 'ec-p256', days: 30 });
+    const other = await newCa();
     await expectNothingWritten(caDir('mismatch', goodCert, other.keyPem), 'does not belong to');
   });
 

@@ -27,6 +27,9 @@ import { validPolicy } from '../../helpers/policy.js';
  * port), so a connection on profile A's address to profile B's port must find none.
  */
 
+/** Two profiles (reviewer, coder): the policy most address-plan cases write. */
+const TWO_AGENTS = 'examples/two-agents.yaml';
+
 interface ComposeNetwork {
   readonly internal?: boolean;
   readonly ipam?: { config: { subnet: string; ip_range: string; gateway: string }[] };
@@ -95,7 +98,7 @@ function inCidr(ip: string, cidr: string): boolean {
 }
 
 const CASES = [
-  { name: 'examples/two-agents.yaml', argv: ['--policy', 'examples/two-agents.yaml'] },
+  { name: TWO_AGENTS, argv: ['--policy', TWO_AGENTS] },
   { name: 'the default policy', argv: [] },
 ] as const;
 
@@ -175,20 +178,15 @@ describe.each(CASES)('agent-perimeter local, $name', ({ name, argv }) => {
       0,
     );
     expect(crossings).toBe(expected);
-    if (name === 'examples/two-agents.yaml') expect(crossings).toBeGreaterThan(0);
+    if (name === TWO_AGENTS) expect(crossings).toBeGreaterThan(0);
   });
 });
 
 describe('the address plan', () => {
-  const two = loadPolicy('examples/two-agents.yaml');
+  const two = loadPolicy(TWO_AGENTS);
 
   it('gives a profile the same subnet with --profile, and the left-out profile loopback listeners', async () => {
-    const { compose, envoy } = await writeLocal(
-      '--policy',
-      'examples/two-agents.yaml',
-      '--profile',
-      'coder',
-    );
+    const { compose, envoy } = await writeLocal('--policy', TWO_AGENTS, '--profile', 'coder');
     expect(Object.keys(compose.networks)).toEqual(['coder-perimeter', 'egress']);
     expect(proxyAddresses(compose)).toEqual({ coder: '10.213.1.2' });
     expect(localListenerAddresses(two, { profile: 'coder' })).toEqual({
@@ -206,7 +204,7 @@ describe('the address plan', () => {
   it('cuts the networks from --address-pool', async () => {
     const { compose, envoy } = await writeLocal(
       '--policy',
-      'examples/two-agents.yaml',
+      TWO_AGENTS,
       '--address-pool',
       '10.99.8.0/23',
     );
@@ -269,7 +267,7 @@ describe('bad --address-pool values', () => {
       const result = await runCli(
         'local',
         '--policy',
-        'examples/two-agents.yaml',
+        TWO_AGENTS,
         '--address-pool',
         pool,
         '--out',
@@ -291,5 +289,5 @@ describe('bad --address-pool values', () => {
 });
 
 function twoAgents(): Policy {
-  return loadPolicy('examples/two-agents.yaml');
+  return loadPolicy(TWO_AGENTS);
 }

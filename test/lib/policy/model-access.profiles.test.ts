@@ -17,6 +17,7 @@ import {
 } from '../../../lib/policy/index.js';
 import { renderProxyConfig, validateEnvoyConfig } from '../../../proxy/index.js';
 import { EnvoyModel, type World } from '../../helpers/envoy-model/proxy.js';
+import { invalidPolicyCases, itRefusesEach } from '../../helpers/invalid-policy-fixtures.js';
 import { policyProblems, validPolicy } from '../../helpers/policy.js';
 
 /*
@@ -121,65 +122,17 @@ describe('each profile gets only its own settings', () => {
 });
 
 describe('bad per-profile model access', () => {
-  const two = (own: string) => `name: bad
-egress:
-  - host: github.com
-model_access: { provider: bedrock, region: us-east-1, models: [anthropic.claude-haiku-4-5-20251001-v1:0] }
-agents:
-  - name: a
-    image: public.ecr.aws/docker/library/node:22
-  - name: b
-    image: public.ecr.aws/docker/library/node:22
-    model_access: ${own}
-`;
+  // The cases are data: test/fixtures/policy/invalid-profile-model-access.yaml.
+  const cases = invalidPolicyCases('invalid-profile-model-access');
+  // This one is refused at the variable the profile sets, not under its model_access.
+  const ownVariable = (c: { what: string }) =>
+    c.what === 'a model variable the profile would set itself';
 
-  it.each([
-    [
-      'another region',
-      '{ provider: bedrock, region: eu-west-1, models: [anthropic.claude-haiku-4-5-20251001-v1:0] }',
-      'agents[1].model_access.region',
-      'model_access.region is "us-east-1"',
-    ],
-    [
-      'another provider',
-      '{ provider: vertex, project: my-proj-123, region: us-east5, models: [claude-haiku-4-5@20251001] }',
-      'agents[1].model_access.provider',
-      'one proxy serves',
-    ],
-    [
-      'a wrong type',
-      '{ provider: bedrock, region: 7, models: [anthropic.claude-haiku-4-5-20251001-v1:0] }',
-      'agents[1].model_access.region',
-      'must be a string',
-    ],
-    [
-      'a pin outside its models',
-      '{ provider: bedrock, region: us-east-1, models: [anthropic.claude-haiku-4-5-20251001-v1:0], default_model: anthropic.claude-opus-4-1-20250805-v1:0 }',
-      'agents[1].model_access.default_model',
-      'is not listed',
-    ],
-    [
-      'a port another listener has',
-      '{ provider: bedrock, region: us-east-1, models: [anthropic.claude-haiku-4-5-20251001-v1:0], port: 3128 }',
-      'agents[1].model_access.port',
-      'already used',
-    ],
-  ])('refuses %s at the profile path', (_what, own, path, message) => {
-    const problems = policyProblems(two(own));
-    const found = problems.find((p) => p.path === path);
-    expect(found, JSON.stringify(problems)).toBeDefined();
-    expect(found?.message).toContain(message);
-  });
-
-  it('refuses a model variable the profile would set itself', () => {
-    const text = two(
-      '{ provider: bedrock, region: us-east-1, models: [anthropic.claude-haiku-4-5-20251001-v1:0] }',
-    ).replace('  - name: b\n', '  - name: b\n    environment: { ANTHROPIC_MODEL: x }\n');
-    const found = policyProblems(text).find(
-      (p) => p.path === 'agents[1].environment.ANTHROPIC_MODEL',
-    );
-    expect(found?.message).toContain('`agents[1].model_access`');
-  });
+  itRefusesEach(
+    cases.filter((c) => !ownVariable(c)),
+    'refuses %s at the profile path',
+  );
+  itRefusesEach(cases.filter(ownVariable), 'refuses %s');
 });
 
 describe('top-level egress is optional when every profile sets its own', () => {

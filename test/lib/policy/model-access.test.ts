@@ -12,6 +12,7 @@ import { renderProxyConfig, validateEnvoyConfig } from '../../../proxy/index.js'
 import { STRIPPED_HEADERS } from '../../../proxy/render/inject.js';
 import { MODEL_LISTENER } from '../../../proxy/render/model.js';
 import { EnvoyModel, type World } from '../../helpers/envoy-model/proxy.js';
+import { invalidPolicyCases, itRefusesEach } from '../../helpers/invalid-policy-fixtures.js';
 import { policyProblems, validPolicy } from '../../helpers/policy.js';
 
 /*
@@ -38,72 +39,8 @@ describe('model_access in the policy', () => {
     expect(policyModelListeners(loadPolicy())).toEqual([]);
   });
 
-  it.each([
-    [
-      'a geographic profile without regions',
-      '{ provider: bedrock, region: us-east-1, inference_profiles: [{ id: eu.anthropic.claude-sonnet-4-5-20250929-v1:0 }] }',
-      'model_access.inference_profiles[0]',
-      'aws bedrock get-inference-profile',
-    ],
-    [
-      'a global profile with regions',
-      '{ provider: bedrock, region: us-east-1, inference_profiles: [{ id: global.anthropic.claude-sonnet-4-5-20250929-v1:0, regions: [us-east-1] }] }',
-      'model_access.inference_profiles[0].regions',
-      'region-less foundation-model ARN',
-    ],
-    [
-      'a profile ID listed as a model',
-      '{ provider: bedrock, region: us-east-1, models: [us.anthropic.claude-sonnet-4-5-20250929-v1:0] }',
-      'model_access.models[0]',
-      'inference_profiles',
-    ],
-    [
-      'an inference profile without a geography prefix',
-      '{ provider: bedrock, region: us-east-1, inference_profiles: [{ id: anthropic.claude-sonnet-4-5-20250929-v1:0, regions: [us-east-1] }] }',
-      'model_access.inference_profiles[0].id',
-      'does not start with a geography prefix (',
-    ],
-    [
-      'no models at all',
-      '{ provider: bedrock, region: us-east-1 }',
-      'model_access',
-      'lists no models',
-    ],
-    [
-      'a default model that is not listed',
-      '{ provider: vertex, project: my-proj-123, region: us-east5, models: [claude-sonnet-4-5@20250929], default_model: claude-opus-4-1@20250805 }',
-      'model_access.default_model',
-      'would refuse every request',
-    ],
-    [
-      'a pin that is not listed',
-      '{ provider: bedrock, region: us-east-1, models: [anthropic.claude-3-5-haiku-20241022-v1:0], pins: { opus: anthropic.claude-opus-4-1-20250805-v1:0 } }',
-      'model_access.pins.opus',
-      'is not listed',
-    ],
-    [
-      'a bad region',
-      '{ provider: bedrock, region: US-EAST-1, models: [anthropic.claude-3-5-haiku-20241022-v1:0] }',
-      'model_access.region',
-      'us-east-1',
-    ],
-    [
-      'an unknown provider',
-      '{ provider: azure }',
-      'model_access.provider',
-      '"anthropic", "bedrock" or "vertex"',
-    ],
-    [
-      'a model port that collides with the proxy port',
-      '{ provider: vertex, project: my-proj-123, region: us-east5, models: [claude-sonnet-4-5@20250929], port: 3128 }',
-      'model_access.port',
-      'already used by proxy.port',
-    ],
-  ])('refuses %s', (_what, access, path, fix) => {
-    const problems = policyProblems(withAccess(access));
-    const problem = problems.find((p) => p.path === path);
-    expect(problem?.message, JSON.stringify(problems)).toContain(fix);
-  });
+  // The cases are data: test/fixtures/policy/invalid-model-access.yaml.
+  itRefusesEach(invalidPolicyCases('invalid-model-access'), 'refuses %s');
 
   it('refuses a profile setting a variable model_access sets', () => {
     const problems = policyProblems(

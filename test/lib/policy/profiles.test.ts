@@ -9,7 +9,8 @@ import {
 } from '../../../lib/policy/index.js';
 import { renderProxyConfig, validateEnvoyConfig } from '../../../proxy/index.js';
 import { EnvoyModel, type World } from '../../helpers/envoy-model/proxy.js';
-import { policyProblems, validPolicy } from '../../helpers/policy.js';
+import { invalidPolicyCases, itRefusesEach } from '../../helpers/invalid-policy-fixtures.js';
+import { problemAt, validPolicy } from '../../helpers/policy.js';
 
 /*
  * Per-profile allowlists in one perimeter: the policy model, what `--explain` prints, and what
@@ -91,29 +92,8 @@ describe('profiles and their listeners', () => {
 });
 
 describe('bad profile input', () => {
-  const at = (text: string, path: string) => {
-    const problems = policyProblems(text);
-    const found = problems.find((p) => p.path === path);
-    expect(found, `no problem at ${path}: ${JSON.stringify(problems)}`).toBeDefined();
-    return found?.message ?? '';
-  };
-
-  it('refuses two profiles with one name', () => {
-    expect(at(policyWith(agent('a') + agent('a')), 'agents[1].name')).toContain('used twice');
-  });
-
-  it('refuses an empty own list', () => {
-    expect(at(policyWith(agent('a', '    egress: []\n')), 'agents[0].egress')).toContain(
-      'could reach nothing',
-    );
-  });
-
-  it('refuses an unknown field inside a profile entry with a suggestion', () => {
-    const text = policyWith(
-      agent('a', '    egress:\n      - host: github.com\n        prots: [22]\n'),
-    );
-    expect(at(text, 'agents[0].egress[0].prots')).toContain('Did you mean "ports"?');
-  });
+  // Most cases are data: test/fixtures/policy/invalid-profiles.yaml.
+  itRefusesEach(invalidPolicyCases('invalid-profiles'), 'refuses %s');
 
   it('refuses one host checked two ways by two profiles', () => {
     const text = policyWith(
@@ -123,26 +103,13 @@ describe('bad profile input', () => {
       ),
       '  - host: github.com\n',
     );
-    expect(at(text, 'agents[0].egress[0].tls')).toContain('egress[0] sets true');
+    expect(problemAt(text, 'agents[0].egress[0].tls').message).toContain('egress[0] sets true');
     const ranges = policyWith(
       agent('a') +
         agent('b', '    egress:\n      - host: git.corp.example.com\n        private: true\n'),
       '  - host: git.corp.example.com\n    private: ["10.20.0.0/16"]\n',
     );
-    expect(at(ranges, 'agents[1].egress[0].private')).toContain('same `private`');
-  });
-
-  it('refuses a fixed base-URL port that several profiles would share', () => {
-    const text = policyWith(
-      agent('a') + agent('b'),
-      '  - host: api.anthropic.com\n    inject: { header: x-api-key, secret: k, port: 9000 }\n',
-    );
-    expect(at(text, 'egress[0].inject.port')).toContain('2 profiles ("a", "b")');
-  });
-
-  it("refuses a profile's forward port that collides with another listener", () => {
-    const text = `${policyWith(agent('a') + agent('b'))}proxy:\n  health_port: 3129\n`;
-    expect(at(text, 'proxy.health_port')).toContain('forward proxy of profile "b"');
+    expect(problemAt(ranges, 'agents[1].egress[0].private').message).toContain('same `private`');
   });
 
   it('refuses more profiles than the load balancer has listeners for', () => {
@@ -151,12 +118,7 @@ describe('bad profile input', () => {
       many,
       '  - host: api.anthropic.com\n    inject: { header: x-api-key, secret: k }\n',
     );
-    expect(at(text, 'agents')).toContain('60 agent-facing listener ports');
-  });
-
-  it('refuses ports counted past 65535', () => {
-    const text = `${policyWith(agent('a') + agent('b'))}proxy:\n  port: 65535\n`;
-    expect(at(text, 'agents[1]')).toContain('65536 is not a port');
+    expect(problemAt(text, 'agents').message).toContain('60 agent-facing listener ports');
   });
 });
 
