@@ -33,3 +33,8 @@ export function formatProblems(problems: readonly Problem[], source?: string): s
     })
     .join('\n');
 }
+
+/** The message of whatever was thrown: `catch` receives `unknown`, not only `Error`s. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

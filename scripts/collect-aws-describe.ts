@@ -4,6 +4,7 @@
 // route53resolver:ListFirewall*, elasticloadbalancing:Describe* and ecs:List*/Describe*.
 import { parseArgs } from 'node:util';
 import { collectAwsDescribe } from '../lib/containment/aws-describe/collect.js';
+import { messageOf } from '../lib/errors.js';
 
 const { values, positionals } = parseArgs({
   options: {
@@ -32,8 +33,6 @@ try {
     `wrote ${files.length} files to ${outDir}; now run: npx agent-perimeter verify --aws-describe ${outDir}\n`,
   );
 } catch (error) {
-  process.stderr.write(
-    `collect-aws-describe: ${error instanceof Error ? error.message : String(error)}\n`,
-  );
+  process.stderr.write(`collect-aws-describe: ${messageOf(error)}\n`);
   process.exit(1);
 }

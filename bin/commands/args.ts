@@ -1,5 +1,5 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { UserError } from '../../lib/errors.js';
+import { messageOf, UserError } from '../../lib/errors.js';
 
 /** A command's options, as `util.parseArgs` declares them. */
 export type CommandOptions = NonNullable<ParseArgsConfig['options']>;
@@ -35,7 +35,6 @@ export function parseCommandArgs<O extends CommandOptions>(
     return parsed;
   } catch (error) {
     if (error instanceof UserError) throw error;
-    const message = error instanceof Error ? error.message : String(error);
-    throw usageError(command, message);
+    throw usageError(command, messageOf(error));
   }
 }

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { prepareLoaded } from '../../app/prepare.js';
-import { UserError } from '../../lib/errors.js';
+import { messageOf, UserError } from '../../lib/errors.js';
 import { withPeers } from '../../lib/peers.js';
 import { type Command, defineCommand } from './command.js';
 import { POLICY_OPTION, policyFromArgs, printPolicyWarnings } from './policy-arg.js';
@@ -35,7 +35,7 @@ mocks, no CLI or credentials), and prints a summary. Exit 1 when a check fails.`
       report = await synthesize({ outdir: resolve(values.out), prepared });
     } catch (error) {
       if (error instanceof UserError) throw error;
-      io.err(`synth failed: ${error instanceof Error ? error.message : String(error)}`);
+      io.err(`synth failed: ${messageOf(error)}`);
       return 1;
     }
     io.out(formatSynthReport(report).join('\n'));

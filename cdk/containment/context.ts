@@ -1,4 +1,5 @@
 import type { IConstruct } from 'constructs';
+import { parseJsonOr } from '../../lib/json.js';
 
 /** CDK context key: export names (or literal ids) assumed not to open a path. */
 export const TRUSTED_IMPORTS_CONTEXT = 'agent-perimeter:trustedImports';
@@ -13,13 +14,13 @@ function contextValue(scope: IConstruct | undefined, key: string): unknown {
   if (typeof value !== 'string') return value;
   const text = value.trim();
   if (!text.startsWith('[') && !text.startsWith('{')) return text;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new Error(
-      `CDK context "${key}" is not valid JSON: ${text}. Fix: pass a JSON array or object, or a comma-separated list.`,
-    );
-  }
+  return parseJsonOr(
+    text,
+    () =>
+      new Error(
+        `CDK context "${key}" is not valid JSON: ${text}. Fix: pass a JSON array or object, or a comma-separated list.`,
+      ),
+  );
 }
 
 /** A list from context: a JSON array, or a comma-separated string (`-c key=a,b`). */

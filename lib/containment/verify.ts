@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { TIER_TAG, Tier } from '../contract/tiers.js';
+import { parseJsonOr } from '../json.js';
 import {
   type AgentReach,
   type AnalysisOptions,
@@ -103,15 +104,13 @@ export function verifyTemplateText(
   source: string,
   options: VerifyOptions = {},
 ): TemplateReport {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
-    throw new TemplateError(
-      `${source}: not JSON (${detail}). Fix: pass a synthesized CloudFormation template (cdk.out/<stack>.template.json), a GCP plan (cdk.out/gcp-plan.json) or the output of \`pulumi stack export\`; YAML templates are not read.`,
-    );
-  }
+  const json = parseJsonOr(
+    text,
+    (detail) =>
+      new TemplateError(
+        `${source}: not JSON (${detail}). Fix: pass a synthesized CloudFormation template (cdk.out/<stack>.template.json), a GCP plan (cdk.out/gcp-plan.json) or the output of \`pulumi stack export\`; YAML templates are not read.`,
+      ),
+  );
   return verifyTemplate(json, source, options);
 }
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { parseArgs } from 'node:util';
-import { UserError } from '../errors.js';
+import { messageOf, UserError } from '../errors.js';
 import type { ProbeContext } from './check.js';
 import type { ProxyAddress } from './net/connect.js';
 import { authority } from './net/tcp.js';
@@ -120,7 +120,7 @@ export async function probeMain(
       }));
     } catch (error) {
       throw new ProbeInputError(
-        `agent-perimeter probe: ${error instanceof Error ? error.message : String(error)} See \`agent-perimeter probe --help\`.`,
+        `agent-perimeter probe: ${messageOf(error)} See \`agent-perimeter probe --help\`.`,
       );
     }
     if (values.help === true) {

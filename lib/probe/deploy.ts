@@ -1,4 +1,5 @@
 import { formatProblems, type Problem } from '../errors.js';
+import { parseJsonOr } from '../json.js';
 import { isWildcard } from '../policy/hosts.js';
 import { formatPath, showValue, suggest } from '../policy/issues.js';
 import { policyProfiles } from '../policy/profiles.js';
@@ -64,13 +65,13 @@ export function parseProbeDeployment(raw: unknown, source: string): ProbeDeploym
     const text = value.trim();
     if (text === 'false' || text === 'off') return { ...DEFAULT_DEPLOYMENT, enabled: false };
     if (text === 'true' || text === 'on' || text === '') return DEFAULT_DEPLOYMENT;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      throw new ProbeInputError(
-        `${source}: "${text}" is neither true, false nor a JSON object. Fix: e.g. false, or {"everyMinutes": 30, "onDeploy": "fail-on-escape"}.`,
-      );
-    }
+    value = parseJsonOr(
+      text,
+      () =>
+        new ProbeInputError(
+          `${source}: "${text}" is neither true, false nor a JSON object. Fix: e.g. false, or {"everyMinutes": 30, "onDeploy": "fail-on-escape"}.`,
+        ),
+    );
   }
   if (value === undefined || value === null || value === true) return DEFAULT_DEPLOYMENT;
   if (value === false) return { ...DEFAULT_DEPLOYMENT, enabled: false };

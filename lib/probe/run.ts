@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { messageOf } from '../errors.js';
 import {
   broken,
   type Planned,
@@ -43,7 +44,7 @@ async function runOne(check: PlannedCheck, deadlineMs: number): Promise<Verdict 
       broken(`the check did not finish within ${deadlineMs} ms`),
     );
   } catch (error) {
-    return broken(`the check failed: ${error instanceof Error ? error.message : String(error)}`);
+    return broken(`the check failed: ${messageOf(error)}`);
   }
 }
 

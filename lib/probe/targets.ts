@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { formatProblems, type Problem, UserError } from '../errors.js';
+import { parseJsonOr } from '../json.js';
 import { formatPath, showValue, suggest } from '../policy/issues.js';
 
 /*
@@ -268,15 +269,13 @@ export function resolveTargets(input: unknown, source: string): ProbeTargets {
 
 /** Parses targets JSON text (a file or {@link TARGETS_ENV}). */
 export function parseTargets(text: string, source: string): ProbeTargets {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
-    throw new ProbeInputError(
-      `${source}: not JSON (${detail}). Fix: write a JSON object, e.g. {"allowed_host": "registry.npmjs.org", "canary_domain": "canary.example.com"}.`,
-    );
-  }
+  const json = parseJsonOr(
+    text,
+    (detail) =>
+      new ProbeInputError(
+        `${source}: not JSON (${detail}). Fix: write a JSON object, e.g. {"allowed_host": "registry.npmjs.org", "canary_domain": "canary.example.com"}.`,
+      ),
+  );
   return resolveTargets(json, source);
 }
 

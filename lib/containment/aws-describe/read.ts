@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseJsonOr } from '../../json.js';
 import { TemplateError } from '../aws/template.js';
 import { DESCRIBE_CALLS, type DescribeKey } from './files.js';
 
@@ -53,13 +54,10 @@ export function readDescribeDir(dir: string, name = dir): DescribeSnapshot {
         file === `${call.file}.json`
           ? undefined
           : file.slice(call.file.length + 1, -'.json'.length);
-      let doc: unknown;
-      try {
-        doc = JSON.parse(readFileSync(join(dir, file), 'utf8'));
-      } catch (error) {
-        const detail = error instanceof Error ? error.message : String(error);
-        throw new TemplateError(`${name}/${file}: not JSON (${detail}). ${COLLECT_FIX}`);
-      }
+      const doc = parseJsonOr(
+        readFileSync(join(dir, file), 'utf8'),
+        (detail) => new TemplateError(`${name}/${file}: not JSON (${detail}). ${COLLECT_FIX}`),
+      );
       if (!isObject(doc) || (call.key !== 'taskDefinition' && !Array.isArray(doc[call.key]))) {
         throw new TemplateError(
           `${name}/${file}: no "${call.key}" list, so it is not the answer of \`${call.command}\`. ${COLLECT_FIX}`,
