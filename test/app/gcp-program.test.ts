@@ -51,6 +51,31 @@ beforeAll(async () => {
 const inputs = (plan: GcpPlan, type: string, name?: string): JsonObject =>
   one(plan, type, name).inputs;
 
+/**
+ * The proxy's one Artifact Registry grant, reader on that one repository for the proxy's service
+ * account `account` of `project`, and its VM's Docker login to that registry. Returns the grant.
+ */
+function expectImageReader(
+  plan: GcpPlan,
+  location: string,
+  project: string,
+  repository: string,
+  account: string,
+) {
+  const reader = one(plan, 'gcp:artifactregistry/repositoryIamMember:RepositoryIamMember');
+  expect(reader.inputs).toEqual({
+    location,
+    project,
+    repository,
+    role: 'roles/artifactregistry.reader',
+    member: `serviceAccount:${account}@${project}.iam.gserviceaccount.com`,
+  });
+  expect(String(at(inputs(plan, GCP.template), 'metadata.user-data'))).toContain(
+    `docker-credential-gcr configure-docker --registries=${location}-docker.pkg.dev`,
+  );
+  return reader;
+}
+
 describe('network', () => {
   it('is a custom-mode VPC created without its default route, firewall policies first', () => {
     expect(inputs(base, GCP.network)).toMatchObject({
@@ -349,18 +374,8 @@ describe('a different policy changes the resources', () => {
   });
 
   it('lets the proxy pull its image from Artifact Registry, and only that repository', () => {
-    const reader = one(variant, 'gcp:artifactregistry/repositoryIamMember:RepositoryIamMember');
-    expect(reader.inputs).toEqual({
-      location: 'us',
-      project: 'acme-agents',
-      repository: 'mirror',
-      role: 'roles/artifactregistry.reader',
-      member: 'serviceAccount:test-proxy@acme-agents.iam.gserviceaccount.com',
-    });
+    const reader = expectImageReader(variant, 'us', 'acme-agents', 'mirror', 'test-proxy');
     expect(one(variant, GCP.group).dependencies).toContain(reader.urn);
-    expect(String(at(inputs(variant, GCP.template), 'metadata.user-data'))).toContain(
-      'docker-credential-gcr configure-docker --registries=us-docker.pkg.dev',
-    );
     // A pkg.dev image is the mirror step: used as it is, with no remote repository.
     expect(ofType(variant, 'gcp:artifactregistry/repository:Repository')).toEqual([]);
   });
@@ -377,15 +392,14 @@ describe('a different policy changes the resources', () => {
     });
     // No login unless one is passed: anonymous pulls.
     expect(at(cache.inputs, 'remoteRepositoryConfig.upstreamCredentials')).toBeUndefined();
-    const reader = one(base, 'gcp:artifactregistry/repositoryIamMember:RepositoryIamMember');
     // On that repository only, and after it exists; no project-wide Artifact Registry role.
-    expect(reader.inputs).toEqual({
-      location: 'us-central1',
-      project: 'agent-perimeter-plan',
-      repository: 'demo-proxy',
-      role: 'roles/artifactregistry.reader',
-      member: 'serviceAccount:demo-proxy@agent-perimeter-plan.iam.gserviceaccount.com',
-    });
+    const reader = expectImageReader(
+      base,
+      'us-central1',
+      'agent-perimeter-plan',
+      'demo-proxy',
+      'demo-proxy',
+    );
     expect(reader.dependencies).toContain(cache.urn);
     expect(
       ofType(base, GCP.projectIam).filter((r) =>
@@ -395,9 +409,6 @@ describe('a different policy changes the resources', () => {
     const userData = String(at(inputs(base, GCP.template), 'metadata.user-data'));
     expect(userData).toContain(
       `us-central1-docker.pkg.dev/agent-perimeter-plan/demo-proxy/${ENVOY_IMAGE}`,
-    );
-    expect(userData).toContain(
-      'docker-credential-gcr configure-docker --registries=us-central1-docker.pkg.dev',
     );
     expect(userData).not.toMatch(/docker run[^\n]* envoyproxy\/envoy/);
   });

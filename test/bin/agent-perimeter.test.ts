@@ -56,19 +56,48 @@ describe('the agent-perimeter binary', () => {
   });
 });
 
-describe('commands (in process)', () => {
-  it('check-policy accepts the default policy', async () => {
-    const r = await runCli('check-policy');
-    expect(r.code).toBe(0);
-    expect(r.stdout).toContain(
-      'valid policy "demo": 5 egress host(s), 1 base-URL listener(s) with credential injection',
-    );
-  });
+/** A command run in process: the exit code it must return and text its output must contain. */
+interface CliCase {
+  readonly argv: readonly string[];
+  readonly code: number;
+  readonly stdout?: readonly string[];
+  readonly stderr?: readonly string[];
+}
 
-  it('check-policy reports a missing file with exit 2', async () => {
-    const r = await runCli('check-policy', 'no/such/file.yaml');
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain('no/such/file.yaml: no such policy file');
+/** The cases, by test name. */
+const OUTPUT_CASES: Readonly<Record<string, CliCase>> = {
+  'check-policy accepts the default policy': {
+    argv: ['check-policy'],
+    code: 0,
+    stdout: [
+      'valid policy "demo": 5 egress host(s), 1 base-URL listener(s) with credential injection',
+    ],
+  },
+  'check-policy reports a missing file with exit 2': {
+    argv: ['check-policy', 'no/such/file.yaml'],
+    code: 2,
+    stderr: ['no/such/file.yaml: no such policy file'],
+  },
+  'rejects unknown options with a pointer to --help': {
+    argv: ['render-proxy', '--polcy', 'x.yaml'],
+    code: 2,
+    stderr: ["Unknown option '--polcy'", 'agent-perimeter render-proxy --help'],
+  },
+  'rejects unknown commands': { argv: ['deploy'], code: 2, stderr: ['unknown command "deploy"'] },
+  'agent-env prints the agent variables for a proxy address': {
+    argv: ['agent-env', '--proxy', '10.0.1.10'],
+    code: 0,
+    stdout: ['HTTPS_PROXY=http://10.0.1.10:3128', 'ANTHROPIC_BASE_URL=http://10.0.1.10:8081'],
+  },
+};
+
+describe('commands (in process)', () => {
+  it.each(Object.entries(OUTPUT_CASES))('%s', async (_name, c) => {
+    const { argv, code, stdout = [], stderr = [] } = c;
+    const r = await runCli(...argv);
+    expect(r.code).toBe(code);
+    for (const text of stdout) expect(r.stdout).toContain(text);
+    for (const text of stderr) expect(r.stderr).toContain(text);
   });
 
   it('render-proxy writes nothing when the policy is invalid', async () => {
@@ -77,26 +106,6 @@ describe('commands (in process)', () => {
     const r = await runCli('render-proxy', '--policy', join(dir, 'bad.yaml'), '--out', out);
     expect(r.code).toBe(2);
     expect(existsSync(out)).toBe(false);
-  });
-
-  it('rejects unknown options with a pointer to --help', async () => {
-    const r = await runCli('render-proxy', '--polcy', 'x.yaml');
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain("Unknown option '--polcy'");
-    expect(r.stderr).toContain('agent-perimeter render-proxy --help');
-  });
-
-  it('rejects unknown commands', async () => {
-    const r = await runCli('deploy');
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain('unknown command "deploy"');
-  });
-
-  it('agent-env prints the agent variables for a proxy address', async () => {
-    const r = await runCli('agent-env', '--proxy', '10.0.1.10');
-    expect(r.code).toBe(0);
-    expect(r.stdout).toContain('HTTPS_PROXY=http://10.0.1.10:3128');
-    expect(r.stdout).toContain('ANTHROPIC_BASE_URL=http://10.0.1.10:8081');
   });
 
   it('schema prints the JSON Schema', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { combine, formatReport, verifyTemplate } from '../../../lib/containment/index.js';
+import { agentTagged } from '../../helpers/agent-tagged-resource.js';
 
 /*
  * The words of the report that name the AWS tier tag: built from the contract's constants, and
@@ -23,14 +24,7 @@ describe('verify: the tier tag in messages', () => {
           Type: 'AWS::EC2::Subnet',
           Properties: { VpcId: { Ref: 'Vpc' }, CidrBlock: '10.0.1.0/24' },
         },
-        Box: {
-          Type: 'AWS::EC2::Instance',
-          Properties: {
-            SubnetId: { Ref: 'Sn' },
-            ImageId: 'ami-1',
-            Tags: [{ Key: 'agent-perimeter:tier', Value: 'agent' }],
-          },
-        },
+        Box: agentTagged('AWS::EC2::Instance', { SubnetId: { Ref: 'Sn' }, ImageId: 'ami-1' }),
       },
     };
     const workload = verifyTemplate(template, 't').violations.find(

@@ -197,6 +197,8 @@ describe('facts from the offline plan', () => {
   });
 
   it('lists service accounts and every IAM grant', () => {
+    // Most grants are the proxy's own, to its service account alone.
+    const proxy = [`serviceAccount:${PROXY_SA}`];
     expect(facts.serviceAccounts.map((s) => s.email).sort()).toEqual([
       'demo-agent-claude-code@agent-perimeter-plan.iam.gserviceaccount.com',
       'demo-probe-scheduler@agent-perimeter-plan.iam.gserviceaccount.com',
@@ -212,30 +214,10 @@ describe('facts from the offline plan', () => {
         ['serviceAccount:demo-probe-scheduler@agent-perimeter-plan.iam.gserviceaccount.com'],
       ],
       // The proxy pulls Envoy from its remote repository, and from no other.
-      [
-        'artifactregistry',
-        'demo-proxy',
-        'roles/artifactregistry.reader',
-        [`serviceAccount:${PROXY_SA}`],
-      ],
-      [
-        'projects',
-        'agent-perimeter-plan',
-        'roles/logging.logWriter',
-        [`serviceAccount:${PROXY_SA}`],
-      ],
-      [
-        'projects',
-        'agent-perimeter-plan',
-        'roles/monitoring.metricWriter',
-        [`serviceAccount:${PROXY_SA}`],
-      ],
-      [
-        'secretmanager',
-        'anthropic-api-key',
-        'roles/secretmanager.secretAccessor',
-        [`serviceAccount:${PROXY_SA}`],
-      ],
+      ['artifactregistry', 'demo-proxy', 'roles/artifactregistry.reader', proxy],
+      ['projects', 'agent-perimeter-plan', 'roles/logging.logWriter', proxy],
+      ['projects', 'agent-perimeter-plan', 'roles/monitoring.metricWriter', proxy],
+      ['secretmanager', 'anthropic-api-key', 'roles/secretmanager.secretAccessor', proxy],
     ]);
   });
 

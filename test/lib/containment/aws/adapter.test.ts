@@ -8,19 +8,13 @@ import {
   TemplateError,
   verifyTemplate,
 } from '../../../../lib/containment/index.js';
+import { agentTagged } from '../../../helpers/agent-tagged-resource.js';
 import { realTemplate } from '../../../helpers/containment-template.js';
 
 /** A VPC with one agent subnet, `Sn`: where the cases below place what they test. */
 const AGENT_SUBNET = {
   Vpc: { Type: 'AWS::EC2::VPC', Properties: { CidrBlock: '10.0.0.0/16' } },
-  Sn: {
-    Type: 'AWS::EC2::Subnet',
-    Properties: {
-      VpcId: { Ref: 'Vpc' },
-      CidrBlock: '10.0.1.0/24',
-      Tags: [{ Key: 'agent-perimeter:tier', Value: 'agent' }],
-    },
-  },
+  Sn: agentTagged('AWS::EC2::Subnet', { VpcId: { Ref: 'Vpc' }, CidrBlock: '10.0.1.0/24' }),
 };
 
 const noTrust = { imports: new Set<string>(), parameters: new Set<string>() };
@@ -158,14 +152,10 @@ describe('modelsFromTemplate', () => {
       {
         Resources: {
           ...AGENT_SUBNET,
-          Sg: {
-            Type: 'AWS::EC2::SecurityGroup',
-            Properties: {
-              VpcId: { Ref: 'Vpc' },
-              GroupDescription: 'x',
-              Tags: [{ Key: 'agent-perimeter:tier', Value: 'agent' }],
-            },
-          },
+          Sg: agentTagged('AWS::EC2::SecurityGroup', {
+            VpcId: { Ref: 'Vpc' },
+            GroupDescription: 'x',
+          }),
         },
       },
       't',
