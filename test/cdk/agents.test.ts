@@ -193,18 +193,30 @@ describe('agent task definitions', () => {
     expect(props(taskDefinition(reporter))).toMatchObject({ Cpu: '2048', Memory: '4096' });
   });
 
-  it('hardens the agent container: read-only root, non-root, no capabilities, init, nproc', () => {
-    const agent = container(coder, 'agent');
-    expect(agent).toMatchObject({
+  // The root init container as much as the agent's own: no container of the task may relax this.
+  it.each(['agent', 'scratch-permissions'])(
+    'locks down the %s container: read-only root, unprivileged, every capability dropped',
+    (name) => {
+      for (const workload of [coder, reporter]) {
+        const locked = container(workload, name);
+        expect(locked).toMatchObject({
+          ReadonlyRootFilesystem: true,
+          Privileged: false,
+          LinuxParameters: { Capabilities: { Drop: ['ALL'] } },
+        });
+        expect(locked.LinuxParameters?.Capabilities?.Add ?? []).toEqual([]);
+      }
+    },
+  );
+
+  it('runs the agent container as non-root, with init and the profile nproc limit', () => {
+    expect(container(coder, 'agent')).toMatchObject({
       User: '1000:1000',
-      ReadonlyRootFilesystem: true,
-      Privileged: false,
       Essential: true,
       Command: ['node', '--version'],
       Ulimits: [{ Name: 'nproc', SoftLimit: 256, HardLimit: 256 }],
-      LinuxParameters: { Capabilities: { Drop: ['ALL'] }, InitProcessEnabled: true },
+      LinuxParameters: { InitProcessEnabled: true },
     });
-    expect(agent.LinuxParameters?.Capabilities?.Add ?? []).toEqual([]);
     expect(container(reporter, 'agent').Ulimits).toEqual([
       { Name: 'nproc', SoftLimit: 512, HardLimit: 512 },
     ]);
@@ -231,11 +243,8 @@ describe('agent task definitions', () => {
     expect(init).toMatchObject({
       User: '0:0',
       Essential: false,
-      ReadonlyRootFilesystem: true,
-      Privileged: false,
       EntryPoint: ['chmod'],
       Command: ['1777', '/tmp', '/home/agent'],
-      LinuxParameters: { Capabilities: { Drop: ['ALL'] } },
     });
     expect(init.Environment).toBeUndefined();
     expect(container(coder, 'agent').DependsOn).toEqual([
