@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { teamVpcPerimeterPropsSource, teamVpcSource } from './helpers/team-vpc.js';
 
 /*
  * The npm package as its users get it (ADRs 0030, 0031): `npm pack` (which builds dist/), then
@@ -79,6 +80,7 @@ async function ok(cmd: string, args: string[], cwd: string): Promise<string> {
 const npmInstall = (cwd: string) =>
   ok('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], cwd);
 
+// The team VPC and the perimeter's place in it: test/helpers/team-vpc.ts, as in the library test.
 const STACK = `import * as cdk from 'aws-cdk-lib/core';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -121,15 +123,7 @@ export class AwsAppStack extends cdk.Stack {
 export class ExistingVpcStack extends cdk.Stack {
   constructor(scope: Construct, id: string, props?: cdk.StackProps) {
     super(scope, id, props);
-    const vpc = new ec2.Vpc(this, 'Vpc', {
-      maxAzs: 2,
-      subnetConfiguration: [
-        { name: 'Public', subnetType: ec2.SubnetType.PUBLIC },
-        { name: 'Workers', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
-        { name: 'Sandboxes', subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
-        { name: 'Endpoints', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 26 },
-      ],
-    });
+    const vpc = ${teamVpcSource('this')};
     for (const subnet of vpc.publicSubnets) {
       for (const pack of ['NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321']) {
         for (const rule of ['VPCSubnetAutoAssignPublicIpDisabled', 'VPCNoUnrestrictedRouteToIGW']) {
@@ -137,17 +131,7 @@ export class ExistingVpcStack extends cdk.Stack {
         }
       }
     }
-    new AgentPerimeter(this, 'Perimeter', {
-      policyFile: 'agent-perimeter.yaml',
-      network: {
-        vpc,
-        agentSubnets: { subnetGroupName: 'Sandboxes' },
-        proxySubnets: { subnetGroupName: 'Workers' },
-        endpointSubnets: { subnetGroupName: 'Endpoints' },
-        acceptVpcWideDnsFirewall: true,
-      },
-      probe: false,
-    });
+    new AgentPerimeter(this, 'Perimeter', ${teamVpcPerimeterPropsSource('vpc')});
   }
 }
 `;

@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, it } from 'vitest';
 import { buildAwsApp } from '../../app/aws.js';
@@ -27,6 +27,7 @@ import { TIER_TAG_KEY } from '../../cdk/network/index.js';
 import { AgentPerimeterStack } from '../../cdk/stack/index.js';
 import { type Policy, PolicyError } from '../../lib/policy/index.js';
 import { renderCheckedProxyConfig } from '../../proxy/index.js';
+import { closedSecurityGroup, isolatedStack } from '../helpers/cdk-isolated-stack.js';
 import {
   type CfnResourceJson,
   props,
@@ -192,18 +193,30 @@ describe('agent task definitions', () => {
     expect(props(taskDefinition(reporter))).toMatchObject({ Cpu: '2048', Memory: '4096' });
   });
 
-  it('hardens the agent container: read-only root, non-root, no capabilities, init, nproc', () => {
-    const agent = container(coder, 'agent');
-    expect(agent).toMatchObject({
+  // The root init container as much as the agent's own: no container of the task may relax this.
+  it.each(['agent', 'scratch-permissions'])(
+    'locks down the %s container: read-only root, unprivileged, every capability dropped',
+    (name) => {
+      for (const workload of [coder, reporter]) {
+        const locked = container(workload, name);
+        expect(locked).toMatchObject({
+          ReadonlyRootFilesystem: true,
+          Privileged: false,
+          LinuxParameters: { Capabilities: { Drop: ['ALL'] } },
+        });
+        expect(locked.LinuxParameters?.Capabilities?.Add ?? []).toEqual([]);
+      }
+    },
+  );
+
+  it('runs the agent container as non-root, with init and the profile nproc limit', () => {
+    expect(container(coder, 'agent')).toMatchObject({
       User: '1000:1000',
-      ReadonlyRootFilesystem: true,
-      Privileged: false,
       Essential: true,
       Command: ['node', '--version'],
       Ulimits: [{ Name: 'nproc', SoftLimit: 256, HardLimit: 256 }],
-      LinuxParameters: { Capabilities: { Drop: ['ALL'] }, InitProcessEnabled: true },
+      LinuxParameters: { InitProcessEnabled: true },
     });
-    expect(agent.LinuxParameters?.Capabilities?.Add ?? []).toEqual([]);
     expect(container(reporter, 'agent').Ulimits).toEqual([
       { Name: 'nproc', SoftLimit: 512, HardLimit: 512 },
     ]);
@@ -230,11 +243,8 @@ describe('agent task definitions', () => {
     expect(init).toMatchObject({
       User: '0:0',
       Essential: false,
-      ReadonlyRootFilesystem: true,
-      Privileged: false,
       EntryPoint: ['chmod'],
       Command: ['1777', '/tmp', '/home/agent'],
-      LinuxParameters: { Capabilities: { Drop: ['ALL'] } },
     });
     expect(init.Environment).toBeUndefined();
     expect(container(coder, 'agent').DependsOn).toEqual([
@@ -518,20 +528,11 @@ describe('compliance', () => {
 
 /** A small stack with just enough for AgentWorkloads: isolated subnets, an SG and a key. */
 function scaffolding(policy: Policy, env?: { account: string; region: string }) {
-  const scaffoldApp = new App();
-  const scaffold = new Stack(scaffoldApp, 'Scaffold', env === undefined ? {} : { env });
-  const vpc = new ec2.Vpc(scaffold, 'Vpc', {
-    maxAzs: 2,
-    natGateways: 0,
-    subnetConfiguration: [{ name: 'agents', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
-  });
-  const securityGroup = new ec2.SecurityGroup(scaffold, 'AgentSg', {
-    vpc,
-    allowAllOutbound: false,
-  });
-  const logKey = new kms.Key(scaffold, 'LogKey', { enableKeyRotation: true });
+  const scaffold = isolatedStack('Scaffold', 'agents', env);
+  const { stack: scope, vpc, logKey } = scaffold;
+  const securityGroup = closedSecurityGroup(scope, 'AgentSg', vpc);
   const build = () =>
-    new AgentWorkloads(scaffold, 'Agents', {
+    new AgentWorkloads(scope, 'Agents', {
       policy,
       vpc,
       subnets: vpc.isolatedSubnets,
@@ -539,7 +540,7 @@ function scaffolding(policy: Policy, env?: { account: string; region: string }) 
       proxyAddress: 'proxy.internal',
       logKey,
     });
-  return { app: scaffoldApp, stack: scaffold, build };
+  return { app: scaffold.app, stack: scope, build };
 }
 
 const onePolicy = (agent: string) =>

@@ -31,6 +31,7 @@ import { HEALTH_PATH, renderProxyConfig } from '../../proxy/index.js';
 import { renderString } from '../helpers/cdk-network-template.js';
 import { buildProxyTier, proxyScaffolding, synthProxyTier } from '../helpers/cdk-proxy-stack.js';
 import { findId, realTemplate } from '../helpers/containment-template.js';
+import { ENVOY_DRAIN_ARGV, launcherOptionsArgv } from '../helpers/launcher-argv.js';
 import { unacknowledgedFindings, unusedAcknowledgements } from '../helpers/nag.js';
 import { policyYaml, validPolicy } from '../helpers/policy.js';
 
@@ -202,28 +203,14 @@ describe('ProxyTier task definition', () => {
 
   it('passes the rendered bootstrap inline with --config-yaml, after the launcher options', () => {
     const command = container.Command as string[];
-    expect(command.slice(0, command.indexOf('--') + 2)).toEqual([
-      '--credential-env',
-      'AGENT_PERIMETER_SECRET_ANTHROPIC_API_KEY',
-      '--drain-seconds',
-      '30',
-      '--admin',
-      '127.0.0.1:9901',
-      '--',
-      '/usr/local/bin/envoy',
-    ]);
+    expect(command.slice(0, command.indexOf('--') + 2)).toEqual(
+      launcherOptionsArgv('AGENT_PERIMETER_SECRET_ANTHROPIC_API_KEY'),
+    );
     const at = command.indexOf('--config-yaml');
     expect(at).toBeGreaterThanOrEqual(0);
     expect(JSON.parse(command[at + 1] as string)).toEqual(renderProxyConfig(BASE));
     expect(command).toContain('--disable-hot-restart');
-    expect(command.slice(command.indexOf('--concurrency'))).toEqual([
-      '--concurrency',
-      '1',
-      '--drain-time-s',
-      '30',
-      '--drain-strategy',
-      'immediate',
-    ]);
+    expect(command.slice(command.indexOf('--concurrency'))).toEqual(ENVOY_DRAIN_ARGV);
   });
 
   it('gives the launcher longer to drain than it takes, within what Fargate allows', () => {

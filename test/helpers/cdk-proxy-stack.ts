@@ -1,11 +1,12 @@
-import { App, type Environment, Stack } from 'aws-cdk-lib';
+import type { Environment, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import { acknowledge } from '../../cdk/nag.js';
 import { ProxyTier, type ProxyTierProps } from '../../cdk/proxy-tier/index.js';
 import type { Policy } from '../../lib/policy/index.js';
 import { renderCheckedProxyConfig } from '../../proxy/index.js';
+import { closedSecurityGroup, isolatedStack } from './cdk-isolated-stack.js';
 
 /** What the network construct would hand the proxy tier, built minimally for tests. */
 export interface ProxyScaffolding {
@@ -17,18 +18,12 @@ export interface ProxyScaffolding {
 }
 
 /**
- * TEST SCAFFOLDING: a two-AZ VPC with one isolated subnet group standing in for the proxy
- * subnets, two empty security groups and a rotating KMS key. The real network construct
- * (cdk/network/) owns these in an app; only the proxy tier is under test here.
+ * TEST SCAFFOLDING: an isolated stack whose one subnet group stands in for the proxy subnets,
+ * with two empty security groups, and the nag findings of a stand-in VPC acknowledged. The real
+ * network construct (cdk/network/) owns these in an app; only the proxy tier is under test here.
  */
 export function proxyScaffolding(env?: Environment): ProxyScaffolding {
-  const app = new App();
-  const stack = new Stack(app, 'ProxyTierTest', env === undefined ? {} : { env });
-  const vpc = new ec2.Vpc(stack, 'Vpc', {
-    maxAzs: 2,
-    natGateways: 0,
-    subnetConfiguration: [{ name: 'proxy', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
-  });
+  const { stack, vpc, logKey } = isolatedStack('ProxyTierTest', 'proxy', env);
   const cfnVpc = vpc.node.defaultChild as ec2.CfnVPC;
   const flowLogs =
     'Test scaffolding only: a stand-in VPC for the proxy tier unit test, never deployed. The real network construct enables flow logs.';
@@ -39,15 +34,8 @@ export function proxyScaffolding(env?: Environment): ProxyScaffolding {
     acknowledge(cfnVpc, `${pack}-VPCFlowLogsEnabled`, flowLogs);
     acknowledge(cfnVpc, `${pack}-VPCDefaultSecurityGroupClosed`, defaultSg);
   }
-  const securityGroup = new ec2.SecurityGroup(stack, 'ProxyTasks', {
-    vpc,
-    allowAllOutbound: false,
-  });
-  const loadBalancerSecurityGroup = new ec2.SecurityGroup(stack, 'ProxyLoadBalancer', {
-    vpc,
-    allowAllOutbound: false,
-  });
-  const logKey = new kms.Key(stack, 'LogKey', { enableKeyRotation: true });
+  const securityGroup = closedSecurityGroup(stack, 'ProxyTasks', vpc);
+  const loadBalancerSecurityGroup = closedSecurityGroup(stack, 'ProxyLoadBalancer', vpc);
   return { stack, vpc, securityGroup, loadBalancerSecurityGroup, logKey };
 }
 

@@ -11,6 +11,7 @@ import {
   launchArguments,
   stopTimeoutSeconds,
 } from '../../lib/proxy-launcher.js';
+import { ENVOY_DRAIN_ARGV, launcherOptionsArgv } from '../helpers/launcher-argv.js';
 
 /*
  * The launcher, run for real with bash. The Envoy binary does not exist here, so a small Node
@@ -247,25 +248,13 @@ describe('launch arguments', () => {
         credentials: { variables: ['AGENT_PERIMETER_SECRET_A'] },
       }),
     ).toEqual([
-      '--credential-env',
-      'AGENT_PERIMETER_SECRET_A',
-      '--drain-seconds',
-      '30',
-      '--admin',
-      '127.0.0.1:9901',
-      '--',
-      '/usr/local/bin/envoy',
+      ...launcherOptionsArgv('AGENT_PERIMETER_SECRET_A'),
       '--config-path',
       '/etc/envoy/agent-perimeter.json',
       '--disable-hot-restart',
       '--log-level',
       'info',
-      '--concurrency',
-      '1',
-      '--drain-time-s',
-      '30',
-      '--drain-strategy',
-      'immediate',
+      ...ENVOY_DRAIN_ARGV,
     ]);
     expect(stopTimeoutSeconds(30)).toBe(40);
   });

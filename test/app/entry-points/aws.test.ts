@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
-import { SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
+import type { Vpc } from 'aws-cdk-lib/aws-ec2';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -12,6 +12,7 @@ import {
   addAgentPerimeterChecks,
   loadPolicy,
 } from '../../../app/entry-points/aws.js';
+import { teamVpc, teamVpcPerimeterProps } from '../../helpers/team-vpc.js';
 
 /*
  * agent-perimeter/aws as a library (ADR 0031): the AgentPerimeter construct inside stacks of
@@ -60,30 +61,9 @@ beforeAll(() => {
   });
 
   const networkStack = new Stack(app, 'TeamNetwork');
-  const vpc = new Vpc(networkStack, 'Vpc', {
-    maxAzs: 2,
-    subnetConfiguration: [
-      { name: 'Public', subnetType: SubnetType.PUBLIC },
-      { name: 'Workers', subnetType: SubnetType.PRIVATE_WITH_EGRESS },
-      { name: 'Sandboxes', subnetType: SubnetType.PRIVATE_ISOLATED },
-      { name: 'Endpoints', subnetType: SubnetType.PRIVATE_ISOLATED, cidrMask: 26 },
-    ],
-  });
+  const vpc = teamVpc(networkStack);
   appVpc = vpc;
-  existingVpc = new AgentPerimeter(networkStack, 'Perimeter', {
-    policyFile: 'agent-perimeter.yaml',
-    network: {
-      vpc,
-      agentSubnets: { subnetGroupName: 'Sandboxes' },
-      proxySubnets: { subnetGroupName: 'Workers' },
-      // Endpoints in their own subnets: shared with the agents, the agent NACL has to let
-      // return traffic out to the proxy subnets, which containment reports (C4).
-      endpointSubnets: { subnetGroupName: 'Endpoints' },
-      // Nothing else runs in this VPC.
-      acceptVpcWideDnsFirewall: true,
-    },
-    probe: false,
-  });
+  existingVpc = new AgentPerimeter(networkStack, 'Perimeter', teamVpcPerimeterProps(vpc));
 
   try {
     app.synth();
